@@ -1,0 +1,107 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Tensor } from '@tensorflow/tfjs-core';
+import type { LayerLike } from '../../model-like.js';
+import type { OpLayer } from '../types.js';
+import { foldK, pair, requireChannelsLast, requireRank, tileK, unfoldK, windowOutputSize } from './util.js';
+
+type PoolKind = 'max' | 'avg';
+
+/**
+ * `MaxPooling2D` / `AveragePooling2D` (channels-last). The average-pool VJP runs tfjs's
+ * `AvgPoolGrad` kernel on the K cotangents folded into the batch; the max-pool VJP is
+ * {@link maxPoolVjp} (tfjs 4.22's wasm `MaxPoolGrad` drops gradients for batch entries > 0).
+ */
+function pooling2d(kind: PoolKind, layer: LayerLike, inputShape: number[]): OpLayer {
+  const cfg = layer.getConfig();
+  requireChannelsLast(layer, cfg);
+  requireRank(layer, inputShape, 3);
+  const pool = pair(cfg.poolSize, 2);
+  const strides = pair(cfg.strides ?? cfg.poolSize, 2);
+  const padding = (cfg.padding ?? 'valid') as 'valid' | 'same';
+  const [h, w, c] = inputShape;
+  const outputShape = [
+    windowOutputSize(h, pool[0], strides[0], padding),
+    windowOutputSize(w, pool[1], strides[1], padding),
+    c,
+  ];
+  const forward = (x: Tensor) =>
+    kind === 'max'
+      ? tf.maxPool(x as tf.Tensor4D, pool, strides, padding)
+      : tf.avgPool(x as tf.Tensor4D, pool, strides, padding);
+  return {
+    kind: 'op',
+    name: layer.name,
+    className: layer.getClassName(),
+    inputShape,
+    outputShape,
+    forward,
+    vjp: (dy, x) =>
+      tf.tidy(() => {
+        if (kind === 'max') return maxPoolVjp(dy, x, pool, strides, padding, outputShape);
+        const k = dy.shape[0];
+        const attrs = { filterSize: pool, strides, pad: padding };
+        const dx = tf.engine().runKernel('AvgPoolGrad', { dy: foldK(dy), input: tileK(x, k) } as never, attrs as never) as Tensor;
+        return unfoldK(dx, k);
+      }),
+  };
+}
+
+/** `tf.layers.maxPooling2d`. */
+export function maxPooling2dLayer(layer: LayerLike, inputShape: number[]): OpLayer {
+  return pooling2d('max', layer, inputShape);
+}
+
+/** `tf.layers.averagePooling2d`. */
+export function averagePooling2dLayer(layer: LayerLike, inputShape: number[]): OpLayer {
+  return pooling2d('avg', layer, inputShape);
+}
+
+/**
+ * Max-pool VJP: route each cotangent to the first maximum of its window (TensorFlow's rule).
+ * The window entries are gathered by strided slices into `[N, Ho, Wo, C, P]` (P = ph·pw), the
+ * first-argmax one-hot mask is built once for all K, and the masked cotangents are scattered
+ * back with a transposed convolution whose one-hot filter maps channel c·P + p to (i, j, c).
+ */
+export function maxPoolVjp(
+  dy: Tensor,
+  x: Tensor,
+  pool: [number, number],
+  strides: [number, number],
+  padding: 'valid' | 'same',
+  outputShape: number[],
+): Tensor {
+  return tf.tidy(() => {
+    const [k, n] = dy.shape as number[];
+    const [h, w, c] = x.shape.slice(1) as number[];
+    const [ho, wo] = outputShape;
+    const [ph, pw] = pool;
+    const [sh, sw] = strides;
+    const padH = padding === 'same' ? Math.max((ho - 1) * sh + ph - h, 0) : 0;
+    const padW = padding === 'same' ? Math.max((wo - 1) * sw + pw - w, 0) : 0;
+    const top = Math.floor(padH / 2);
+    const left = Math.floor(padW / 2);
+    const hp = padding === 'same' ? h + padH : (ho - 1) * sh + ph;
+    const wp = padding === 'same' ? w + padW : (wo - 1) * sw + pw;
+    const xp =
+      padding === 'same' && (padH > 0 || padW > 0)
+        ? tf.pad(x, [[0, 0], [top, padH - top], [left, padW - left], [0, 0]], -Infinity)
+        : x;
+    const windows: Tensor[] = [];
+    for (let i = 0; i < ph; i++) {
+      for (let j = 0; j < pw; j++) {
+        windows.push(tf.stridedSlice(xp, [0, i, j, 0], [n, i + (ho - 1) * sh + 1, j + (wo - 1) * sw + 1, c], [1, sh, sw, 1]));
+      }
+    }
+    const p = ph * pw;
+    const mask = tf.oneHot(tf.argMax(tf.stack(windows, -1), -1), p); // [N, Ho, Wo, C, P]
+    // Ops stay at rank ≤ 5: rank-6 broadcasting gives wrong results on tfjs 4.22's wasm backend.
+    const routed = tf.mul(tf.expandDims(foldK(dy), -1), tileK(tf.cast(mask, 'float32'), k)); // [K·N, Ho, Wo, C, P]
+    const filter = tf.reshape(tf.cast(tf.oneHot(tf.range(0, ph * pw * c, 1, 'int32'), ph * pw * c), 'float32'), [ph, pw, c, p * c]);
+    // filter[i, j, c, q] = 1 iff q = (i·pw + j)·C + c; reorder routed to that channel order.
+    const routedQ = tf.reshape(tf.transpose(routed, [0, 1, 2, 4, 3]), [k * n, ho, wo, p * c]);
+    const dxp = tf.conv2dTranspose(routedQ as tf.Tensor4D, filter as tf.Tensor4D, [k * n, hp, wp, c], strides, 'valid');
+    const dx = tf.slice(dxp, [0, top, left, 0], [k * n, Math.min(h, hp - top), Math.min(w, wp - left), c]);
+    const full = dx.shape[1] === h && dx.shape[2] === w ? dx : tf.pad(dx, [[0, 0], [0, h - (dx.shape[1] as number)], [0, w - (dx.shape[2] as number)], [0, 0]]);
+    return unfoldK(full, k);
+  });
+}

@@ -1,0 +1,35 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { LayerLike } from '../../model-like.js';
+import type { OpLayer } from '../types.js';
+import { ShapeMismatchError } from '../../errors.js';
+
+/** A pure reshape between per-example shapes; the VJP reshapes back. */
+function reshapeOp(layer: LayerLike, inputShape: number[], outputShape: number[]): OpLayer {
+  return {
+    kind: 'op',
+    name: layer.name,
+    className: layer.getClassName(),
+    inputShape,
+    outputShape,
+    forward: (x) => tf.reshape(x, [x.shape[0], ...outputShape]),
+    vjp: (dy) => tf.reshape(dy, [dy.shape[0], dy.shape[1] as number, ...inputShape]),
+  };
+}
+
+/** `tf.layers.flatten`: channels-last row-major, feature index (h·W + w)·C + c. */
+export function flattenLayer(layer: LayerLike, inputShape: number[]): OpLayer {
+  return reshapeOp(layer, inputShape, [inputShape.reduce((a, b) => a * b, 1)]);
+}
+
+/** `tf.layers.reshape` with a `targetShape` that may hold one -1. */
+export function reshapeLayer(layer: LayerLike, inputShape: number[]): OpLayer {
+  const target = [...(layer.getConfig().targetShape as number[])];
+  const size = inputShape.reduce((a, b) => a * b, 1);
+  const known = target.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
+  const free = target.indexOf(-1);
+  if (free >= 0) target[free] = size / known;
+  if (target.reduce((a, b) => a * b, 1) !== size || !Number.isInteger(target[free] ?? 0)) {
+    throw new ShapeMismatchError(`Reshape layer '${layer.name}': cannot reshape [${inputShape}] to [${layer.getConfig().targetShape}]`);
+  }
+  return reshapeOp(layer, inputShape, target);
+}

@@ -1,0 +1,30 @@
+/**
+ * `@spam/core`: the model adapter that re-expresses a tfjs-layers model with tfjs-core ops
+ * (captured forward, batched backward), the canonical parameter layout, likelihoods, data
+ * batching and SpaM's typed errors.
+ * @packageDocumentation
+ */
+export * from './errors.js';
+export type { LayerLike, LayerVariableLike, ModelLike } from './model-like.js';
+export { getActivation, SUPPORTED_ACTIVATIONS, type Activation } from './activations.js';
+export type { AdaptedLayer, LayerAdapterFactory, OpLayer, ParametricLayer } from './adapter/types.js';
+export { registerLayerAdapter, getLayerAdapter, supportedLayerTypes } from './adapter/registry.js';
+export {
+  buildModelAdapter,
+  type AdapterOptions,
+  type ForwardTrace,
+  type LayerCapture,
+  type ModelAdapter,
+} from './adapter/model-adapter.js';
+export { canonicalParams, paramTensors, type ParamBlock } from './params.js';
+export {
+  checkLikelihood,
+  denseTargets,
+  lossSum,
+  logLikelihoodFromLoss,
+  nllGradient,
+  outputHessianSqrt,
+  sampledOutputHessianSqrt,
+  type LikelihoodName,
+} from './likelihood.js';
+export { assertFinite, iterateBatches, type Batch, type DataSource, type DatasetLike, type OwnedBatch, type TensorData } from './data.js';

@@ -1,0 +1,150 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Tensor } from '@tensorflow/tfjs-core';
+import { logLikelihoodFromLoss, type LayerCapture, type LikelihoodName, type ModelAdapter, type ParamBlock } from '@spam/core';
+import type { CurvatureStructure, CurvatureType } from '../options.js';
+
+/**
+ * One curvature structure's accumulation rule: given a batch's parametric-layer captures and
+ * pre-activation gradients `[K, N, T, units]`, the batch's additive contributions.
+ */
+export interface CurvatureAccumulator {
+  /** The batch's contributions to each accumulated sum (new tensors, in a fixed order). */
+  batch(inputs: LayerInput[]): Tensor[];
+}
+
+/** A parametric layer's batch data in the form every structure needs. */
+export interface LayerInput {
+  /** The layer capture (layer, input, pre-activation). */
+  capture: LayerCapture;
+  /** Expanded input a `[N, T, fanIn]`. */
+  a: Tensor;
+  /** Pre-activation gradients g `[K, N, T, units]`. */
+  g: Tensor;
+}
+
+/** Adds a batch's contributions into running sums, disposing the old sums; returns the new sums. */
+export function addInto(sums: Tensor[] | null, contrib: Tensor[]): Tensor[] {
+  if (!sums) return contrib.map((c) => tf.keep(c));
+  return sums.map((s, i) => {
+    const next = tf.keep(tf.add(s, contrib[i]));
+    s.dispose();
+    return next;
+  });
+}
+
+/** Builds the LayerInput of every parametric layer for one batch. Call inside `tf.tidy`. */
+export function layerInputs(adapter: ModelAdapter, captures: LayerCapture[], grads: Tensor[]): LayerInput[] {
+  return captures.map((capture, i) => {
+    const layer = capture.layer;
+    const g = grads[i];
+    const [k, n] = g.shape as number[];
+    return {
+      capture,
+      a: layer.expandInput(capture.input),
+      g: tf.reshape(g, [k, n, layer.locations, layer.units]),
+    };
+  });
+}
+
+/** Per-example kernel gradients `[K·N, fanIn, units]` = Σ_t a_{n,t}ᵀ g_{k,n,t}. */
+export function perExampleKernelGrads(a: Tensor, g: Tensor): Tensor {
+  return tf.tidy(() => {
+    const [k, n, t, units] = g.shape as number[];
+    const fanIn = a.shape[2] as number;
+    const aT = tf.transpose(a, [0, 2, 1]); // [N, fanIn, T]
+    const tiled = k === 1 ? aT : tf.reshape(tf.tile(tf.expandDims(aT, 0), [k, 1, 1, 1]), [k * n, fanIn, t]);
+    return tf.matMul(tiled as tf.Tensor3D, tf.reshape(g, [k * n, t, units]) as tf.Tensor3D);
+  });
+}
+
+/** Per-example bias gradients `[K·N, units]` = Σ_t g_{k,n,t}. */
+export function perExampleBiasGrads(g: Tensor): Tensor {
+  return tf.tidy(() => {
+    const [k, n, , units] = g.shape as number[];
+    return tf.reshape(tf.sum(g, 2), [k * n, units]);
+  });
+}
+
+/** XᵀX for X `[rows, d]`, with Xᵀ materialised (transposed matMul flags are slow on wasm). */
+export function gram(x: Tensor): Tensor {
+  return tf.tidy(() => tf.matMul(tf.transpose(x) as tf.Tensor2D, x as tf.Tensor2D));
+}
+
+/** What every fitted Laplace curvature records besides its matrices. */
+export interface LaplaceInfo {
+  /** Likelihood the curvature was computed for. */
+  likelihood: LikelihoodName;
+  /** Curvature type. */
+  curvature: CurvatureType;
+  /** Observation noise σ (1 for classification). */
+  sigma: number;
+  /** Number of training examples N the sums run over. */
+  nData: number;
+  /** Summed loss over the data (cross-entropy, or ½Σ(f−y)² for regression). */
+  loss: number;
+  /** Canonical parameter layout the curvature refers to. */
+  params: readonly ParamBlock[];
+}
+
+/**
+ * Shared part of every fitted Laplace curvature. H is a sum over all N examples and excludes
+ * the likelihood factor s = 1/σ² (the posterior precision is s·H + diag(δ)).
+ */
+export abstract class BaseLaplace {
+  /** Which structure this is. */
+  abstract readonly structure: CurvatureStructure;
+  /** Likelihood the curvature was computed for. */
+  readonly likelihood: LikelihoodName;
+  /** Curvature type. */
+  readonly curvature: CurvatureType;
+  /** Observation noise σ. */
+  readonly sigma: number;
+  /** Number of training examples N. */
+  readonly nData: number;
+  /** Summed training loss at the fitted parameters. */
+  readonly loss: number;
+  /** Canonical parameter layout. */
+  readonly params: readonly ParamBlock[];
+  /** Total number of parameters P. */
+  readonly numParams: number;
+  private disposed = false;
+
+  protected constructor(info: LaplaceInfo) {
+    this.likelihood = info.likelihood;
+    this.curvature = info.curvature;
+    this.sigma = info.sigma;
+    this.nData = info.nData;
+    this.loss = info.loss;
+    this.params = info.params;
+    this.numParams = info.params.reduce((a, p) => a + p.size, 0);
+  }
+
+  /** Likelihood factor s = 1/σ² (1 for classification). */
+  get hFactor(): number {
+    return 1 / (this.sigma * this.sigma);
+  }
+
+  /** Summed log-likelihood log p(D|θ) (with −N·K·log(σ√2π) for regression). */
+  get logLikelihood(): number {
+    const outDim = this.params[this.params.length - 1].shape.slice(-1)[0];
+    return logLikelihoodFromLoss(this.likelihood, this.loss, this.nData, outDim, this.sigma);
+  }
+
+  /** Whether {@link dispose} has run. */
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  /** The diagonal of H `[P]` in canonical order (a new tensor; the caller disposes it). */
+  abstract diagonal(): Tensor;
+
+  /** Every tensor this object owns. */
+  protected abstract ownedTensors(): Tensor[];
+
+  /** Frees the curvature's tensors. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    tf.dispose(this.ownedTensors());
+  }
+}

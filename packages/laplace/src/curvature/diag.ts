@@ -1,0 +1,56 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Tensor } from '@tensorflow/tfjs-core';
+import type { CurvatureAccumulator, LayerInput } from './base.js';
+import { BaseLaplace, perExampleBiasGrads, perExampleKernelGrads, type LaplaceInfo } from './base.js';
+
+/**
+ * Diagonal curvature: h_i = Σ_n Σ_k (J_nᵀ v_{n,k})_i², per-example gradients summed over
+ * locations before squaring. One contribution per parameter tensor, in canonical order.
+ */
+export const diagAccumulator: CurvatureAccumulator = {
+  batch(inputs: LayerInput[]): Tensor[] {
+    const out: Tensor[] = [];
+    for (const { capture, a, g } of inputs) {
+      const [k, n, t, units] = g.shape as number[];
+      if (t === 1) {
+        // Dense: h_{io} = Σ_n a_{ni}² Σ_k g_{kno}² = (a²)ᵀ S.
+        const s = tf.sum(tf.square(tf.reshape(g, [k, n, units])), 0);
+        const a2 = tf.transpose(tf.square(tf.reshape(a, [n, a.shape[2] as number])));
+        out.push(tf.matMul(a2 as tf.Tensor2D, s as tf.Tensor2D));
+        if (capture.layer.bias) out.push(tf.sum(s, 0));
+      } else {
+        out.push(tf.sum(tf.square(perExampleKernelGrads(a, g)), 0));
+        if (capture.layer.bias) out.push(tf.sum(tf.square(perExampleBiasGrads(g)), 0));
+      }
+    }
+    return out;
+  },
+};
+
+/** Diagonal Laplace curvature: H ≈ diag(h), h `[P]` in canonical order. */
+export class DiagLaplace extends BaseLaplace {
+  readonly structure = 'diag' as const;
+  /** The diagonal h `[P]` (owned by this object). */
+  readonly diag: Tensor;
+
+  /** @internal Built by `fitLaplace` from the accumulated per-tensor sums. */
+  constructor(info: LaplaceInfo, sums: Tensor[]) {
+    super(info);
+    this.diag = tf.tidy(() => tf.concat(sums.map((s) => tf.reshape(s, [-1]))));
+    tf.dispose(sums);
+  }
+
+  /** The diagonal h `[P]` (a copy). */
+  diagonal(): Tensor {
+    return tf.clone(this.diag);
+  }
+
+  /** The diagonal split per parameter tensor, each in its tfjs shape (new tensors). */
+  diagonalBlocks(): Tensor[] {
+    return this.params.map((p) => tf.tidy(() => tf.reshape(tf.slice(this.diag, p.offset, p.size), p.shape)));
+  }
+
+  protected ownedTensors(): Tensor[] {
+    return [this.diag];
+  }
+}

@@ -1,0 +1,39 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Tensor } from '@tensorflow/tfjs-core';
+import type { CurvatureAccumulator, LayerInput } from './base.js';
+import { BaseLaplace, gram, perExampleBiasGrads, perExampleKernelGrads, type LaplaceInfo } from './base.js';
+
+/** Full dense curvature H = Σ_{n,k} (J_nᵀ v_{n,k})(J_nᵀ v_{n,k})ᵀ over all P parameters (tiny nets only). */
+export const fullAccumulator: CurvatureAccumulator = {
+  batch(inputs: LayerInput[]): Tensor[] {
+    const cols: Tensor[] = [];
+    for (const { capture, a, g } of inputs) {
+      const kn = (g.shape[0] as number) * (g.shape[1] as number);
+      cols.push(tf.reshape(perExampleKernelGrads(a, g), [kn, -1]));
+      if (capture.layer.bias) cols.push(perExampleBiasGrads(g));
+    }
+    return [gram(tf.concat(cols, 1))];
+  },
+};
+
+/** Full dense Laplace curvature H `[P, P]` in canonical order (tiny networks only). */
+export class FullLaplace extends BaseLaplace {
+  readonly structure = 'full' as const;
+  /** H `[P, P]` (owned by this object). */
+  readonly H: Tensor;
+
+  /** @internal Built by `fitLaplace`. */
+  constructor(info: LaplaceInfo, sums: Tensor[]) {
+    super(info);
+    this.H = sums[0];
+  }
+
+  /** diag(H) `[P]`. */
+  diagonal(): Tensor {
+    return tf.tidy(() => tf.sum(tf.mul(this.H, tf.eye(this.numParams)), 1));
+  }
+
+  protected ownedTensors(): Tensor[] {
+    return [this.H];
+  }
+}

@@ -1,0 +1,137 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Tensor } from '@tensorflow/tfjs-core';
+import {
+  assertFinite,
+  buildModelAdapter,
+  denseTargets,
+  iterateBatches,
+  lossSum,
+  NonFiniteError,
+  ShapeMismatchError,
+  type DataSource,
+  type ModelAdapter,
+  type ModelLike,
+} from '@spam/core';
+import { addInto, layerInputs, type CurvatureAccumulator, type LaplaceInfo } from './curvature/base.js';
+import { DiagLaplace, diagAccumulator } from './curvature/diag.js';
+import { FullLaplace, fullAccumulator } from './curvature/full.js';
+import { KronLaplace, kronAccumulator } from './curvature/kron.js';
+import { outputVectors } from './output-vectors.js';
+import { resolveCurvatureOptions, type CurvatureOptions, type CurvatureStructure } from './options.js';
+
+/** A fitted Laplace curvature of any structure. */
+export type Laplace = DiagLaplace | KronLaplace | FullLaplace;
+
+/** The Laplace class that {@link fitLaplace} returns for a structure. */
+export type LaplaceFor<S extends CurvatureStructure> = S extends 'diag' ? DiagLaplace : S extends 'full' ? FullLaplace : KronLaplace;
+
+const ACCUMULATORS: Record<CurvatureStructure, CurvatureAccumulator> = {
+  diag: diagAccumulator,
+  kron: kronAccumulator,
+  full: fullAccumulator,
+};
+
+/** Largest P for which `structure: 'full'` is allowed (a P×P float32 matrix). */
+export const MAX_FULL_PARAMS = 4096;
+
+/**
+ * Fits the Laplace curvature of a tfjs-layers model over a whole data set: H = Σ_n J_nᵀ Λ_n J_n
+ * (or its MC / empirical-Fisher variant) in the requested structure, at the current weights.
+ *
+ * @example
+ * const lap = await fitLaplace(model, { xs, ys, batchSize: 128 }, { likelihood: 'classification', structure: 'kron' });
+ * lap.factors[0].A.print();
+ * lap.dispose();
+ */
+export async function fitLaplace<S extends CurvatureStructure = 'kron'>(
+  model: ModelLike,
+  data: DataSource,
+  options: CurvatureOptions & { structure?: S },
+): Promise<LaplaceFor<S>> {
+  const o = resolveCurvatureOptions(options);
+  const adapter = buildModelAdapter(model, { logits: o.likelihood === 'classification' });
+  if (o.structure === 'full' && adapter.numParams > MAX_FULL_PARAMS) {
+    throw new ShapeMismatchError(`structure 'full' needs a ${adapter.numParams}² matrix; it is limited to ${MAX_FULL_PARAMS} parameters (use 'kron' or 'diag')`);
+  }
+  const acc = ACCUMULATORS[o.structure];
+  let sums: Tensor[] | null = null;
+  let n = 0;
+  let batches = 0;
+  let loss = 0;
+  const total = 'xs' in (data as object) && (data as { xs: unknown }).xs instanceof tf.Tensor ? (data as { xs: Tensor }).xs.shape[0] : undefined;
+  try {
+    for await (const b of iterateBatches(data)) {
+      try {
+        checkInputShape(adapter, b.xs);
+        assertFinite(b.xs, `inputs (batch ${batches})`);
+        const [contrib, batchLoss] = batchContributions(adapter, acc, o, b.xs, b.ys, batches);
+        sums = addInto(sums, contrib);
+        loss += batchLoss;
+      } finally {
+        b.release();
+      }
+      n += b.xs.shape[0];
+      batches++;
+      o.onProgress?.({ stage: 'curvature', batches, examples: n, total });
+    }
+  } catch (e) {
+    if (sums) tf.dispose(sums);
+    throw e;
+  }
+  const result = sums as Tensor[];
+  assertFiniteCurvature(adapter, result, loss);
+  const info: LaplaceInfo = { likelihood: o.likelihood, curvature: o.curvature, sigma: o.sigma, nData: n, loss, params: adapter.params };
+  switch (o.structure) {
+    case 'diag':
+      return new DiagLaplace(info, result) as LaplaceFor<S>;
+    case 'full':
+      return new FullLaplace(info, result) as LaplaceFor<S>;
+    default:
+      return new KronLaplace(
+        info,
+        result,
+        adapter.parametric.map((l) => ({ name: l.name, locations: l.locations, hasBias: l.bias !== null })),
+      ) as LaplaceFor<S>;
+  }
+}
+
+function checkInputShape(adapter: ModelAdapter, xs: Tensor): void {
+  const shape = xs.shape.slice(1);
+  if (shape.length !== adapter.inputShape.length || shape.some((d, i) => d !== adapter.inputShape[i])) {
+    throw new ShapeMismatchError(`inputs have per-example shape [${shape}] but model '${adapter.name}' expects [${adapter.inputShape}]`);
+  }
+}
+
+/** One batch: forward, output vectors, one backward sweep, the structure's contributions and the loss. */
+function batchContributions(
+  adapter: ModelAdapter,
+  acc: CurvatureAccumulator,
+  o: ReturnType<typeof resolveCurvatureOptions>,
+  xs: Tensor,
+  ys: Tensor,
+  batchIndex: number,
+): [Tensor[], number] {
+  let lossValue = 0;
+  const contrib = tf.tidy(() => {
+    const x = tf.cast(xs, 'float32');
+    const y = denseTargets(o.likelihood, ys, x.shape[0], adapter.outputDim);
+    const trace = adapter.forward(x);
+    const v = outputVectors(o, trace.output, y, batchIndex);
+    const grads = adapter.backward(trace, v);
+    const out = acc.batch(layerInputs(adapter, trace.captures, grads));
+    lossValue = lossSum(o.likelihood, trace.output, y).dataSync()[0];
+    return out;
+  });
+  return [contrib, lossValue];
+}
+
+function assertFiniteCurvature(adapter: ModelAdapter, sums: Tensor[], loss: number): void {
+  const probes = tf.tidy(() => tf.stack(sums.map((s) => tf.sum(tf.mul(s, 0)))).dataSync());
+  const bad = Array.from(probes).findIndex((p) => !Number.isFinite(p));
+  if (bad >= 0 || !Number.isFinite(loss)) {
+    tf.dispose(sums);
+    throw new NonFiniteError(
+      `NaN/Inf in the ${bad >= 0 ? `curvature (term ${bad})` : 'loss'} of model '${adapter.name}': check the weights and the data scale`,
+    );
+  }
+}

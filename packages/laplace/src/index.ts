@@ -1,0 +1,18 @@
+/**
+ * `@spam/laplace`: Laplace curvature of tfjs-layers models — diagonal, KFAC and full GGN, with
+ * exact, Monte Carlo and empirical-Fisher curvature types — summed over a whole data set.
+ * @packageDocumentation
+ */
+export { fitLaplace, MAX_FULL_PARAMS, type Laplace, type LaplaceFor } from './fit.js';
+export {
+  resolveCurvatureOptions,
+  type CurvatureOptions,
+  type CurvatureProgress,
+  type CurvatureStructure,
+  type CurvatureType,
+  type ResolvedCurvatureOptions,
+} from './options.js';
+export { BaseLaplace, type LaplaceInfo } from './curvature/base.js';
+export { DiagLaplace } from './curvature/diag.js';
+export { KronLaplace, type KronFactor } from './curvature/kron.js';
+export { FullLaplace } from './curvature/full.js';

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { checkFixtureDir } from '../tools/fixtures/check.js';
+
+const dir = fileURLToPath(new URL('./fixtures', import.meta.url));
+
+describe('float64 fixtures (test/fixtures, tolerance 1e-4)', async () => {
+  const report = await checkFixtureDir(dir, 1e-4);
+  it('found every case', () => {
+    expect(report.cases.map((c) => c.name).sort()).toEqual(
+      ['cnn_cls_maxpool', 'cnn_reg_tanh', 'mlp_cls_relu_nobias', 'mlp_cls_tanh', 'mlp_reg_relu_1out', 'mlp_reg_tanh'],
+    );
+  });
+  for (const c of report.cases) {
+    it(`${c.name}: no case error`, () => expect(c.error).toBeUndefined());
+    for (const [key, q] of Object.entries(c.quantities)) {
+      it(`${c.name} ${key} (relErr ${q.relErr.toExponential(1)})`, () => {
+        expect(q.relErr).toBeLessThanOrEqual(q.tol);
+      });
+    }
+  }
+  it('checks the curvature quantities of every case', () => {
+    for (const c of report.cases) {
+      const keys = Object.keys(c.quantities);
+      for (const k of ['outputs', 'loss', 'ggn_diag', 'ef_diag']) expect(keys).toContain(k);
+      expect(keys.some((k) => k.startsWith('kfac.A.'))).toBe(true);
+      expect(keys.some((k) => k.startsWith('kfac.G.'))).toBe(true);
+    }
+  });
+});
