@@ -28,3 +28,5 @@ export {
   type LikelihoodName,
 } from './likelihood.js';
 export { assertFinite, iterateBatches, type Batch, type DataSource, type DatasetLike, type OwnedBatch, type TensorData } from './data.js';
+export { meanNllGradients, type LossAndGradients } from './train/loss-gradients.js';
+export { trainEpoch, type EpochResult, type TrainEpochOptions } from './train/train-epoch.js';
