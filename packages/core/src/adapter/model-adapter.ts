@@ -8,11 +8,8 @@ import {
 } from '../errors.js';
 import type { LayerLike, ModelLike } from '../model-like.js';
 import { getLayerAdapter } from './registry.js';
-import { registerBuiltinLayers } from './layers/index.js';
 import type { AdaptedLayer, ParametricLayer } from './types.js';
 import { canonicalParams, type ParamBlock } from '../params.js';
-
-registerBuiltinLayers();
 
 /** What one forward pass recorded for a parametric layer. */
 export interface LayerCapture {

@@ -1,10 +1,12 @@
 import type { LayerAdapterFactory } from './types.js';
+import { BUILTIN_LAYERS } from './layers/index.js';
 
-const FACTORIES = new Map<string, LayerAdapterFactory>();
+const FACTORIES = new Map<string, LayerAdapterFactory>(Object.entries(BUILTIN_LAYERS));
 
 /**
  * Registers (or replaces) the adapter for a tfjs layer class name. This is where a new layer type
- * plugs in: write one file under `adapter/layers/`, then register it in `adapter/layers/index.ts`.
+ * plugs in: write one file under `adapter/layers/` and list it in
+ * `adapter/layers/index.ts`, or call this from your own code for a custom layer class.
  */
 export function registerLayerAdapter(className: string, factory: LayerAdapterFactory): void {
   FACTORIES.set(className, factory);

@@ -1,8 +1,9 @@
 /**
  * The built-in layer adapters, one file per layer type. To support a new layer type, add a file
- * beside these that builds an `OpLayer` or `ParametricLayer`, and register it here.
+ * beside these that builds an `OpLayer` or `ParametricLayer` and list it here (or call
+ * `registerLayerAdapter` from your own code).
  */
-import { registerLayerAdapter } from '../registry.js';
+import type { LayerAdapterFactory } from '../types.js';
 import { activationLayer } from './activation.js';
 import { conv2dLayer } from './conv2d.js';
 import { denseLayer } from './dense.js';
@@ -12,17 +13,17 @@ import { averagePooling2dLayer, maxPooling2dLayer } from './pooling2d.js';
 import { reluLayer } from './relu.js';
 import { flattenLayer, reshapeLayer } from './reshape.js';
 
-/** Registers every built-in adapter; idempotent. */
-export function registerBuiltinLayers(): void {
-  registerLayerAdapter('InputLayer', identityLayer);
-  registerLayerAdapter('Dropout', identityLayer);
-  registerLayerAdapter('Dense', denseLayer);
-  registerLayerAdapter('Conv2D', conv2dLayer);
-  registerLayerAdapter('Activation', activationLayer);
-  registerLayerAdapter('ReLU', reluLayer);
-  registerLayerAdapter('Flatten', flattenLayer);
-  registerLayerAdapter('Reshape', reshapeLayer);
-  registerLayerAdapter('MaxPooling2D', maxPooling2dLayer);
-  registerLayerAdapter('AveragePooling2D', averagePooling2dLayer);
-  registerLayerAdapter('GlobalAveragePooling2D', globalAveragePooling2dLayer);
-}
+/** tfjs class name → adapter factory, for every layer type SpaM supports out of the box. */
+export const BUILTIN_LAYERS: Readonly<Record<string, LayerAdapterFactory>> = {
+  InputLayer: identityLayer,
+  Dropout: identityLayer,
+  Dense: denseLayer,
+  Conv2D: conv2dLayer,
+  Activation: activationLayer,
+  ReLU: reluLayer,
+  Flatten: flattenLayer,
+  Reshape: reshapeLayer,
+  MaxPooling2D: maxPooling2dLayer,
+  AveragePooling2D: averagePooling2dLayer,
+  GlobalAveragePooling2D: globalAveragePooling2dLayer,
+};

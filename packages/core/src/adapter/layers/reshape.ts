@@ -23,7 +23,8 @@ export function flattenLayer(layer: LayerLike, inputShape: number[]): OpLayer {
 
 /** `tf.layers.reshape` with a `targetShape` that may hold one -1. */
 export function reshapeLayer(layer: LayerLike, inputShape: number[]): OpLayer {
-  const target = [...(layer.getConfig().targetShape as number[])];
+  // tfjs-layers stores an unknown (-1) target dimension as null in the config.
+  const target = (layer.getConfig().targetShape as Array<number | null>).map((d) => (d === null || d < 0 ? -1 : d));
   const size = inputShape.reduce((a, b) => a * b, 1);
   const known = target.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
   const free = target.indexOf(-1);
