@@ -22,14 +22,12 @@ export interface LayerInput {
   g: Tensor;
 }
 
-/** Adds a batch's contributions into running sums, disposing the old sums; returns the new sums. */
+/** Adds a batch's contributions into running sums, disposing the old sums and the contributions. */
 export function addInto(sums: Tensor[] | null, contrib: Tensor[]): Tensor[] {
-  if (!sums) return contrib.map((c) => tf.keep(c));
-  return sums.map((s, i) => {
-    const next = tf.keep(tf.add(s, contrib[i]));
-    s.dispose();
-    return next;
-  });
+  if (!sums) return contrib;
+  const next = sums.map((s, i) => tf.add(s, contrib[i]));
+  tf.dispose([...sums, ...contrib]);
+  return next;
 }
 
 /** Builds the LayerInput of every parametric layer for one batch. Call inside `tf.tidy`. */
