@@ -25,6 +25,10 @@ describe('float64 fixtures (test/fixtures, tolerance 1e-4)', async () => {
       for (const k of ['outputs', 'loss', 'ggn_diag', 'ef_diag']) expect(keys).toContain(k);
       expect(keys.some((k) => k.startsWith('kfac.A.'))).toBe(true);
       expect(keys.some((k) => k.startsWith('kfac.G.'))).toBe(true);
+      for (const prior of ['scalar', 'layerwise', 'unitwise', 'diag']) {
+        expect(keys).toContain(`prior.${prior}`);
+        for (const m of ['diag_ggn', 'kron_ggn_asdl_spam', 'kron_ggn_asdl_exact']) expect(keys).toContain(`log_marglik.${prior}.${m}`);
+      }
     }
   });
 });

@@ -80,7 +80,8 @@ export async function fitLaplace<S extends CurvatureStructure = 'kron'>(
   }
   const result = sums as Tensor[];
   assertFiniteCurvature(adapter, result, loss);
-  const info: LaplaceInfo = { likelihood: o.likelihood, curvature: o.curvature, sigma: o.sigma, nData: n, loss, params: adapter.params };
+  const theta = adapter.params.map((p) => tf.clone(p.variable.read()));
+  const info: LaplaceInfo = { likelihood: o.likelihood, curvature: o.curvature, sigma: o.sigma, nData: n, loss, params: adapter.params, theta };
   switch (o.structure) {
     case 'diag':
       return new DiagLaplace(info, result) as LaplaceFor<S>;

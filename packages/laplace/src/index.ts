@@ -16,3 +16,14 @@ export { BaseLaplace, type LaplaceInfo } from './curvature/base.js';
 export { DiagLaplace } from './curvature/diag.js';
 export { KronLaplace, type KronFactor } from './curvature/kron.js';
 export { FullLaplace } from './curvature/full.js';
+export type { KronLogDetMethod } from './curvature/base.js';
+export { MAX_EXACT_BLOCK } from './curvature/kron.js';
+export type { FactorEigen } from './curvature/kron-eigen.js';
+export { eigh, type Eigh, type EighOptions } from './linalg/eigh.js';
+export {
+  checkPriorFits,
+  logMarginalLikelihood,
+  logMarginalLikelihoodTerms,
+  type LogMarglikOptions,
+  type LogMarglikTerms,
+} from './marglik/log-marglik.js';

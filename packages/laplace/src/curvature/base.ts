@@ -82,7 +82,12 @@ export interface LaplaceInfo {
   loss: number;
   /** Canonical parameter layout the curvature refers to. */
   params: readonly ParamBlock[];
+  /** Parameter values θ at which the curvature was fitted (owned by the result). */
+  theta: Tensor[];
 }
+
+/** How `kron` treats a prior that is not constant on a block: eigenbasis projection or dense log det. */
+export type KronLogDetMethod = 'spam' | 'exact';
 
 /**
  * Shared part of every fitted Laplace curvature. H is a sum over all N examples and excludes
@@ -105,6 +110,8 @@ export abstract class BaseLaplace {
   readonly params: readonly ParamBlock[];
   /** Total number of parameters P. */
   readonly numParams: number;
+  /** θ at the fit, per parameter tensor in canonical order (owned by this object). */
+  readonly theta: readonly Tensor[];
   private disposed = false;
 
   protected constructor(info: LaplaceInfo) {
@@ -114,6 +121,7 @@ export abstract class BaseLaplace {
     this.nData = info.nData;
     this.loss = info.loss;
     this.params = info.params;
+    this.theta = info.theta;
     this.numParams = info.params.reduce((a, p) => a + p.size, 0);
   }
 
@@ -136,13 +144,22 @@ export abstract class BaseLaplace {
   /** The diagonal of H `[P]` in canonical order (a new tensor; the caller disposes it). */
   abstract diagonal(): Tensor;
 
-  /** Every tensor this object owns. */
+  /**
+   * log det(s·H + diag(δ)) of the posterior precision, differentiable in δ and s.
+   * @param delta prior precision per parameter tensor (parameter shapes, canonical order)
+   * @param s likelihood factor 1/σ² (scalar tensor)
+   * @param constantPerTensor true when δ is constant on every parameter tensor (scalar/layer-wise priors)
+   * @param method for `kron` with non-constant δ: `'spam'` projection (default) or `'exact'` dense log det
+   */
+  abstract logDetPosterior(delta: readonly Tensor[], s: Tensor, constantPerTensor: boolean, method?: KronLogDetMethod): Tensor;
+
+  /** Every tensor this object owns besides θ. */
   protected abstract ownedTensors(): Tensor[];
 
-  /** Frees the curvature's tensors. */
+  /** Frees the curvature's tensors (and the θ snapshot). */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    tf.dispose(this.ownedTensors());
+    tf.dispose([...this.ownedTensors(), ...this.theta]);
   }
 }

@@ -50,6 +50,14 @@ export class DiagLaplace extends BaseLaplace {
     return this.params.map((p) => tf.tidy(() => tf.reshape(tf.slice(this.diag, p.offset, p.size), p.shape)));
   }
 
+  /** Σ_i log(s·h_i + δ_i). */
+  logDetPosterior(delta: readonly Tensor[], s: Tensor): Tensor {
+    return tf.tidy(() => {
+      const d = tf.concat(delta.map((b) => tf.reshape(b, [-1])));
+      return tf.sum(tf.log(tf.add(tf.mul(s, this.diag), d)));
+    });
+  }
+
   protected ownedTensors(): Tensor[] {
     return [this.diag];
   }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import type { CurvatureAccumulator, LayerInput } from './base.js';
+import { denseLogDet } from '../linalg/logdet-op.js';
 import { BaseLaplace, gram, perExampleBiasGrads, perExampleKernelGrads, type LaplaceInfo } from './base.js';
 
 /** Full dense curvature H = Σ_{n,k} (J_nᵀ v_{n,k})(J_nᵀ v_{n,k})ᵀ over all P parameters (tiny nets only). */
@@ -32,6 +33,15 @@ export class FullLaplace extends BaseLaplace {
   diagonal(): Tensor {
     return tf.tidy(() => tf.sum(tf.mul(this.H, tf.eye(this.numParams)), 1));
   }
+
+  /** Dense log det(s·H + diag(δ)) by float64 Cholesky. */
+  logDetPosterior(delta: readonly Tensor[], s: Tensor): Tensor {
+    this.h64 ??= Float64Array.from(this.H.dataSync());
+    const h = this.h64;
+    return tf.tidy(() => denseLogDet(h, this.numParams, s, tf.concat(delta.map((b) => tf.reshape(b, [-1]))), 'the full GGN'));
+  }
+
+  private h64?: Float64Array;
 
   protected ownedTensors(): Tensor[] {
     return [this.H];

@@ -1,7 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import type { CurvatureAccumulator, LayerInput } from './base.js';
-import { BaseLaplace, gram, type LaplaceInfo } from './base.js';
+import { InvalidOptionError } from '@spam/core';
+import { BaseLaplace, gram, type KronLogDetMethod, type LaplaceInfo } from './base.js';
+import { eigenTensors, factorEigen, type FactorEigen } from './kron-eigen.js';
+import { denseLogDet, kronDense } from '../linalg/logdet-op.js';
+
+/** Largest kron block (fanIn·units) for which the exact dense log det is allowed. */
+export const MAX_EXACT_BLOCK = 2048;
 
 /**
  * KFAC ("expand"): per layer A_sum = Σ_{n,t} a aᵀ and G = Σ_{n,t,k} g gᵀ; the kernel block is
@@ -62,7 +68,69 @@ export class KronLaplace extends BaseLaplace {
     });
   }
 
+  private eigenCache?: Array<{ A: FactorEigen; G: FactorEigen }>;
+
+  /**
+   * Eigendecompositions of every A and G (float64, symmetrised, eigenvalues clamped at 0),
+   * computed on first use and cached: one per marglik step, reused by every hyper-gradient step.
+   */
+  eigendecomposition(): ReadonlyArray<{ A: FactorEigen; G: FactorEigen }> {
+    this.eigenCache ??= this.factors.map((f) => ({ A: factorEigen(f.A), G: factorEigen(f.G) }));
+    return this.eigenCache;
+  }
+
+  /**
+   * log det(s·A⊗G + diag(δ)) + log det(s·G + diag(δ_b)) summed over layers. Constant δ on a block:
+   * Σ log(s λ^A_i λ^G_o + δ). Otherwise `'spam'`: δ replaced by its projection onto the
+   * Kronecker eigenbasis E = (Q_A∘Q_A)ᵀ D (Q_G∘Q_G); `'exact'`: dense float64 log det of the block.
+   */
+  logDetPosterior(delta: readonly Tensor[], s: Tensor, constantPerTensor: boolean, method: KronLogDetMethod = 'spam'): Tensor {
+    const eig = constantPerTensor || method === 'spam' ? this.eigendecomposition() : null;
+    return tf.tidy(() => {
+      const terms: Tensor[] = [];
+      let t = 0;
+      this.factors.forEach((f, l) => {
+        const fanIn = f.A.shape[0] as number;
+        const units = f.G.shape[0] as number;
+        const blocks: Array<{ d: Tensor; kernel: boolean }> = [{ d: tf.reshape(delta[t++], [fanIn, units]), kernel: true }];
+        if (f.hasBias) blocks.push({ d: tf.reshape(delta[t++], [units]), kernel: false });
+        for (const { d, kernel } of blocks) {
+          if (eig) {
+            const e = eig[l];
+            const lam = kernel ? tf.outerProduct(e.A.values as tf.Tensor1D, e.G.values as tf.Tensor1D) : e.G.values;
+            const proj = constantPerTensor ? d : kernel ? tf.matMul(tf.matMul(e.A.Q2T, d), e.G.Q2) : tf.reshape(tf.matMul(tf.reshape(d, [1, units]), e.G.Q2), [units]);
+            terms.push(tf.sum(tf.log(tf.add(tf.mul(s, lam), proj))));
+          } else {
+            terms.push(this.exactBlockLogDet(l, kernel, d, s));
+          }
+        }
+      });
+      return tf.addN(terms);
+    });
+  }
+
+  private dense?: Map<string, Float64Array>;
+
+  private exactBlockLogDet(l: number, kernel: boolean, d: Tensor, s: Tensor): Tensor {
+    const f = this.factors[l];
+    const na = f.A.shape[0] as number;
+    const ng = f.G.shape[0] as number;
+    const n = kernel ? na * ng : ng;
+    if (n > MAX_EXACT_BLOCK) {
+      throw new InvalidOptionError(
+        `the exact kron log det of layer '${f.layerName}' needs a dense ${n}x${n} block (limit ${MAX_EXACT_BLOCK}); use method 'spam'`,
+      );
+    }
+    this.dense ??= new Map();
+    const key = `${l}:${kernel}`;
+    if (!this.dense.has(key)) {
+      const g = f.G.dataSync();
+      this.dense.set(key, kernel ? kronDense(f.A.dataSync(), na, g, ng) : Float64Array.from(g));
+    }
+    return denseLogDet(this.dense.get(key)!, n, s, d, `layer '${f.layerName}' (${kernel ? 'kernel' : 'bias'})`);
+  }
+
   protected ownedTensors(): Tensor[] {
-    return this.factors.flatMap((f) => [f.A, f.G]);
+    return [...this.factors.flatMap((f) => [f.A, f.G]), ...(this.eigenCache ?? []).flatMap((e) => [...eigenTensors(e.A), ...eigenTensors(e.G)])];
   }
 }

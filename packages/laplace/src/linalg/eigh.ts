@@ -1,0 +1,206 @@
+/**
+ * Symmetric eigendecomposition A = Q diag(λ) Qᵀ in float64 JavaScript (tfjs has none):
+ * Householder tridiagonalisation followed by the implicit QL algorithm (the EISPACK tred2/tql2
+ * pair, as in JAMA), with the working matrix stored transposed so that every inner loop runs
+ * over contiguous memory. Eigenvalues come out ascending.
+ */
+
+/** Result of {@link eigh}. */
+export interface Eigh {
+  /** Eigenvalues, ascending. */
+  values: Float64Array;
+  /** Eigenvectors as rows: `vectors[i * n + k]` is component k of eigenvector i. */
+  vectors: Float64Array;
+  /** Matrix size n. */
+  n: number;
+}
+
+/** Options of {@link eigh}. */
+export interface EighOptions {
+  /** Set eigenvalues below zero to zero (PSD factors with round-off). Default false. */
+  clampNegative?: boolean;
+}
+
+/**
+ * Eigendecomposition of the symmetric part ½(A + Aᵀ) of a row-major n×n matrix.
+ * Survives singular and repeated-eigenvalue matrices (zero rows from dead ReLUs, identities).
+ */
+export function eigh(a: ArrayLike<number>, n: number, options: EighOptions = {}): Eigh {
+  if (a.length !== n * n) throw new RangeError(`eigh: expected ${n * n} entries for a ${n}x${n} matrix, got ${a.length}`);
+  const w = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) w[i * n + j] = 0.5 * (a[i * n + j] + a[j * n + i]);
+  }
+  const d = new Float64Array(n);
+  const e = new Float64Array(n);
+  if (n === 1) {
+    d[0] = w[0];
+    w[0] = 1;
+  } else {
+    tridiagonalize(w, d, e, n);
+    implicitQL(w, d, e, n);
+  }
+  return sortAscending(d, w, n, options.clampNegative ?? false);
+}
+
+/**
+ * Householder reduction to tridiagonal form (tred2). `w` holds Vᵀ: w[j*n + k] = V[k][j].
+ * On return d is the diagonal, e the sub-diagonal (e[0] = 0), w the accumulated transform (transposed).
+ */
+export function tridiagonalize(w: Float64Array, d: Float64Array, e: Float64Array, n: number): void {
+  for (let j = 0; j < n; j++) d[j] = w[j * n + (n - 1)];
+  for (let i = n - 1; i > 0; i--) {
+    let scale = 0;
+    let h = 0;
+    for (let k = 0; k < i; k++) scale += Math.abs(d[k]);
+    if (scale === 0) {
+      e[i] = d[i - 1];
+      for (let j = 0; j < i; j++) {
+        d[j] = w[j * n + (i - 1)];
+        w[j * n + i] = 0;
+        w[i * n + j] = 0;
+      }
+    } else {
+      for (let k = 0; k < i; k++) {
+        d[k] /= scale;
+        h += d[k] * d[k];
+      }
+      let f = d[i - 1];
+      let g = Math.sqrt(h);
+      if (f > 0) g = -g;
+      e[i] = scale * g;
+      h -= f * g;
+      d[i - 1] = f - g;
+      for (let j = 0; j < i; j++) e[j] = 0;
+      for (let j = 0; j < i; j++) {
+        f = d[j];
+        w[i * n + j] = f;
+        const row = j * n;
+        g = e[j] + w[row + j] * f;
+        for (let k = j + 1; k <= i - 1; k++) {
+          const v = w[row + k];
+          g += v * d[k];
+          e[k] += v * f;
+        }
+        e[j] = g;
+      }
+      f = 0;
+      for (let j = 0; j < i; j++) {
+        e[j] /= h;
+        f += e[j] * d[j];
+      }
+      const hh = f / (h + h);
+      for (let j = 0; j < i; j++) e[j] -= hh * d[j];
+      for (let j = 0; j < i; j++) {
+        f = d[j];
+        g = e[j];
+        const row = j * n;
+        for (let k = j; k <= i - 1; k++) w[row + k] -= f * e[k] + g * d[k];
+        d[j] = w[row + (i - 1)];
+        w[row + i] = 0;
+      }
+    }
+    d[i] = h;
+  }
+  // Accumulate the transformations.
+  for (let i = 0; i < n - 1; i++) {
+    w[i * n + (n - 1)] = w[i * n + i];
+    w[i * n + i] = 1;
+    const h = d[i + 1];
+    const rowI1 = (i + 1) * n;
+    if (h !== 0) {
+      for (let k = 0; k <= i; k++) d[k] = w[rowI1 + k] / h;
+      for (let j = 0; j <= i; j++) {
+        const row = j * n;
+        let g = 0;
+        for (let k = 0; k <= i; k++) g += w[rowI1 + k] * w[row + k];
+        for (let k = 0; k <= i; k++) w[row + k] -= g * d[k];
+      }
+    }
+    for (let k = 0; k <= i; k++) w[rowI1 + k] = 0;
+  }
+  for (let j = 0; j < n; j++) {
+    d[j] = w[j * n + (n - 1)];
+    w[j * n + (n - 1)] = 0;
+  }
+  w[(n - 1) * n + (n - 1)] = 1;
+  e[0] = 0;
+}
+
+/** Implicit QL iterations on the tridiagonal (tql2); rotations applied to rows of w (eigenvectors). */
+export function implicitQL(w: Float64Array, d: Float64Array, e: Float64Array, n: number): void {
+  for (let i = 1; i < n; i++) e[i - 1] = e[i];
+  e[n - 1] = 0;
+  let f = 0;
+  let tst1 = 0;
+  const eps = 2 ** -52;
+  for (let l = 0; l < n; l++) {
+    tst1 = Math.max(tst1, Math.abs(d[l]) + Math.abs(e[l]));
+    let m = l;
+    while (m < n) {
+      if (Math.abs(e[m]) <= eps * tst1) break;
+      m++;
+    }
+    if (m === n) m = n - 1;
+    if (m > l) {
+      let iter = 0;
+      do {
+        if (++iter > 60) throw new Error('eigh: QL iteration did not converge');
+        let g = d[l];
+        let p = (d[l + 1] - g) / (2 * e[l]);
+        let r = Math.sqrt(p * p + 1);
+        if (p < 0) r = -r;
+        d[l] = e[l] / (p + r);
+        d[l + 1] = e[l] * (p + r);
+        const dl1 = d[l + 1];
+        let h = g - d[l];
+        for (let i = l + 2; i < n; i++) d[i] -= h;
+        f += h;
+        p = d[m];
+        let c = 1;
+        let c2 = c;
+        let c3 = c;
+        const el1 = e[l + 1];
+        let s = 0;
+        let s2 = 0;
+        for (let i = m - 1; i >= l; i--) {
+          c3 = c2;
+          c2 = c;
+          s2 = s;
+          g = c * e[i];
+          h = c * p;
+          r = Math.sqrt(p * p + e[i] * e[i]);
+          e[i + 1] = s * r;
+          s = e[i] / r;
+          c = p / r;
+          p = c * d[i] - s * g;
+          d[i + 1] = h + s * (c * g + s * d[i]);
+          const ri = i * n;
+          const ri1 = ri + n;
+          for (let k = 0; k < n; k++) {
+            const hk = w[ri1 + k];
+            const vk = w[ri + k];
+            w[ri1 + k] = s * vk + c * hk;
+            w[ri + k] = c * vk - s * hk;
+          }
+        }
+        p = (-s * s2 * c3 * el1 * e[l]) / dl1;
+        e[l] = s * p;
+        d[l] = c * p;
+      } while (Math.abs(e[l]) > eps * tst1);
+    }
+    d[l] += f;
+    e[l] = 0;
+  }
+}
+
+function sortAscending(d: Float64Array, w: Float64Array, n: number, clamp: boolean): Eigh {
+  const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => d[x] - d[y]);
+  const values = new Float64Array(n);
+  const vectors = new Float64Array(n * n);
+  order.forEach((src, dst) => {
+    values[dst] = clamp && d[src] < 0 ? 0 : d[src];
+    vectors.set(w.subarray(src * n, src * n + n), dst * n);
+  });
+  return { values, vectors, n };
+}

@@ -1,0 +1,149 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Tensor, Variable } from '@tensorflow/tfjs-core';
+import { buildModelAdapter, InvalidOptionError, type ModelLike, type ParamBlock } from '@spam/core';
+
+/** How the prior precisions are shared. */
+export type PriorStructure = 'scalar' | 'layerwise' | 'unitwise' | 'parameterwise';
+
+/** The parameter a prior block belongs to (what `toJSON` records). */
+export interface PriorParam {
+  /** `<layer>/kernel` or `<layer>/bias`. */
+  name: string;
+  /** tfjs shape. */
+  shape: number[];
+  /** Kernel or bias. */
+  role: 'kernel' | 'bias';
+}
+
+/** Serialised prior: structure, the parameters it was built for, and its log-precisions. */
+export interface PriorJSON {
+  format: 'spam-prior';
+  version: 1;
+  structure: PriorStructure;
+  params: PriorParam[];
+  /** Each learnable variable's values, flattened, in the prior's variable order. */
+  logPrecisions: number[][];
+}
+
+/** Options shared by every prior factory. */
+export interface PriorOptions {
+  /** Initial precision δ₀ > 0. Default 1. */
+  precision?: number;
+}
+
+/** Checks δ₀ and returns log δ₀. */
+export function initialLogPrecision(o: PriorOptions = {}): number {
+  const d = o.precision ?? 1;
+  if (!(d > 0) || !Number.isFinite(d)) throw new InvalidOptionError(`prior precision must be a positive finite number, got ${d}`);
+  return Math.log(d);
+}
+
+/** The canonical parameters of a model (model order, kernel then bias). */
+export function modelParams(model: ModelLike): readonly ParamBlock[] {
+  return buildModelAdapter(model).params;
+}
+
+/**
+ * A zero-mean Gaussian prior p(θ) = N(0, diag(δ)⁻¹) with learnable log-precisions (tf.Variables).
+ * Subclasses define how the variables expand to one log δ per parameter.
+ */
+export abstract class Prior {
+  /** How precisions are shared. */
+  abstract readonly structure: PriorStructure;
+  /** The parameters the prior covers, canonical order. */
+  readonly params: readonly PriorParam[];
+  /** The learnable log-precisions (owned; freed by {@link dispose}). */
+  readonly variables: readonly Variable[];
+  /** Total number of parameters P. */
+  readonly numParams: number;
+
+  protected constructor(params: readonly PriorParam[], variables: Variable[]) {
+    this.params = params.map((p) => ({ name: p.name, shape: [...p.shape], role: p.role }));
+    this.variables = variables;
+    this.numParams = params.reduce((a, p) => a + p.shape.reduce((x, y) => x * y, 1), 0);
+  }
+
+  /** log δ per parameter tensor, each in the parameter's shape (differentiable in {@link variables}). */
+  abstract logPrecisionBlocks(): Tensor[];
+
+  /** δ per parameter tensor, each in the parameter's shape. */
+  precisionBlocks(): Tensor[] {
+    return tf.tidy(() => this.logPrecisionBlocks().map((b) => tf.exp(b)));
+  }
+
+  /** δ `[P]` in canonical order. */
+  precision(): Tensor {
+    return tf.tidy(() => tf.concat(this.precisionBlocks().map((b) => tf.reshape(b, [-1]))));
+  }
+
+  /** Σ_i log δ_i (scalar). */
+  logDet(): Tensor {
+    return tf.tidy(() => tf.addN(this.logPrecisionBlocks().map((b) => tf.sum(b))));
+  }
+
+  /** ½ Σ_i δ_i θ_i² (scalar) for the given parameters (canonical order, parameter shapes). */
+  penalty(theta: readonly Tensor[]): Tensor {
+    this.checkTheta(theta);
+    return tf.tidy(() =>
+      tf.mul(0.5, tf.addN(this.precisionBlocks().map((d, i) => tf.sum(tf.mul(d, tf.square(theta[i])))))),
+    );
+  }
+
+  /** ∂/∂θ of ½Σδθ², i.e. δ ⊙ θ per parameter tensor (δ treated as a constant). */
+  penaltyGradients(theta: readonly Tensor[]): Tensor[] {
+    this.checkTheta(theta);
+    return tf.tidy(() => this.precisionBlocks().map((d, i) => tf.mul(d, theta[i])));
+  }
+
+  /** Summary statistics of δ (min, max, geometric mean) for logs and histories. */
+  summary(): { min: number; max: number; geomean: number } {
+    const logd = tf.tidy(() => tf.concat(this.logPrecisionBlocks().map((b) => tf.reshape(b, [-1]))).dataSync());
+    let min = Infinity;
+    let max = -Infinity;
+    let s = 0;
+    for (const v of logd) {
+      min = Math.min(min, v);
+      max = Math.max(max, v);
+      s += v;
+    }
+    return { min: Math.exp(min), max: Math.exp(max), geomean: Math.exp(s / logd.length) };
+  }
+
+  /** Serialises the prior with the parameter names and shapes it belongs to. */
+  toJSON(): PriorJSON {
+    return {
+      format: 'spam-prior',
+      version: 1,
+      structure: this.structure,
+      params: this.params.map((p) => ({ name: p.name, shape: [...p.shape], role: p.role })),
+      logPrecisions: this.variables.map((v) => Array.from(v.dataSync())),
+    };
+  }
+
+  /** Overwrites the log-precisions (same shapes as {@link variables}). */
+  assignLogPrecisions(values: readonly Tensor[]): void {
+    values.forEach((v, i) => this.variables[i].assign(v));
+  }
+
+  /** Copies of the current log-precisions (to restore after a failed step). */
+  snapshot(): Tensor[] {
+    return this.variables.map((v) => tf.clone(v));
+  }
+
+  /** Frees the variables. */
+  dispose(): void {
+    tf.dispose(this.variables as Variable[]);
+  }
+
+  private checkTheta(theta: readonly Tensor[]): void {
+    if (theta.length !== this.params.length) {
+      throw new InvalidOptionError(`expected ${this.params.length} parameter tensors, got ${theta.length}`);
+    }
+  }
+}
+
+let counter = 0;
+/** A new trainable variable named for the prior. */
+export function logPrecisionVariable(init: Tensor, label: string): Variable {
+  return tf.variable(init, true, `spam_prior_${label}_${counter++}`);
+}
