@@ -30,3 +30,4 @@ export {
 export { assertFinite, iterateBatches, type Batch, type DataSource, type DatasetLike, type OwnedBatch, type TensorData } from './data.js';
 export { meanNllGradients, type LossAndGradients } from './train/loss-gradients.js';
 export { trainEpoch, type EpochResult, type TrainEpochOptions } from './train/train-epoch.js';
+export { evaluate, type ClassificationMetrics, type RegressionMetrics } from './metrics.js';

@@ -27,3 +27,12 @@ export {
   type LogMarglikOptions,
   type LogMarglikTerms,
 } from './marglik/log-marglik.js';
+export { MarglikTuner, type HyperProgress, type MarglikStepResult, type MarglikTunerOptions } from './marglik/tuner.js';
+export {
+  marglikTraining,
+  type MarglikHistoryEntry,
+  type MarglikProgress,
+  type MarglikTrainingOptions,
+  type MarglikTrainingResult,
+} from './marglik/training.js';
+export { lossWithPrior, marglikCallback, type MarglikCallback, type MarglikCallbackOptions } from './marglik/fit-callback.js';

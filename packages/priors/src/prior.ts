@@ -143,7 +143,9 @@ export abstract class Prior {
 }
 
 let counter = 0;
-/** A new trainable variable named for the prior. */
+/** A new trainable variable named for the prior, initialised from (and consuming) `init`. */
 export function logPrecisionVariable(init: Tensor, label: string): Variable {
-  return tf.variable(init, true, `spam_prior_${label}_${counter++}`);
+  const v = tf.variable(init, true, `spam_prior_${label}_${counter++}`);
+  init.dispose();
+  return v;
 }

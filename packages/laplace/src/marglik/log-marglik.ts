@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { PriorMismatchError, type Prior } from '@spam/priors';
+import type { ParamBlock } from '@spam/core';
 import type { BaseLaplace, KronLogDetMethod } from '../curvature/base.js';
 
 /** Options of {@link logMarginalLikelihood}. */
@@ -25,10 +26,10 @@ export interface LogMarglikTerms {
   logDetPosterior: number;
 }
 
-/** Throws `PriorMismatchError` unless the prior covers exactly the Laplace fit's parameters. */
-export function checkPriorFits(lap: BaseLaplace, prior: Prior): void {
+/** Throws `PriorMismatchError` unless the prior covers exactly the parameters of a Laplace fit (or model adapter). */
+export function checkPriorFits(lap: { params: readonly ParamBlock[] }, prior: Prior): void {
   if (prior.params.length !== lap.params.length) {
-    throw new PriorMismatchError(`the prior covers ${prior.params.length} parameter tensors, the Laplace fit ${lap.params.length}`);
+    throw new PriorMismatchError(`the prior covers ${prior.params.length} parameter tensors, the model ${lap.params.length}`);
   }
   lap.params.forEach((p, i) => {
     const q = prior.params[i];

@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import {
+  buildModelAdapter,
+  ModelNotBuiltError,
+  SpamError,
+  UnsupportedLayerError,
+  UnsupportedTopologyError,
+  type ModelLike,
+} from '@spam/core';
+
+const L = tf.layers;
+const build = (m: tf.LayersModel) => () => buildModelAdapter(m as unknown as ModelLike);
+
+/** Runs fn and returns what it threw (fails the test when nothing is thrown). */
+function thrown(fn: () => unknown): Error {
+  try {
+    fn();
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error('expected a throw');
+}
+
+describe('UnsupportedLayerError', () => {
+  const cases: Array<[string, () => tf.LayersModel, string]> = [
+    ['LSTM', () => tf.sequential({ layers: [L.lstm({ name: 'my_lstm', inputShape: [4, 3], units: 2 }), L.dense({ units: 2 })] }), 'my_lstm'],
+    [
+      'BatchNormalization',
+      () => tf.sequential({ layers: [L.dense({ inputShape: [4], units: 3 }), L.batchNormalization({ name: 'bn1' }), L.dense({ units: 2 })] }),
+      'bn1',
+    ],
+    ['Conv1D', () => tf.sequential({ layers: [L.conv1d({ name: 'c1d', inputShape: [8, 2], filters: 2, kernelSize: 3 }), L.flatten(), L.dense({ units: 2 })] }), 'c1d'],
+  ];
+  for (const [cls, make, name] of cases) {
+    it(`${cls}: names the layer and its class`, () => {
+      const e = thrown(build(make()));
+      expect(e).toBeInstanceOf(UnsupportedLayerError);
+      expect(e).toBeInstanceOf(SpamError);
+      const err = e as UnsupportedLayerError;
+      expect(err.code).toBe('UNSUPPORTED_LAYER');
+      expect(err.name).toBe('UnsupportedLayerError');
+      expect(err.layerName).toBe(name);
+      expect(err.className).toBe(cls);
+      expect(err.message).toContain(`'${name}'`);
+      expect(err.message).toContain(cls);
+    });
+  }
+
+  it('an unsupported layer option (Conv2D dilation, channelsFirst) names the option', () => {
+    const dil = thrown(build(tf.sequential({ layers: [L.conv2d({ name: 'dil', inputShape: [6, 6, 1], filters: 2, kernelSize: 2, dilationRate: 2 }), L.flatten(), L.dense({ units: 2 })] })));
+    expect(dil).toBeInstanceOf(UnsupportedLayerError);
+    expect(dil.message).toContain('dil');
+    expect(dil.message).toMatch(/dilation/i);
+    const cf = thrown(build(tf.sequential({ layers: [L.averagePooling2d({ name: 'cfpool', inputShape: [4, 4, 2], poolSize: 2, dataFormat: 'channelsFirst' }), L.flatten(), L.dense({ units: 2 })] })));
+    expect(cf).toBeInstanceOf(UnsupportedLayerError);
+    expect(cf.message).toContain('cfpool');
+    expect(cf.message).toContain('channelsFirst');
+  });
+
+  it('Dense on a rank-3 input is rejected (the adapter only handles [N, in])', () => {
+    const e = thrown(build(tf.sequential({ layers: [L.dense({ name: 'd3', inputShape: [3, 4], units: 2 }), L.flatten(), L.dense({ units: 2 })] })));
+    expect(e).toBeInstanceOf(UnsupportedLayerError);
+    expect((e as UnsupportedLayerError).layerName).toBe('d3');
+  });
+});
+
+describe('UnsupportedTopologyError', () => {
+  it('a functional model with an Add branch', () => {
+    const inp = tf.input({ shape: [4] });
+    const a = L.dense({ name: 'branch_a', units: 3 }).apply(inp) as tf.SymbolicTensor;
+    const b = L.dense({ name: 'branch_b', units: 3 }).apply(inp) as tf.SymbolicTensor;
+    const sum = L.add({ name: 'merge' }).apply([a, b]) as tf.SymbolicTensor;
+    const out = L.dense({ units: 2 }).apply(sum) as tf.SymbolicTensor;
+    const e = thrown(build(tf.model({ inputs: inp, outputs: out })));
+    expect(e).toBeInstanceOf(UnsupportedTopologyError);
+    expect((e as UnsupportedTopologyError).code).toBe('UNSUPPORTED_TOPOLOGY');
+    expect(e.message).toMatch(/branch_|merge/);
+    expect(e.message).toMatch(/chain/);
+  });
+
+  it('a model with two inputs', () => {
+    const i1 = tf.input({ shape: [2] });
+    const i2 = tf.input({ shape: [2] });
+    const c = L.concatenate().apply([i1, i2]) as tf.SymbolicTensor;
+    const out = L.dense({ units: 1 }).apply(c) as tf.SymbolicTensor;
+    const e = thrown(build(tf.model({ inputs: [i1, i2], outputs: out })));
+    expect(e).toBeInstanceOf(UnsupportedTopologyError);
+    expect(e.message).toMatch(/2 inputs/);
+  });
+
+  it('a shared layer applied twice', () => {
+    const inp = tf.input({ shape: [3] });
+    const shared = L.dense({ name: 'shared', units: 3 });
+    const h = shared.apply(shared.apply(inp)) as tf.SymbolicTensor;
+    const e = thrown(build(tf.model({ inputs: inp, outputs: h })));
+    expect(e).toBeInstanceOf(UnsupportedTopologyError);
+    expect(e.message).toContain('shared');
+  });
+});
+
+describe('ModelNotBuiltError', () => {
+  // tfjs 4.22 refuses `model.add(dense)` without inputShape on an empty Sequential (it throws a
+  // ValueError itself), so the reachable not-built state is a tf.sequential() before its first layer.
+  it('tf.sequential() without a first layer that has an inputShape', () => {
+    const m = tf.sequential({ name: 'unbuilt_seq' });
+    expect(() => m.add(L.dense({ units: 3 }))).toThrow(/inputShape/);
+    const e = thrown(build(m));
+    expect(e).toBeInstanceOf(ModelNotBuiltError);
+    expect((e as ModelNotBuiltError).code).toBe('MODEL_NOT_BUILT');
+    expect(e.message).toContain('unbuilt_seq');
+    expect(e.message).toMatch(/inputShape/);
+  });
+
+  it('a model whose inputs getter throws (not built yet)', () => {
+    const fake = {
+      name: 'lazy',
+      layers: [],
+      get inputs(): never {
+        throw new Error('not built');
+      },
+      predict: () => tf.scalar(0),
+    } as unknown as ModelLike;
+    const e = thrown(() => buildModelAdapter(fake));
+    expect(e).toBeInstanceOf(ModelNotBuiltError);
+    expect(e.message).toContain('lazy');
+  });
+});

@@ -1,0 +1,144 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Optimizer, Tensor, Variable } from '@tensorflow/tfjs-core';
+import { InvalidOptionError, NonFiniteError, type DataSource, type ModelLike } from '@spam/core';
+import type { Prior } from '@spam/priors';
+import type { KronLogDetMethod } from '../curvature/base.js';
+import { fitLaplace, type Laplace } from '../fit.js';
+import type { CurvatureOptions } from '../options.js';
+import { logMarginalLikelihood } from './log-marglik.js';
+
+/** Options of {@link MarglikTuner}. */
+export interface MarglikTunerOptions {
+  /** Hyper-parameter Adam learning rate. Default 0.1 (the paper's). */
+  lr?: number;
+  /** Hyper steps K per marglik step. Default 100. */
+  steps?: number;
+  /** `kron` log det with unit-/parameter-wise priors. Default `'spam'`. */
+  method?: KronLogDetMethod;
+  /** Initial observation noise σ (regression). Default 1. */
+  sigma?: number;
+  /** Learn log σ too (regression only). Default true for regression. */
+  learnSigma?: boolean;
+}
+
+/** Progress of the hyper steps, reported every step. */
+export interface HyperProgress {
+  stage: 'hyper';
+  step: number;
+  steps: number;
+  logMarglik: number;
+}
+
+/** Result of one marglik step. */
+export interface MarglikStepResult {
+  /** log Z after each hyper step (at the precisions before that step's update). */
+  logMarglik: number[];
+  /** The curvature fitted for this step; dispose it (or keep it for OPD). */
+  laplace: Laplace;
+}
+
+/**
+ * The marginal-likelihood optimiser of one prior: a persistent Adam over the prior's
+ * log-precisions (and log σ), taking K steps on −log Z/N per marglik step with θ and H frozen.
+ * A non-finite log Z restores the last good precisions and throws `NonFiniteError`.
+ */
+export class MarglikTuner {
+  /** The prior being tuned. */
+  readonly prior: Prior;
+  /** log σ (regression), a variable owned by the tuner. */
+  readonly logSigma: Variable;
+  private readonly optimizer: Optimizer;
+  private readonly steps: number;
+  private readonly method: KronLogDetMethod;
+  private readonly learnSigma: boolean;
+
+  constructor(prior: Prior, likelihood: 'classification' | 'regression', options: MarglikTunerOptions = {}) {
+    const lr = options.lr ?? 0.1;
+    const steps = options.steps ?? 100;
+    const sigma = options.sigma ?? 1;
+    if (!(lr > 0)) throw new InvalidOptionError(`hyper learning rate must be positive, got ${lr}`);
+    if (!Number.isInteger(steps) || steps < 0) throw new InvalidOptionError(`hyper steps K must be a non-negative integer, got ${steps}`);
+    if (!(sigma > 0) || !Number.isFinite(sigma)) throw new InvalidOptionError(`sigma must be a positive number, got ${sigma}`);
+    this.prior = prior;
+    this.steps = steps;
+    this.method = options.method ?? 'spam';
+    this.learnSigma = likelihood === 'regression' && (options.learnSigma ?? true);
+    this.logSigma = tf.tidy(() => tf.variable(tf.scalar(Math.log(sigma)), this.learnSigma));
+    this.optimizer = tf.train.adam(lr);
+  }
+
+  /** Current observation noise σ. */
+  get sigma(): number {
+    return Math.exp(this.logSigma.dataSync()[0]);
+  }
+
+  /** Fits the curvature at the model's current θ (with the current σ) and takes K hyper steps. */
+  async step(model: ModelLike, data: DataSource, curvature: Omit<CurvatureOptions, 'sigma'>, onProgress?: (p: HyperProgress) => void): Promise<MarglikStepResult> {
+    const laplace = await fitLaplace(model, data, { ...curvature, sigma: this.sigma });
+    try {
+      return { laplace, logMarglik: this.hyperSteps(laplace, this.steps, onProgress) };
+    } catch (e) {
+      laplace.dispose();
+      throw e;
+    }
+  }
+
+  /**
+   * K Adam steps on −log Z/N for a fitted Laplace; returns log Z before each update. The
+   * precisions after the last update are checked too: non-finite log Z anywhere restores the
+   * last precisions whose log Z was finite.
+   */
+  hyperSteps(laplace: Laplace, steps = this.steps, onProgress?: (p: HyperProgress) => void): number[] {
+    const vars = [...this.prior.variables, ...(this.learnSigma ? [this.logSigma] : [])];
+    const objective = () =>
+      tf.div(tf.neg(logMarginalLikelihood(laplace, this.prior, { method: this.method, logSigma: this.logSigma })), laplace.nData) as tf.Scalar;
+    const history: number[] = [];
+    let good = snapshot(vars);
+    const fail = (k: number) => {
+      restore(vars, good);
+      return new NonFiniteError(
+        `log marginal likelihood became NaN/Inf at hyper step ${k} of ${steps}; the last good prior precisions were kept (lower the hyper learning rate?)`,
+      );
+    };
+    try {
+      for (let k = 0; k <= steps; k++) {
+        if (k === steps) {
+          const last = tf.tidy(() => objective().dataSync()[0]);
+          if (!Number.isFinite(last)) throw fail(k);
+          break;
+        }
+        const { value: cost, grads } = tf.variableGrads(objective, vars);
+        const c = cost.dataSync()[0];
+        const finite = Number.isFinite(c) && Object.values(grads).every((g) => tf.tidy(() => Number.isFinite(tf.sum(tf.mul(g, 0)).dataSync()[0])));
+        if (!finite) {
+          tf.dispose([cost, ...Object.values(grads)]);
+          throw fail(k + 1);
+        }
+        tf.dispose(good);
+        good = snapshot(vars);
+        this.optimizer.applyGradients(grads);
+        tf.dispose([cost, ...Object.values(grads)]);
+        const value = -c * laplace.nData;
+        history.push(value);
+        onProgress?.({ stage: 'hyper', step: k + 1, steps, logMarglik: value });
+      }
+    } finally {
+      tf.dispose(good);
+    }
+    return history;
+  }
+
+  /** Frees the optimizer state and log σ (not the prior). */
+  dispose(): void {
+    this.optimizer.dispose();
+    this.logSigma.dispose();
+  }
+}
+
+function snapshot(vars: Variable[]): Tensor[] {
+  return vars.map((v) => tf.clone(v));
+}
+
+function restore(vars: Variable[], values: Tensor[]): void {
+  vars.forEach((v, i) => v.assign(values[i]));
+}
