@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ModelLike } from '@spam/core';
 import { PriorMismatchError } from './errors.js';
 import { modelParams, type Prior, type PriorJSON, type PriorStructure } from './prior.js';
-import { createPrior } from './create.js';
+import { createPrior, PRIOR_STRUCTURES } from './create.js';
 
 /** Options of {@link priorFromJSON}. */
 export interface FromJSONOptions {
@@ -16,6 +16,9 @@ export interface FromJSONOptions {
  */
 export function priorFromJSON(model: ModelLike, json: PriorJSON, options: FromJSONOptions = {}): Prior {
   if (!json || json.format !== 'spam-prior') throw new PriorMismatchError('not a SpaM prior JSON (format must be "spam-prior")');
+  if (!PRIOR_STRUCTURES.includes(json.structure)) {
+    throw new PriorMismatchError(`unknown prior structure '${String(json.structure)}' (expected one of ${PRIOR_STRUCTURES.join(', ')})`);
+  }
   const params = modelParams(model);
   if (params.length !== json.params.length) {
     throw new PriorMismatchError(`the prior covers ${json.params.length} parameter tensors but the model has ${params.length}`);

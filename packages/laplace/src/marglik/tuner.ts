@@ -56,7 +56,7 @@ export class MarglikTuner {
     const lr = options.lr ?? 0.1;
     const steps = options.steps ?? 100;
     const sigma = options.sigma ?? 1;
-    if (!(lr > 0)) throw new InvalidOptionError(`hyper learning rate must be positive, got ${lr}`);
+    if (!(lr > 0) || !Number.isFinite(lr)) throw new InvalidOptionError(`hyper learning rate must be positive, got ${lr}`);
     if (!Number.isInteger(steps) || steps < 0) throw new InvalidOptionError(`hyper steps K must be a non-negative integer, got ${steps}`);
     if (!(sigma > 0) || !Number.isFinite(sigma)) throw new InvalidOptionError(`sigma must be a positive number, got ${sigma}`);
     this.prior = prior;
