@@ -1,8 +1,9 @@
 /**
  * Symmetric eigendecomposition A = Q diag(λ) Qᵀ in float64 JavaScript (tfjs has none):
- * Householder tridiagonalisation followed by the implicit QL algorithm (the EISPACK tred2/tql2
- * pair, as in JAMA), with the working matrix stored transposed so that every inner loop runs
- * over contiguous memory. Eigenvalues come out ascending.
+ * exactly-zero rows are deflated (dead units, constant-zero inputs), the rest is reduced to
+ * tridiagonal form by Householder and diagonalised by implicit QL (the EISPACK tred2/tql2 pair,
+ * as in JAMA), with the working matrix stored transposed so that every inner loop runs over
+ * contiguous memory. Eigenvalues come out ascending.
  */
 
 /** Result of {@link eigh}. */
@@ -31,23 +32,54 @@ export function eigh(a: ArrayLike<number>, n: number, options: EighOptions = {})
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) w[i * n + j] = 0.5 * (a[i * n + j] + a[j * n + i]);
   }
+  const clamp = options.clampNegative ?? false;
+  // Deflate rows/columns that are exactly zero (dead units, constant-zero inputs): eigenvalue 0, unit vector.
+  const live: number[] = [];
+  for (let i = 0; i < n; i++) {
+    let any = false;
+    for (let j = 0; j < n && !any; j++) any = w[i * n + j] !== 0;
+    if (any) live.push(i);
+  }
+  if (live.length === n) return eighDense(w, n, clamp);
+  const m = live.length;
+  const sub = new Float64Array(m * m);
+  live.forEach((r, i) => live.forEach((c, j) => (sub[i * m + j] = w[r * n + c])));
+  const inner = eighDense(sub, m, clamp);
+  const values = new Float64Array(n);
+  const vectors = new Float64Array(n * n);
+  const order = [...Array.from({ length: n - m }, () => -1), ...Array.from({ length: m }, (_, i) => i)];
+  // Merge the zero eigenvalues into the ascending order.
+  const entries = order.map((k, idx) => ({ value: k < 0 ? 0 : inner.values[k], k, idx }));
+  entries.sort((a, b) => a.value - b.value || a.idx - b.idx);
+  const dead = Array.from({ length: n }, (_, i) => i).filter((i) => !live.includes(i));
+  let nextDead = 0;
+  entries.forEach((en, row) => {
+    values[row] = en.value;
+    if (en.k < 0) vectors[row * n + dead[nextDead++]] = 1;
+    else live.forEach((c, j) => (vectors[row * n + c] = inner.vectors[en.k * m + j]));
+  });
+  return { values, vectors, n };
+}
+
+/** Eigendecomposition of a symmetric matrix held in `w` (overwritten): tred2, then tql2. */
+function eighDense(w: Float64Array, n: number, clamp: boolean): Eigh {
   const d = new Float64Array(n);
   const e = new Float64Array(n);
   if (n === 1) {
     d[0] = w[0];
     w[0] = 1;
-  } else {
+  } else if (n > 1) {
     tridiagonalize(w, d, e, n);
     implicitQL(w, d, e, n);
   }
-  return sortAscending(d, w, n, options.clampNegative ?? false);
+  return sortAscending(d, w, n, clamp);
 }
 
 /**
  * Householder reduction to tridiagonal form (tred2). `w` holds Vᵀ: w[j*n + k] = V[k][j].
  * On return d is the diagonal, e the sub-diagonal (e[0] = 0), w the accumulated transform (transposed).
  */
-export function tridiagonalize(w: Float64Array, d: Float64Array, e: Float64Array, n: number): void {
+function tridiagonalize(w: Float64Array, d: Float64Array, e: Float64Array, n: number): void {
   for (let j = 0; j < n; j++) d[j] = w[j * n + (n - 1)];
   for (let i = n - 1; i > 0; i--) {
     let scale = 0;
@@ -128,7 +160,7 @@ export function tridiagonalize(w: Float64Array, d: Float64Array, e: Float64Array
 }
 
 /** Implicit QL iterations on the tridiagonal (tql2); rotations applied to rows of w (eigenvectors). */
-export function implicitQL(w: Float64Array, d: Float64Array, e: Float64Array, n: number): void {
+function implicitQL(w: Float64Array, d: Float64Array, e: Float64Array, n: number): void {
   for (let i = 1; i < n; i++) e[i - 1] = e[i];
   e[n - 1] = 0;
   let f = 0;

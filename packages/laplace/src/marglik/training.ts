@@ -117,9 +117,15 @@ export async function marglikTraining(model: ModelLike, data: DataSource, option
   const ownsPrior = typeof options.prior !== 'object';
   const prior = typeof options.prior === 'object' ? options.prior : createPrior(model, options.prior ?? 'layerwise', { precision: options.priorPrecision });
   if (!ownsPrior) checkPriorFits(adapter, prior);
+  let tuner: MarglikTuner;
+  try {
+    tuner = new MarglikTuner(prior, likelihood, { lr: options.hyperLr, steps, method: options.method, sigma: options.sigma, learnSigma: options.learnSigma });
+  } catch (e) {
+    if (ownsPrior) prior.dispose(); // invalid hyperLr / sigma: free the prior created above
+    throw e;
+  }
   const ownsOptimizer = !options.optimizer;
   const optimizer = options.optimizer ?? tf.train.adam(options.lr ?? 1e-3);
-  const tuner = new MarglikTuner(prior, likelihood, { lr: options.hyperLr, steps, method: options.method, sigma: options.sigma, learnSigma: options.learnSigma });
   const curvature = { likelihood, structure, curvature: options.curvature ?? 'ggn', mcSamples: options.mcSamples, seed: options.seed } as const;
   const history: MarglikHistoryEntry[] = [];
   const total = 'xs' in (data as object) && (data as { xs?: Tensor }).xs instanceof tf.Tensor ? (data as { xs: Tensor }).xs.shape[0] : undefined;
