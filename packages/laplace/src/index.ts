@@ -19,7 +19,7 @@ export { FullLaplace } from './curvature/full.js';
 export type { KronLogDetMethod } from './curvature/base.js';
 export { MAX_EXACT_BLOCK } from './curvature/kron.js';
 export type { FactorEigen } from './curvature/kron-eigen.js';
-export { eigh, type Eigh, type EighOptions } from './linalg/eigh.js';
+export { eigh, eigvalsh, type Eigh, type EighOptions } from './linalg/eigh.js';
 export {
   checkPriorFits,
   logMarginalLikelihood,

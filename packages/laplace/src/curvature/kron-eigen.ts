@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { eigh } from '../linalg/eigh.js';
+import { eigh, eigvalsh } from '../linalg/eigh.js';
 
 /** Eigendecomposition of one symmetric Kronecker factor, as tensors. */
 export interface FactorEigen {
@@ -38,4 +38,11 @@ export function factorEigen(factor: Tensor): FactorEigen {
 /** Every tensor of a factor eigendecomposition. */
 export function eigenTensors(e: FactorEigen): Tensor[] {
   return [e.values, e.Q, e.Q2T, e.Q2];
+}
+
+/** Eigenvalues only of one factor (clamped at 0), kept like {@link factorEigen}'s tensors. */
+export function factorEigenvalues(factor: Tensor): Tensor {
+  const n = factor.shape[0] as number;
+  const values = eigvalsh(factor.dataSync(), n, { clampNegative: true });
+  return tf.keep(tf.tensor1d(Float32Array.from(values)));
 }

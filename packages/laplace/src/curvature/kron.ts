@@ -3,7 +3,7 @@ import type { Tensor } from '@tensorflow/tfjs-core';
 import type { CurvatureAccumulator, LayerInput } from './base.js';
 import { InvalidOptionError } from '@spam/core';
 import { BaseLaplace, gram, type KronLogDetMethod, type LaplaceInfo } from './base.js';
-import { eigenTensors, factorEigen, type FactorEigen } from './kron-eigen.js';
+import { eigenTensors, factorEigen, factorEigenvalues, type FactorEigen } from './kron-eigen.js';
 import { denseLogDet, kronDense } from '../linalg/logdet-op.js';
 
 /** Largest kron block (fanIn·units) for which the exact dense log det is allowed. */
@@ -69,6 +69,14 @@ export class KronLaplace extends BaseLaplace {
   }
 
   private eigenCache?: Array<{ A: FactorEigen; G: FactorEigen }>;
+  private valuesCache?: Array<{ A: Pick<FactorEigen, 'values'>; G: Pick<FactorEigen, 'values'> }>;
+
+  /** Eigenvalues of every A and G (float64 `eigvalsh`, clamped at 0), cached; taken from the full decomposition if present. */
+  eigenvalues(): ReadonlyArray<{ A: Pick<FactorEigen, 'values'>; G: Pick<FactorEigen, 'values'> }> {
+    if (this.eigenCache) return this.eigenCache;
+    this.valuesCache ??= this.factors.map((f) => ({ A: { values: factorEigenvalues(f.A) }, G: { values: factorEigenvalues(f.G) } }));
+    return this.valuesCache;
+  }
 
   /**
    * Eigendecompositions of every A and G (float64, symmetrised, eigenvalues clamped at 0),
@@ -85,7 +93,8 @@ export class KronLaplace extends BaseLaplace {
    * Kronecker eigenbasis E = (Q_A∘Q_A)ᵀ D (Q_G∘Q_G); `'exact'`: dense float64 log det of the block.
    */
   logDetPosterior(delta: readonly Tensor[], s: Tensor, constantPerTensor: boolean, method: KronLogDetMethod = 'spam'): Tensor {
-    const eig = constantPerTensor || method === 'spam' ? this.eigendecomposition() : null;
+    // A constant δ needs the eigenvalues only; a projected one the eigenvectors too.
+    const eig = constantPerTensor ? this.eigenvalues() : method === 'spam' ? this.eigendecomposition() : null;
     return tf.tidy(() => {
       const terms: Tensor[] = [];
       let t = 0;
@@ -98,7 +107,8 @@ export class KronLaplace extends BaseLaplace {
           if (eig) {
             const e = eig[l];
             const lam = kernel ? tf.outerProduct(e.A.values as tf.Tensor1D, e.G.values as tf.Tensor1D) : e.G.values;
-            const proj = constantPerTensor ? d : kernel ? tf.matMul(tf.matMul(e.A.Q2T, d), e.G.Q2) : tf.reshape(tf.matMul(tf.reshape(d, [1, units]), e.G.Q2), [units]);
+            const full = e as { A: FactorEigen; G: FactorEigen };
+            const proj = constantPerTensor ? d : kernel ? tf.matMul(tf.matMul(full.A.Q2T, d), full.G.Q2) : tf.reshape(tf.matMul(tf.reshape(d, [1, units]), full.G.Q2), [units]);
             terms.push(tf.sum(tf.log(tf.add(tf.mul(s, lam), proj))));
           } else {
             terms.push(this.exactBlockLogDet(l, kernel, d, s));
@@ -131,6 +141,8 @@ export class KronLaplace extends BaseLaplace {
   }
 
   protected ownedTensors(): Tensor[] {
-    return [...this.factors.flatMap((f) => [f.A, f.G]), ...(this.eigenCache ?? []).flatMap((e) => [...eigenTensors(e.A), ...eigenTensors(e.G)])];
+    return [...this.factors.flatMap((f) => [f.A, f.G]), ...(this.eigenCache ?? []).flatMap((e) => [...eigenTensors(e.A), ...eigenTensors(e.G)]),
+      ...(this.valuesCache ?? []).flatMap((e) => [e.A.values, e.G.values]),
+    ];
   }
 }

@@ -34,17 +34,10 @@ export function eigh(a: ArrayLike<number>, n: number, options: EighOptions = {})
   }
   const clamp = options.clampNegative ?? false;
   // Deflate rows/columns that are exactly zero (dead units, constant-zero inputs): eigenvalue 0, unit vector.
-  const live: number[] = [];
-  for (let i = 0; i < n; i++) {
-    let any = false;
-    for (let j = 0; j < n && !any; j++) any = w[i * n + j] !== 0;
-    if (any) live.push(i);
-  }
+  const live = liveIndices(w, n);
   if (live.length === n) return eighDense(w, n, clamp);
   const m = live.length;
-  const sub = new Float64Array(m * m);
-  live.forEach((r, i) => live.forEach((c, j) => (sub[i * m + j] = w[r * n + c])));
-  const inner = eighDense(sub, m, clamp);
+  const inner = eighDense(submatrix(w, n, live), m, clamp);
   const values = new Float64Array(n);
   const vectors = new Float64Array(n * n);
   const order = [...Array.from({ length: n - m }, () => -1), ...Array.from({ length: m }, (_, i) => i)];
@@ -59,6 +52,49 @@ export function eigh(a: ArrayLike<number>, n: number, options: EighOptions = {})
     else live.forEach((c, j) => (vectors[row * n + c] = inner.vectors[en.k * m + j]));
   });
   return { values, vectors, n };
+}
+
+/**
+ * Eigenvalues only (ascending) of the symmetric part of a row-major n×n matrix: Householder
+ * reduction without accumulating the transform, then QL without vectors — about a third of
+ * {@link eigh}'s work. Enough for log det(s·A⊗G + δI) with a scalar or layer-wise prior.
+ */
+export function eigvalsh(a: ArrayLike<number>, n: number, options: EighOptions = {}): Float64Array {
+  if (a.length !== n * n) throw new RangeError(`eigvalsh: expected ${n * n} entries for a ${n}x${n} matrix, got ${a.length}`);
+  const w = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) w[i * n + j] = 0.5 * (a[i * n + j] + a[j * n + i]);
+  const live = liveIndices(w, n);
+  const m = live.length;
+  const sub = m === n ? w : submatrix(w, n, live);
+  const d = new Float64Array(n); // dead rows contribute zeros at the end before sorting
+  const e = new Float64Array(m);
+  if (m === 1) d[0] = sub[0];
+  else if (m > 1) {
+    tridiagonalize(sub, d, e, m, false);
+    implicitQL(null, d, e, m);
+  }
+  d.sort();
+  if (options.clampNegative) for (let i = 0; i < n; i++) if (d[i] < 0) d[i] = 0;
+  return d;
+}
+
+/** Indices of the rows of a symmetric matrix that are not entirely zero. */
+function liveIndices(w: Float64Array, n: number): number[] {
+  const live: number[] = [];
+  for (let i = 0; i < n; i++) {
+    let any = false;
+    for (let j = 0; j < n && !any; j++) any = w[i * n + j] !== 0;
+    if (any) live.push(i);
+  }
+  return live;
+}
+
+/** The rows and columns `idx` of an n×n matrix. */
+function submatrix(w: Float64Array, n: number, idx: number[]): Float64Array {
+  const m = idx.length;
+  const sub = new Float64Array(m * m);
+  idx.forEach((r, i) => idx.forEach((c, j) => (sub[i * m + j] = w[r * n + c])));
+  return sub;
 }
 
 /** Eigendecomposition of a symmetric matrix held in `w` (overwritten): tred2, then tql2. */
@@ -77,9 +113,10 @@ function eighDense(w: Float64Array, n: number, clamp: boolean): Eigh {
 
 /**
  * Householder reduction to tridiagonal form (tred2). `w` holds Vᵀ: w[j*n + k] = V[k][j].
- * On return d is the diagonal, e the sub-diagonal (e[0] = 0), w the accumulated transform (transposed).
+ * On return d is the diagonal, e the sub-diagonal (e[0] = 0), w the accumulated transform
+ * (transposed) unless `accumulate` is false (eigenvalues only).
  */
-function tridiagonalize(w: Float64Array, d: Float64Array, e: Float64Array, n: number): void {
+function tridiagonalize(w: Float64Array, d: Float64Array, e: Float64Array, n: number, accumulate = true): void {
   for (let j = 0; j < n; j++) d[j] = w[j * n + (n - 1)];
   for (let i = n - 1; i > 0; i--) {
     let scale = 0;
@@ -134,6 +171,12 @@ function tridiagonalize(w: Float64Array, d: Float64Array, e: Float64Array, n: nu
     }
     d[i] = h;
   }
+  if (!accumulate) {
+    // Eigenvalues only: T's diagonal is left on w's diagonal, its sub-diagonal in e.
+    for (let j = 0; j < n; j++) d[j] = w[j * n + j];
+    e[0] = 0;
+    return;
+  }
   // Accumulate the transformations.
   for (let i = 0; i < n - 1; i++) {
     w[i * n + (n - 1)] = w[i * n + i];
@@ -159,8 +202,8 @@ function tridiagonalize(w: Float64Array, d: Float64Array, e: Float64Array, n: nu
   e[0] = 0;
 }
 
-/** Implicit QL iterations on the tridiagonal (tql2); rotations applied to rows of w (eigenvectors). */
-function implicitQL(w: Float64Array, d: Float64Array, e: Float64Array, n: number): void {
+/** Implicit QL iterations on the tridiagonal (tql2); rotations applied to rows of w unless w is null (tql1). */
+function implicitQL(w: Float64Array | null, d: Float64Array, e: Float64Array, n: number): void {
   for (let i = 1; i < n; i++) e[i - 1] = e[i];
   e[n - 1] = 0;
   let f = 0;
@@ -207,6 +250,7 @@ function implicitQL(w: Float64Array, d: Float64Array, e: Float64Array, n: number
           c = p / r;
           p = c * d[i] - s * g;
           d[i + 1] = h + s * (c * g + s * d[i]);
+          if (!w) continue;
           const ri = i * n;
           const ri1 = ri + n;
           for (let k = 0; k < n; k++) {
