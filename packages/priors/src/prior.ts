@@ -66,6 +66,15 @@ export abstract class Prior {
   /** log δ per parameter tensor, each in the parameter's shape (differentiable in {@link variables}). */
   abstract logPrecisionBlocks(): Tensor[];
 
+  /**
+   * For each parameter tensor, its kernel δ as an outer product [row, col] (row over the kernel
+   * flattened to `[fanIn, units]`, col over units), or null where δ has no such form. Only
+   * unit-wise priors have it; the default is all null.
+   */
+  kernelOuterFactors(): Array<readonly [Tensor, Tensor] | null> {
+    return this.params.map(() => null);
+  }
+
   /** δ per parameter tensor, each in the parameter's shape. */
   precisionBlocks(): Tensor[] {
     return tf.tidy(() => this.logPrecisionBlocks().map((b) => tf.exp(b)));

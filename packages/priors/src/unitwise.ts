@@ -21,6 +21,18 @@ export class UnitwisePrior extends Prior {
     return this.params.map((p) => (p.role === 'kernel' ? [k++, k++] : [k++]));
   }
 
+  /** Kernel δ_{i,o} = exp(b_i)·exp(a_o); Conv2D's b repeats over the kernel window (rows (y·kw + x)·C + c). */
+  override kernelOuterFactors(): Array<readonly [Tensor, Tensor] | null> {
+    const index = this.variableIndex();
+    return this.params.map((p, t) => {
+      if (p.role === 'bias') return null;
+      const [a, b] = index[t].map((i) => this.variables[i]);
+      const window = p.shape.slice(0, -2).reduce((x, y) => x * y, 1);
+      const row = window === 1 ? tf.exp(b) : tf.tile(tf.exp(b), [window]);
+      return [row, tf.exp(a)] as const;
+    });
+  }
+
   logPrecisionBlocks(): Tensor[] {
     const index = this.variableIndex();
     return tf.tidy(() =>

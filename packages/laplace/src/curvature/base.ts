@@ -89,6 +89,20 @@ export interface LaplaceInfo {
 /** How `kron` treats a prior that is not constant on a block: eigenbasis projection or dense log det. */
 export type KronLogDetMethod = 'spam' | 'exact';
 
+/** What a log det may exploit about the prior precision δ. */
+export interface PrecisionStructure {
+  /** δ is constant on every parameter tensor (scalar / layer-wise priors): eigenvalues suffice. */
+  constantPerTensor?: boolean;
+  /**
+   * Per parameter tensor, δ of a kernel as an outer product row ⊗ col (row over the kernel's
+   * flattened fanIn, col over its units), or null: unit-wise priors, whose projection then
+   * costs two matrix-vector products instead of two matrix products.
+   */
+  rank1?: ReadonlyArray<readonly [Tensor, Tensor] | null>;
+  /** `kron` with non-constant δ: `'spam'` projection (default) or `'exact'` dense log det. */
+  method?: KronLogDetMethod;
+}
+
 /**
  * Shared part of every fitted Laplace curvature. H is a sum over all N examples and excludes
  * the likelihood factor s = 1/σ² (the posterior precision is s·H + diag(δ)).
@@ -148,10 +162,9 @@ export abstract class BaseLaplace {
    * log det(s·H + diag(δ)) of the posterior precision, differentiable in δ and s.
    * @param delta prior precision per parameter tensor (parameter shapes, canonical order)
    * @param s likelihood factor 1/σ² (scalar tensor)
-   * @param constantPerTensor true when δ is constant on every parameter tensor (scalar/layer-wise priors)
-   * @param method for `kron` with non-constant δ: `'spam'` projection (default) or `'exact'` dense log det
+   * @param structure what is known about δ's structure (lets `kron` skip work)
    */
-  abstract logDetPosterior(delta: readonly Tensor[], s: Tensor, constantPerTensor: boolean, method?: KronLogDetMethod): Tensor;
+  abstract logDetPosterior(delta: readonly Tensor[], s: Tensor, structure?: PrecisionStructure): Tensor;
 
   /** Every tensor this object owns besides θ. */
   protected abstract ownedTensors(): Tensor[];

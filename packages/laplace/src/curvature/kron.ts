@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import type { CurvatureAccumulator, LayerInput } from './base.js';
 import { InvalidOptionError } from '@spam/core';
-import { BaseLaplace, gram, type KronLogDetMethod, type LaplaceInfo } from './base.js';
+import { BaseLaplace, gram, type LaplaceInfo, type PrecisionStructure } from './base.js';
 import { eigenTensors, factorEigen, factorEigenvalues, type FactorEigen } from './kron-eigen.js';
 import { denseLogDet, kronDense } from '../linalg/logdet-op.js';
 
@@ -92,7 +92,8 @@ export class KronLaplace extends BaseLaplace {
    * Σ log(s λ^A_i λ^G_o + δ). Otherwise `'spam'`: δ replaced by its projection onto the
    * Kronecker eigenbasis E = (Q_A∘Q_A)ᵀ D (Q_G∘Q_G); `'exact'`: dense float64 log det of the block.
    */
-  logDetPosterior(delta: readonly Tensor[], s: Tensor, constantPerTensor: boolean, method: KronLogDetMethod = 'spam'): Tensor {
+  logDetPosterior(delta: readonly Tensor[], s: Tensor, structure: PrecisionStructure = {}): Tensor {
+    const { constantPerTensor = false, method = 'spam', rank1 } = structure;
     // A constant δ needs the eigenvalues only; a projected one the eigenvectors too.
     const eig = constantPerTensor ? this.eigenvalues() : method === 'spam' ? this.eigendecomposition() : null;
     return tf.tidy(() => {
@@ -101,14 +102,17 @@ export class KronLaplace extends BaseLaplace {
       this.factors.forEach((f, l) => {
         const fanIn = f.A.shape[0] as number;
         const units = f.G.shape[0] as number;
-        const blocks: Array<{ d: Tensor; kernel: boolean }> = [{ d: tf.reshape(delta[t++], [fanIn, units]), kernel: true }];
-        if (f.hasBias) blocks.push({ d: tf.reshape(delta[t++], [units]), kernel: false });
-        for (const { d, kernel } of blocks) {
+        const blocks: Array<{ d: Tensor; kernel: boolean; r1: readonly [Tensor, Tensor] | null }> = [
+          { d: tf.reshape(delta[t], [fanIn, units]), kernel: true, r1: rank1?.[t] ?? null },
+        ];
+        t++;
+        if (f.hasBias) blocks.push({ d: tf.reshape(delta[t++], [units]), kernel: false, r1: null });
+        for (const { d, kernel, r1 } of blocks) {
           if (eig) {
             const e = eig[l];
             const lam = kernel ? tf.outerProduct(e.A.values as tf.Tensor1D, e.G.values as tf.Tensor1D) : e.G.values;
             const full = e as { A: FactorEigen; G: FactorEigen };
-            const proj = constantPerTensor ? d : kernel ? tf.matMul(tf.matMul(full.A.Q2T, d), full.G.Q2) : tf.reshape(tf.matMul(tf.reshape(d, [1, units]), full.G.Q2), [units]);
+            const proj = constantPerTensor ? d : kernel ? projectKernel(full, d, r1, fanIn, units) : tf.reshape(tf.matMul(tf.reshape(d, [1, units]), full.G.Q2), [units]);
             terms.push(tf.sum(tf.log(tf.add(tf.mul(s, lam), proj))));
           } else {
             terms.push(this.exactBlockLogDet(l, kernel, d, s));
@@ -145,4 +149,15 @@ export class KronLaplace extends BaseLaplace {
       ...(this.valuesCache ?? []).flatMap((e) => [e.A.values, e.G.values]),
     ];
   }
+}
+
+/**
+ * E = (Q_A∘Q_A)ᵀ D (Q_G∘Q_G). For D = row ⊗ col (unit-wise priors) this is
+ * ((Q_A∘Q_A)ᵀ row) ⊗ (colᵀ (Q_G∘Q_G)): two matrix-vector products.
+ */
+function projectKernel(e: { A: FactorEigen; G: FactorEigen }, d: Tensor, r1: readonly [Tensor, Tensor] | null, fanIn: number, units: number): Tensor {
+  if (!r1) return tf.matMul(tf.matMul(e.A.Q2T, d), e.G.Q2);
+  const rowE = tf.matMul(e.A.Q2T, tf.reshape(r1[0], [fanIn, 1]));
+  const colE = tf.matMul(tf.reshape(r1[1], [1, units]), e.G.Q2);
+  return tf.matMul(rowE, colE);
 }

@@ -51,8 +51,9 @@ function terms(lap: BaseLaplace, prior: Prior, o: LogMarglikOptions): Tensor[] {
   const delta = prior.precisionBlocks();
   const scatter = tf.addN(delta.map((d, i) => tf.sum(tf.mul(d, tf.square(lap.theta[i])))));
   const logDetPrior = prior.logDet();
-  const constant = prior.structure === 'scalar' || prior.structure === 'layerwise';
-  const logDetPost = lap.logDetPosterior(delta, s, constant, o.method);
+  const constantPerTensor = prior.structure === 'scalar' || prior.structure === 'layerwise';
+  const rank1 = lap.structure === 'kron' && o.method !== 'exact' ? prior.kernelOuterFactors() : undefined;
+  const logDetPost = lap.logDetPosterior(delta, s, { constantPerTensor, method: o.method, rank1 });
   const logZ = tf.sub(logLik, tf.mul(0.5, tf.add(tf.sub(logDetPost, logDetPrior), scatter)));
   return [logZ, logLik, scatter, logDetPrior, logDetPost];
 }
