@@ -13,6 +13,19 @@ export interface TensorData {
   xs: Tensor;
   ys: Tensor;
   batchSize?: number;
+  /**
+   * Shuffle the examples for training: `true` or a seed. Each epoch uses its own seeded
+   * permutation (seed + epoch). Curvature fits ignore it (H is a sum over all examples).
+   */
+  shuffle?: boolean | number;
+}
+
+/** Options of {@link iterateBatches}. */
+export interface IterateOptions {
+  /** Epoch index for the shuffle permutation of `TensorData`. Default 0. */
+  epoch?: number;
+  /** Ignore `TensorData.shuffle` (order-independent consumers). Default false. */
+  ordered?: boolean;
 }
 
 /** The parts of a `tf.data.Dataset` SpaM uses: elements `{xs, ys}` or `[xs, ys]`, already batched. */
@@ -54,7 +67,7 @@ function asBatch(el: unknown, index: number): Batch {
  * Iterates the batches of a {@link DataSource}. Throws `InvalidDataError` when the source holds
  * no example at all, and `ShapeMismatchError` when xs and ys disagree on the batch size.
  */
-export async function* iterateBatches(data: DataSource): AsyncGenerator<OwnedBatch> {
+export async function* iterateBatches(data: DataSource, options: IterateOptions = {}): AsyncGenerator<OwnedBatch> {
   if (data === null || typeof data !== 'object') throw new InvalidDataError('data must be {xs, ys}, an iterable of batches or a tf.data.Dataset');
   let count = 0;
   const check = (b: Batch, i: number) => {
@@ -69,10 +82,16 @@ export async function* iterateBatches(data: DataSource): AsyncGenerator<OwnedBat
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new InvalidOptionError(`batchSize must be a positive integer, got ${batchSize}`);
     check({ xs, ys }, 0);
     const n = xs.shape[0];
+    const shuffle = data.shuffle !== undefined && data.shuffle !== false && !options.ordered;
+    const order = shuffle ? permutation(n, (data.shuffle === true ? 0 : (data.shuffle as number)) + (options.epoch ?? 0)) : null;
     for (let start = 0, i = 0; start < n; start += batchSize, i++) {
       const size = Math.min(batchSize, n - start);
-      const bx = tf.slice(xs, start, size);
-      const by = tf.slice(ys, start, size);
+      const [bx, by] = order
+        ? tf.tidy(() => {
+            const idx = tf.tensor1d(order.subarray(start, start + size), 'int32');
+            return [tf.gather(xs, idx), tf.gather(ys, idx)];
+          })
+        : [tf.slice(xs, start, size), tf.slice(ys, start, size)];
       yield { xs: bx, ys: by, release: () => tf.dispose([bx, by]) };
     }
   } else if (isDataset(data)) {
@@ -101,4 +120,32 @@ export async function* iterateBatches(data: DataSource): AsyncGenerator<OwnedBat
 export function assertFinite(x: Tensor, what: string): void {
   const probe = tf.tidy(() => tf.sum(tf.mul(tf.cast(x, 'float32'), 0)).dataSync()[0]);
   if (!Number.isFinite(probe)) throw new InvalidDataError(`${what} contains NaN or Inf`);
+}
+
+/** A seeded random permutation of 0..n−1 (Fisher–Yates with a 32-bit LCG). */
+export function permutation(n: number, seed: number): Int32Array {
+  const p = Int32Array.from({ length: n }, (_, i) => i);
+  let state = (Math.imul(seed | 0, 2654435761) ^ 0x9e3779b9) >>> 0;
+  for (let i = n - 1; i > 0; i--) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    const j = state % (i + 1);
+    const t = p[i];
+    p[i] = p[j];
+    p[j] = t;
+  }
+  return p;
+}
+
+/**
+ * Number of examples in a data source: the row count of tensor data, else one pass over the
+ * batches (the source must be re-iterable, as multi-epoch training needs anyway).
+ */
+export async function countExamples(data: DataSource): Promise<number> {
+  if (isTensorData(data)) return data.xs.shape[0];
+  let n = 0;
+  for await (const b of iterateBatches(data, { ordered: true })) {
+    n += b.xs.shape[0];
+    b.release();
+  }
+  return n;
 }

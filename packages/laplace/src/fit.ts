@@ -60,7 +60,7 @@ export async function fitLaplace<S extends CurvatureStructure = 'kron'>(
   let loss = 0;
   const total = 'xs' in (data as object) && (data as { xs: unknown }).xs instanceof tf.Tensor ? (data as { xs: Tensor }).xs.shape[0] : undefined;
   try {
-    for await (const b of iterateBatches(data)) {
+    for await (const b of iterateBatches(data, { ordered: true })) {
       try {
         checkInputShape(adapter, b.xs);
         assertFinite(b.xs, `inputs (batch ${batches})`);

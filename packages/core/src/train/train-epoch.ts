@@ -23,6 +23,8 @@ export interface TrainEpochOptions {
   onBatch?: (info: { batch: number; loss: number; examples: number }) => void;
   /** Reuse an adapter built for this model (saves rebuilding it every epoch). */
   adapter?: ModelAdapter;
+  /** Epoch index, selects the shuffle permutation of `{xs, ys, shuffle}` data. Default 0. */
+  epoch?: number;
 }
 
 /** Summary of one epoch. */
@@ -45,7 +47,7 @@ export async function trainEpoch(model: ModelLike, data: DataSource, options: Tr
   let total = 0;
   let examples = 0;
   let batch = 0;
-  for await (const b of iterateBatches(data)) {
+  for await (const b of iterateBatches(data, { epoch: options.epoch })) {
     try {
       const lossT = tf.tidy(() => {
         const { loss, grads } = meanNllGradients(adapter, likelihood, tf.cast(b.xs, 'float32'), b.ys, options.sigma ?? 1);

@@ -3,6 +3,8 @@ import type { Optimizer, Tensor } from '@tensorflow/tfjs-core';
 import {
   buildModelAdapter,
   checkLikelihood,
+  countExamples,
+  InvalidDataError,
   evaluate,
   InvalidOptionError,
   trainEpoch,
@@ -55,6 +57,8 @@ export interface MarglikTrainingOptions {
   /** MC samples / seed for `curvature: 'mc'`. */
   mcSamples?: number;
   seed?: number;
+  /** Training-set size N (counted from the data when omitted). */
+  nData?: number;
   /** Held-out data evaluated after every epoch. */
   validation?: { xs: Tensor; ys: Tensor };
   /** Progress after every batch, epoch and hyper step. */
@@ -129,20 +133,22 @@ export async function marglikTraining(model: ModelLike, data: DataSource, option
   const curvature = { likelihood, structure, curvature: options.curvature ?? 'ggn', mcSamples: options.mcSamples, seed: options.seed } as const;
   const history: MarglikHistoryEntry[] = [];
   const total = 'xs' in (data as object) && (data as { xs?: Tensor }).xs instanceof tf.Tensor ? (data as { xs: Tensor }).xs.shape[0] : undefined;
-  let nData = total ?? 0;
   try {
+    // N for the penalty ½Σδθ²/N: known for tensors, one counting pass for other sources.
+    const nData = options.nData ?? (await countExamples(data));
+    if (!(nData > 0)) throw new InvalidDataError('the training data is empty');
     for (let epoch = 1; epoch <= epochs; epoch++) {
       const sigma = tuner.sigma;
-      const n = nData || 1;
+      const n = nData;
       const result = await trainEpoch(model, data, {
         likelihood,
         optimizer,
         sigma,
         adapter,
+        epoch,
         extraGradients: (theta) => tf.tidy(() => prior.penaltyGradients(theta).map((g) => tf.div(g, n))),
         onBatch: (b) => options.onProgress?.({ stage: 'batch', epoch, epochs, batch: b.batch, examples: b.examples, total: total ?? 0, loss: b.loss }),
       });
-      if (!nData) nData = result.examples;
       const penalty = tf.tidy(() => prior.penalty(adapter.params.map((p) => p.variable.read())).dataSync()[0]);
       const entry: MarglikHistoryEntry = { epoch, loss: result.loss + penalty / nData, precision: prior.summary() };
       if (!options.map && epoch > burnIn && (epoch - burnIn) % every === 0 && steps > 0) {
