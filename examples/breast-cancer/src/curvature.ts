@@ -5,9 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { fitLaplace, type CurvatureStructure, type CurvatureType, type DiagLaplace, type KronLaplace } from '@spam/laplace';
+import { formatTable, ProgressBar, sci } from '@spam/examples-common';
 import type { BreastCancerData } from './data.js';
-import { formatTable, sci } from './format.js';
-import { ProgressBar } from './progress.js';
 
 /** Per parametric layer numbers of one curvature fit. */
 export interface LayerCurvature {

@@ -5,11 +5,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
+import { EXAMPLES_DATA_DIR } from '@spam/examples-common';
 
-/** `examples/data/`, located relative to this file (works from src/ with tsx and from tests). */
-export const DEFAULT_DATA_DIR = fileURLToPath(new URL('../../data/', import.meta.url));
+/** `examples/data/`, where the vendored data lives. */
+export const DEFAULT_DATA_DIR = EXAMPLES_DATA_DIR;
 
 /** Parsed CSV: row-major features `[rows, cols]` in float64 and integer labels. */
 export interface BreastCancerTable {

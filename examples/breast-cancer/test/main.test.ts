@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
+import { ProgressBar } from '@spam/examples-common';
 import { buildCancerNet, parseCli, resolveSchedule, run, SCHEDULES, type BackendName, type TrainingRow } from '../src/main.js';
 import { loadBreastCancer } from '../src/data.js';
-import { ProgressBar } from '../src/progress.js';
 
 const backend = (process.env.SPAM_TEST_BACKEND ?? 'wasm') as BackendName;
 

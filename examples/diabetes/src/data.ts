@@ -5,12 +5,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs';
+import { EXAMPLES_DATA_DIR, mulberry32 } from '@spam/examples-common';
 
-/** `examples/data/`, located relative to this file (works from src/ with tsx and from tests). */
-export const DEFAULT_DATA_DIR = fileURLToPath(new URL('../../data/', import.meta.url));
+/** `examples/data/`, where the vendored data lives. */
+export const DEFAULT_DATA_DIR = EXAMPLES_DATA_DIR;
 
 export const FEATURE_FILE = 'diabetes_data_raw.csv.gz';
 export const TARGET_FILE = 'diabetes_target.csv.gz';
@@ -102,17 +102,8 @@ export function readDiabetes(dataDir = DEFAULT_DATA_DIR): DiabetesTable {
   return parseDiabetes(text(FEATURE_FILE), text(TARGET_FILE));
 }
 
-/** Mulberry32: a tiny seeded PRNG. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Mulberry32, the seeded PRNG of the split (from `@spam/examples-common`). */
+export { mulberry32 };
 
 /**
  * The fixed split: a Fisher–Yates permutation of 0..n−1 from {@link mulberry32}(seed); the first

@@ -12,7 +12,8 @@ export function outputVectors(o: ResolvedCurvatureOptions, f: Tensor, y: Tensor,
     case 'ggn':
       return outputHessianSqrt(o.likelihood, f);
     case 'mc':
-      return sampledOutputHessianSqrt(o.likelihood, f, o.mcSamples, o.seed * 1_000_003 + batchIndex);
+      // Never 0: tfjs treats a seed of 0 as "no seed" and samples from Math.random.
+      return sampledOutputHessianSqrt(o.likelihood, f, o.mcSamples, o.seed * 1_000_003 + batchIndex + 1);
     case 'ef':
       return nllGradient(o.likelihood, f, y, o.sigma);
   }

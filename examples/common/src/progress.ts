@@ -11,6 +11,7 @@ export interface ProgressStream {
   columns?: number;
 }
 
+/** Options of {@link ProgressBar}. */
 export interface ProgressBarOptions {
   /** Number of steps that make 100 %. */
   total: number;
@@ -28,6 +29,7 @@ export interface ProgressBarOptions {
   minIntervalMs?: number;
 }
 
+/** A duration as `850ms`, `12.3s` or `2m5s`. */
 function formatMs(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`;
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
@@ -35,6 +37,7 @@ function formatMs(ms: number): string {
   return `${m}m${Math.round((ms - m * 60_000) / 1000)}s`;
 }
 
+/** A progress bar over `total` steps: {@link ProgressBar.update} / {@link ProgressBar.tick}, then {@link ProgressBar.finish}. */
 export class ProgressBar {
   private readonly total: number;
   private readonly label: string;

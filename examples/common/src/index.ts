@@ -1,0 +1,14 @@
+/**
+ * `@spam/examples-common`: internal helpers shared by the SpaM examples (not published).
+ * @packageDocumentation
+ */
+export { isBackendName, selectBackend, type BackendName } from './backend.js';
+export { backendFlag, COMMON_FLAG_HELP, COMMON_FLAGS, intFlag, isMain, parseFlags, runCli, runIfMain, scheduleFlags, type CliSpec, type FlagOptions, type FlagValues } from './cli.js';
+export { EXAMPLES_DATA_DIR } from './data-dir.js';
+export { compact, fixed, formatTable, sci } from './format.js';
+export { ProgressBar, type ProgressBarOptions, type ProgressStream } from './progress.js';
+export { mulberry32 } from './random.js';
+export { startRun, type RunContext, type RunContextOptions } from './run-context.js';
+export { applyScheduleOverrides, marglikStepCount, type MarglikSchedule, type ScheduleOverrides, type TrainingSpec } from './schedule.js';
+export { runMarglikTraining, type MarglikRun } from './training.js';
+export { trainingProgress, type TrainingProgress } from './training-progress.js';
