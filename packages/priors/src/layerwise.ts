@@ -10,6 +10,16 @@ export class LayerwisePrior extends Prior {
   constructor(params: readonly PriorParam[], variables: Variable[]) {
     super(params, variables);
   }
+  override logDet(): Tensor {
+    const sizes = this.params.map((p) => p.shape.reduce((a, b) => a * b, 1));
+    return tf.tidy(() => tf.sum(tf.mul(this.variables[0], tf.tensor1d(sizes))));
+  }
+  override scatter(_sq: readonly Tensor[], sums: Tensor): Tensor {
+    return tf.tidy(() => tf.sum(tf.mul(tf.exp(this.variables[0]), sums)));
+  }
+  override tensorConstants(): Tensor[] {
+    return tf.tidy(() => this.params.map((_, t) => tf.reshape(tf.exp(tf.slice(this.variables[0], t, 1)), [])));
+  }
   logPrecisionBlocks(): Tensor[] {
     return tf.tidy(() => this.params.map((p, t) => tf.add(tf.zeros(p.shape), tf.reshape(tf.slice(this.variables[0], t, 1), [])))
     );

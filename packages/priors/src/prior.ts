@@ -85,9 +85,26 @@ export abstract class Prior {
     return tf.tidy(() => tf.concat(this.precisionBlocks().map((b) => tf.reshape(b, [-1]))));
   }
 
-  /** Σ_i log δ_i (scalar). */
+  /** Σ_i log δ_i (scalar). Structured priors override it with a closed form. */
   logDet(): Tensor {
     return tf.tidy(() => tf.addN(this.logPrecisionBlocks().map((b) => tf.sum(b))));
+  }
+
+  /**
+   * Σ_i δ_i θ_i² from the squared parameters θ² (canonical order, parameter shapes) and their
+   * per-tensor sums `[T]`. Structured priors override it to avoid building δ in full.
+   */
+  scatter(thetaSquared: readonly Tensor[], thetaSquaredSums: Tensor): Tensor {
+    void thetaSquaredSums;
+    return tf.tidy(() => tf.addN(this.precisionBlocks().map((d, i) => tf.sum(tf.mul(d, thetaSquared[i])))));
+  }
+
+  /**
+   * δ per parameter tensor as a scalar, for priors constant on every tensor (scalar, layer-wise);
+   * null for the others.
+   */
+  tensorConstants(): Tensor[] | null {
+    return null;
   }
 
   /** ½ Σ_i δ_i θ_i² (scalar) for the given parameters (canonical order, parameter shapes). */

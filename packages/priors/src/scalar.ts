@@ -10,6 +10,15 @@ export class ScalarPrior extends Prior {
   constructor(params: readonly PriorParam[], variables: Variable[]) {
     super(params, variables);
   }
+  override logDet(): Tensor {
+    return tf.tidy(() => tf.mul(tf.reshape(this.variables[0], []), this.numParams));
+  }
+  override scatter(_sq: readonly Tensor[], sums: Tensor): Tensor {
+    return tf.tidy(() => tf.mul(tf.exp(tf.reshape(this.variables[0], [])), tf.sum(sums)));
+  }
+  override tensorConstants(): Tensor[] {
+    return tf.tidy(() => this.params.map(() => tf.exp(tf.reshape(this.variables[0], []))));
+  }
   logPrecisionBlocks(): Tensor[] {
     return tf.tidy(() => this.params.map((p) => tf.add(tf.zeros(p.shape), tf.reshape(this.variables[0], []))));
   }

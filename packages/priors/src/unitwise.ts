@@ -33,6 +33,40 @@ export class UnitwisePrior extends Prior {
     });
   }
 
+  /** Σ log δ = Σ_kernels (rows·Σa + window·units·Σb) + Σ_biases Σc, without expanding δ. */
+  override logDet(): Tensor {
+    const index = this.variableIndex();
+    return tf.tidy(() =>
+      tf.addN(
+        this.params.map((p, t) => {
+          if (p.role === 'bias') return tf.sum(this.variables[index[t][0]]);
+          const [a, b] = index[t].map((i) => this.variables[i]);
+          const units = p.shape[p.shape.length - 1];
+          const rows = p.shape.slice(0, -1).reduce((x, y) => x * y, 1);
+          const window = rows / p.shape[p.shape.length - 2];
+          return tf.add(tf.mul(tf.sum(a), rows), tf.mul(tf.sum(b), window * units));
+        }),
+      ),
+    );
+  }
+
+  /** Σ δθ² = Σ_kernels e^bᵀ (θ² summed over the window) e^a + Σ_biases e^c·θ². */
+  override scatter(sq: readonly Tensor[]): Tensor {
+    const index = this.variableIndex();
+    return tf.tidy(() =>
+      tf.addN(
+        this.params.map((p, t) => {
+          if (p.role === 'bias') return tf.sum(tf.mul(tf.exp(this.variables[index[t][0]]), sq[t]));
+          const [a, b] = index[t].map((i) => this.variables[i]);
+          const units = p.shape[p.shape.length - 1];
+          const cin = p.shape[p.shape.length - 2];
+          const m = tf.sum(tf.reshape(sq[t], [-1, cin, units]), 0); // [in, out]
+          return tf.sum(tf.matMul(tf.matMul(tf.reshape(tf.exp(b), [1, cin]), m), tf.reshape(tf.exp(a), [units, 1])));
+        }),
+      ),
+    );
+  }
+
   logPrecisionBlocks(): Tensor[] {
     const index = this.variableIndex();
     return tf.tidy(() =>

@@ -139,6 +139,17 @@ export abstract class BaseLaplace {
     this.numParams = info.params.reduce((a, p) => a + p.size, 0);
   }
 
+  private theta2?: { blocks: Tensor[]; sums: Tensor };
+
+  /** θ² per parameter tensor and their per-tensor sums `[T]`, cached (for the scatter Σδθ²). */
+  thetaSquared(): { blocks: readonly Tensor[]; sums: Tensor } {
+    this.theta2 ??= tf.tidy(() => {
+      const blocks = this.theta.map((t) => tf.keep(tf.square(t)));
+      return { blocks, sums: tf.keep(tf.stack(blocks.map((b) => tf.sum(b)))) };
+    });
+    return this.theta2;
+  }
+
   /** Likelihood factor s = 1/σ² (1 for classification). */
   get hFactor(): number {
     return 1 / (this.sigma * this.sigma);
@@ -173,6 +184,6 @@ export abstract class BaseLaplace {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    tf.dispose([...this.ownedTensors(), ...this.theta]);
+    tf.dispose([...this.ownedTensors(), ...this.theta, ...(this.theta2 ? [...this.theta2.blocks, this.theta2.sums] : [])]);
   }
 }

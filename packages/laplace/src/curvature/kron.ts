@@ -103,10 +103,10 @@ export class KronLaplace extends BaseLaplace {
         const fanIn = f.A.shape[0] as number;
         const units = f.G.shape[0] as number;
         const blocks: Array<{ d: Tensor; kernel: boolean; r1: readonly [Tensor, Tensor] | null }> = [
-          { d: tf.reshape(delta[t], [fanIn, units]), kernel: true, r1: rank1?.[t] ?? null },
+          { d: asBlock(delta[t], [fanIn, units]), kernel: true, r1: rank1?.[t] ?? null },
         ];
         t++;
-        if (f.hasBias) blocks.push({ d: tf.reshape(delta[t++], [units]), kernel: false, r1: null });
+        if (f.hasBias) blocks.push({ d: asBlock(delta[t++], [units]), kernel: false, r1: null });
         for (const { d, kernel, r1 } of blocks) {
           if (eig) {
             const e = eig[l];
@@ -160,4 +160,9 @@ function projectKernel(e: { A: FactorEigen; G: FactorEigen }, d: Tensor, r1: rea
   const rowE = tf.matMul(e.A.Q2T, tf.reshape(r1[0], [fanIn, 1]));
   const colE = tf.matMul(tf.reshape(r1[1], [1, units]), e.G.Q2);
   return tf.matMul(rowE, colE);
+}
+
+/** A δ block in the shape a log det term needs; a scalar (constant prior) stays a scalar and broadcasts. */
+function asBlock(d: Tensor, shape: number[]): Tensor {
+  return d.rank === 0 ? d : tf.reshape(d, shape);
 }

@@ -48,10 +48,12 @@ function terms(lap: BaseLaplace, prior: Prior, o: LogMarglikOptions): Tensor[] {
   const logLik = regression
     ? tf.sub(tf.mul(-lap.loss, s), tf.mul(lap.nData * outDim, tf.add(tf.reshape(logSigma, []), 0.5 * Math.log(2 * Math.PI))))
     : tf.scalar(-lap.loss);
-  const delta = prior.precisionBlocks();
-  const scatter = tf.addN(delta.map((d, i) => tf.sum(tf.mul(d, tf.square(lap.theta[i])))));
+  const sq = lap.thetaSquared();
+  const scatter = prior.scatter(sq.blocks, sq.sums);
   const logDetPrior = prior.logDet();
-  const constantPerTensor = prior.structure === 'scalar' || prior.structure === 'layerwise';
+  const constants = lap.structure === 'kron' ? prior.tensorConstants() : null;
+  const delta = constants ?? prior.precisionBlocks();
+  const constantPerTensor = constants !== null;
   const rank1 = lap.structure === 'kron' && o.method !== 'exact' ? prior.kernelOuterFactors() : undefined;
   const logDetPost = lap.logDetPosterior(delta, s, { constantPerTensor, method: o.method, rank1 });
   const logZ = tf.sub(logLik, tf.mul(0.5, tf.add(tf.sub(logDetPost, logDetPrior), scatter)));

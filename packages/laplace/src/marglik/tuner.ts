@@ -108,8 +108,9 @@ export class MarglikTuner {
           break;
         }
         const { value: cost, grads } = tf.variableGrads(objective, vars);
-        const c = cost.dataSync()[0];
-        const finite = Number.isFinite(c) && Object.values(grads).every((g) => tf.tidy(() => Number.isFinite(tf.sum(tf.mul(g, 0)).dataSync()[0])));
+        // One read-back: the cost plus 0·Σ of every gradient is finite iff all of them are.
+        const [c, probe] = tf.tidy(() => tf.stack([tf.reshape(cost, []), tf.addN(Object.values(grads).map((g) => tf.sum(tf.mul(g, 0))))]).dataSync());
+        const finite = Number.isFinite(c) && Number.isFinite(probe);
         if (!finite) {
           tf.dispose([cost, ...Object.values(grads)]);
           throw fail(k + 1);
