@@ -18,7 +18,7 @@ describe('closed-form prior terms equal their expanded definitions', () => {
       const model = net();
       const prior = createPrior(model, structure, { precision: 0.3 });
       prior.variables.forEach((v, i) => tf.tidy(() => v.assign(tf.randomNormal(v.shape, 0, 0.7, 'float32', 20 + i))));
-      const theta = model.getWeights();
+      const theta = model.getWeights(); // live variables: not ours to dispose
       tf.tidy(() => {
         const blocks = prior.precisionBlocks();
         const sq = theta.map((t) => tf.square(t));
@@ -37,7 +37,6 @@ describe('closed-form prior terms equal their expanded definitions', () => {
           });
         } else expect(constants).toBeNull();
       });
-      tf.dispose(theta);
       prior.dispose();
       model.dispose();
     });
