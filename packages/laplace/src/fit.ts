@@ -25,11 +25,9 @@ export type Laplace = DiagLaplace | KronLaplace | FullLaplace;
 /** The Laplace class that {@link fitLaplace} returns for a structure. */
 export type LaplaceFor<S extends CurvatureStructure> = S extends 'diag' ? DiagLaplace : S extends 'full' ? FullLaplace : KronLaplace;
 
-const ACCUMULATORS: Record<CurvatureStructure, CurvatureAccumulator> = {
-  diag: diagAccumulator,
-  kron: kronAccumulator,
-  full: fullAccumulator,
-};
+function accumulator(o: ReturnType<typeof resolveCurvatureOptions>): CurvatureAccumulator {
+  return o.structure === 'diag' ? diagAccumulator : o.structure === 'full' ? fullAccumulator : kronAccumulator(o.kfac);
+}
 
 /** Largest P for which `structure: 'full'` is allowed (a P×P float32 matrix). */
 export const MAX_FULL_PARAMS = 4096;
@@ -53,7 +51,7 @@ export async function fitLaplace<S extends CurvatureStructure = 'kron'>(
   if (o.structure === 'full' && adapter.numParams > MAX_FULL_PARAMS) {
     throw new ShapeMismatchError(`structure 'full' needs a ${adapter.numParams}² matrix; it is limited to ${MAX_FULL_PARAMS} parameters (use 'kron' or 'diag')`);
   }
-  const acc = ACCUMULATORS[o.structure];
+  const acc = accumulator(o);
   let sums: Tensor[] | null = null;
   let n = 0;
   let batches = 0;
@@ -91,7 +89,7 @@ export async function fitLaplace<S extends CurvatureStructure = 'kron'>(
       return new KronLaplace(
         info,
         result,
-        adapter.parametric.map((l) => ({ name: l.name, locations: l.locations, hasBias: l.bias !== null })),
+        adapter.parametric.map((l) => ({ name: l.name, locations: o.kfac === 'backpack' ? 1 : l.locations, hasBias: l.bias !== null })),
       ) as LaplaceFor<S>;
   }
 }

@@ -10,6 +10,7 @@ export {
   type CurvatureProgress,
   type CurvatureStructure,
   type CurvatureType,
+  type KfacConvention,
   type ResolvedCurvatureOptions,
 } from './options.js';
 export { BaseLaplace, type LaplaceInfo } from './curvature/base.js';

@@ -6,6 +6,12 @@ export type CurvatureStructure = 'diag' | 'kron' | 'full';
 /** Curvature types: exact GGN, Monte Carlo GGN with sampled labels, or the empirical Fisher. */
 export type CurvatureType = 'ggn' | 'mc' | 'ef';
 
+/**
+ * KFAC convention for Conv2D layers: `'asdl'` ("expand", laplace-torch's ASDL backend, default)
+ * or `'backpack'` (BackPACK's: locations summed in G, A divided by N only). Identical for Dense.
+ */
+export type KfacConvention = 'asdl' | 'backpack';
+
 /** Progress of a curvature fit, reported once per batch. */
 export interface CurvatureProgress {
   /** Always `'curvature'`. */
@@ -32,6 +38,8 @@ export interface CurvatureOptions {
   mcSamples?: number;
   /** Seed of the MC sampling. Default 0. */
   seed?: number;
+  /** KFAC convention for Conv2D (`kron` only). Default `'asdl'`. */
+  kfac?: KfacConvention;
   /** Called after every batch. */
   onProgress?: (p: CurvatureProgress) => void;
 }
@@ -56,5 +64,7 @@ export function resolveCurvatureOptions(o: CurvatureOptions): ResolvedCurvatureO
   if (!Number.isInteger(mcSamples) || mcSamples < 1) throw new InvalidOptionError(`mcSamples must be a positive integer, got ${mcSamples}`);
   const seed = o.seed ?? 0;
   if (!Number.isInteger(seed)) throw new InvalidOptionError(`seed must be an integer, got ${seed}`);
-  return { likelihood, structure, curvature, sigma, mcSamples, seed, onProgress: o.onProgress };
+  const kfac = o.kfac ?? 'asdl';
+  if (kfac !== 'asdl' && kfac !== 'backpack') throw new InvalidOptionError(`kfac must be 'asdl' or 'backpack', got '${String(kfac)}'`);
+  return { likelihood, structure, curvature, sigma, mcSamples, seed, kfac, onProgress: o.onProgress };
 }

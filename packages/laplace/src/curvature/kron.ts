@@ -3,6 +3,7 @@ import type { Tensor } from '@tensorflow/tfjs-core';
 import type { CurvatureAccumulator, LayerInput } from './base.js';
 import { InvalidOptionError } from '@spam/core';
 import { BaseLaplace, gram, type LaplaceInfo, type PrecisionStructure } from './base.js';
+import type { KfacConvention } from '../options.js';
 import { eigenTensors, factorEigen, factorEigenvalues, type FactorEigen } from './kron-eigen.js';
 import { denseLogDet, kronDense } from '../linalg/logdet-op.js';
 
@@ -10,21 +11,25 @@ import { denseLogDet, kronDense } from '../linalg/logdet-op.js';
 export const MAX_EXACT_BLOCK = 2048;
 
 /**
- * KFAC ("expand"): per layer A_sum = Σ_{n,t} a aᵀ and G = Σ_{n,t,k} g gᵀ; the kernel block is
- * (A_sum/(N·T)) ⊗ G, a bias its own block G. Contributions per layer: [A_sum, G].
+ * KFAC per layer, contributions [A_sum, G]. `'asdl'` ("expand", default): A_sum = Σ_{n,t} a aᵀ,
+ * G = Σ_{n,t,k} g gᵀ, kernel block (A_sum/(N·T)) ⊗ G. `'backpack'`: G = Σ_{n,k} ĝ ĝᵀ with
+ * ĝ = Σ_t g (locations summed before the outer product), kernel block (A_sum/N) ⊗ G. Both agree
+ * for Dense layers (T = 1); a bias is its own block G.
  */
-export const kronAccumulator: CurvatureAccumulator = {
-  batch(inputs: LayerInput[]): Tensor[] {
-    const out: Tensor[] = [];
-    for (const { a, g } of inputs) {
-      const [n, t, fanIn] = a.shape as number[];
-      const units = g.shape[3] as number;
-      out.push(gram(tf.reshape(a, [n * t, fanIn])));
-      out.push(gram(tf.reshape(g, [-1, units])));
-    }
-    return out;
-  },
-};
+export function kronAccumulator(convention: KfacConvention): CurvatureAccumulator {
+  return {
+    batch(inputs: LayerInput[]): Tensor[] {
+      const out: Tensor[] = [];
+      for (const { a, g } of inputs) {
+        const [n, t, fanIn] = a.shape as number[];
+        const units = g.shape[3] as number;
+        out.push(gram(tf.reshape(a, [n * t, fanIn])));
+        out.push(gram(convention === 'backpack' && t > 1 ? tf.reshape(tf.sum(g, 2), [-1, units]) : tf.reshape(g, [-1, units])));
+      }
+      return out;
+    },
+  };
+}
 
 /** The Kronecker factors of one parametric layer, in tfjs orientation. */
 export interface KronFactor {
