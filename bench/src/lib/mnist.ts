@@ -1,3 +1,4 @@
+import { mulberry32 } from '@spam/core';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -47,23 +48,9 @@ export function loadMnistDigits(): MnistData {
   if (lo < 0 || hi > 1) throw new Error(`mnist pixels outside [0, 1]: [${lo}, ${hi}]`);
   return { n, images, labels };
 }
+/** Seeded PRNG (from @spam/core), so that permutations are the same on every machine. */
+export { mulberry32 };
 
-/** Seeded PRNG (mulberry32), so that permutations are the same on every machine. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/**
- * The first `take` examples of a fixed seeded permutation of `data` (Fisher–Yates). The files
- * are sorted by digit, so without it every batch of 128 would hold a single class.
- */
 export function shuffledSubset(data: MnistData, take: number, seed = 20240607): MnistData {
   const idx = Array.from({ length: data.n }, (_, i) => i);
   const rand = mulberry32(seed);

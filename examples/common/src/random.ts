@@ -1,16 +1,2 @@
-/** Seeded pseudo-random numbers for reproducible splits and sampling in the examples. */
-
-/**
- * Mulberry32: a tiny seeded PRNG. Returns a function that yields uniform numbers in [0, 1);
- * the same seed gives the same sequence.
- */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded pseudo-random numbers for reproducible splits and sampling in the examples: SpaM's own PRNG. */
+export { mulberry32 } from '@spam/core';

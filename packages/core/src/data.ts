@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { InvalidDataError, InvalidOptionError, ShapeMismatchError } from './errors.js';
+import { mulberry32 } from './random.js';
 
 /** One batch of inputs and labels. */
 export interface Batch {
@@ -120,13 +121,12 @@ export function assertFinite(x: Tensor, what: string): void {
   if (!Number.isFinite(probe)) throw new InvalidDataError(`${what} contains NaN or Inf`);
 }
 
-/** A seeded random permutation of 0..n−1 (Fisher–Yates with a 32-bit LCG). */
+/** A seeded random permutation of 0..n−1 (Fisher–Yates with {@link mulberry32}). */
 export function permutation(n: number, seed: number): Int32Array {
   const p = Int32Array.from({ length: n }, (_, i) => i);
-  let state = (Math.imul(seed | 0, 2654435761) ^ 0x9e3779b9) >>> 0;
+  const rand = mulberry32(seed);
   for (let i = n - 1; i > 0; i--) {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    const j = state % (i + 1);
+    const j = Math.floor(rand() * (i + 1));
     const t = p[i];
     p[i] = p[j];
     p[j] = t;

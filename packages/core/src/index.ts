@@ -31,3 +31,4 @@ export { assertFinite, countExamples, iterateBatches, permutation, type IterateO
 export { meanNllGradients, type LossAndGradients } from './train/loss-gradients.js';
 export { trainEpoch, type EpochResult, type TrainEpochOptions } from './train/train-epoch.js';
 export { evaluate, type ClassificationMetrics, type RegressionMetrics } from './metrics.js';
+export { mulberry32 } from './random.js';
