@@ -139,16 +139,22 @@ export async function marglikTraining(model: ModelLike, data: DataSource, option
     if (!(nData > 0)) throw new InvalidDataError('the training data is empty');
     for (let epoch = 1; epoch <= epochs; epoch++) {
       const sigma = tuner.sigma;
-      const n = nData;
-      const result = await trainEpoch(model, data, {
-        likelihood,
-        optimizer,
-        sigma,
-        adapter,
-        epoch,
-        extraGradients: (theta) => tf.tidy(() => prior.penaltyGradients(theta).map((g) => tf.div(g, n))),
-        onBatch: (b) => options.onProgress?.({ stage: 'batch', epoch, epochs, batch: b.batch, examples: b.examples, total: total ?? 0, loss: b.loss }),
-      });
+      // δ/N is fixed within an epoch: the penalty gradient per batch is then one multiply per tensor.
+      const deltaOverN = tf.tidy(() => prior.precisionBlocks().map((d) => tf.div(d, nData)));
+      let result;
+      try {
+        result = await trainEpoch(model, data, {
+          likelihood,
+          optimizer,
+          sigma,
+          adapter,
+          epoch,
+          extraGradients: (theta) => theta.map((t, i) => tf.mul(deltaOverN[i], t)),
+          onBatch: (b) => options.onProgress?.({ stage: 'batch', epoch, epochs, batch: b.batch, examples: b.examples, total: total ?? 0, loss: b.loss }),
+        });
+      } finally {
+        tf.dispose(deltaOverN);
+      }
       const penalty = tf.tidy(() => prior.penalty(adapter.params.map((p) => p.variable.read())).dataSync()[0]);
       const entry: MarglikHistoryEntry = { epoch, loss: result.loss + penalty / nData, precision: prior.summary() };
       if (!options.map && epoch > burnIn && (epoch - burnIn) % every === 0 && steps > 0) {
