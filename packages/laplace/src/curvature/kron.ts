@@ -161,7 +161,7 @@ export class KronLaplace extends BaseLaplace {
  * ((Q_A∘Q_A)ᵀ row) ⊗ (colᵀ (Q_G∘Q_G)): two matrix-vector products.
  */
 function projectKernel(e: { A: FactorEigen; G: FactorEigen }, d: Tensor, r1: readonly [Tensor, Tensor] | null, fanIn: number, units: number): Tensor {
-  if (!r1) return tf.matMul(tf.matMul(e.A.Q2T, d), e.G.Q2);
+  if (!r1) return projectDense(e, d);
   const rowE = tf.matMul(e.A.Q2T, tf.reshape(r1[0], [fanIn, 1]));
   const colE = tf.matMul(tf.reshape(r1[1], [1, units]), e.G.Q2);
   return tf.matMul(rowE, colE);
@@ -170,4 +170,16 @@ function projectKernel(e: { A: FactorEigen; G: FactorEigen }, d: Tensor, r1: rea
 /** A δ block in the shape a log det term needs; a scalar (constant prior) stays a scalar and broadcasts. */
 function asBlock(d: Tensor, shape: number[]): Tensor {
   return d.rank === 0 ? d : tf.reshape(d, shape);
+}
+
+/**
+ * E = (Q_A∘Q_A)ᵀ D (Q_G∘Q_G) with its gradient ∂/∂D = (Q_A∘Q_A) dE (Q_G∘Q_G)ᵀ written out on the
+ * materialised transposes: tfjs's own matMul gradient uses transposed operands, ~13× slower on wasm.
+ */
+function projectDense(e: { A: FactorEigen; G: FactorEigen }, d: Tensor): Tensor {
+  const op = tf.customGrad(((dIn: Tensor) => ({
+    value: tf.matMul(tf.matMul(e.A.Q2T, dIn), e.G.Q2),
+    gradFunc: (dy: Tensor) => [tf.matMul(tf.matMul(e.A.Q2, dy), e.G.Q2T)],
+  })) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return op(d) as Tensor;
 }
