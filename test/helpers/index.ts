@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-/** mulberry32: a small seeded uniform [0, 1) generator. */
+/** mulberry32: a small seeded uniform [0, 1) generator (a deliberate copy: test references never call the library). */
 export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
@@ -109,4 +109,25 @@ export function block(h: ArrayLike<number>, n: number, r0: number, rows: number,
   const out: number[] = [];
   for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out.push(h[(r0 + i) * n + c0 + j]);
   return out;
+}
+
+/** Runs fn and returns what it threw (fails the test when nothing is thrown). */
+export function thrown(fn: () => unknown): Error {
+  try {
+    fn();
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error('expected a throw');
+}
+
+/** Awaits p and returns its rejection (fails when it resolves). */
+export async function rejection(p: Promise<unknown>): Promise<Error> {
+  try {
+    const r = await p;
+    (r as { dispose?: () => void })?.dispose?.();
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error('expected a rejection');
 }

@@ -134,12 +134,18 @@ export function permutation(n: number, seed: number): Int32Array {
   return p;
 }
 
+/** The number of examples when it is known without iterating (tensor data), else undefined. */
+export function knownExampleCount(data: DataSource): number | undefined {
+  return isTensorData(data) ? data.xs.shape[0] : undefined;
+}
+
 /**
  * Number of examples in a data source: the row count of tensor data, else one pass over the
  * batches (the source must be re-iterable, as multi-epoch training needs anyway).
  */
 export async function countExamples(data: DataSource): Promise<number> {
-  if (isTensorData(data)) return data.xs.shape[0];
+  const known = knownExampleCount(data);
+  if (known !== undefined) return known;
   let n = 0;
   for await (const b of iterateBatches(data, { ordered: true })) {
     n += b.xs.shape[0];

@@ -27,7 +27,7 @@ export {
   sampledOutputHessianSqrt,
   type LikelihoodName,
 } from './likelihood.js';
-export { assertFinite, countExamples, iterateBatches, permutation, type IterateOptions, type Batch, type DataSource, type DatasetLike, type OwnedBatch, type TensorData } from './data.js';
+export { assertFinite, countExamples, knownExampleCount, iterateBatches, permutation, type IterateOptions, type Batch, type DataSource, type DatasetLike, type OwnedBatch, type TensorData } from './data.js';
 export { meanNllGradients, type LossAndGradients } from './train/loss-gradients.js';
 export { trainEpoch, type EpochResult, type TrainEpochOptions } from './train/train-epoch.js';
 export { evaluate, type ClassificationMetrics, type RegressionMetrics } from './metrics.js';

@@ -8,19 +8,10 @@ import {
   UnsupportedTopologyError,
   type ModelLike,
 } from '@spam/core';
+import { thrown } from '../../../test/helpers/index.js';
 
 const L = tf.layers;
 const build = (m: tf.LayersModel) => () => buildModelAdapter(m as unknown as ModelLike);
-
-/** Runs fn and returns what it threw (fails the test when nothing is thrown). */
-function thrown(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('UnsupportedLayerError', () => {
   const cases: Array<[string, () => tf.LayersModel, string]> = [

@@ -5,6 +5,7 @@ import {
   buildModelAdapter,
   denseTargets,
   iterateBatches,
+  knownExampleCount,
   lossSum,
   NonFiniteError,
   ShapeMismatchError,
@@ -56,7 +57,7 @@ export async function fitLaplace<S extends CurvatureStructure = 'kron'>(
   let n = 0;
   let batches = 0;
   let loss = 0;
-  const total = 'xs' in (data as object) && (data as { xs: unknown }).xs instanceof tf.Tensor ? (data as { xs: Tensor }).xs.shape[0] : undefined;
+  const total = knownExampleCount(data);
   try {
     for await (const b of iterateBatches(data, { ordered: true })) {
       try {

@@ -10,7 +10,7 @@ import {
   type ModelLike,
 } from '@spam/core';
 import { fitLaplace, type CurvatureOptions } from '@spam/laplace';
-import { randomTensor, seedWeights } from '../../../test/helpers/index.js';
+import { randomTensor, rejection, seedWeights } from '../../../test/helpers/index.js';
 
 const L = tf.layers;
 
@@ -20,16 +20,6 @@ function mlp(): ModelLike {
   return m as unknown as ModelLike;
 }
 
-/** Awaits p and returns its rejection (fails when it resolves). */
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    const r = await p;
-    (r as { dispose?: () => void })?.dispose?.();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected fitLaplace to reject');
-}
 
 const CLS: CurvatureOptions = { likelihood: 'classification', structure: 'diag' };
 

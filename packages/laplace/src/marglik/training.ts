@@ -4,6 +4,7 @@ import {
   buildModelAdapter,
   checkLikelihood,
   countExamples,
+  knownExampleCount,
   InvalidDataError,
   evaluate,
   InvalidOptionError,
@@ -132,7 +133,7 @@ export async function marglikTraining(model: ModelLike, data: DataSource, option
   const optimizer = options.optimizer ?? tf.train.adam(options.lr ?? 1e-3);
   const curvature = { likelihood, structure, curvature: options.curvature ?? 'ggn', mcSamples: options.mcSamples, seed: options.seed } as const;
   const history: MarglikHistoryEntry[] = [];
-  const total = 'xs' in (data as object) && (data as { xs?: Tensor }).xs instanceof tf.Tensor ? (data as { xs: Tensor }).xs.shape[0] : undefined;
+  const total = knownExampleCount(data);
   try {
     // N for the penalty ½Σδθ²/N: known for tensors, one counting pass for other sources.
     const nData = options.nData ?? (await countExamples(data));
