@@ -35,5 +35,7 @@ export {
   type MarglikProgress,
   type MarglikTrainingOptions,
   type MarglikTrainingResult,
+  type MarglikHooks,
+  type MarglikStepState,
 } from './marglik/training.js';
 export { lossWithPrior, marglikCallback, type MarglikCallback, type MarglikCallbackOptions } from './marglik/fit-callback.js';

@@ -1,6 +1,25 @@
 /**
- * `@spam/prune`: reserved. Its API lands with its roadmap issue (see the repository README,
- * "Status"); until then the package exports nothing.
+ * `@spam/prune`: pruning scores — OPD (Optimal Posterior Damage, θ²·diag of the Laplace posterior
+ * precision) and the baselines OBD, magnitude, random, SNIP, GraSP, SynFlow — masks (global or per
+ * layer, exact counts, N:M), keeping masks applied during training, sparsity schedules and
+ * one-shot sweeps over a sparsity grid.
  * @packageDocumentation
  */
-export {};
+export { ParamScores, scoredParams, type Criterion, type ScoredParam } from './scores/scores.js';
+export { opdScores, type OpdOptions } from './scores/opd.js';
+export { posteriorPrecisionDiagonal, type KronDiagonal, type PrecisionDiagonalOptions } from './scores/precision.js';
+export { obdScores } from './scores/obd.js';
+export { magnitudeScores } from './scores/magnitude.js';
+export { randomScores, type RandomScoreOptions } from './scores/random.js';
+export { snipScores } from './scores/snip.js';
+export { graspScores } from './scores/grasp.js';
+export { synflowScores } from './scores/synflow.js';
+export { MaskMismatchError } from './errors.js';
+export { Mask } from './masks/mask.js';
+export { scoreMask, globalMask, layerMask, checkSparsity, pruneCount, type MaskOptions } from './masks/select.js';
+export { nmMask, type NmOptions } from './masks/nm.js';
+export { applyMask, MaskApplier } from './masks/apply.js';
+export { sparsityReport, formatSparsityReport, type SparsityCount, type SparsityReport } from './masks/report.js';
+export { polynomialSchedule, oneShotSchedule, type PolynomialScheduleOptions, type SparsitySchedule } from './schedule/polynomial.js';
+export { gradualPruning, GradualPruning, type GradualPruningOptions } from './schedule/gradual.js';
+export { sparsitySweep, PAPER_SPARSITIES, type SweepOptions, type SweepRow } from './sweep.js';

@@ -64,6 +64,30 @@ export interface MarglikTrainingOptions {
   validation?: { xs: Tensor; ys: Tensor };
   /** Progress after every batch, epoch and hyper step. */
   onProgress?: (p: MarglikProgress) => void;
+  /** Code run inside the loop, e.g. pruning masks and schedules from `@spam/prune`. */
+  hooks?: MarglikHooks | MarglikHooks[];
+}
+
+/** What a hook sees after a marglik step. */
+export interface MarglikStepState {
+  /** 1-based epoch of the step. */
+  epoch: number;
+  /** Total epochs. */
+  epochs: number;
+  /** The step's Laplace (fitted at the epoch's θ; disposed after the hooks return). */
+  laplace: Laplace;
+  /** The prior, with the precisions the step just learned. */
+  prior: Prior;
+  /** σ after the step. */
+  sigma: number;
+}
+
+/** Hooks into {@link marglikTraining}; every member is optional. */
+export interface MarglikHooks {
+  /** After every optimizer step (e.g. re-apply a pruning mask). */
+  afterBatch?: () => void;
+  /** After every marglik step's hyper steps, before its Laplace is disposed (e.g. re-score and prune). */
+  afterMarglikStep?: (state: MarglikStepState) => void | Promise<void>;
 }
 
 /** Progress events of {@link marglikTraining}. */
@@ -134,6 +158,7 @@ export async function marglikTraining(model: ModelLike, data: DataSource, option
   const curvature = { likelihood, structure, curvature: options.curvature ?? 'ggn', mcSamples: options.mcSamples, seed: options.seed } as const;
   const history: MarglikHistoryEntry[] = [];
   const total = knownExampleCount(data);
+  const hooks = options.hooks === undefined ? [] : Array.isArray(options.hooks) ? options.hooks : [options.hooks];
   try {
     // N for the penalty ½Σδθ²/N: known for tensors, one counting pass for other sources.
     const nData = options.nData ?? (await countExamples(data));
@@ -151,7 +176,10 @@ export async function marglikTraining(model: ModelLike, data: DataSource, option
           adapter,
           epoch,
           extraGradients: (theta) => theta.map((t, i) => tf.mul(deltaOverN[i], t)),
-          onBatch: (b) => options.onProgress?.({ stage: 'batch', epoch, epochs, batch: b.batch, examples: b.examples, total: total ?? 0, loss: b.loss }),
+          onBatch: (b) => {
+            for (const h of hooks) h.afterBatch?.();
+            options.onProgress?.({ stage: 'batch', epoch, epochs, batch: b.batch, examples: b.examples, total: total ?? 0, loss: b.loss });
+          },
         });
       } finally {
         tf.dispose(deltaOverN);
@@ -162,7 +190,11 @@ export async function marglikTraining(model: ModelLike, data: DataSource, option
         const { laplace, logMarglik } = await tuner.step(model, data, { ...curvature, onProgress: (p) => options.onProgress?.({ stage: 'curvature', epoch, examples: p.examples, total: p.total }) }, (p) =>
           options.onProgress?.({ ...p, epoch }),
         );
-        laplace.dispose();
+        try {
+          for (const h of hooks) await h.afterMarglikStep?.({ epoch, epochs, laplace, prior, sigma: tuner.sigma });
+        } finally {
+          laplace.dispose();
+        }
         entry.logMarglik = logMarglik[logMarglik.length - 1];
         entry.logMarglikSteps = logMarglik;
         entry.precision = prior.summary();

@@ -1,0 +1,94 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Tensor } from '@tensorflow/tfjs-core';
+import { buildModelAdapter, type ModelLike, type ParamBlock } from '@spam/core';
+import type { MarglikHooks, MarglikStepState } from '@spam/laplace';
+import { opdScores } from '../scores/opd.js';
+import type { KronDiagonal } from '../scores/precision.js';
+import { scoredParams } from '../scores/scores.js';
+import { Mask } from '../masks/mask.js';
+import { applyMask } from '../masks/apply.js';
+import { scoreMask } from '../masks/select.js';
+import type { SparsitySchedule } from './polynomial.js';
+
+/** Options of {@link gradualPruning}. */
+export interface GradualPruningOptions {
+  /** Target sparsity per epoch, evaluated at each marglik step. */
+  schedule: SparsitySchedule;
+  /** `'global'` (default) or `'layer'`. */
+  scope?: 'global' | 'layer';
+  /** Also prune biases. Default false. */
+  includeBias?: boolean;
+  /** `kron` diagonal of the posterior precision. Default `'exact'`. */
+  kronDiagonal?: KronDiagonal;
+  /** Called after each pruning event. */
+  onPrune?: (event: { epoch: number; sparsity: number; pruned: number }) => void;
+}
+
+/**
+ * Gradual OPD pruning during `marglikTraining`: at each marglik step the target s(epoch) of the
+ * schedule is read; if it grew, OPD is recomputed from that step's Laplace and learned prior and
+ * the lowest-scored weights are pruned (earlier pruned entries stay pruned). Between steps the
+ * mask is re-applied after every optimizer step. Pass it as `hooks` and dispose it afterwards.
+ */
+export class GradualPruning implements MarglikHooks {
+  private readonly model: ModelLike;
+  private readonly params: readonly ParamBlock[];
+  private readonly options: GradualPruningOptions;
+  private current: Mask;
+  private keep: Tensor[] | null = null;
+  /** Pruning events so far. */
+  readonly events: Array<{ epoch: number; sparsity: number; pruned: number }> = [];
+
+  constructor(model: ModelLike, options: GradualPruningOptions) {
+    this.model = model;
+    this.options = options;
+    this.params = buildModelAdapter(model).params;
+    this.current = Mask.ones(scoredParams(this.params));
+  }
+
+  /** The mask in force. */
+  get mask(): Mask {
+    return this.current;
+  }
+
+  /** Re-applies the current mask (after every optimizer step). */
+  afterBatch = (): void => {
+    if (!this.keep) return;
+    this.params.forEach((p, i) => {
+      const next = tf.tidy(() => tf.mul(p.variable.read(), this.keep![i]));
+      p.variable.write(next);
+      next.dispose();
+    });
+  };
+
+  /** Re-scores with OPD and prunes to the schedule's target when it grew. */
+  afterMarglikStep = (state: MarglikStepState): void => {
+    const target = this.options.schedule(state.epoch);
+    const pruned = this.current.numPruned;
+    const prunable = this.current.params.filter((p) => p.role === 'kernel' || this.options.includeBias).reduce((a, p) => a + p.size, 0);
+    if (!(target > 0) || Math.floor(prunable * target) <= pruned) return;
+    const scores = opdScores(state.laplace, state.prior, { kronDiagonal: this.options.kronDiagonal });
+    try {
+      this.current = scoreMask(scores, { sparsity: target, scope: this.options.scope, includeBias: this.options.includeBias, previous: this.current });
+    } finally {
+      scores.dispose();
+    }
+    tf.dispose(this.keep ?? []);
+    this.keep = this.current.toTensors();
+    applyMask(this.model, this.current);
+    const event = { epoch: state.epoch, sparsity: target, pruned: this.current.numPruned };
+    this.events.push(event);
+    this.options.onPrune?.(event);
+  };
+
+  /** Frees the mask tensors. */
+  dispose(): void {
+    tf.dispose(this.keep ?? []);
+    this.keep = null;
+  }
+}
+
+/** Creates a {@link GradualPruning} hook set for `marglikTraining`. */
+export function gradualPruning(model: ModelLike, options: GradualPruningOptions): GradualPruning {
+  return new GradualPruning(model, options);
+}

@@ -1,0 +1,10 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { buildModelAdapter, type ModelLike } from '@spam/core';
+import { ParamScores, scoredParams } from './scores.js';
+
+/** Magnitude pruning: score_i = |θ_i| of the model's current weights. */
+export function magnitudeScores(model: ModelLike): ParamScores {
+  const params = buildModelAdapter(model).params;
+  const blocks = tf.tidy(() => params.map((p) => tf.abs(p.variable.read())));
+  return new ParamScores('magnitude', scoredParams(params), blocks);
+}

@@ -1,0 +1,21 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Prior } from '@spam/priors';
+import type { Laplace } from '@spam/laplace';
+import { ParamScores, scoredParams } from './scores.js';
+import { posteriorPrecisionDiagonal, type PrecisionDiagonalOptions } from './precision.js';
+
+/** Options of {@link opdScores}. */
+export type OpdOptions = PrecisionDiagonalOptions;
+
+/**
+ * OPD (Optimal Posterior Damage): score_i = θ_i²·P_ii with P = s·H + diag(δ) the Laplace posterior
+ * precision at the fitted θ. `prior` is the (learned) prior the curvature goes with, or a constant
+ * δ (e.g. δ₀ for a MAP model). For `kron`, P_ii is exact by default (`kronDiagonal: 'eigen'` for
+ * the paper's eigen-projected diagonal).
+ */
+export function opdScores(laplace: Laplace, prior: Prior | number, options: OpdOptions = {}): ParamScores {
+  const diag = posteriorPrecisionDiagonal(laplace, prior, options);
+  const blocks = tf.tidy(() => diag.map((d, i) => tf.mul(tf.square(laplace.theta[i]), d)));
+  tf.dispose(diag);
+  return new ParamScores('opd', scoredParams(laplace.params), blocks);
+}

@@ -1,0 +1,23 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { buildModelAdapter, InvalidOptionError, mulberry32, type ModelLike } from '@spam/core';
+import { ParamScores, scoredParams } from './scores.js';
+
+/** Options of {@link randomScores}. */
+export interface RandomScoreOptions {
+  /** Seed of the generator (any integer); the same seed gives the same scores. Default 0. */
+  seed?: number;
+}
+
+/** Random pruning: score_i ~ U(0, 1), i.i.d. from a seeded generator (mulberry32). */
+export function randomScores(model: ModelLike, options: RandomScoreOptions = {}): ParamScores {
+  const seed = options.seed ?? 0;
+  if (!Number.isInteger(seed)) throw new InvalidOptionError(`seed must be an integer, got ${seed}`);
+  const params = buildModelAdapter(model).params;
+  const rand = mulberry32(seed);
+  const blocks = params.map((p) => {
+    const v = new Float32Array(p.size);
+    for (let i = 0; i < v.length; i++) v[i] = rand();
+    return tf.tensor(v, p.shape);
+  });
+  return new ParamScores('random', scoredParams(params), blocks);
+}
