@@ -7,6 +7,7 @@ export { backendFlag, COMMON_FLAG_HELP, COMMON_FLAGS, intFlag, isMain, parseFlag
 export { EXAMPLES_DATA_DIR } from './data-dir.js';
 export { compact, fixed, formatTable, sci } from './format.js';
 export { ProgressBar, type ProgressBarOptions, type ProgressStream } from './progress.js';
+export { loadMnistDigits, loadMnistSplit, MNIST_CLASSES, MNIST_PIXELS, selectRows, type MnistData } from './mnist.js';
 export { mulberry32 } from './random.js';
 export { startRun, type RunContext, type RunContextOptions } from './run-context.js';
 export { applyScheduleOverrides, marglikStepCount, type MarglikSchedule, type ScheduleOverrides, type TrainingSpec } from './schedule.js';
