@@ -31,4 +31,16 @@ describe('float64 fixtures (test/fixtures, tolerance 1e-4)', async () => {
       }
     }
   });
+  it('checks OPD, its masks and the baseline scores of every case', () => {
+    for (const c of report.cases) {
+      const keys = Object.keys(c.quantities);
+      for (const k of ['magnitude', 'obd', 'snip', 'grasp', 'synflow']) expect(keys).toContain(`scores.${k}`);
+      for (const prior of ['scalar', 'layerwise', 'unitwise', 'diag']) {
+        for (const m of ['diag_ggn', 'kron_ggn_asdl_spam', 'kron_ggn_asdl_exact']) {
+          expect(keys).toContain(`opd.${prior}.${m}`);
+          for (const pct of ['50', '90']) expect(keys).toContain(`masks.${prior}.${m}.${pct}`);
+        }
+      }
+    }
+  });
 });

@@ -11,9 +11,9 @@ export { posteriorPrecisionDiagonal, type KronDiagonal, type PrecisionDiagonalOp
 export { obdScores } from './scores/obd.js';
 export { magnitudeScores } from './scores/magnitude.js';
 export { randomScores, type RandomScoreOptions } from './scores/random.js';
-export { snipScores } from './scores/snip.js';
+export { snipScores, type GradientScoreOptions } from './scores/snip.js';
 export { graspScores } from './scores/grasp.js';
-export { synflowScores } from './scores/synflow.js';
+export { synflowScores, type SynflowOptions } from './scores/synflow.js';
 export { MaskMismatchError } from './errors.js';
 export { Mask } from './masks/mask.js';
 export { scoreMask, globalMask, layerMask, checkSparsity, pruneCount, type MaskOptions } from './masks/select.js';

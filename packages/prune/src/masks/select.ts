@@ -10,7 +10,7 @@ export interface MaskOptions {
   scope?: 'global' | 'layer';
   /** Also prune biases (default false: kernels only; biases always kept). */
   includeBias?: boolean;
-  /** Entries pruned in this mask stay pruned (they rank below everything else), e.g. for gradual schedules. */
+  /** Entries pruned in this mask stay pruned (they rank below everything else, and the count is at least theirs), e.g. for gradual schedules. */
   previous?: Mask;
 }
 
@@ -46,7 +46,10 @@ export function scoreMask(scores: ParamScores, options: MaskOptions): Mask {
     for (const p of group) for (let j = 0; j < p.size; j++) idx[k++] = p.offset + j;
     const rank = (i: number) => (prev && !prev[i] ? 0 : 1);
     idx.sort((a, b) => rank(a) - rank(b) || flat[a] - flat[b] || a - b);
-    const count = pruneCount(n, s);
+    // Entries pruned in `previous` stay pruned even when s asks for fewer.
+    let prevPruned = 0;
+    if (prev) for (let j = 0; j < n; j++) prevPruned += prev[idx[j]] ? 0 : 1;
+    const count = Math.max(pruneCount(n, s), prevPruned);
     for (let j = 0; j < count; j++) keep[idx[j]] = 0;
   }
   return new Mask(scores.params, keep);

@@ -7,7 +7,7 @@ import type { KronDiagonal } from '../scores/precision.js';
 import { scoredParams } from '../scores/scores.js';
 import { Mask } from '../masks/mask.js';
 import { applyMask } from '../masks/apply.js';
-import { scoreMask } from '../masks/select.js';
+import { pruneCount, scoreMask } from '../masks/select.js';
 import type { SparsitySchedule } from './polynomial.js';
 
 /** Options of {@link gradualPruning}. */
@@ -65,8 +65,14 @@ export class GradualPruning implements MarglikHooks {
   afterMarglikStep = (state: MarglikStepState): void => {
     const target = this.options.schedule(state.epoch);
     const pruned = this.current.numPruned;
-    const prunable = this.current.params.filter((p) => p.role === 'kernel' || this.options.includeBias).reduce((a, p) => a + p.size, 0);
-    if (!(target > 0) || Math.floor(prunable * target) <= pruned) return;
+    // The count scoreMask will prune (⌊P·s⌋, or Σ_l ⌊P_l·s⌋ per layer): an event only when it grows.
+    const sizes = new Map<string, number>();
+    for (const p of this.current.params) {
+      if (p.role !== 'kernel' && !this.options.includeBias) continue;
+      const key = this.options.scope === 'layer' ? p.layerName : '';
+      sizes.set(key, (sizes.get(key) ?? 0) + p.size);
+    }
+    if (!(target > 0) || [...sizes.values()].reduce((a, n) => a + pruneCount(n, target), 0) <= pruned) return;
     const scores = opdScores(state.laplace, state.prior, { kronDiagonal: this.options.kronDiagonal });
     try {
       this.current = scoreMask(scores, { sparsity: target, scope: this.options.scope, includeBias: this.options.includeBias, previous: this.current });

@@ -1,0 +1,373 @@
+// OPD = θ²·diag(P), P = s·H + diag(δ), and OBD = ½θ²·s·h, checked against dense host references:
+// the full GGN H for diag/full, the Kronecker factors for kron 'exact', and Q(sΛ + E)Qᵀ built
+// densely in float64 from the factors' eigendecompositions for kron 'eigen'.
+import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { InvalidOptionError, type ModelLike } from '@spam/core';
+import { createPrior, PriorMismatchError, type Prior } from '@spam/priors';
+import { eigh, fitLaplace, type FullLaplace, type KronLaplace, type Laplace } from '@spam/laplace';
+import { opdScores } from '../src/scores/opd.js';
+import { obdScores } from '../src/scores/obd.js';
+import { posteriorPrecisionDiagonal } from '../src/scores/precision.js';
+import type { ParamScores } from '../src/scores/scores.js';
+import { arr, randomLabels, randomTensor, relErr, rng, seedWeights, thrown } from '../../../test/helpers/index.js';
+
+const L = tf.layers;
+const asModel = (m: tf.LayersModel) => m as unknown as ModelLike;
+
+function mlp(seed: number): tf.LayersModel {
+  const m = tf.sequential({ layers: [
+    L.dense({ inputShape: [4], units: 5, activation: 'tanh' }),
+    L.dense({ units: 3 }),
+  ] });
+  seedWeights(m, seed, 0.7);
+  return m;
+}
+
+function cnn(seed: number): tf.LayersModel {
+  const m = tf.sequential({ layers: [
+    L.conv2d({ inputShape: [6, 6, 2], filters: 3, kernelSize: 3, activation: 'tanh' }),
+    L.maxPooling2d({ poolSize: 2 }),
+    L.flatten(),
+    L.dense({ units: 3 }),
+  ] });
+  seedWeights(m, seed, 0.5);
+  return m;
+}
+
+type Net = { name: string; make: () => tf.LayersModel; xShape: number[] };
+const NETS: Net[] = [
+  { name: 'MLP 4-5-3', make: () => mlp(3), xShape: [4] },
+  { name: 'Conv2D+MaxPooling2D+Flatten+Dense', make: () => cnn(5), xShape: [6, 6, 2] },
+];
+
+/** θ in canonical order (kernel then bias per layer = tfjs weight order for Dense/Conv2D). */
+function thetaOf(model: tf.LayersModel): number[] {
+  return model.getWeights().flatMap(arr);
+}
+
+/** Diagonal of a flat [n, n] matrix. */
+function diagOf(h: ArrayLike<number>, n: number): number[] {
+  return Array.from({ length: n }, (_, i) => h[i * n + i]);
+}
+
+/** Dense row-major product of [n, k] and [k, m] (float64). */
+function matmul(a: ArrayLike<number>, b: ArrayLike<number>, n: number, k: number, m: number): Float64Array {
+  const out = new Float64Array(n * m);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < k; j++) {
+      const v = a[i * k + j];
+      if (v === 0) continue;
+      for (let c = 0; c < m; c++) out[i * m + c] += v * b[j * m + c];
+    }
+  return out;
+}
+
+function transpose(a: ArrayLike<number>, n: number, m: number): Float64Array {
+  const out = new Float64Array(n * m);
+  for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) out[j * n + i] = a[i * m + j];
+  return out;
+}
+
+/** Eigenvector matrix Q (eigenvectors as columns) and eigenvalues (clamped at 0) of a symmetric factor. */
+function eigQ(f: tf.Tensor): { Q: Float64Array; values: Float64Array; n: number } {
+  const n = f.shape[0] as number;
+  const e = eigh(f.dataSync(), n, { clampNegative: true });
+  return { Q: transpose(e.vectors, n, n), values: e.values, n }; // vectors are rows = Qᵀ
+}
+
+/** Dense Kronecker product of [m, m] and [k, k] (row-major, float64). */
+function kronDense(a: ArrayLike<number>, m: number, b: ArrayLike<number>, k: number): Float64Array {
+  const n = m * k;
+  const out = new Float64Array(n * n);
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < m; j++)
+      for (let o = 0; o < k; o++)
+        for (let p = 0; p < k; p++) out[(i * k + o) * n + j * k + p] = a[i * m + j] * b[o * k + p];
+  return out;
+}
+
+/**
+ * diag(Q diag(sΛ + E) Qᵀ) with E = diag(Qᵀ diag(δ) Q), all matrices dense n×n in float64.
+ */
+function eigenProjectedDiagonal(Q: Float64Array, lam: ArrayLike<number>, delta: ArrayLike<number>, s: number, n: number): number[] {
+  const QT = transpose(Q, n, n);
+  const DQ = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) DQ[i * n + j] = delta[i] * Q[i * n + j];
+  const E = diagOf(matmul(QT, DQ, n, n, n), n);
+  const QM = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) QM[i * n + k] = Q[i * n + k] * (s * lam[k] + E[k]);
+  return diagOf(matmul(QM, QT, n, n, n), n);
+}
+
+/** Reference diag(P) of a kron Laplace from its factors, 'exact' or 'eigen'. */
+function kronReference(lap: KronLaplace, delta: number[], mode: 'exact' | 'eigen'): number[] {
+  const s = 1 / (lap.sigma * lap.sigma);
+  const out: number[] = [];
+  let off = 0;
+  for (const f of lap.factors) {
+    const fanIn = f.A.shape[0] as number;
+    const units = f.G.shape[0] as number;
+    const A = f.A.dataSync();
+    const G = f.G.dataSync();
+    const dk = delta.slice(off, off + fanIn * units);
+    off += fanIn * units;
+    const db = f.hasBias ? delta.slice(off, off + units) : [];
+    off += f.hasBias ? units : 0;
+    if (mode === 'exact') {
+      for (let i = 0; i < fanIn; i++) for (let o = 0; o < units; o++) out.push(s * A[i * fanIn + i] * G[o * units + o] + dk[i * units + o]);
+      if (f.hasBias) for (let o = 0; o < units; o++) out.push(s * G[o * units + o] + db[o]);
+    } else {
+      const ea = eigQ(f.A);
+      const eg = eigQ(f.G);
+      const Q = kronDense(ea.Q, fanIn, eg.Q, units);
+      const lam = Array.from({ length: fanIn * units }, (_, k) => ea.values[Math.floor(k / units)] * eg.values[k % units]);
+      out.push(...eigenProjectedDiagonal(Q, lam, dk, s, fanIn * units));
+      if (f.hasBias) out.push(...eigenProjectedDiagonal(eg.Q, eg.values, db, s, units));
+    }
+  }
+  return out;
+}
+
+function scoresFlat(sc: ParamScores): number[] {
+  return Array.from(sc.flat());
+}
+
+/** Sets every prior log-precision to seeded U(−2, 2) values (so δ varies per unit). */
+function randomizePrior(prior: Prior, seed: number): void {
+  const u = rng(seed);
+  const vals = prior.variables.map((v) => tf.tensor(Array.from({ length: v.size }, () => 4 * u() - 2), v.shape));
+  prior.assignLogPrecisions(vals);
+  tf.dispose(vals);
+}
+
+const opdRef = (theta: number[], diagP: number[]) => theta.map((t, i) => t * t * diagP[i]);
+
+async function fitAll(model: tf.LayersModel, data: { xs: tf.Tensor; ys: tf.Tensor }, likelihood: 'classification' | 'regression', sigma = 1) {
+  const opts = { likelihood, sigma } as const;
+  const full = (await fitLaplace(asModel(model), data, { ...opts, structure: 'full' })) as FullLaplace;
+  const diag = await fitLaplace(asModel(model), data, { ...opts, structure: 'diag' });
+  const kron = (await fitLaplace(asModel(model), data, { ...opts, structure: 'kron' })) as KronLaplace;
+  return { full, diag, kron, all: [full, diag, kron] as Laplace[] };
+}
+
+describe('OPD = θ²·(s·diag(H) + δ) against dense references (classification, constant δ)', () => {
+  for (const net of NETS) {
+    it(net.name, async () => {
+      const model = net.make();
+      const n = 16;
+      const data = { xs: randomTensor([n, ...net.xShape], 11), ys: tf.tensor1d(randomLabels(n, 3, 12)) };
+      const before = tf.memory().numTensors;
+      const { full, diag, kron, all } = await fitAll(model, data, 'classification');
+      const P = full.numParams;
+      const theta = thetaOf(model);
+      const h = diagOf(full.H.dataSync(), P);
+      expect(h.every((v) => v >= 0)).toBe(true);
+      expect(Math.max(...h)).toBeGreaterThan(0.01);
+      const delta = 0.7;
+      const ref = opdRef(theta, h.map((v) => v + delta));
+      for (const lap of [full, diag]) {
+        const sc = opdScores(lap, delta);
+        expect(sc.criterion).toBe('opd');
+        expect(sc.blocks.map((b) => b.shape)).toEqual(model.getWeights().map((w) => w.shape));
+        expect(relErr(scoresFlat(sc), ref), lap.structure).toBeLessThan(1e-5);
+        sc.dispose();
+      }
+      // kron exact: s·A_ii·G_oo + δ from the factors; it is not the full GGN diagonal (the check can tell them apart)
+      const kref = kronReference(kron, new Array(P).fill(delta), 'exact');
+      const ke = opdScores(kron, delta);
+      expect(relErr(scoresFlat(ke), opdRef(theta, kref))).toBeLessThan(1e-5);
+      expect(relErr(kref, h.map((v) => v + delta))).toBeGreaterThan(1e-3);
+      ke.dispose();
+      // the default is 'exact'
+      const kd = opdScores(kron, delta, {});
+      const kx = opdScores(kron, delta, { kronDiagonal: 'exact' });
+      expect(scoresFlat(kd)).toEqual(scoresFlat(kx));
+      kd.dispose();
+      kx.dispose();
+      // posteriorPrecisionDiagonal is the unscaled diagonal
+      const pd = posteriorPrecisionDiagonal(full, delta);
+      expect(relErr(pd.flatMap(arr), h.map((v) => v + delta))).toBeLessThan(1e-5);
+      tf.dispose(pd);
+      // a constant prior is a scalar δ everywhere: kron 'eigen' equals 'exact'
+      const kg = opdScores(kron, delta, { kronDiagonal: 'eigen' });
+      expect(relErr(scoresFlat(kg), opdRef(theta, kref))).toBeLessThan(1e-5);
+      kg.dispose();
+      // δ = 0 is allowed (likelihood-only precision)
+      const z = opdScores(full, 0);
+      expect(relErr(scoresFlat(z), opdRef(theta, h))).toBeLessThan(1e-5);
+      z.dispose();
+      all.forEach((l) => l.dispose());
+      expect(tf.memory().numTensors).toBe(before);
+      tf.dispose([data.xs, data.ys]);
+      model.dispose();
+    });
+  }
+});
+
+describe('OPD with a learned prior: δ from the prior, kron exact vs eigen-projected', () => {
+  for (const net of NETS) {
+    it(`${net.name}: unit-wise prior (eigen ≠ exact) and scalar prior (eigen = exact)`, async () => {
+      const model = net.make();
+      const n = 16;
+      const data = { xs: randomTensor([n, ...net.xShape], 21), ys: tf.tensor1d(randomLabels(n, 3, 22)) };
+      const unit = createPrior(asModel(model), 'unitwise');
+      randomizePrior(unit, 23);
+      const scalar = createPrior(asModel(model), 'scalar', { precision: 0.3 });
+      const before = tf.memory().numTensors;
+      const { full, diag, kron, all } = await fitAll(model, data, 'classification');
+      const P = full.numParams;
+      const theta = thetaOf(model);
+      const h = diagOf(full.H.dataSync(), P);
+      const dUnitT = unit.precision();
+      const dU = arr(dUnitT);
+      dUnitT.dispose();
+      expect(Math.max(...dU) / Math.min(...dU)).toBeGreaterThan(5); // δ really varies
+      // diag / full: θ²·(h + δ) elementwise
+      for (const lap of [full, diag]) {
+        const sc = opdScores(lap, unit);
+        expect(relErr(scoresFlat(sc), opdRef(theta, h.map((v, i) => v + dU[i]))), lap.structure).toBeLessThan(1e-5);
+        sc.dispose();
+      }
+      // kron exact and eigen against their dense references
+      const exactRef = kronReference(kron, dU, 'exact');
+      const eigenRef = kronReference(kron, dU, 'eigen');
+      const ex = opdScores(kron, unit, { kronDiagonal: 'exact' });
+      const eg = opdScores(kron, unit, { kronDiagonal: 'eigen' });
+      expect(relErr(scoresFlat(ex), opdRef(theta, exactRef))).toBeLessThan(1e-5);
+      expect(relErr(scoresFlat(eg), opdRef(theta, eigenRef))).toBeLessThan(1e-4);
+      // the two options really differ here (so the checks above can tell them apart)
+      expect(relErr(eigenRef, exactRef)).toBeGreaterThan(1e-2);
+      expect(relErr(scoresFlat(eg), scoresFlat(ex))).toBeGreaterThan(1e-4);
+      // the eigen-projected diagonal keeps the trace of each block: Σ diag = s·tr(A)tr(G) + Σδ
+      const pe = posteriorPrecisionDiagonal(kron, unit, { kronDiagonal: 'eigen' });
+      const px = posteriorPrecisionDiagonal(kron, unit, { kronDiagonal: 'exact' });
+      pe.forEach((b, i) => {
+        const a = arr(b).reduce((x, y) => x + y, 0);
+        const c = arr(px[i]).reduce((x, y) => x + y, 0);
+        expect(Math.abs(a - c) / c).toBeLessThan(1e-4);
+      });
+      tf.dispose([...pe, ...px]);
+      ex.dispose();
+      eg.dispose();
+      // scalar prior: E = δ, so eigen and exact agree
+      const dS = new Array(P).fill(0.3);
+      const sx = opdScores(kron, scalar, { kronDiagonal: 'exact' });
+      const sg = opdScores(kron, scalar, { kronDiagonal: 'eigen' });
+      expect(relErr(scoresFlat(sx), opdRef(theta, kronReference(kron, dS, 'exact')))).toBeLessThan(1e-5);
+      expect(relErr(scoresFlat(sg), opdRef(theta, kronReference(kron, dS, 'eigen')))).toBeLessThan(1e-5);
+      expect(relErr(scoresFlat(sg), scoresFlat(sx))).toBeLessThan(1e-5);
+      sx.dispose();
+      sg.dispose();
+      // 'eigen' on diag/full is the plain diagonal
+      const fe = opdScores(full, unit, { kronDiagonal: 'eigen' });
+      const fx = opdScores(full, unit);
+      expect(scoresFlat(fe)).toEqual(scoresFlat(fx));
+      fe.dispose();
+      fx.dispose();
+      all.forEach((l) => l.dispose()); // also frees the cached eigendecompositions
+      expect(tf.memory().numTensors).toBe(before);
+      unit.dispose();
+      scalar.dispose();
+      tf.dispose([data.xs, data.ys]);
+      model.dispose();
+    });
+  }
+});
+
+describe('regression with σ ≠ 1: s = 1/σ²', () => {
+  for (const net of NETS) {
+    it(net.name, async () => {
+      const model = net.make();
+      const n = 12;
+      const data = { xs: randomTensor([n, ...net.xShape], 31), ys: randomTensor([n, 3], 32) };
+      const sigma = 0.5;
+      const before = tf.memory().numTensors;
+      const { full, diag, kron, all } = await fitAll(model, data, 'regression', sigma);
+      const s = 1 / (sigma * sigma);
+      expect(full.hFactor).toBeCloseTo(4, 12);
+      const P = full.numParams;
+      const theta = thetaOf(model);
+      const h = diagOf(full.H.dataSync(), P);
+      const delta = 2;
+      for (const lap of [full, diag]) {
+        const sc = opdScores(lap, delta);
+        expect(relErr(scoresFlat(sc), opdRef(theta, h.map((v) => s * v + delta))), lap.structure).toBeLessThan(1e-5);
+        // s really enters: the σ = 1 formula is off
+        expect(relErr(scoresFlat(sc), opdRef(theta, h.map((v) => v + delta)))).toBeGreaterThan(1e-2);
+        sc.dispose();
+        const ob = obdScores(lap);
+        expect(relErr(scoresFlat(ob), theta.map((t, i) => 0.5 * t * t * s * h[i])), lap.structure).toBeLessThan(1e-5);
+        ob.dispose();
+      }
+      for (const mode of ['exact', 'eigen'] as const) {
+        const sc = opdScores(kron, delta, { kronDiagonal: mode });
+        expect(relErr(scoresFlat(sc), opdRef(theta, kronReference(kron, new Array(P).fill(delta), mode))), mode).toBeLessThan(1e-5);
+        sc.dispose();
+      }
+      const ob = obdScores(kron);
+      const kh = kronReference(kron, new Array(P).fill(0), 'exact'); // s·A_ii·G_oo
+      expect(relErr(scoresFlat(ob), theta.map((t, i) => 0.5 * t * t * kh[i]))).toBeLessThan(1e-5);
+      ob.dispose();
+      all.forEach((l) => l.dispose());
+      expect(tf.memory().numTensors).toBe(before);
+      tf.dispose([data.xs, data.ys]);
+      model.dispose();
+    });
+  }
+});
+
+describe('OBD = ½θ²·s·h (no prior)', () => {
+  it('classification MLP: diag and full give ½θ²·diag(H); kron ½θ²·A_ii·G_oo', async () => {
+    const model = mlp(41);
+    const data = { xs: randomTensor([20, 4], 42), ys: tf.tensor1d(randomLabels(20, 3, 43)) };
+    const before = tf.memory().numTensors;
+    const { full, diag, kron, all } = await fitAll(model, data, 'classification');
+    const theta = thetaOf(model);
+    const h = diagOf(full.H.dataSync(), full.numParams);
+    for (const lap of [full, diag]) {
+      const ob = obdScores(lap);
+      expect(ob.criterion).toBe('obd');
+      expect(relErr(scoresFlat(ob), theta.map((t, i) => 0.5 * t * t * h[i]))).toBeLessThan(1e-5);
+      ob.dispose();
+    }
+    const kh = kronReference(kron, new Array(full.numParams).fill(0), 'exact');
+    const ob = obdScores(kron);
+    expect(relErr(scoresFlat(ob), theta.map((t, i) => 0.5 * t * t * kh[i]))).toBeLessThan(1e-5);
+    // OBD is OPD with δ = 0, halved
+    const op = opdScores(kron, 0);
+    expect(relErr(scoresFlat(ob), scoresFlat(op).map((v) => v / 2))).toBeLessThan(1e-6);
+    op.dispose();
+    ob.dispose();
+    all.forEach((l) => l.dispose());
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([data.xs, data.ys]);
+    model.dispose();
+  });
+});
+
+describe('OPD errors', () => {
+  it('a prior of another model → PriorMismatchError; bad δ or kronDiagonal → InvalidOptionError; nothing leaks', async () => {
+    const model = mlp(51);
+    const other = tf.sequential({ layers: [L.dense({ inputShape: [4], units: 6, activation: 'tanh' }), L.dense({ units: 3 })] });
+    const data = { xs: randomTensor([10, 4], 52), ys: tf.tensor1d(randomLabels(10, 3, 53)) };
+    const foreign = createPrior(asModel(other), 'layerwise');
+    const before = tf.memory().numTensors;
+    for (const structure of ['diag', 'kron', 'full'] as const) {
+      const lap = await fitLaplace(asModel(model), data, { likelihood: 'classification', structure });
+      const inner = tf.memory().numTensors;
+      for (const mode of ['exact', 'eigen'] as const) {
+        expect(thrown(() => opdScores(lap, foreign, { kronDiagonal: mode })), `${structure}/${mode}`).toBeInstanceOf(PriorMismatchError);
+      }
+      for (const bad of [-1, NaN, Infinity]) expect(thrown(() => opdScores(lap, bad))).toBeInstanceOf(InvalidOptionError);
+      expect(thrown(() => opdScores(lap, 1, { kronDiagonal: 'dense' as never }))).toBeInstanceOf(InvalidOptionError);
+      expect(tf.memory().numTensors).toBe(inner);
+      lap.dispose();
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    foreign.dispose();
+    tf.dispose([data.xs, data.ys]);
+    model.dispose();
+    other.dispose();
+  });
+});
