@@ -10,6 +10,7 @@ export default defineConfig({
       '@spam/priors': src('priors'),
       '@spam/laplace': src('laplace'),
       '@spam/prune': src('prune'),
+      '@spam/structured/node': fileURLToPath(new URL('./packages/structured/src/node.ts', import.meta.url)),
       '@spam/structured': src('structured'),
     },
   },

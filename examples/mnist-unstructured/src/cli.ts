@@ -13,6 +13,8 @@ export const USAGE = `usage: tsx src/main.ts [--quick | --paper] [--only a,b] [-
   --criteria       criteria, from ${CRITERIA.join(', ')} (default all)
   --sparsities     comma-separated fractions in [0, 1) (default the paper's 0.2 … 0.99)
   --train-size     use the first N training digits
+  --include-bias   prune biases too (the paper's code prunes all parameters; default: kernels only)
+  --kron-diagonal  OPD's kron diagonal: exact (default) or eigen (the paper code's projection)
   --out            write one JSON row per training × criterion × sparsity to this file
 ${COMMON_FLAG_HELP.backend}
 ${COMMON_FLAG_HELP.seed}
@@ -28,6 +30,8 @@ export function parseCli(argv: string[]): RunOptions | 'help' {
     sparsities: { type: 'string' },
     'train-size': { type: 'string' },
     out: { type: 'string' },
+    'include-bias': { type: 'boolean' },
+    'kron-diagonal': { type: 'string' },
     quick: { type: 'boolean' },
     paper: { type: 'boolean' },
   });
@@ -49,6 +53,12 @@ export function parseCli(argv: string[]): RunOptions | 'help' {
     if (out.sparsities.some((v) => !(v >= 0 && v < 1))) throw new Error(`--sparsities takes fractions in [0, 1), got '${values.sparsities}'`);
   }
   if (values.out) out.out = values.out;
+  if (values['include-bias']) out.includeBias = true;
+  const kd = values['kron-diagonal'];
+  if (kd !== undefined) {
+    if (kd !== 'exact' && kd !== 'eigen') throw new Error(`--kron-diagonal must be exact or eigen, got '${kd}'`);
+    out.kronDiagonal = kd;
+  }
   return out;
 }
 

@@ -13,7 +13,7 @@ export function formatSetup(s: Schedule, name: ScheduleName, numParams: number, 
     `model: MNIST_FC Dense 784-256-10 (relu, logits), ${numParams} parameters, the same seeded initial weights (seed ${seed}) for every training`,
     `schedule (${name}${name === 'paper' ? ", the paper's MNIST_FC config" : ''}): Adam lr ${s.lr} constant, batch ${s.batchSize}, ${s.epochs} epochs, δ₀ = ${s.priorPrecision}; ` +
       `SpaM: a marglik step every F = ${s.marglikEvery} epoch(s) after B = ${s.burnIn} (${marglikStepCount(s)} steps), K = ${s.hyperSteps} hyper steps (lr ${s.hyperLr}), exact GGN`,
-    `pruning: one-shot, global over all kernels (biases kept), exact counts, no fine-tuning; criteria ${s.criteria.join(', ')}; ` +
+    `pruning: one-shot, global over all ${s.includeBias ? 'parameters (kernels and biases, as the paper code)' : 'kernels (biases kept)'}, exact counts, no fine-tuning; OPD kron diagonal ${s.kronDiagonal}; criteria ${s.criteria.join(', ')}; ` +
       `SNIP/GraSP on the first ${s.scoreExamples} training digits`,
   ];
 }

@@ -32,6 +32,10 @@ export interface Schedule extends MarglikSchedule {
   testSize: number;
   /** Training examples SNIP and GraSP see (the first ones, in batches of 100). */
   scoreExamples: number;
+  /** Prune biases too (the paper's code prunes all P parameters). Default false: kernels only. */
+  includeBias: boolean;
+  /** OPD's `kron` diagonal: `'exact'` (default) or the paper code's `'eigen'` projection. */
+  kronDiagonal: 'exact' | 'eigen';
 }
 
 const ALL_T = [...TRAINING_NAMES];
@@ -47,15 +51,15 @@ const GRID = [...PAPER_SPARSITIES];
 export const SCHEDULES: Readonly<Record<ScheduleName, Schedule>> = {
   paper: {
     epochs: 50, batchSize: 64, lr: 1e-3, marglikEvery: 1, hyperSteps: 100, burnIn: 0, hyperLr: 0.1, priorPrecision: 1,
-    trainings: ALL_T, criteria: ALL_C, sparsities: GRID, trainSize: 8000, testSize: 2000, scoreExamples: 1000,
+    trainings: ALL_T, criteria: ALL_C, sparsities: GRID, trainSize: 8000, testSize: 2000, scoreExamples: 1000, includeBias: false, kronDiagonal: 'exact',
   },
   default: {
     epochs: 20, batchSize: 64, lr: 1e-3, marglikEvery: 2, hyperSteps: 100, burnIn: 0, hyperLr: 0.1, priorPrecision: 1,
-    trainings: ALL_T, criteria: ALL_C, sparsities: GRID, trainSize: 8000, testSize: 2000, scoreExamples: 1000,
+    trainings: ALL_T, criteria: ALL_C, sparsities: GRID, trainSize: 8000, testSize: 2000, scoreExamples: 1000, includeBias: false, kronDiagonal: 'exact',
   },
   quick: {
     epochs: 3, batchSize: 64, lr: 1e-3, marglikEvery: 1, hyperSteps: 20, burnIn: 0, hyperLr: 0.1, priorPrecision: 1,
-    trainings: ALL_T, criteria: ALL_C, sparsities: GRID, trainSize: 2000, testSize: 2000, scoreExamples: 500,
+    trainings: ALL_T, criteria: ALL_C, sparsities: GRID, trainSize: 2000, testSize: 2000, scoreExamples: 500, includeBias: false, kronDiagonal: 'exact',
   },
 };
 
@@ -69,6 +73,8 @@ export interface ScheduleOptions extends ScheduleOverrides {
   trainSize?: number;
   testSize?: number;
   scoreExamples?: number;
+  includeBias?: boolean;
+  kronDiagonal?: 'exact' | 'eigen';
 }
 
 /** The schedule of a run: the named one with the overrides applied and checked. */
@@ -92,6 +98,9 @@ export function resolveSchedule(options: ScheduleOptions): { name: ScheduleName;
     if (!Number.isInteger(v) || v < 1) throw new Error(`${k} must be a positive integer, got ${v}`);
     s[k] = v;
   }
+  s.includeBias = options.includeBias ?? s.includeBias;
+  s.kronDiagonal = options.kronDiagonal ?? s.kronDiagonal;
+  if (s.kronDiagonal !== 'exact' && s.kronDiagonal !== 'eigen') throw new Error(`kronDiagonal must be exact or eigen, got '${String(s.kronDiagonal)}'`);
   s.trainSize = Math.min(s.trainSize, 8000);
   s.testSize = Math.min(s.testSize, 2000);
   s.scoreExamples = Math.min(s.scoreExamples, s.trainSize);

@@ -24,6 +24,8 @@ export interface ScoreContext {
   xs: tf.Tensor;
   ys: tf.Tensor;
   seed: number;
+  /** OPD's `kron` diagonal. */
+  kronDiagonal: 'exact' | 'eigen';
 }
 
 /** Scores of one criterion and the wall time it took (ms). */
@@ -43,7 +45,7 @@ export async function scoreModel(model: tf.LayersModel, criterion: Criterion, ct
   let scores: ParamScores;
   switch (criterion) {
     case 'opd':
-      scores = opdScores(ctx.laplace, ctx.prior);
+      scores = opdScores(ctx.laplace, ctx.prior, { kronDiagonal: ctx.kronDiagonal });
       break;
     case 'obd':
       scores = obdScores(ctx.laplace);

@@ -55,7 +55,7 @@ export async function runTraining(spec: TrainingSpec, data: MnistTensors, s: Sch
         const scoreMs: Record<string, number> = {};
         try {
           for (const c of s.criteria) {
-            const { scores, ms } = await scoreModel(model, c, { laplace: result.laplace, prior: result.prior, xs: scoreXs, ys: scoreYs, seed });
+            const { scores, ms } = await scoreModel(model, c, { laplace: result.laplace, prior: result.prior, xs: scoreXs, ys: scoreYs, seed, kronDiagonal: s.kronDiagonal });
             all.push(scores);
             scoreMs[c] = ms;
           }
@@ -75,6 +75,7 @@ export async function runTraining(spec: TrainingSpec, data: MnistTensors, s: Sch
             likelihood: 'classification',
             data: { xs: data.xTest, ys: data.yTest },
             sparsities: s.sparsities,
+            includeBias: s.includeBias,
             onProgress: (p) => bar?.update(p.done, `${p.row.criterion} ${(p.row.sparsity * 100).toFixed(0)}%`),
           }) as SweepPoint[];
           row!.sweepMs = performance.now() - t0;

@@ -69,6 +69,8 @@ describe('mnist-unstructured example: command line', () => {
     const o = parseCli(['--quick', '--criteria', 'opd,snip', '--sparsities', '0.5,0.9', '--only', 'map']);
     expect(o).toMatchObject({ quick: true, criteria: ['opd', 'snip'], sparsities: [0.5, 0.9], trainings: ['map'] });
     expect(() => parseCli(['--sparsities', '1'])).toThrow(/\[0, 1\)/);
+    expect(parseCli(['--include-bias', '--kron-diagonal', 'eigen'])).toMatchObject({ includeBias: true, kronDiagonal: 'eigen' });
+    expect(() => parseCli(['--kron-diagonal', 'diag'])).toThrow(/exact or eigen/);
     expect(() => parseCli(['--quick', '--paper'])).toThrow(/exclude/);
     expect(() => resolveSchedule({ criteria: ['nope'] })).toThrow(/valid: opd, magnitude/);
     expect(() => resolveSchedule({ trainings: ['nope'] })).toThrow(/valid: map/);

@@ -32,3 +32,9 @@ export { meanNllGradients, type LossAndGradients } from './train/loss-gradients.
 export { trainEpoch, type EpochResult, type TrainEpochOptions } from './train/train-epoch.js';
 export { evaluate, type ClassificationMetrics, type RegressionMetrics } from './metrics.js';
 export { mulberry32 } from './random.js';
+export { checkTfjsVersion, isSupportedTfjsVersion, SUPPORTED_TFJS_CORE_RANGE } from './tfjs-version.js';
+
+import { checkTfjsVersion } from './tfjs-version.js';
+// Warn once, at load, when the installed tfjs-core is outside the supported range (buildModelAdapter
+// checks again, so a bundler that drops this statement still gets the warning on first use).
+checkTfjsVersion();

@@ -17,7 +17,7 @@ export { BaseLaplace, type LaplaceInfo } from './curvature/base.js';
 export { DiagLaplace } from './curvature/diag.js';
 export { KronLaplace, type KronFactor } from './curvature/kron.js';
 export { FullLaplace } from './curvature/full.js';
-export type { KronLogDetMethod } from './curvature/base.js';
+export type { KronLogDetMethod, PrecisionStructure } from './curvature/base.js';
 export { MAX_EXACT_BLOCK } from './curvature/kron.js';
 export type { FactorEigen } from './curvature/kron-eigen.js';
 export { eigh, eigvalsh, type Eigh, type EighOptions } from './linalg/eigh.js';

@@ -10,6 +10,7 @@ import type { LayerLike, ModelLike } from '../model-like.js';
 import { getLayerAdapter } from './registry.js';
 import type { AdaptedLayer, ParametricLayer } from './types.js';
 import { canonicalParams, type ParamBlock } from '../params.js';
+import { checkTfjsVersion } from '../tfjs-version.js';
 
 /** What one forward pass recorded for a parametric layer. */
 export interface LayerCapture {
@@ -121,6 +122,7 @@ function chainOf(model: ModelLike): LayerLike[] {
  * `UnsupportedLayerError` for any layer without a registered adapter, naming the layer and its class.
  */
 export function buildModelAdapter(model: ModelLike, options: AdapterOptions = {}): ModelAdapter {
+  checkTfjsVersion();
   const inputShape = inputShapeOf(model);
   const chain = chainOf(model);
   const layers: AdaptedLayer[] = [];

@@ -22,6 +22,14 @@ export interface OpLayer {
   forward(x: Tensor): Tensor;
   /** dx = J_xᵀ dy for each of the K leading slices of `dy`, given the forward input x and output y. */
   vjp(dy: Tensor, x: Tensor, y: Tensor): Tensor;
+  /**
+   * Structured removal (`@spam/structured`): maps keep flags over the input's last axis (channels,
+   * or the features of a vector) to keep flags over the output's last axis. Defined only when each
+   * output element depends on input elements of one channel alone, from the same channel (so a
+   * removed channel's values can be cut out after this layer), and the layer's config does not
+   * depend on the channel count. Without it, removing units upstream of this layer is refused.
+   */
+  mapChannels?(keep: Uint8Array): Uint8Array;
 }
 
 /**
@@ -52,6 +60,12 @@ export interface ParametricLayer {
   linearVjp(gz: Tensor): Tensor;
   /** The layer input as `[N, T, fanIn]` rows so that z_t = a_t W (im2col patches for Conv2D). */
   expandInput(x: Tensor): Tensor;
+  /**
+   * Structured removal (`@spam/structured`): the kernel axis holding the input channels (Dense 0,
+   * Conv2D 2; the units are always the last axis) and the config key holding the unit count
+   * (`'units'`, `'filters'`). Without it, the layer's units and inputs cannot be removed.
+   */
+  readonly unitSlicing?: { readonly inputAxis: number; readonly unitsKey: string };
 }
 
 /** A supported layer, as the model adapter sees it. */

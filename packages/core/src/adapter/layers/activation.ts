@@ -14,6 +14,8 @@ export function activationOpLayer(layer: LayerLike, inputShape: number[], act: A
     activation: act,
     forward: (x) => act.apply(x),
     vjp: (dy, x, y) => act.vjp(dy, x, y),
+    // Element-wise: channel c of y depends on channel c of x alone. Softmax couples the channels.
+    ...(act.elementwise ? { mapChannels: (keep: Uint8Array) => keep.slice() } : {}),
   };
 }
 

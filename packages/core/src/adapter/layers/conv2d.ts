@@ -55,5 +55,6 @@ export function conv2dLayer(layer: LayerLike, inputShape: number[]): ParametricL
         const patches = tf.conv2d(x as tf.Tensor4D, eye, strides, padding);
         return tf.reshape(patches, [x.shape[0], ho * wo, fanIn]);
       }),
+    unitSlicing: { inputAxis: 2, unitsKey: 'filters' },
   };
 }

@@ -32,5 +32,6 @@ export function denseLayer(layer: LayerLike, inputShape: number[]): ParametricLa
     linearVjp: (gz) =>
       tf.tidy(() => unfoldK(tf.matMul(foldK(gz) as tf.Tensor2D, tf.transpose(kernel.read()) as tf.Tensor2D), gz.shape[0])),
     expandInput: (x) => tf.reshape(x, [x.shape[0], 1, fanIn]),
+    unitSlicing: { inputAxis: 0, unitsKey: 'units' },
   };
 }

@@ -21,5 +21,6 @@ export function globalAveragePooling2dLayer(layer: LayerLike, inputShape: number
         const scaled = tf.reshape(tf.div(dy, h * w), [k, n, 1, 1, c]);
         return tf.broadcastTo(scaled, [k, n, h, w, c]);
       }),
+    mapChannels: (keep) => keep.slice(),
   };
 }

@@ -12,5 +12,6 @@ export function identityLayer(layer: LayerLike, inputShape: number[]): OpLayer {
     outputShape: inputShape,
     forward: (x) => tf.clone(x),
     vjp: (dy) => tf.clone(dy),
+    mapChannels: (keep) => keep.slice(),
   };
 }

@@ -43,6 +43,8 @@ function pooling2d(kind: PoolKind, layer: LayerLike, inputShape: number[]): OpLa
         const dx = tf.engine().runKernel('AvgPoolGrad', { dy: foldK(dy), input: tileK(x, k) } as never, attrs as never) as Tensor;
         return unfoldK(dx, k);
       }),
+    // Pooling windows stay within one channel.
+    mapChannels: (keep) => keep.slice(),
   };
 }
 

@@ -4,7 +4,7 @@ import type { OpLayer } from '../types.js';
 import { ShapeMismatchError } from '../../errors.js';
 
 /** A pure reshape between per-example shapes; the VJP reshapes back. */
-function reshapeOp(layer: LayerLike, inputShape: number[], outputShape: number[]): OpLayer {
+function reshapeOp(layer: LayerLike, inputShape: number[], outputShape: number[], flatten = false): OpLayer {
   return {
     kind: 'op',
     name: layer.name,
@@ -13,12 +13,22 @@ function reshapeOp(layer: LayerLike, inputShape: number[], outputShape: number[]
     outputShape,
     forward: (x) => tf.reshape(x, [x.shape[0], ...outputShape]),
     vjp: (dy) => tf.reshape(dy, [dy.shape[0], dy.shape[1] as number, ...inputShape]),
+    // Flatten: feature (h·W + w)·C + c keeps channel c's flag. (Reshape has none: its targetShape
+    // would have to change with the channel count.)
+    ...(flatten ? { mapChannels: (keep: Uint8Array) => expandChannels(keep, outputShape[0]) } : {}),
   };
+}
+
+/** Keep flags over C channels repeated to `size` channels-last features: feature i takes flag i mod C. */
+function expandChannels(keep: Uint8Array, size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  for (let i = 0; i < size; i++) out[i] = keep[i % keep.length];
+  return out;
 }
 
 /** `tf.layers.flatten`: channels-last row-major, feature index (h·W + w)·C + c. */
 export function flattenLayer(layer: LayerLike, inputShape: number[]): OpLayer {
-  return reshapeOp(layer, inputShape, [inputShape.reduce((a, b) => a * b, 1)]);
+  return reshapeOp(layer, inputShape, [inputShape.reduce((a, b) => a * b, 1)], true);
 }
 
 /** `tf.layers.reshape` with a `targetShape` that may hold one -1. */

@@ -1,0 +1,85 @@
+import { InvalidOptionError, NonFiniteError, ShapeMismatchError } from '@spam/core';
+import type { UnitMasks } from './masks-input.js';
+import type { UnitScores } from './unit-scores.js';
+
+/** Options of {@link unitMasks}. */
+export interface UnitMaskOptions {
+  /** Fraction r ∈ [0, 1] of units to remove: ⌊n_l·r⌋ per layer, or ⌊Σ n_l·r⌋ over all layers but the last. */
+  fraction: number;
+  /**
+   * `'layer'` (default, as the paper): every layer but the last loses its ⌊n_l·r⌋ lowest-scored
+   * units. `'global'`: the ⌊Σ n_l·r⌋ lowest units over all those layers after dividing each
+   * layer's scores by the layer's mean absolute unit score.
+   */
+  scope?: 'layer' | 'global';
+  /** Units every layer keeps at least (integer ≥ 1). Default 1. */
+  minUnits?: number;
+}
+
+/**
+ * Unit keep masks from unit scores (true = keep). Per layer: remove the ⌊n·r⌋ lowest units;
+ * global: rank s_o / mean_o'(|s_o'|) across layers and remove the ⌊Σn·r⌋ lowest. Every layer keeps
+ * at least `minUnits` (or all its units if it has fewer); the last layer (the model output) keeps
+ * all. Ties: the lower unit index (then the earlier layer) is removed first.
+ */
+export function unitMasks(scores: UnitScores, options: UnitMaskOptions): UnitMasks {
+  const { fraction } = options ?? ({} as UnitMaskOptions);
+  const scope = options?.scope ?? 'layer';
+  const minUnits = options?.minUnits ?? 1;
+  if (typeof fraction !== 'number' || !(fraction >= 0 && fraction <= 1)) {
+    throw new InvalidOptionError(`fraction must be a number in [0, 1], got ${String(fraction)}`);
+  }
+  if (scope !== 'layer' && scope !== 'global') throw new InvalidOptionError(`scope must be 'layer' or 'global', got '${String(scope)}'`);
+  if (!Number.isInteger(minUnits) || minUnits < 1) throw new InvalidOptionError(`minUnits must be an integer ≥ 1, got ${String(minUnits)}`);
+  const layers = checkScores(scores);
+  const keep = layers.map((s) => new Array<boolean>(s.length).fill(true));
+  const prunable = layers.length - 1; // the last layer is never removed
+  const cap = layers.map((s) => Math.max(0, s.length - Math.min(minUnits, s.length)));
+  if (scope === 'layer') {
+    for (let l = 0; l < prunable; l++) {
+      const s = layers[l];
+      const remove = Math.min(Math.floor(s.length * fraction), cap[l]);
+      const order = Array.from(s.keys()).sort((a, b) => s[a] - s[b] || a - b);
+      for (let k = 0; k < remove; k++) keep[l][order[k]] = false;
+    }
+  } else {
+    const entries: Array<{ l: number; o: number; v: number }> = [];
+    let total = 0;
+    for (let l = 0; l < prunable; l++) {
+      const s = layers[l];
+      total += s.length;
+      let meanAbs = 0;
+      for (const v of s) meanAbs += Math.abs(v);
+      meanAbs /= s.length;
+      s.forEach((v, o) => entries.push({ l, o, v: meanAbs > 0 ? v / meanAbs : 0 }));
+    }
+    entries.sort((a, b) => a.v - b.v || a.o - b.o || a.l - b.l);
+    let remaining = Math.floor(total * fraction);
+    const removed = new Array<number>(layers.length).fill(0);
+    for (const e of entries) {
+      if (remaining === 0) break;
+      if (removed[e.l] >= cap[e.l]) continue;
+      keep[e.l][e.o] = false;
+      removed[e.l]++;
+      remaining--;
+    }
+  }
+  const out: Record<string, boolean[]> = {};
+  scores.layers.forEach((name, l) => (out[name] = keep[l]));
+  return out;
+}
+
+/** The per-layer score arrays in order, after checking the structure. */
+function checkScores(scores: UnitScores): Float32Array[] {
+  if (!scores || !Array.isArray(scores.layers) || typeof scores.scores !== 'object' || scores.layers.length === 0) {
+    throw new InvalidOptionError('unit scores must list at least one layer (use unitScores, randomUnitScores or magnitudeUnitScores)');
+  }
+  return scores.layers.map((name) => {
+    const s = scores.scores[name];
+    if (!s || s.length === 0) throw new ShapeMismatchError(`unit scores list layer '${name}' but have no scores for it`);
+    for (let i = 0; i < s.length; i++) {
+      if (!Number.isFinite(s[i])) throw new NonFiniteError(`unit score ${i} of layer '${name}' is ${s[i]}`);
+    }
+    return s instanceof Float32Array ? s : Float32Array.from(s);
+  });
+}

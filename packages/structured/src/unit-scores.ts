@@ -1,0 +1,111 @@
+import { InvalidOptionError, mulberry32, ShapeMismatchError, type ModelLike } from '@spam/core';
+import { magnitudeScores, type ParamScores } from '@spam/prune';
+import { chainAdapter } from './masks-input.js';
+
+/** How element scores of a unit are combined: Σ s, Σ s / n, or √Σ s². */
+export type UnitAggregate = 'sum' | 'mean' | 'l2';
+
+/**
+ * One score per unit of every Dense/Conv2D layer, in host memory (nothing to dispose). A unit is
+ * an output neuron of Dense or an output channel of Conv2D; higher = more important = kept.
+ */
+export interface UnitScores {
+  /** The element criterion the scores come from (e.g. `'opd'`, `'magnitude'`, `'random'`). */
+  readonly criterion: string;
+  /** How element scores were combined per unit (`'none'` for scores drawn per unit). */
+  readonly aggregate: UnitAggregate | 'none';
+  /** Layer names in model order (the last one is the model's output layer). */
+  readonly layers: readonly string[];
+  /** Per layer name, one score per unit. */
+  readonly scores: Readonly<Record<string, Float32Array>>;
+}
+
+/** Options of {@link unitScores}. */
+export interface UnitScoreOptions {
+  /** Combination of the element scores of a unit (kernel slice `[..., o]` and bias `o`). Default `'sum'`. */
+  aggregate?: UnitAggregate;
+}
+
+const AGGREGATES: readonly UnitAggregate[] = ['sum', 'mean', 'l2'];
+
+/**
+ * Aggregates element scores per unit: unit o of a layer owns the kernel slice `[..., o]` and
+ * `bias[o]`; its score is Σ s (`'sum'`, default, as the paper), Σ s / n (`'mean'`, n = fanIn + 1
+ * with a bias) or √Σ s² (`'l2'`). Layers appear in model order. Throws `InvalidOptionError` for a
+ * disposed score set or an unknown aggregate, `ShapeMismatchError` if a bias does not match its kernel.
+ */
+export function unitScores(scores: ParamScores, options: UnitScoreOptions = {}): UnitScores {
+  const aggregate = options.aggregate ?? 'sum';
+  if (!AGGREGATES.includes(aggregate)) {
+    throw new InvalidOptionError(`aggregate must be one of ${AGGREGATES.join(', ')}, got '${String(aggregate)}'`);
+  }
+  if (scores.isDisposed) throw new InvalidOptionError(`the ${scores.criterion} scores are disposed`);
+  const sums = new Map<string, { units: number; sum: Float64Array; count: Float64Array }>();
+  const order: string[] = [];
+  scores.params.forEach((p, i) => {
+    if (p.role !== 'kernel') return;
+    const units = p.shape[p.shape.length - 1];
+    order.push(p.layerName);
+    sums.set(p.layerName, { units, sum: new Float64Array(units), count: new Float64Array(units) });
+    accumulate(sums.get(p.layerName)!, scores.blocks[i].dataSync(), aggregate);
+  });
+  scores.params.forEach((p, i) => {
+    if (p.role !== 'bias') return;
+    const acc = sums.get(p.layerName);
+    if (!acc || p.size !== acc.units) {
+      throw new ShapeMismatchError(`scores of '${p.name}' have ${p.size} entries; its layer's kernel has ${acc?.units ?? 0} units`);
+    }
+    accumulate(acc, scores.blocks[i].dataSync(), aggregate);
+  });
+  const out: Record<string, Float32Array> = {};
+  for (const name of order) {
+    const { units, sum, count } = sums.get(name)!;
+    const s = new Float32Array(units);
+    for (let o = 0; o < units; o++) s[o] = aggregate === 'mean' ? sum[o] / count[o] : aggregate === 'l2' ? Math.sqrt(sum[o]) : sum[o];
+    out[name] = s;
+  }
+  return { criterion: scores.criterion, aggregate, layers: order, scores: out };
+}
+
+/** Adds a block's entries to their units (entry i belongs to unit i mod units: units are the last axis). */
+function accumulate(acc: { units: number; sum: Float64Array; count: Float64Array }, data: ArrayLike<number>, aggregate: UnitAggregate): void {
+  const { units, sum, count } = acc;
+  for (let i = 0; i < data.length; i++) {
+    const o = i % units;
+    sum[o] += aggregate === 'l2' ? data[i] * data[i] : data[i];
+    count[o] += 1;
+  }
+}
+
+/** Options of {@link randomUnitScores}. */
+export interface RandomUnitScoreOptions {
+  /** Seed of the generator (any integer); the same seed gives the same scores. Default 0. */
+  seed?: number;
+}
+
+/**
+ * Random unit scores: score_o ~ U(0, 1) i.i.d. per unit from a seeded generator (mulberry32),
+ * layers in model order (the random baseline of structured pruning).
+ */
+export function randomUnitScores(model: ModelLike, options: RandomUnitScoreOptions = {}): UnitScores {
+  const seed = options.seed ?? 0;
+  if (!Number.isInteger(seed)) throw new InvalidOptionError(`seed must be an integer, got ${seed}`);
+  const rand = mulberry32(seed);
+  const layers = chainAdapter(model).parametric;
+  const scores: Record<string, Float32Array> = {};
+  for (const l of layers) scores[l.name] = Float32Array.from({ length: l.units }, () => rand());
+  return { criterion: 'random', aggregate: 'none', layers: layers.map((l) => l.name), scores };
+}
+
+/**
+ * Magnitude unit scores: the L1 norm of each unit's weights, score_o = Σ|W[..., o]| + |b_o|
+ * (= `unitScores(magnitudeScores(model))`).
+ */
+export function magnitudeUnitScores(model: ModelLike): UnitScores {
+  const element = magnitudeScores(model);
+  try {
+    return unitScores(element, { aggregate: 'sum' });
+  } finally {
+    element.dispose();
+  }
+}
