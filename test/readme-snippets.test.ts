@@ -5,7 +5,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const packages = ['core', 'laplace', 'priors', 'prune'];
+const packages = ['core', 'laplace', 'priors', 'prune', 'structured'];
 
 /** Runs one block as its own module and checks it leaves no tensors behind (variables aside). */
 async function runBlock(name: string, code: string): Promise<void> {

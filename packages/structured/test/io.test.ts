@@ -92,7 +92,7 @@ describe('save and load the smaller model', () => {
     await m.save(handler((a) => (savedFull = a)));
     const size = (a: tf.io.ModelArtifacts) => {
       const info = tf.io.getModelArtifactsInfoForJSON(a);
-      return info.modelTopologyBytes + info.weightSpecsBytes + info.weightDataBytes;
+      return (info.modelTopologyBytes ?? 0) + (info.weightSpecsBytes ?? 0) + (info.weightDataBytes ?? 0);
     };
     expect(size(saved!)).toBeLessThan(size(savedFull!));
     const loaded = await tf.loadLayersModel(tf.io.fromMemory(saved!));

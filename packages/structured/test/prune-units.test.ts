@@ -21,6 +21,14 @@ function mlp(act: string, useBias = true): tf.Sequential {
   return m;
 }
 
+/** max |p(x) − q(x)| over a seeded random batch of the given per-example shape. */
+function outputDiff(p: tf.LayersModel, q: tf.LayersModel, shape: number[], seed: number): number {
+  const x = randomTensor(shape, seed);
+  const [yp, yq] = [p, q].map((mm) => tf.tidy(() => arr(mm.predict(x) as tf.Tensor)));
+  x.dispose();
+  return maxAbsDiff(yp, yq);
+}
+
 function weightsOf(m: tf.LayersModel, name: string): number[][] {
   return m.getLayer(name).getWeights().map(arr);
 }
@@ -51,10 +59,7 @@ describe('pruneUnits: removal and the f(0) fold, by hand', () => {
     const expected = [0, 1].map((j) => b2[j] + 0.5 * k2[1 * 2 + j] + 0.5 * k2[3 * 2 + j]);
     expect(maxAbsDiff(pb2, expected)).toBeLessThan(1e-6);
     const q = maskUnits(m, { h1: [true, false, true, false] });
-    const x = randomTensor([5, 3], 8);
-    const [yp, yq] = [p, q].map((mm) => tf.tidy(() => arr(mm.predict(x) as tf.Tensor)));
-    expect(maxAbsDiff(yp, yq)).toBeLessThanOrEqual(1e-6);
-    tf.dispose(x);
+    expect(outputDiff(p, q, [5, 3], 8)).toBeLessThanOrEqual(1e-6);
     [p, q, m].forEach((mm) => mm.dispose());
   });
 
@@ -67,10 +72,7 @@ describe('pruneUnits: removal and the f(0) fold, by hand', () => {
     expect(maxAbsDiff(pb2, [0, 1].map((j) => Math.log(2) * k2[j]))).toBeLessThan(1e-6);
     const q = maskUnits(m, { h1: [false, true, true, true] });
     expect(q.getLayer('out').getConfig().useBias).toBe(false);
-    const x = randomTensor([4, 3], 9);
-    const [yp, yq] = [p, q].map((mm) => tf.tidy(() => arr(mm.predict(x) as tf.Tensor)));
-    expect(maxAbsDiff(yp, yq)).toBeLessThanOrEqual(1e-6);
-    tf.dispose(x);
+    expect(outputDiff(p, q, [4, 3], 9)).toBeLessThanOrEqual(1e-6);
     [p, q, m].forEach((mm) => mm.dispose());
   });
 
@@ -105,7 +107,7 @@ describe('pruneUnits: removal and the f(0) fold, by hand', () => {
 
   it('an all-keep mask (or none) gives an equal copy; a single-layer model can be copied', () => {
     const m = mlp('relu');
-    for (const masks of [{}, { h1: [true, true, true, true] }]) {
+    for (const masks of [{}, { h1: [true, true, true, true] }] as Array<Record<string, boolean[]>>) {
       const p = pruneUnits(m, masks);
       expect(p.getWeights().map(arr)).toEqual(m.getWeights().map(arr));
       expect(p).not.toBe(m);
@@ -131,32 +133,29 @@ describe('pruneUnits: removal and the f(0) fold, by hand', () => {
 
 describe('pruneUnits refuses what it cannot remove exactly', () => {
   it("Conv2D consumer with padding 'same' after removed sigmoid channels (f(0) ≠ 0): UnsupportedLayerError naming the consumer", () => {
-    const m = tf.sequential({ layers: [
-      L.conv2d({ inputShape: [5, 5, 1], filters: 3, kernelSize: 3, activation: 'sigmoid', name: 'c1' }),
-      L.conv2d({ filters: 2, kernelSize: 3, padding: 'same', name: 'c2' }),
-      L.flatten(),
-      L.dense({ units: 2, name: 'd' }),
-    ] });
-    seedWeights(m, 3);
+    const sameAfter = (activation: 'sigmoid' | 'relu') => {
+      const net = tf.sequential({ layers: [
+        L.conv2d({ inputShape: [5, 5, 1], filters: 3, kernelSize: 3, activation, name: 'c1' }),
+        L.conv2d({ filters: 2, kernelSize: 3, padding: 'same', name: 'c2' }),
+        L.flatten(),
+        L.dense({ units: 2, name: 'd' }),
+      ] });
+      seedWeights(net, 3);
+      return net;
+    };
+    const m = sameAfter('sigmoid');
+    const n = tf.memory().numTensors;
     const e = thrown(() => pruneUnits(m, { c1: [true, false, true] }));
+    expect(tf.memory().numTensors).toBe(n);
     expect(e).toBeInstanceOf(UnsupportedLayerError);
     expect((e as UnsupportedLayerError).layerName).toBe('c2');
     expect(e.message).toMatch(/c1/);
     expect(e.message).toMatch(/valid/);
     // With relu (f(0) = 0) the same architecture is fine.
-    const r = tf.sequential({ layers: [
-      L.conv2d({ inputShape: [5, 5, 1], filters: 3, kernelSize: 3, activation: 'relu', name: 'c1' }),
-      L.conv2d({ filters: 2, kernelSize: 3, padding: 'same', name: 'c2' }),
-      L.flatten(),
-      L.dense({ units: 2, name: 'd' }),
-    ] });
-    seedWeights(r, 3);
+    const r = sameAfter('relu');
     const p = pruneUnits(r, { c1: [true, false, true], c2: [false, true] });
     const q = maskUnits(r, { c1: [true, false, true], c2: [false, true] });
-    const x = randomTensor([2, 5, 5, 1], 4);
-    const [yp, yq] = [p, q].map((mm) => tf.tidy(() => arr(mm.predict(x) as tf.Tensor)));
-    expect(maxAbsDiff(yp, yq)).toBeLessThanOrEqual(1e-5);
-    tf.dispose(x);
+    expect(outputDiff(p, q, [2, 5, 5, 1], 4)).toBeLessThanOrEqual(1e-5);
     [m, r, p, q].forEach((mm) => mm.dispose());
   });
 
