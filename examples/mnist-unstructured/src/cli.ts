@@ -15,6 +15,7 @@ export const USAGE = `usage: tsx src/main.ts [--quick | --paper] [--only a,b] [-
   --train-size     use the first N training digits
   --include-bias   prune biases too (the paper's code prunes all parameters; default: kernels only)
   --kron-diagonal  OPD's kron diagonal: exact (default) or eigen (the paper code's projection)
+  --init           initial weights: glorot (tfjs default) or torch (PyTorch's nn.Linear default, as the paper's code)
   --out            write one JSON row per training × criterion × sparsity to this file
 ${COMMON_FLAG_HELP.backend}
 ${COMMON_FLAG_HELP.seed}
@@ -32,6 +33,7 @@ export function parseCli(argv: string[]): RunOptions | 'help' {
     out: { type: 'string' },
     'include-bias': { type: 'boolean' },
     'kron-diagonal': { type: 'string' },
+    init: { type: 'string' },
     quick: { type: 'boolean' },
     paper: { type: 'boolean' },
   });
@@ -58,6 +60,10 @@ export function parseCli(argv: string[]): RunOptions | 'help' {
   if (kd !== undefined) {
     if (kd !== 'exact' && kd !== 'eigen') throw new Error(`--kron-diagonal must be exact or eigen, got '${kd}'`);
     out.kronDiagonal = kd;
+  }
+  if (values.init !== undefined) {
+    if (values.init !== 'glorot' && values.init !== 'torch') throw new Error(`--init must be glorot or torch, got '${values.init}'`);
+    out.init = values.init;
   }
   return out;
 }

@@ -36,6 +36,8 @@ export interface Schedule extends MarglikSchedule {
   includeBias: boolean;
   /** OPD's `kron` diagonal: `'exact'` (default) or the paper code's `'eigen'` projection. */
   kronDiagonal: 'exact' | 'eigen';
+  /** Initial weights: tfjs's Glorot-uniform (default) or PyTorch's `nn.Linear` default. */
+  init: 'glorot' | 'torch';
 }
 
 const ALL_T = [...TRAINING_NAMES];
@@ -51,15 +53,15 @@ const GRID = [...PAPER_SPARSITIES];
 export const SCHEDULES: Readonly<Record<ScheduleName, Schedule>> = {
   paper: {
     epochs: 50, batchSize: 64, lr: 1e-3, marglikEvery: 1, hyperSteps: 100, burnIn: 0, hyperLr: 0.1, priorPrecision: 1,
-    trainings: ALL_T, criteria: ALL_C, sparsities: GRID, trainSize: 8000, testSize: 2000, scoreExamples: 1000, includeBias: false, kronDiagonal: 'exact',
+    trainings: ALL_T, criteria: ALL_C, sparsities: GRID, trainSize: 8000, testSize: 2000, scoreExamples: 1000, includeBias: false, kronDiagonal: 'exact', init: 'glorot',
   },
   default: {
     epochs: 20, batchSize: 64, lr: 1e-3, marglikEvery: 2, hyperSteps: 100, burnIn: 0, hyperLr: 0.1, priorPrecision: 1,
-    trainings: ALL_T, criteria: ALL_C, sparsities: GRID, trainSize: 8000, testSize: 2000, scoreExamples: 1000, includeBias: false, kronDiagonal: 'exact',
+    trainings: ALL_T, criteria: ALL_C, sparsities: GRID, trainSize: 8000, testSize: 2000, scoreExamples: 1000, includeBias: false, kronDiagonal: 'exact', init: 'glorot',
   },
   quick: {
     epochs: 3, batchSize: 64, lr: 1e-3, marglikEvery: 1, hyperSteps: 20, burnIn: 0, hyperLr: 0.1, priorPrecision: 1,
-    trainings: ALL_T, criteria: ALL_C, sparsities: GRID, trainSize: 2000, testSize: 2000, scoreExamples: 500, includeBias: false, kronDiagonal: 'exact',
+    trainings: ALL_T, criteria: ALL_C, sparsities: GRID, trainSize: 2000, testSize: 2000, scoreExamples: 500, includeBias: false, kronDiagonal: 'exact', init: 'glorot',
   },
 };
 
@@ -75,6 +77,7 @@ export interface ScheduleOptions extends ScheduleOverrides {
   scoreExamples?: number;
   includeBias?: boolean;
   kronDiagonal?: 'exact' | 'eigen';
+  init?: 'glorot' | 'torch';
 }
 
 /** The schedule of a run: the named one with the overrides applied and checked. */
@@ -100,6 +103,8 @@ export function resolveSchedule(options: ScheduleOptions): { name: ScheduleName;
   }
   s.includeBias = options.includeBias ?? s.includeBias;
   s.kronDiagonal = options.kronDiagonal ?? s.kronDiagonal;
+  s.init = options.init ?? s.init;
+  if (s.init !== 'glorot' && s.init !== 'torch') throw new Error(`init must be glorot or torch, got '${String(s.init)}'`);
   if (s.kronDiagonal !== 'exact' && s.kronDiagonal !== 'eigen') throw new Error(`kronDiagonal must be exact or eigen, got '${String(s.kronDiagonal)}'`);
   s.trainSize = Math.min(s.trainSize, 8000);
   s.testSize = Math.min(s.testSize, 2000);

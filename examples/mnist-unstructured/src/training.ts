@@ -43,7 +43,7 @@ export async function runTraining(spec: TrainingSpec, data: MnistTensors, s: Sch
     return await runMarglikTraining({
       spec,
       schedule: s,
-      buildModel: () => buildMnistFc(seed),
+      buildModel: () => buildMnistFc(seed, 256, s.init),
       data: { xs: data.xTrain, ys: data.yTrain },
       likelihood: 'classification',
       progressLabelWidth: labelWidth,

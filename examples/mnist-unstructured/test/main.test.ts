@@ -71,6 +71,8 @@ describe('mnist-unstructured example: command line', () => {
     expect(() => parseCli(['--sparsities', '1'])).toThrow(/\[0, 1\)/);
     expect(parseCli(['--include-bias', '--kron-diagonal', 'eigen'])).toMatchObject({ includeBias: true, kronDiagonal: 'eigen' });
     expect(() => parseCli(['--kron-diagonal', 'diag'])).toThrow(/exact or eigen/);
+    expect(parseCli(['--init', 'torch'])).toMatchObject({ init: 'torch' });
+    expect(() => parseCli(['--init', 'he'])).toThrow(/glorot or torch/);
     expect(() => parseCli(['--quick', '--paper'])).toThrow(/exclude/);
     expect(() => resolveSchedule({ criteria: ['nope'] })).toThrow(/valid: opd, magnitude/);
     expect(() => resolveSchedule({ trainings: ['nope'] })).toThrow(/valid: map/);
