@@ -13,24 +13,28 @@
 //    no file mentions the repository's path or ../shared.
 // 3. Creates a scratch project in the OS temp folder (outside the repository, with no node_modules
 //    above it), installs the tarballs + @tensorflow/tfjs + @tensorflow/tfjs-backend-wasm (at each
-//    --tfjs version, default 4.22.0) + typescript + @types/node, and there, with NODE_PATH,
-//    NODE_OPTIONS and npm's per-project variables unset:
+//    --tfjs version; default both ends of the peer range, 4.22.0 and 4.10.0; plus
+//    @tensorflow/tfjs-layers at that version when a package peers on it) + typescript +
+//    @types/node, and there, with NODE_PATH, NODE_OPTIONS and npm's per-project variables unset:
 //    - checks that every @spam/* package was installed from its tarball (lock entries `file:`,
 //      real folders, one copy each) and `npm ls --all` is clean;
 //    - imports each package from ESM and requires it from CJS (same export names both ways);
 //    - compiles scripts/consumer/app.ts (ESM) and app-cjs.cts (CJS) with tsc `strict` and
 //      module nodenext against the published .d.ts / .d.cts, and runs them: a kron Laplace fit,
 //      marglikTraining with a marglik step per epoch, OPD scores, a global 50 % mask, applyMask and
-//      sparsity reports (wasm backend), then a diag fit + OPD mask from CommonJS (cpu backend);
+//      sparsity reports, unit scores + pruneUnits to a smaller model equal to the unit-masked one
+//      (wasm backend), then a diag fit + OPD mask from CommonJS (cpu backend);
 //    - checks no tfjs version warning was printed.
 // 4. Copies only node_modules/@spam into a second scratch folder without tfjs and checks that
 //    importing (ESM) and requiring (CJS) each package fails with a message naming
 //    @tensorflow/tfjs-core.
+// 5. Installs @spam/core next to tfjs-core 3.21.0 (outside the peer range, --legacy-peer-deps) and
+//    checks that loading it from ESM and CJS and checking again prints exactly one warning.
 // Prints `consumer test: ok (...)` or `consumer test: FAILED: ...` (exit 1).
 import { builtinModules } from 'node:module';
-import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir, homedir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ancestorNodeModules, isInside, npmPack, publishedPackages, ROOT, rootInstalledVersion, run } from './lib/pack.mjs';
 
@@ -220,6 +224,13 @@ function consumerProject(app, tarballs, packages, tfjsVersion) {
   const tag = `tfjs ${tfjsVersion}`;
   mkdirSync(join(app, 'src'), { recursive: true });
   const deps = Object.fromEntries(Object.entries(tarballs).map(([name, tgz]) => [name, `file:${tgz}`]));
+  // A required peer on tfjs-layers (which @tensorflow/tfjs brings as a dependency) is listed
+  // explicitly at the same version, as the README tells users to: left implicit, npm resolves it to
+  // the newest tfjs-layers, whose exact tfjs-core peer then conflicts with an older
+  // tfjs-backend-wasm (ERESOLVE).
+  const layersPeer = packages.filter((p) => p.pkg.peerDependencies?.['@tensorflow/tfjs-layers'] && !p.pkg.peerDependenciesMeta?.['@tensorflow/tfjs-layers']?.optional);
+  const extra = layersPeer.length ? { '@tensorflow/tfjs-layers': tfjsVersion } : {};
+  if (layersPeer.length) log(`[${tag}] ${layersPeer.map((p) => p.pkg.name).join(', ')} peer on @tensorflow/tfjs-layers: listing @tensorflow/tfjs-layers@${tfjsVersion} explicitly`);
   writeFileSync(
     join(app, 'package.json'),
     JSON.stringify(
@@ -227,7 +238,7 @@ function consumerProject(app, tarballs, packages, tfjsVersion) {
         name: 'spam-consumer',
         private: true,
         type: 'module',
-        dependencies: { ...deps, '@tensorflow/tfjs': tfjsVersion, '@tensorflow/tfjs-backend-wasm': tfjsVersion },
+        dependencies: { ...deps, '@tensorflow/tfjs': tfjsVersion, '@tensorflow/tfjs-backend-wasm': tfjsVersion, ...extra },
         devDependencies: { typescript: rootInstalledVersion('typescript'), '@types/node': rootInstalledVersion('@types/node') },
       },
       null,

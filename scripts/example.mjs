@@ -14,12 +14,16 @@
 //    reinstalled from the fresh tarballs every time) and runs the example's `start` script with
 //    the flags after `--` (a relative `--out` path is taken relative to where you ran npm).
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { isolatedEnv, npmPack, publishedPackages, ROOT, rootInstalledVersion, run } from './lib/pack.mjs';
 
-const EXAMPLES = ['breast-cancer', 'diabetes', 'mnist-unstructured'];
+/** Every examples/<name>/ whose package.json has a start script (examples/common is the helper). */
+const EXAMPLES = readdirSync(join(ROOT, 'examples')).filter((d) => {
+  const f = join(ROOT, 'examples', d, 'package.json');
+  return d !== 'common' && existsSync(f) && JSON.parse(readFileSync(f, 'utf8')).scripts?.start;
+});
 /** Flags whose value is a file path (made absolute against the caller's folder). */
 const PATH_FLAGS = ['--out'];
 

@@ -6,7 +6,7 @@ import { buildModelAdapter, evaluate, isSupportedTfjsVersion, SpamError, SUPPORT
 import { createPrior, PRIOR_STRUCTURES, type Prior } from '@spam/priors';
 import { fitLaplace, KronLaplace, logMarginalLikelihoodTerms, marglikTraining, type LaplaceFor } from '@spam/laplace';
 import { applyMask, globalMask, opdScores, sparsityReport, type SparsityReport } from '@spam/prune';
-import * as structured from '@spam/structured';
+import { countParams, maskUnits, pruneUnits, unitMasks, unitScores } from '@spam/structured';
 
 function check(cond: unknown, what: string): asserts cond {
   if (!cond) throw new Error(`consumer check failed: ${what}`);
@@ -16,7 +16,6 @@ await tf.setBackend('wasm');
 await tf.ready();
 check(tf.getBackend() === 'wasm', `backend is wasm (got ${tf.getBackend()})`);
 check(isSupportedTfjsVersion(tf.version_core), `tfjs-core ${tf.version_core} in ${SUPPORTED_TFJS_CORE_RANGE}`);
-check(typeof structured === 'object', '@spam/structured resolves (its API is checked once it lands)');
 
 const variables = () => Object.keys(tf.engine().registeredVariables).length;
 const baseline = tf.memory().numTensors - variables();
@@ -65,7 +64,19 @@ check(fromModel.overall.kernel.zeros >= fromMask.overall.kernel.zeros, 'the mask
 const metrics = evaluate(buildModelAdapter(model), 'classification', xs, ys);
 check('accuracy' in metrics && metrics.accuracy >= 0 && metrics.accuracy <= 1, 'evaluate gives an accuracy');
 
-// 4. Typed errors reach the consumer as classes.
+// 4. Structured removal: OPD summed per unit, half the hidden units removed, a smaller model that
+//    computes what the unit-masked model computes.
+const units = unitScores(opd);
+const unitMask = unitMasks(units, { fraction: 0.5 });
+const small = pruneUnits(model, unitMask);
+const masked = maskUnits(model, unitMask);
+check(countParams(small) === 6 * 8 + 8 + 8 * 3 + 3, `pruneUnits keeps 8 of 16 hidden units (params ${countParams(small)})`);
+const gap = tf.tidy(() => tf.max(tf.abs(tf.sub(small.predict(xs) as tf.Tensor, masked.predict(xs) as tf.Tensor))).dataSync()[0]!);
+check(gap <= 1e-5, `the smaller model equals the unit-masked one (max |Δ| ${gap})`);
+small.dispose();
+masked.dispose();
+
+// 5. Typed errors reach the consumer as classes.
 let typed = false;
 const [noXs, noYs] = [tf.zeros([0, 6]), tf.zeros([0], 'int32')];
 try {
@@ -93,6 +104,7 @@ console.log(
     maskKernelSparsity: fromMask.overall.kernel.sparsity,
     modelKernelZeros: fromModel.overall.kernel.zeros,
     accuracy: Number(metrics.accuracy.toFixed(3)),
+    structuredParams: [P, 6 * 8 + 8 + 8 * 3 + 3],
     leakedTensors: leaked,
   }),
 );

@@ -1,0 +1,12 @@
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { loadDigits, resolveSchedule, runTraining } from '../src/index.js';
+await tf.setBackend('wasm');
+const d = loadDigits();
+const prior = (process.argv[2] ?? 'unitwise') as any;
+const epochs = Number(process.argv[3] ?? 25);
+const { schedule: s } = resolveSchedule({ finetuneEpochs: 0, epochs, fractions: [0.2, 0.4, 0.6, 0.8, 0.9] });
+const row = await runTraining({ name: 'kron+' + prior, map: prior === 'map', hessian: 'kron', prior: prior === 'map' ? 'scalar' : prior }, d, s, 0, 20);
+console.log('dense', row.dense.accuracy, row.precision, (row.trainMs / 1000).toFixed(1));
+for (const c of s.criteria) console.log(c.padEnd(10), row.sweep.filter((p) => p.criterion === c).map((p) => (p.oneShot.accuracy * 100).toFixed(1)).join(' '));
+d.dispose();
