@@ -5,7 +5,7 @@ import { buildMlp } from '../src/suites/curvature.js';
 import { buildDigitsLeNet } from '@spam/example-digits-structured';
 await tf.setBackend('wasm'); await tf.ready();
 function lat(m: tf.LayersModel, x: tf.Tensor, reps = 15) {
-  const once = () => tf.tidy(() => void (m.predict(x) as tf.Tensor).dataSync());
+  const once = () => tf.tidy(() => void (m.predict(x, { batchSize: x.shape[0] }) as tf.Tensor).dataSync());
   for (let i = 0; i < 3; i++) once();
   const t: number[] = [];
   for (let i = 0; i < reps; i++) { const t0 = performance.now(); once(); t.push(performance.now() - t0); }

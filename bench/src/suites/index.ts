@@ -1,11 +1,12 @@
 import { curvatureSuite } from './curvature.js';
 import { marglikSuite } from './marglik.js';
+import { structuredSuite } from './structured.js';
 import type { Suite } from './types.js';
 
 /**
  * Every suite, in run order. To add one (e.g. `marglik`, `structured`): create
  * `bench/src/suites/<name>.ts` exporting a {@link Suite} and list it here.
  */
-export const SUITES: readonly Suite[] = [curvatureSuite, marglikSuite];
+export const SUITES: readonly Suite[] = [curvatureSuite, marglikSuite, structuredSuite];
 
 export type { Suite, SuiteContext, SuiteOutput } from './types.js';

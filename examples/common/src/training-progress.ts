@@ -23,7 +23,7 @@ export function trainingProgress(spec: TrainingSpec, s: MarglikSchedule, batches
   let epoch = 0;
   let loss = NaN;
   let logZ: number | undefined;
-  const status = (extra = '') => `epoch ${epoch}/${s.epochs} loss ${loss.toFixed(4)}${logZ !== undefined ? ` log Z ${logZ.toFixed(1)}` : ''}${extra}`;
+  const status = (extra = '') => `epoch ${epoch}/${s.epochs}${Number.isFinite(loss) ? ` loss ${loss.toFixed(4)}` : ''}${logZ !== undefined ? ` log Z ${logZ.toFixed(1)}` : ''}${extra}`;
   const onProgress = (p: MarglikProgress) => {
     if (p.stage === 'batch') {
       done++;

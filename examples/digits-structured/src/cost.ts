@@ -41,13 +41,14 @@ function median(xs: number[]): number {
 }
 
 /**
- * Latency (ms) of `model.predict(batch)` followed by `dataSync()` (so the work is done, whatever
- * the backend), for several models measured together: `warmup` untimed calls of each, then
+ * Latency (ms) of `model.predict(batch, {batchSize: n})` (the whole batch in one call: predict's
+ * default batchSize of 32 would cut it into slices) followed by `dataSync()` (so the work is done,
+ * whatever the backend), for several models measured together: `warmup` untimed calls of each, then
  * `repeats` rounds that time one call of every model in turn (round robin, so that a change of
  * machine load during the measurement hits every model alike). Returns the median per model.
  */
 export function predictLatenciesMs(models: tf.LayersModel[], batch: tf.Tensor, warmup: number, repeats: number): number[] {
-  const once = (m: tf.LayersModel) => tf.tidy(() => void (m.predict(batch) as tf.Tensor).dataSync());
+  const once = (m: tf.LayersModel) => tf.tidy(() => void (m.predict(batch, { batchSize: batch.shape[0] }) as tf.Tensor).dataSync());
   for (const m of models) for (let i = 0; i < warmup; i++) once(m);
   const times = models.map(() => [] as number[]);
   for (let r = 0; r < repeats; r++) {

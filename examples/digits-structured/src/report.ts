@@ -23,7 +23,7 @@ export function formatSetup(s: Schedule, name: ScheduleName, dense: ModelCost, s
       `SpaM: a marglik step every F = ${s.marglikEvery} epoch(s) (${marglikStepCount(s)} steps), K = ${s.hyperSteps} hyper steps (lr ${s.hyperLr}), KFAC exact GGN`,
     `pruning: per layer, ⌊n·r⌋ lowest-scored units of conv1, conv2, fc1 removed (logits kept) and deleted (pruneUnits); criteria ${s.criteria.join(', ')}; ` +
       `fine-tune ${s.finetuneEpochs > 0 ? `${s.finetuneEpochs} epoch(s) of the smaller model (Adam ${s.lr}, δ₀ = ${s.priorPrecision})` : 'none'}`,
-    `latency: model.predict + read-back on the ${s.testSize} test images as one batch, ${s.latencyWarmup} warm-up calls, median of ${s.latencyRepeats}`,
+    `latency: model.predict(x, {batchSize: ${s.testSize}}) + read-back on the ${s.testSize} test images as one batch (round robin over the architectures), ${s.latencyWarmup} warm-up calls, median of ${s.latencyRepeats}`,
   ];
 }
 

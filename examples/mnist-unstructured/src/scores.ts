@@ -2,17 +2,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { Laplace } from '@spam/laplace';
 import type { Prior } from '@spam/priors';
-import {
-  graspScores,
-  magnitudeScores,
-  obdScores,
-  opdScores,
-  randomScores,
-  snipScores,
-  synflowScores,
-  type Criterion,
-  type ParamScores,
-} from '@spam/prune';
+import { criterionScores, type Criterion, type ParamScores } from '@spam/prune';
 
 /** What the criteria need besides the net. */
 export interface ScoreContext {
@@ -41,30 +31,14 @@ export interface TimedScores {
  */
 export async function scoreModel(model: tf.LayersModel, criterion: Criterion, ctx: ScoreContext): Promise<TimedScores> {
   const t0 = performance.now();
-  const data = { xs: ctx.xs, ys: ctx.ys, batchSize: 100 };
-  let scores: ParamScores;
-  switch (criterion) {
-    case 'opd':
-      scores = opdScores(ctx.laplace, ctx.prior, { kronDiagonal: ctx.kronDiagonal });
-      break;
-    case 'obd':
-      scores = obdScores(ctx.laplace);
-      break;
-    case 'magnitude':
-      scores = magnitudeScores(model);
-      break;
-    case 'random':
-      scores = randomScores(model, { seed: ctx.seed });
-      break;
-    case 'snip':
-      scores = await snipScores(model, data, { likelihood: 'classification' });
-      break;
-    case 'grasp':
-      scores = await graspScores(model, data, { likelihood: 'classification' });
-      break;
-    case 'synflow':
-      scores = synflowScores(model);
-      break;
-  }
+  const scores = await criterionScores(criterion, {
+    model,
+    likelihood: 'classification',
+    laplace: ctx.laplace,
+    prior: ctx.prior,
+    data: { xs: ctx.xs, ys: ctx.ys, batchSize: 100 },
+    seed: ctx.seed,
+    kronDiagonal: ctx.kronDiagonal,
+  });
   return { scores, ms: performance.now() - t0 };
 }

@@ -1,0 +1,204 @@
+/**
+ * One data set of a `spam` run: every training (MAP / SpaM) from the same seeded weights, each
+ * followed by the unstructured sweep (criteria × sparsities, one shot, no retraining) and, for
+ * MLPs and conv nets, structured removal (unit criteria × unit fractions) of the same trained net.
+ * Rows go to the report as soon as a training is done.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { buildModelAdapter, evaluate, type ClassificationMetrics, type RegressionMetrics } from '@spam/core';
+import { marglikTraining, type MarglikTrainingResult } from '@spam/laplace';
+import type { Prior } from '@spam/priors';
+import { criterionScores, opdScores, sparsitySweep, type ParamScores } from '@spam/prune';
+import { countMacs, countParams, magnitudeUnitScores, pruneUnits, randomUnitScores, unitMasks, unitScores, type UnitScores } from '@spam/structured';
+import { ProgressBar, trainingProgress } from '@spam/examples-common';
+import type { RunConfig, Schedule, TrainingSpec } from './config.js';
+import { AUTO_MODEL, buildModel } from './models.js';
+import type { Dataset, PrecisionSummary, ResultRow, StructuredRow } from './types.js';
+
+/** Where one data set's results go (the run appends them to the report and saves it). */
+export interface ExperimentSink {
+  log: (line: string) => void;
+  showProgress: boolean;
+  timing: (stage: string, ms: number) => void;
+  /** Called after each training with its rows; may save a partial report. */
+  addRows: (rows: { results: ResultRow[]; structured: StructuredRow[]; precisions: PrecisionSummary[] }) => Promise<void>;
+  /** True once the user interrupted the run: stop after the current step. */
+  interrupted: () => boolean;
+}
+
+type Metrics = ClassificationMetrics | RegressionMetrics;
+
+const pickMetrics = (m: Metrics) =>
+  'accuracy' in m ? { accuracy: m.accuracy, nll: m.nll, ece: m.ece, brier: m.brier } : { nll: m.nll, mse: m.mse };
+
+/** δ statistics per parameter tensor of a prior. */
+function precisionSummary(dataset: string, training: string, prior: Prior): PrecisionSummary[] {
+  const blocks = tf.tidy(() => prior.logPrecisionBlocks().map((b) => b.dataSync()));
+  return prior.params.map((p, i) => {
+    let min = Infinity;
+    let max = -Infinity;
+    let s = 0;
+    for (const v of blocks[i]) {
+      min = Math.min(min, v);
+      max = Math.max(max, v);
+      s += v;
+    }
+    return { dataset, training, tensor: p.name, min: Math.exp(min), max: Math.exp(max), geomean: Math.exp(s / blocks[i].length) };
+  });
+}
+
+/** Median latency (ms) of `model.predict` on `x` after 2 warm-up calls, over 5 calls. */
+function latencyMs(model: tf.LayersModel, x: tf.Tensor): number {
+  const times: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    const t0 = performance.now();
+    const y = model.predict(x) as tf.Tensor;
+    y.dataSync();
+    y.dispose();
+    if (i >= 2) times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
+/** Runs every training of `cfg` on `data` and hands the rows to `sink`. */
+export async function runDataset(data: Dataset, cfg: RunConfig, sink: ExperimentSink): Promise<void> {
+  const modelName = cfg.model === 'auto' ? AUTO_MODEL[data.name] ?? (data.inputShape.length === 3 ? 'lenet' : 'mnist-fc') : cfg.model;
+  const s: Schedule = cfg.schedules[data.name];
+  const likelihood = data.likelihood;
+  const probe = buildModel(modelName, data.inputShape, data.outputDim, cfg.seed);
+  sink.log(`${data.name}: ${data.description}`);
+  sink.log(
+    `  model ${modelName} (${probe.countParams()} parameters, ${countMacs(probe)} MACs), ${data.xTrain.shape[0]} train / ${data.xTest.shape[0]} test, ` +
+      `Adam ${s.lr}, batch ${s.batchSize}, ${s.epochs} epochs, SpaM: F = ${s.marglikEvery}, K = ${s.hyperSteps}, B = ${s.burnIn}, ${cfg.curvature.toUpperCase()}`,
+  );
+  probe.dispose();
+  const width = Math.max(...cfg.trainings.map((t) => t.name.length), 10);
+  for (const spec of cfg.trainings) {
+    if (sink.interrupted()) return;
+    await runTraining(data, cfg, s, spec, modelName, likelihood, width, sink);
+  }
+}
+
+async function runTraining(
+  data: Dataset,
+  cfg: RunConfig,
+  s: Schedule,
+  spec: TrainingSpec,
+  modelName: Exclude<RunConfig['model'], 'auto'>,
+  likelihood: Dataset['likelihood'],
+  width: number,
+  sink: ExperimentSink,
+): Promise<void> {
+  const model = buildModel(modelName, data.inputShape, data.outputDim, cfg.seed);
+  const trainData = { xs: data.xTrain, ys: data.yTrain, batchSize: s.batchSize };
+  const batches = Math.ceil(data.xTrain.shape[0] / s.batchSize);
+  const progress = sink.showProgress ? trainingProgress({ ...spec }, s, batches, width) : null;
+  const stage = `${data.name}/${spec.name}`;
+  let result: MarglikTrainingResult | undefined;
+  const scores: ParamScores[] = [];
+  try {
+    const t0 = performance.now();
+    result = await marglikTraining(model, trainData, {
+      likelihood,
+      hessian: spec.hessian,
+      prior: spec.prior,
+      curvature: cfg.curvature,
+      priorPrecision: s.priorPrecision,
+      epochs: s.epochs,
+      marglikEvery: s.marglikEvery,
+      hyperSteps: s.hyperSteps,
+      burnIn: s.burnIn,
+      lr: s.lr,
+      hyperLr: s.hyperLr,
+      map: spec.map,
+      seed: cfg.seed + 1,
+      onProgress: progress?.onProgress,
+    });
+    const trainMs = performance.now() - t0;
+    sink.timing(`${stage}/train`, trainMs);
+    const sigma = result.sigma;
+    const adapter = buildModelAdapter(model, { logits: likelihood === 'classification' });
+    const dense = evaluate(adapter, likelihood, data.xTest, data.yTest, { sigma });
+    progress?.bar.finish(`${'accuracy' in dense ? `test acc ${(dense.accuracy * 100).toFixed(2)}%` : `test mse ${dense.mse.toFixed(4)}`} in ${(trainMs / 1000).toFixed(1)} s`);
+    const results: ResultRow[] = [{ dataset: data.name, training: spec.name, criterion: 'none', sparsity: 0, seed: cfg.seed, ...pickMetrics(dense) }];
+
+    // Unstructured: every criterion's scores, then one sweep from the same trained weights.
+    const n = Math.min(cfg.scoreExamples, data.xTrain.shape[0]);
+    const scoreXs = tf.slice(data.xTrain, 0, n);
+    const scoreYs = tf.slice(data.yTrain, 0, n);
+    try {
+      for (const c of cfg.criteria) {
+        const t1 = performance.now();
+        scores.push(await criterionScores(c, { model, likelihood, laplace: result.laplace, prior: result.prior, data: { xs: scoreXs, ys: scoreYs, batchSize: 100 }, seed: cfg.seed, sigma }));
+        sink.timing(`${stage}/score/${c}`, performance.now() - t1);
+      }
+    } finally {
+      tf.dispose([scoreXs, scoreYs]);
+    }
+    const t2 = performance.now();
+    const bar = sink.showProgress ? new ProgressBar({ total: scores.length * cfg.sparsities.length, label: 'sweep'.padEnd(width), plainSteps: 2, width: 24 }) : null;
+    const sweep = sparsitySweep(model, scores, {
+      likelihood,
+      data: { xs: data.xTest, ys: data.yTest },
+      sparsities: cfg.sparsities,
+      sigma,
+      onProgress: (p) => bar?.update(p.done, `${p.row.criterion} ${(p.row.sparsity * 100).toFixed(0)}%`),
+    });
+    const sweepMs = performance.now() - t2;
+    bar?.finish(`${sweep.length} points in ${(sweepMs / 1000).toFixed(1)} s`);
+    sink.timing(`${stage}/sweep`, sweepMs);
+    for (const r of sweep) results.push({ dataset: data.name, training: spec.name, criterion: r.criterion, sparsity: r.sparsity, seed: cfg.seed, ...pickMetrics(r) });
+
+    // Structured: unit scores per criterion, units removed per layer, a smaller model evaluated.
+    const structured: StructuredRow[] = [];
+    if (cfg.unitFractions.length > 0 && !sink.interrupted()) {
+      const t3 = performance.now();
+      const paramsBefore = countParams(model);
+      const macsBefore = countMacs(model);
+      const xLat = tf.slice(data.xTest, 0, Math.min(256, data.xTest.shape[0]));
+      const sbar = sink.showProgress ? new ProgressBar({ total: cfg.unitCriteria.length * cfg.unitFractions.length, label: 'structured'.padEnd(width), plainSteps: 2, width: 24 }) : null;
+      let done = 0;
+      try {
+        for (const c of cfg.unitCriteria) {
+          const us: UnitScores = c === 'opd' ? opdUnitScores(result) : c === 'magnitude' ? magnitudeUnitScores(model) : randomUnitScores(model, { seed: cfg.seed });
+          for (const fraction of cfg.unitFractions) {
+            const small = pruneUnits(model, unitMasks(us, { fraction }));
+            try {
+              const m = evaluate(buildModelAdapter(small, { logits: likelihood === 'classification' }), likelihood, data.xTest, data.yTest, { sigma });
+              structured.push({
+                dataset: data.name, training: spec.name, criterion: c, unitFraction: fraction, seed: cfg.seed, ...pickMetrics(m),
+                paramsBefore, paramsAfter: countParams(small), macsBefore, macsAfter: countMacs(small), latencyMs: latencyMs(small, xLat),
+              });
+            } finally {
+              small.dispose();
+            }
+            sbar?.update(++done, `${c} ${(fraction * 100).toFixed(0)}%`);
+          }
+        }
+      } finally {
+        xLat.dispose();
+      }
+      const ms = performance.now() - t3;
+      sbar?.finish(`${structured.length} models in ${(ms / 1000).toFixed(1)} s`);
+      sink.timing(`${stage}/structured`, ms);
+    }
+    await sink.addRows({ results, structured, precisions: spec.map ? [] : precisionSummary(data.name, spec.name, result.prior) });
+  } finally {
+    progress?.bar.finish();
+    scores.forEach((x) => x.dispose());
+    result?.laplace.dispose();
+    result?.prior.dispose();
+    model.dispose();
+  }
+}
+
+/** OPD per unit (sum over the unit's kernel slice and bias) from the training's Laplace and prior. */
+function opdUnitScores(result: MarglikTrainingResult): UnitScores {
+  const opd = opdScores(result.laplace, result.prior);
+  try {
+    return unitScores(opd);
+  } finally {
+    opd.dispose();
+  }
+}

@@ -1,0 +1,259 @@
+/**
+ * The report's view of a {@link Report}: which data sets it covers, their kind, the order of
+ * trainings and criteria, means over seeds, and the number formats report.md uses. Shared by the
+ * markdown and the plots so both say the same thing.
+ */
+import type { Report, ResultRow, StructuredRow } from '../types.js';
+
+export type Kind = 'classification' | 'regression';
+
+/** Criteria in the order the report lists them (the paper's first); others follow alphabetically. */
+export const CRITERION_ORDER = ['none', 'opd', 'magnitude', 'obd', 'snip', 'grasp', 'synflow', 'random'];
+
+/** A finite number, or undefined (JSON turns NaN/±Infinity into null). */
+export function finite(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+/** Distinct values in order of first appearance. */
+export function distinct<T>(values: Iterable<T>): T[] {
+  return [...new Set(values)];
+}
+
+/** Data sets in order of first appearance (results, then structured rows, then precisions). */
+export function datasetsOf(report: Report): string[] {
+  return distinct([
+    ...report.results.map((r) => r.dataset),
+    ...report.structured.map((r) => r.dataset),
+    ...report.precisions.map((r) => r.dataset),
+  ]);
+}
+
+/** Regression when the rows carry an MSE and no accuracy. */
+export function kindOf(rows: ReadonlyArray<{ accuracy?: number; mse?: number }>): Kind {
+  const hasMse = rows.some((r) => finite(r.mse) !== undefined);
+  const hasAcc = rows.some((r) => finite(r.accuracy) !== undefined);
+  return hasMse && !hasAcc ? 'regression' : 'classification';
+}
+
+/** `'map'` first, then the others in order of appearance. */
+export function orderTrainings(names: Iterable<string>): string[] {
+  const list = distinct(names);
+  return [...list.filter((n) => n === 'map'), ...list.filter((n) => n !== 'map')];
+}
+
+export function orderCriteria(names: Iterable<string>): string[] {
+  const rank = (c: string) => {
+    const i = CRITERION_ORDER.indexOf(c);
+    return i < 0 ? CRITERION_ORDER.length : i;
+  };
+  return distinct(names).sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
+/** File-name-safe form of a data set name. */
+export function slug(name: string): string {
+  return (
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9._-]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'dataset'
+  );
+}
+
+function mean(values: ReadonlyArray<number | undefined>): number | undefined {
+  const ok = values.map(finite).filter((v): v is number => v !== undefined);
+  return ok.length ? ok.reduce((a, b) => a + b, 0) / ok.length : undefined;
+}
+
+/** One sweep point averaged over seeds. */
+export interface SweepPoint {
+  training: string;
+  criterion: string;
+  sparsity: number;
+  seeds: number;
+  accuracy?: number;
+  nll?: number;
+  mse?: number;
+  ece?: number;
+  brier?: number;
+}
+
+/** The sweep of one data set, averaged over seeds, sorted by training, criterion, sparsity. */
+export function sweepOf(rows: readonly ResultRow[]): SweepPoint[] {
+  const groups = new Map<string, ResultRow[]>();
+  for (const r of rows) {
+    const key = JSON.stringify([r.training, r.criterion, r.sparsity]);
+    const g = groups.get(key);
+    if (g) g.push(r);
+    else groups.set(key, [r]);
+  }
+  const trainings = orderTrainings(rows.map((r) => r.training));
+  const criteria = orderCriteria(rows.map((r) => r.criterion));
+  return [...groups.values()]
+    .map((g) => ({
+      training: g[0]!.training,
+      criterion: g[0]!.criterion,
+      sparsity: g[0]!.sparsity,
+      seeds: distinct(g.map((r) => r.seed)).length,
+      accuracy: mean(g.map((r) => r.accuracy)),
+      nll: mean(g.map((r) => r.nll)),
+      mse: mean(g.map((r) => r.mse)),
+      ece: mean(g.map((r) => r.ece)),
+      brier: mean(g.map((r) => r.brier)),
+    }))
+    .sort(
+      (a, b) =>
+        trainings.indexOf(a.training) - trainings.indexOf(b.training) ||
+        criteria.indexOf(a.criterion) - criteria.indexOf(b.criterion) ||
+        a.sparsity - b.sparsity,
+    );
+}
+
+/** One structured point averaged over seeds. */
+export interface StructuredPoint {
+  training: string;
+  criterion: string;
+  unitFraction: number;
+  seeds: number;
+  accuracy?: number;
+  nll?: number;
+  mse?: number;
+  paramsBefore?: number;
+  paramsAfter?: number;
+  macsBefore?: number;
+  macsAfter?: number;
+  latencyMs?: number;
+}
+
+export function structuredOf(rows: readonly StructuredRow[]): StructuredPoint[] {
+  const groups = new Map<string, StructuredRow[]>();
+  for (const r of rows) {
+    const key = JSON.stringify([r.training, r.criterion, r.unitFraction]);
+    const g = groups.get(key);
+    if (g) g.push(r);
+    else groups.set(key, [r]);
+  }
+  const trainings = orderTrainings(rows.map((r) => r.training));
+  const criteria = orderCriteria(rows.map((r) => r.criterion));
+  return [...groups.values()]
+    .map((g) => ({
+      training: g[0]!.training,
+      criterion: g[0]!.criterion,
+      unitFraction: g[0]!.unitFraction,
+      seeds: distinct(g.map((r) => r.seed)).length,
+      accuracy: mean(g.map((r) => r.accuracy)),
+      nll: mean(g.map((r) => r.nll)),
+      mse: mean(g.map((r) => r.mse)),
+      paramsBefore: mean(g.map((r) => r.paramsBefore)),
+      paramsAfter: mean(g.map((r) => r.paramsAfter)),
+      macsBefore: mean(g.map((r) => r.macsBefore)),
+      macsAfter: mean(g.map((r) => r.macsAfter)),
+      latencyMs: mean(g.map((r) => r.latencyMs)),
+    }))
+    .sort(
+      (a, b) =>
+        trainings.indexOf(a.training) - trainings.indexOf(b.training) ||
+        criteria.indexOf(a.criterion) - criteria.indexOf(b.criterion) ||
+        a.unitFraction - b.unitFraction,
+    );
+}
+
+/**
+ * The sweep as plotted: one series per training × pruning criterion. The unpruned network
+ * (criterion `'none'`) becomes each series' first point, so every line starts at the dense model.
+ */
+export function seriesPoints(points: readonly SweepPoint[]): SweepPoint[] {
+  const dense = points.filter((p) => p.criterion === 'none');
+  const pruned = points.filter((p) => p.criterion !== 'none');
+  const out = [...pruned];
+  for (const d of dense) {
+    for (const criterion of distinct(pruned.filter((p) => p.training === d.training).map((p) => p.criterion))) {
+      if (!pruned.some((p) => p.training === d.training && p.criterion === criterion && p.sparsity === d.sparsity)) {
+        out.push({ ...d, criterion });
+      }
+    }
+  }
+  return out;
+}
+
+/** The plots a report has, by file name under `plots/` (the markdown links the same names). */
+export interface PlotPlan {
+  /** File name under `plots/`, e.g. `mnist-accuracy.svg`. */
+  name: string;
+  dataset: string;
+  what: 'accuracy' | 'mse' | 'nll' | 'structured';
+  /** Alt text / caption. */
+  caption: string;
+}
+
+export function planPlots(report: Report): PlotPlan[] {
+  const plans: PlotPlan[] = [];
+  for (const dataset of datasetsOf(report)) {
+    const rows = report.results.filter((r) => r.dataset === dataset && r.criterion !== 'none');
+    const s = slug(dataset);
+    if (rows.length) {
+      const kind = kindOf(report.results.filter((r) => r.dataset === dataset));
+      if (kind === 'regression') {
+        plans.push({ name: `${s}-mse.svg`, dataset, what: 'mse', caption: `${dataset}: test MSE vs sparsity` });
+      } else {
+        plans.push({
+          name: `${s}-accuracy.svg`,
+          dataset,
+          what: 'accuracy',
+          caption: `${dataset}: test accuracy vs sparsity`,
+        });
+      }
+      plans.push({ name: `${s}-nll.svg`, dataset, what: 'nll', caption: `${dataset}: test NLL vs sparsity` });
+    }
+    if (report.structured.some((r) => r.dataset === dataset && finite(r.macsAfter) !== undefined)) {
+      const kind = kindOf(report.structured.filter((r) => r.dataset === dataset));
+      plans.push({
+        name: `${s}-structured.svg`,
+        dataset,
+        what: 'structured',
+        caption: `${dataset}: structured removal, test ${kind === 'regression' ? 'MSE' : 'accuracy'} vs MACs`,
+      });
+    }
+  }
+  return plans;
+}
+
+// ---------------------------------------------------------------- number formats
+
+/** `0.95` → `95 %`, `0.995` → `99.5 %`. */
+export function pct(x: number | undefined, digits = 2): string {
+  if (x === undefined) return '–';
+  return `${+(x * 100).toFixed(digits)} %`;
+}
+
+/** Three significant digits, exponent outside [1e-3, 1e5). */
+export function num(x: number | undefined): string {
+  if (x === undefined) return '–';
+  if (x === 0) return '0';
+  const a = Math.abs(x);
+  if (a >= 1e-3 && a < 1e5) return String(+x.toPrecision(3));
+  return x.toExponential(2);
+}
+
+/** `203530` → `204k`, `1.2e6` → `1.2M`. */
+export function count(x: number | undefined): string {
+  if (x === undefined) return '–';
+  const a = Math.abs(x);
+  if (a >= 1e9) return `${+(x / 1e9).toPrecision(3)}G`;
+  if (a >= 1e6) return `${+(x / 1e6).toPrecision(3)}M`;
+  if (a >= 1e3) return `${+(x / 1e3).toPrecision(3)}k`;
+  return String(Math.round(x));
+}
+
+/** `850` → `850 ms`, `12345` → `12.3 s`, `252000` → `4 min 12 s`. */
+export function duration(ms: number | undefined): string {
+  if (ms === undefined) return '–';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${+s.toFixed(1)} s`;
+  const totalS = Math.round(s);
+  const h = Math.floor(totalS / 3600);
+  const m = Math.floor((totalS % 3600) / 60);
+  const sec = totalS % 60;
+  return h ? `${h} h ${String(m).padStart(2, '0')} min` : `${m} min ${sec} s`;
+}
