@@ -54,8 +54,16 @@ export async function runSpam(cfg: RunConfig, hooks: RunHooks = {}): Promise<Run
     structured: [],
   };
   let files: string[] = [];
-  const save = async () => {
-    files = (await writeReport(out, report)).files;
+  const warned = new Set<string>();
+  // Saves run one after another (a Ctrl-C save may arrive while a training's save is running).
+  let saving: Promise<void> = Promise.resolve();
+  const save = (): Promise<void> => {
+    saving = saving.catch(() => undefined).then(async () => {
+      const written = await writeReport(out, report);
+      files = written.files;
+      for (const w of written.warnings ?? []) if (!warned.has(w)) (warned.add(w), log(`report: ${w}`));
+    });
+    return saving;
   };
   let interrupted = false;
   const onSigint = () => {
@@ -124,7 +132,7 @@ export async function runSpam(cfg: RunConfig, hooks: RunHooks = {}): Promise<Run
     if (hooks.handleSigint) process.off('SIGINT', onSigint);
   }
   for (const line of summaryTable(report)) log(line);
-  log(`report: ${files.map((f) => resolve(out, f)).join(', ')}`);
+  log(`report: ${files.join(', ')}`);
   return { report, files, tensorsLeaked: tf.memory().numTensors - tensorsAtStart };
 }
 

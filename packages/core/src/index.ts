@@ -32,6 +32,7 @@ export { meanNllGradients, type LossAndGradients } from './train/loss-gradients.
 export { trainEpoch, type EpochResult, type TrainEpochOptions } from './train/train-epoch.js';
 export { evaluate, type ClassificationMetrics, type RegressionMetrics } from './metrics.js';
 export { mulberry32 } from './random.js';
+export { eventLoopYielder } from './event-loop.js';
 export { checkTfjsVersion, isSupportedTfjsVersion, SUPPORTED_TFJS_CORE_RANGE } from './tfjs-version.js';
 
 import { checkTfjsVersion } from './tfjs-version.js';

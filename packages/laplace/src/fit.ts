@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import {
+  eventLoopYielder,
   assertFinite,
   buildModelAdapter,
   denseTargets,
@@ -58,6 +59,7 @@ export async function fitLaplace<S extends CurvatureStructure = 'kron'>(
   let batches = 0;
   let loss = 0;
   const total = knownExampleCount(data);
+  const yieldNow = eventLoopYielder();
   try {
     for await (const b of iterateBatches(data, { ordered: true })) {
       try {
@@ -72,6 +74,7 @@ export async function fitLaplace<S extends CurvatureStructure = 'kron'>(
       n += b.xs.shape[0];
       batches++;
       o.onProgress?.({ stage: 'curvature', batches, examples: n, total });
+      await yieldNow();
     }
   } catch (e) {
     if (sums) tf.dispose(sums);

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Optimizer, Tensor } from '@tensorflow/tfjs-core';
 import { buildModelAdapter, type ModelAdapter } from '../adapter/model-adapter.js';
+import { eventLoopYielder } from '../event-loop.js';
 import { iterateBatches, type DataSource } from '../data.js';
 import { checkLikelihood, type LikelihoodName } from '../likelihood.js';
 import type { ModelLike } from '../model-like.js';
@@ -47,6 +48,7 @@ export async function trainEpoch(model: ModelLike, data: DataSource, options: Tr
   let total = 0;
   let examples = 0;
   let batch = 0;
+  const yieldNow = eventLoopYielder();
   for await (const b of iterateBatches(data, { epoch: options.epoch })) {
     try {
       const lossT = tf.tidy(() => {
@@ -68,6 +70,7 @@ export async function trainEpoch(model: ModelLike, data: DataSource, options: Tr
     } finally {
       b.release();
     }
+    await yieldNow();
   }
   return { loss: total / examples, examples };
 }
