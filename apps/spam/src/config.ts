@@ -5,6 +5,7 @@
  */
 import type { Criterion } from '@spam/prune';
 import type { PriorStructure } from '@spam/priors';
+import type { TrainingSpec } from '@spam/examples-common';
 
 export const PRESETS = ['default', 'quick', 'paper'] as const;
 export type PresetName = (typeof PRESETS)[number];
@@ -18,14 +19,8 @@ export const UNIT_CRITERIA = ['opd', 'magnitude', 'random'] as const;
 export const BACKENDS = ['auto', 'wasm', 'cpu', 'tensorflow'] as const;
 export type BackendChoice = (typeof BACKENDS)[number];
 
-/** One training: MAP, or SpaM with a curvature structure and a prior. */
-export interface TrainingSpec {
-  /** `'map'` or `'spam-<hessian>-<prior>'` (the report's `training`). */
-  name: string;
-  map: boolean;
-  hessian: 'kron' | 'diag';
-  prior: PriorStructure;
-}
+/** One training: MAP, or SpaM with a curvature structure and a prior (`name`: `'map'` or `'spam-<hessian>-<prior>'`). */
+export type { TrainingSpec } from '@spam/examples-common';
 
 /** The training loop of one data set. */
 export interface Schedule {

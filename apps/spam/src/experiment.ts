@@ -7,7 +7,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { buildModelAdapter, evaluate, type ClassificationMetrics, type RegressionMetrics } from '@spam/core';
 import { marglikTraining, type MarglikTrainingResult } from '@spam/laplace';
-import type { Prior } from '@spam/priors';
 import { criterionScores, opdScores, sparsitySweep, type ParamScores } from '@spam/prune';
 import { countMacs, countParams, magnitudeUnitScores, pruneUnits, randomUnitScores, unitMasks, unitScores, type UnitScores } from '@spam/structured';
 import { ProgressBar, trainingProgress } from '@spam/examples-common';
@@ -30,22 +29,6 @@ type Metrics = ClassificationMetrics | RegressionMetrics;
 
 const pickMetrics = (m: Metrics) =>
   'accuracy' in m ? { accuracy: m.accuracy, nll: m.nll, ece: m.ece, brier: m.brier } : { nll: m.nll, mse: m.mse };
-
-/** δ statistics per parameter tensor of a prior. */
-function precisionSummary(dataset: string, training: string, prior: Prior): PrecisionSummary[] {
-  const blocks = tf.tidy(() => prior.logPrecisionBlocks().map((b) => b.dataSync()));
-  return prior.params.map((p, i) => {
-    let min = Infinity;
-    let max = -Infinity;
-    let s = 0;
-    for (const v of blocks[i]) {
-      min = Math.min(min, v);
-      max = Math.max(max, v);
-      s += v;
-    }
-    return { dataset, training, tensor: p.name, min: Math.exp(min), max: Math.exp(max), geomean: Math.exp(s / blocks[i].length) };
-  });
-}
 
 /** Median latency (ms) of `model.predict` on `x` after 2 warm-up calls, over 5 calls. */
 function latencyMs(model: tf.LayersModel, x: tf.Tensor): number {
@@ -183,7 +166,7 @@ async function runTraining(
       sbar?.finish(`${structured.length} models in ${(ms / 1000).toFixed(1)} s`);
       sink.timing(`${stage}/structured`, ms);
     }
-    await sink.addRows({ results, structured, precisions: spec.map ? [] : precisionSummary(data.name, spec.name, result.prior) });
+    await sink.addRows({ results, structured, precisions: spec.map ? [] : result.prior.summaryPerTensor().map(({ name, ...st }) => ({ dataset: data.name, training: spec.name, tensor: name, ...st })) });
   } finally {
     progress?.bar.finish();
     scores.forEach((x) => x.dispose());

@@ -2,10 +2,9 @@
  * One training of the breast-cancer comparison: CancerNet from the seeded initial weights,
  * trained by `marglikTraining` (MAP or SpaM) and measured on both splits.
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { buildModelAdapter, evaluate, type ClassificationMetrics } from '@spam/core';
 import { logMarginalLikelihoodTerms, type LogMarglikTerms } from '@spam/laplace';
-import type { Prior } from '@spam/priors';
 import { runMarglikTraining, type TrainingSpec } from '@spam/examples-common';
 import type { BreastCancerData } from './data.js';
 import { buildCancerNet } from './model.js';
@@ -33,22 +32,6 @@ export interface TrainingRow extends TrainingSpec {
   trainMs: number;
   /** Set when the training threw (then every number is NaN). */
   error?: string;
-}
-
-/** δ statistics per parameter tensor of a prior. */
-function precisionPerTensor(prior: Prior): TrainingRow['precisionPerTensor'] {
-  const blocks = tf.tidy(() => prior.logPrecisionBlocks().map((b) => b.dataSync()));
-  return prior.params.map((p, i) => {
-    let min = Infinity;
-    let max = -Infinity;
-    let s = 0;
-    for (const v of blocks[i]) {
-      min = Math.min(min, v);
-      max = Math.max(max, v);
-      s += v;
-    }
-    return { name: p.name, min: Math.exp(min), max: Math.exp(max), geomean: Math.exp(s / blocks[i].length) };
-  });
 }
 
 /**
@@ -86,7 +69,7 @@ export async function runTraining(
         test,
         logMarglik,
         precision: result.prior.summary(),
-        precisionPerTensor: precisionPerTensor(result.prior),
+        precisionPerTensor: result.prior.summaryPerTensor(),
         logMarglikHistory: result.history.filter((h) => h.logMarglik !== undefined).map((h) => ({ epoch: h.epoch, logMarglik: h.logMarglik! })),
         finalLoss: last.loss,
         trainMs,

@@ -4,7 +4,7 @@
  * (layer-wise), per unit (log δ_{i,o} = a_o + b_i) or per parameter.
  * @packageDocumentation
  */
-export { Prior, initialLogPrecision, type PriorJSON, type PriorOptions, type PriorParam, type PriorStructure } from './prior.js';
+export { Prior, initialLogPrecision, type PrecisionStats, type PriorJSON, type PriorOptions, type PriorParam, type PriorStructure } from './prior.js';
 export { ScalarPrior, scalarPrior } from './scalar.js';
 export { LayerwisePrior, layerwisePrior } from './layerwise.js';
 export { UnitwisePrior, unitwisePrior } from './unitwise.js';

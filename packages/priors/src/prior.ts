@@ -25,6 +25,27 @@ export interface PriorJSON {
   logPrecisions: number[][];
 }
 
+/** Min, max and geometric mean of a set of precisions δ. */
+export interface PrecisionStats {
+  min: number;
+  max: number;
+  geomean: number;
+}
+
+/** {@link PrecisionStats} of precisions given as log δ. */
+function precisionStats(logd: ArrayLike<number>): PrecisionStats {
+  let min = Infinity;
+  let max = -Infinity;
+  let s = 0;
+  for (let i = 0; i < logd.length; i++) {
+    const v = logd[i];
+    min = Math.min(min, v);
+    max = Math.max(max, v);
+    s += v;
+  }
+  return { min: Math.exp(min), max: Math.exp(max), geomean: Math.exp(s / logd.length) };
+}
+
 /** Options shared by every prior factory. */
 export interface PriorOptions {
   /** Initial precision δ₀ > 0. Default 1. */
@@ -122,17 +143,15 @@ export abstract class Prior {
   }
 
   /** Summary statistics of δ (min, max, geometric mean) for logs and histories. */
-  summary(): { min: number; max: number; geomean: number } {
+  summary(): PrecisionStats {
     const logd = tf.tidy(() => tf.concat(this.logPrecisionBlocks().map((b) => tf.reshape(b, [-1]))).dataSync());
-    let min = Infinity;
-    let max = -Infinity;
-    let s = 0;
-    for (const v of logd) {
-      min = Math.min(min, v);
-      max = Math.max(max, v);
-      s += v;
-    }
-    return { min: Math.exp(min), max: Math.exp(max), geomean: Math.exp(s / logd.length) };
+    return precisionStats(logd);
+  }
+
+  /** δ statistics (min, max, geometric mean) per parameter tensor, with the tensor's name. */
+  summaryPerTensor(): Array<PrecisionStats & { name: string }> {
+    const blocks = tf.tidy(() => this.logPrecisionBlocks().map((b) => b.dataSync()));
+    return this.params.map((p, i) => ({ name: p.name, ...precisionStats(blocks[i]) }));
   }
 
   /** Serialises the prior with the parameter names and shapes it belongs to. */

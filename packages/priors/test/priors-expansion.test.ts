@@ -178,6 +178,18 @@ describe('penalty, penaltyGradients, logDet, summary', () => {
       expect(s.min).toBeCloseTo(Math.exp(Math.min(...logd)), 5);
       expect(s.max).toBeCloseTo(Math.exp(Math.max(...logd)), 5);
       expect(s.geomean).toBeCloseTo(Math.exp(want / P), 5);
+      // per tensor: the same statistics over each tensor's slice of the hand-built log δ
+      const per = prior.summaryPerTensor();
+      expect(per.map((x) => x.name)).toEqual(prior.params.map((p) => p.name));
+      let off = 0;
+      prior.params.forEach((p, i) => {
+        const size = p.shape.reduce((a, b) => a * b, 1);
+        const slice = logd.slice(off, off + size);
+        off += size;
+        expect(per[i].min).toBeCloseTo(Math.exp(Math.min(...slice)), 5);
+        expect(per[i].max).toBeCloseTo(Math.exp(Math.max(...slice)), 5);
+        expect(per[i].geomean).toBeCloseTo(Math.exp(slice.reduce((a, b) => a + b, 0) / size), 5);
+      });
       tf.dispose([t, ld]);
       prior.dispose();
     });
