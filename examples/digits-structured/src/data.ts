@@ -4,82 +4,24 @@
  * images by a fixed, seeded, stratified rule.
  */
 import * as tf from '@tensorflow/tfjs';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
-import { EXAMPLES_DATA_DIR, mulberry32 } from '@spam/examples-common';
-
-/** Rows in `digits.csv.gz`. */
-export const DIGITS_ROWS = 1797;
-/** Pixels per image (8×8). */
-export const DIGITS_PIXELS = 64;
-export const DIGITS_CLASSES = 10;
-/** Images in the test part of the split (20 %, as scikit-learn's `test_size=0.2` would give). */
-export const DIGITS_TEST_SIZE = 360;
-/** Seed of the split (mulberry32). */
-export const DIGITS_SPLIT_SEED = 0;
-
-/** The digits in host memory: `images` `[n·64]` in [0, 1] (row-major 8×8), `labels` 0–9. */
-export interface DigitsData {
-  n: number;
-  images: Float32Array;
-  labels: Int32Array;
-}
+import {
+  DIGITS_CLASSES,
+  DIGITS_PIXELS,
+  DIGITS_ROWS,
+  DIGITS_SPLIT_SEED,
+  DIGITS_TEST_SIZE,
+  digitsSplit,
+  loadDigitsCsv,
+  selectDigits,
+  type DigitsData,
+} from '@spam/examples-common';
 
 /**
- * Reads `digits.csv.gz` (gzip text, no header, 1,797 lines of 64 pixel values 0..16 and the label
- * 0..9) and scales the pixels by 1/16 to [0, 1]. Throws on a malformed file.
+ * The digits constants (rows 1,797, 64 pixels, 10 classes, 360 test images, split seed 0), the
+ * host-memory type `DigitsData`, the reader `loadDigitsCsv(dataDir)` and the stratified seeded
+ * `digitsSplit(labels)`: all from `@spam/examples-common` (shared with the `spam` command).
  */
-export function loadDigitsCsv(dataDir = EXAMPLES_DATA_DIR): DigitsData {
-  const text = gunzipSync(readFileSync(join(dataDir, 'digits.csv.gz'))).toString('utf8');
-  const lines = text.split('\n').filter((l) => l.trim().length > 0);
-  if (lines.length !== DIGITS_ROWS) throw new Error(`digits.csv.gz: expected ${DIGITS_ROWS} rows, got ${lines.length}`);
-  const images = new Float32Array(DIGITS_ROWS * DIGITS_PIXELS);
-  const labels = new Int32Array(DIGITS_ROWS);
-  lines.forEach((line, r) => {
-    const v = line.split(',').map(Number);
-    if (v.length !== DIGITS_PIXELS + 1) throw new Error(`digits.csv.gz row ${r + 1}: expected ${DIGITS_PIXELS + 1} columns, got ${v.length}`);
-    for (let j = 0; j < DIGITS_PIXELS; j++) {
-      if (!(v[j] >= 0 && v[j] <= 16)) throw new Error(`digits.csv.gz row ${r + 1}: pixel ${v[j]} outside 0..16`);
-      images[r * DIGITS_PIXELS + j] = v[j] / 16;
-    }
-    const y = v[DIGITS_PIXELS];
-    if (!(Number.isInteger(y) && y >= 0 && y < DIGITS_CLASSES)) throw new Error(`digits.csv.gz row ${r + 1}: label ${y} is not 0..9`);
-    labels[r] = y;
-  });
-  return { n: DIGITS_ROWS, images, labels };
-}
-
-/**
- * The fixed stratified split: class c gets t_c test images, t_c = ⌊n_c·360/1797⌋ plus one for the
- * classes with the largest remainders (ties: lower class) until Σ t_c = 360; within each class the
- * rows are shuffled by Fisher–Yates with mulberry32(seed + c) and the first t_c go to the test
- * part. Both parts keep the original row order (ascending indices). Returns 0-based row indices.
- */
-export function digitsSplit(labels: Int32Array, testSize = DIGITS_TEST_SIZE, seed = DIGITS_SPLIT_SEED): { train: number[]; test: number[] } {
-  const n = labels.length;
-  if (!Number.isInteger(testSize) || testSize < 1 || testSize >= n) throw new Error(`testSize must be an integer in [1, ${n}), got ${testSize}`);
-  const byClass: number[][] = Array.from({ length: DIGITS_CLASSES }, () => []);
-  labels.forEach((y, i) => byClass[y].push(i));
-  const exact = byClass.map((rows) => (rows.length * testSize) / n);
-  const take = exact.map(Math.floor);
-  const order = exact.map((e, c) => ({ c, r: e - Math.floor(e) })).sort((a, b) => b.r - a.r || a.c - b.c);
-  for (let k = 0, left = testSize - take.reduce((a, b) => a + b, 0); k < left; k++) take[order[k].c]++;
-  const test: number[] = [];
-  byClass.forEach((rows, c) => {
-    const idx = [...rows];
-    const rand = mulberry32(seed + c);
-    for (let i = idx.length - 1; i > 0; i--) {
-      const j = Math.floor(rand() * (i + 1));
-      [idx[i], idx[j]] = [idx[j], idx[i]];
-    }
-    test.push(...idx.slice(0, take[c]));
-  });
-  test.sort((a, b) => a - b);
-  const inTest = new Set(test);
-  const train = Array.from({ length: n }, (_, i) => i).filter((i) => !inTest.has(i));
-  return { train, test };
-}
+export { DIGITS_CLASSES, DIGITS_PIXELS, DIGITS_ROWS, DIGITS_SPLIT_SEED, DIGITS_TEST_SIZE, digitsSplit, loadDigitsCsv, type DigitsData };
 
 /** Train and test tensors: images `[n, 8, 8, 1]` in [0, 1], labels `[n]` int32. Dispose when done. */
 export interface DigitsTensors {
@@ -91,13 +33,8 @@ export interface DigitsTensors {
 }
 
 function rows(d: DigitsData, idx: number[]): [tf.Tensor4D, tf.Tensor1D] {
-  const images = new Float32Array(idx.length * DIGITS_PIXELS);
-  const labels = new Int32Array(idx.length);
-  idx.forEach((src, r) => {
-    images.set(d.images.subarray(src * DIGITS_PIXELS, (src + 1) * DIGITS_PIXELS), r * DIGITS_PIXELS);
-    labels[r] = d.labels[src];
-  });
-  return [tf.tensor4d(images, [idx.length, 8, 8, 1]), tf.tensor1d(labels, 'int32')];
+  const part = selectDigits(d, idx);
+  return [tf.tensor4d(part.images, [idx.length, 8, 8, 1]), tf.tensor1d(part.labels, 'int32')];
 }
 
 /**

@@ -95,35 +95,12 @@ export function headOf(part: HostPart, k: number): HostPart {
   return { n: k, x: part.x.subarray(0, k * xw), y: part.y.subarray(0, k * yw) };
 }
 
-/** Per-column mean and std (ddof 0) of the rows `rows` of a row-major `[*, cols]` table; a zero std becomes 1. */
-export function columnStats(values: Float64Array, cols: number, rows: ArrayLike<number>): { mean: Float64Array; std: Float64Array } {
-  const mean = new Float64Array(cols);
-  const std = new Float64Array(cols);
-  const n = rows.length;
-  for (let i = 0; i < n; i++) for (let c = 0; c < cols; c++) mean[c] += values[rows[i] * cols + c];
-  for (let c = 0; c < cols; c++) mean[c] /= n;
-  for (let i = 0; i < n; i++) {
-    for (let c = 0; c < cols; c++) {
-      const z = values[rows[i] * cols + c] - mean[c];
-      std[c] += z * z;
-    }
-  }
-  for (let c = 0; c < cols; c++) std[c] = Math.sqrt(std[c] / n) || 1;
-  return { mean, std };
-}
-
-/** The rows `rows` of a row-major `[*, cols]` float64 table as float32, optionally `(x − mean) / std`. */
-export function gatherRows(values: Float64Array, cols: number, rows: ArrayLike<number>, stats?: { mean: Float64Array; std: Float64Array }): Float32Array {
-  const out = new Float32Array(rows.length * cols);
-  for (let i = 0; i < rows.length; i++) {
-    const r = rows[i];
-    for (let c = 0; c < cols; c++) {
-      const v = values[r * cols + c];
-      out[i * cols + c] = stats ? (v - stats.mean[c]) / stats.std[c] : v;
-    }
-  }
-  return out;
-}
+/**
+ * Standardisation with training statistics: `columnStats(values, cols, rows)` (per-column mean /
+ * std, ddof 0, a zero std becomes 1) and `gatherRows(values, cols, rows, stats?)` (the rows as
+ * float32, optionally `(x − mean) / std`), shared with the examples via `@spam/examples-common`.
+ */
+export { columnStats, gatherRows } from '@spam/examples-common';
 
 /**
  * Makes the tensors: inputs `[n, ...inputShape]` float32 (`'flat'` → `[n, prod(sampleShape)]`),
