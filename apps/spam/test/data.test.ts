@@ -23,9 +23,6 @@ import {
 } from '../src/data/index.js';
 import type { LoadOptions } from '../src/types.js';
 import { toDataset, type HostDataset } from '../src/data/build.js';
-// The examples' own loaders: the CLI must use the very same splits.
-import { digitsSplit as exampleDigitsSplit, loadDigitsCsv } from '../../../examples/digits-structured/src/data.js';
-import { loadDiabetes as loadExampleDiabetes } from '../../../examples/diabetes/src/data.js';
 
 // ---------------------------------------------------------------------------------------------
 // helpers
@@ -155,6 +152,34 @@ function expectedCifar(records: number[]): Float32Array {
   });
   return out;
 }
+
+/** The lines of a vendored gzip text file, each split into numbers (`sep`: the column separator). */
+const rawGzRows = (file: string, sep: RegExp | string) =>
+  gunzipSync(readFileSync(join(VENDORED_DATA_DIR, file)))
+    .toString('utf8')
+    .trim()
+    .split('\n')
+    .map((l) => l.trim().split(sep).map(Number));
+
+/**
+ * Reference splits pinned from the loaders of `examples/digits-structured` and `examples/diabetes`
+ * (both the examples and the CLI load through `@spam/examples-common`, so the test checks the CLI
+ * against these fixed numbers and the raw files rather than against the examples).
+ */
+const DIGITS_TEST_HEAD = [10, 19, 33, 39, 42, 43, 49, 51, 54, 60, 61, 64];
+const DIGITS_TEST_SUM = 324150;
+const DIGITS_TEST_WEIGHTED_SUM = 77372359; // Σ (k + 1) · test[k]
+const DIABETES_TEST = [
+  2, 5, 12, 22, 23, 24, 26, 27, 36, 37, 39, 45, 46, 48, 55, 64, 65, 69, 72, 73, 78, 91, 101, 109, 114, 118, 122, 126, 127, 134, 135, 141, 146, 147, 148, 167, 171, 174,
+  180, 181, 189, 210, 232, 233, 238, 241, 243, 251, 253, 254, 257, 273, 275, 286, 295, 302, 304, 306, 313, 315, 318, 326, 327, 333, 335, 336, 341, 342, 343, 344, 348,
+  350, 359, 362, 374, 379, 387, 390, 395, 403, 406, 409, 420, 423, 426, 430, 437, 438,
+];
+
+/** Mean and std (ddof 0) of the numbers, computed here in float64. */
+const meanStd = (v: number[]) => {
+  const m = v.reduce((a, b) => a + b, 0) / v.length;
+  return { m, s: Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / v.length) };
+};
 
 const countClasses = (labels: ArrayLike<number>, k: number) => {
   const c = new Array<number>(k).fill(0);
@@ -536,30 +561,48 @@ describe('vendored data sets', () => {
   });
 
   it('digits: the stratified 1,437 / 360 split of examples/digits-structured, pixels / 16, image and flat layouts', async () => {
-    const example = loadDigitsCsv(VENDORED_DATA_DIR);
-    const exampleSplit = exampleDigitsSplit(example.labels);
+    // Independent of the loader: the raw file, 64 pixels 0..16 and the label per line.
+    const raw = rawGzRows('digits.csv.gz', ',');
+    expect(raw).toHaveLength(1797);
+    const labels = raw.map((r) => r[64]);
+    const pixels = raw.map((row) => Float32Array.from(row.slice(0, 64), (v) => v / 16));
     await withDataset('digits', {}, async (d) => {
       expect(d.inputShape).toEqual([8, 8, 1]);
       expect(d.xTrain.shape).toEqual([1437, 8, 8, 1]);
       expect(d.xTest.shape).toEqual([360, 8, 8, 1]);
       const yTrain = Array.from(await d.yTrain.data());
       const yTest = Array.from(await d.yTest.data());
-      expect(yTrain).toEqual(exampleSplit.train.map((r) => example.labels[r]));
-      expect(yTest).toEqual(exampleSplit.test.map((r) => example.labels[r]));
-      const x = await d.xTest.data();
-      expect(x.subarray(0, 64)).toEqual(example.images.subarray(exampleSplit.test[0] * 64, exampleSplit.test[0] * 64 + 64));
+      const xTrain = await d.xTrain.data();
+      const xTest = await d.xTest.data();
+      // Both parts keep the file order and together are the file: walk the raw rows once and
+      // assign each to the part whose next row it is (test first), pixel for pixel and label.
+      const rowOf = (x: Float32Array | Int32Array | Uint8Array, y: number[], k: number, r: number) =>
+        y[k] === labels[r] && x.subarray(k * 64, (k + 1) * 64).every((v, j) => v === pixels[r][j]);
+      const testRows: number[] = [];
+      let a = 0;
+      for (let r = 0; r < 1797; r++) {
+        if (testRows.length < 360 && rowOf(xTest, yTest, testRows.length, r)) testRows.push(r);
+        else {
+          expect(rowOf(xTrain, yTrain, a, r), `raw row ${r}`).toBe(true);
+          a++;
+        }
+      }
+      expect([testRows.length, a]).toEqual([360, 1437]);
+      // The split itself: pinned from examples/digits-structured.
+      expect(testRows.slice(0, DIGITS_TEST_HEAD.length)).toEqual(DIGITS_TEST_HEAD);
+      expect(testRows.reduce((s, r) => s + r, 0)).toBe(DIGITS_TEST_SUM);
+      expect(testRows.reduce((s, r, k) => s + (k + 1) * r, 0)).toBe(DIGITS_TEST_WEIGHTED_SUM);
       // Pixels are k/16, k = 0..16, and both ends occur.
-      const all = await d.xTrain.data();
       let lo = Infinity;
       let hi = -Infinity;
-      for (const v of all) {
+      for (const v of xTrain) {
         expect(Number.isInteger(v * 16)).toBe(true);
         lo = Math.min(lo, v);
         hi = Math.max(hi, v);
       }
       expect([lo, hi]).toEqual([0, 1]);
       // Stratified: every class's test share is within one image of 20 %.
-      const total = countClasses(example.labels, 10);
+      const total = countClasses(labels, 10);
       const testCounts = countClasses(yTest, 10);
       testCounts.forEach((t, c) => expect(Math.abs(t - (total[c] * 360) / 1797)).toBeLessThan(1));
       expect(countClasses(yTrain, 10).map((t, c) => t + testCounts[c])).toEqual(total);
@@ -572,41 +615,54 @@ describe('vendored data sets', () => {
   });
 
   it('diabetes: the seeded 354 / 88 split and standardisation of examples/diabetes; raw on request', async () => {
-    const ex = loadExampleDiabetes({ dataDir: VENDORED_DATA_DIR });
-    try {
-      await withDataset('diabetes', {}, async (d) => {
-        expect(d.likelihood).toBe('regression');
-        expect(d.inputShape).toEqual([10]);
-        expect(d.outputDim).toBe(1);
-        expect(d.xTrain.shape).toEqual([354, 10]);
-        expect(d.yTrain.shape).toEqual([354, 1]);
-        expect(d.xTest.shape).toEqual([88, 10]);
-        expect(d.yTest.shape).toEqual([88, 1]);
-        expect(d.yTrain.dtype).toBe('float32');
-        expect(await d.xTrain.data()).toEqual(Float32Array.from(ex.xTrainValues));
-        expect(await d.xTest.data()).toEqual(Float32Array.from(ex.xTestValues));
-        expect(await d.yTrain.data()).toEqual(Float32Array.from(ex.yTrainValues));
-        expect(await d.yTest.data()).toEqual(Float32Array.from(ex.yTestValues));
-        expect(d.info.targetMean).toBeCloseTo(ex.yMean, 10);
-        expect(d.info.targetStd).toBeCloseTo(ex.yStd, 10);
-        const [m, v] = tf.tidy(() => {
-          const mo = tf.moments(d.yTrain);
-          return [mo.mean.dataSync()[0], mo.variance.dataSync()[0]];
-        });
-        expect(Math.abs(m)).toBeLessThan(1e-5);
-        expect(Math.abs(v - 1)).toBeLessThan(1e-4);
+    // Independent of the loader: the raw files, the pinned split, the statistics computed here.
+    const rawX = rawGzRows('diabetes_data_raw.csv.gz', /\s+/);
+    const rawY = rawGzRows('diabetes_target.csv.gz', /\s+/).map((r) => r[0]);
+    expect([rawX.length, rawY.length]).toEqual([442, 442]);
+    const inTest = new Set(DIABETES_TEST);
+    const train = rawY.map((_, r) => r).filter((r) => !inTest.has(r));
+    const xStats = Array.from({ length: 10 }, (_, c) => meanStd(train.map((r) => rawX[r][c])));
+    const yStats = meanStd(train.map((r) => rawY[r]));
+    const zx = (rows: number[]) => rows.flatMap((r) => rawX[r].map((v, c) => (v - xStats[c].m) / xStats[c].s));
+    const zy = (rows: number[]) => rows.map((r) => (rawY[r] - yStats.m) / yStats.s);
+    const expectClose = (got: Float32Array | Int32Array | Uint8Array, want: number[]) => {
+      expect(got).toHaveLength(want.length);
+      let worst = 0;
+      want.forEach((w, i) => (worst = Math.max(worst, Math.abs(got[i] - w))));
+      expect(worst).toBeLessThan(1e-5);
+    };
+    await withDataset('diabetes', {}, async (d) => {
+      expect(d.likelihood).toBe('regression');
+      expect(d.inputShape).toEqual([10]);
+      expect(d.outputDim).toBe(1);
+      expect(d.xTrain.shape).toEqual([354, 10]);
+      expect(d.yTrain.shape).toEqual([354, 1]);
+      expect(d.xTest.shape).toEqual([88, 10]);
+      expect(d.yTest.shape).toEqual([88, 1]);
+      expect(d.yTrain.dtype).toBe('float32');
+      expectClose(await d.xTrain.data(), zx(train));
+      expectClose(await d.xTest.data(), zx(DIABETES_TEST));
+      expectClose(await d.yTrain.data(), zy(train));
+      expectClose(await d.yTest.data(), zy(DIABETES_TEST));
+      expect(d.info.targetMean).toBeCloseTo(yStats.m, 10);
+      expect(d.info.targetStd).toBeCloseTo(yStats.s, 10);
+      xStats.forEach(({ m, s }, c) => {
+        expect(d.info.featureMean![c]).toBeCloseTo(m, 10);
+        expect(d.info.featureStd![c]).toBeCloseTo(s, 10);
       });
-      await withDataset('diabetes', { standardize: false }, async (d) => {
-        const rawX = gunzipSync(readFileSync(join(VENDORED_DATA_DIR, 'diabetes_data_raw.csv.gz'))).toString('utf8').trim().split('\n').map((l) => l.trim().split(/\s+/).map(Number));
-        const rawY = gunzipSync(readFileSync(join(VENDORED_DATA_DIR, 'diabetes_target.csv.gz'))).toString('utf8').trim().split('\n').map(Number);
-        expect(Array.from(await d.yTrain.data())).toEqual(Array.from(ex.trainIndices, (r) => Math.fround(rawY[r])));
-        expect(Array.from(await d.yTest.data())).toEqual(Array.from(ex.testIndices, (r) => Math.fround(rawY[r])));
-        expect(Array.from((await d.xTest.data()).subarray(0, 10))).toEqual(rawX[ex.testIndices[0]].map(Math.fround));
-        expect(d.info.standardized).toBe(false);
-        expect(d.info.targetMean).toBeUndefined();
+      const [m, v] = tf.tidy(() => {
+        const mo = tf.moments(d.yTrain);
+        return [mo.mean.dataSync()[0], mo.variance.dataSync()[0]];
       });
-    } finally {
-      ex.dispose();
-    }
+      expect(Math.abs(m)).toBeLessThan(1e-5);
+      expect(Math.abs(v - 1)).toBeLessThan(1e-4);
+    });
+    await withDataset('diabetes', { standardize: false }, async (d) => {
+      expect(Array.from(await d.yTrain.data())).toEqual(train.map((r) => Math.fround(rawY[r])));
+      expect(Array.from(await d.yTest.data())).toEqual(DIABETES_TEST.map((r) => Math.fround(rawY[r])));
+      expect(Array.from(await d.xTest.data())).toEqual(DIABETES_TEST.flatMap((r) => rawX[r].map(Math.fround)));
+      expect(d.info.standardized).toBe(false);
+      expect(d.info.targetMean).toBeUndefined();
+    });
   });
 });
