@@ -9,7 +9,7 @@
  * learned precisions and the train time per training; `--curvature` adds the Laplace curvature
  * summary of the MAP net.
  *
- *   npm start                                                     (from the repository root)
+ *   npm run build && npm run start -w @spam/example-breast-cancer   (from the repository root)
  *   npm run start -w @spam/example-breast-cancer -- --quick
  *   npm run start -w @spam/example-breast-cancer -- --paper --curvature
  *

@@ -7,7 +7,7 @@
  * baselines (magnitude, OBD, SNIP, GraSP, SynFlow, random) and pruned one-shot over the paper's
  * sparsity grid without retraining. Prints test accuracy per sparsity × training × criterion.
  *
- *   npm start                                               (from the repository root)
+ *   npm run start -w @spam/example-mnist-unstructured          (from the repository root, after npm run build)
  *   npm run start -w @spam/example-mnist-unstructured -- --quick
  *   npm run start -w @spam/example-mnist-unstructured -- --paper --out mnist-paper.json
  *
