@@ -12,7 +12,8 @@ import {
 import { snipScores } from '../src/scores/snip.js';
 import { graspScores } from '../src/scores/grasp.js';
 import { synflowScores } from '../src/scores/synflow.js';
-import { batchHessianVectorProduct, meanCriterionGradient, resolveGradientOptions } from '../src/scores/gradients.js';
+import { meanCriterionGradient, resolveGradientOptions } from '../src/scores/gradients.js';
+import { batchHessianVectorProduct } from '../src/scores/hessian-vector.js';
 import type { ParamScores } from '../src/scores/scores.js';
 import { buildFixtureModel } from '../../../tools/fixtures/build-model.js';
 import { toTfjsOrder, type Fixture } from '../../../tools/fixtures/schema.js';

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { buildModelAdapter, InvalidOptionError, type ModelAdapter, type ModelLike } from '@spam/core';
 import { ParamScores, scoredParams } from './scores.js';
-import { outputSumGradient } from './gradients.js';
+import { outputSumGradient } from './hessian-vector.js';
 import { pruneCount } from '../masks/select.js';
 
 /** Options of {@link synflowScores}. */

@@ -1,0 +1,381 @@
+/**
+ * An exact Hessian-vector product of one batch's criterion by Pearlmutter's R-operator written out
+ * per layer (forward tangent pass, then a backward pass that differentiates the adapter's own
+ * backward), and the gradient of Σ outputs for SynFlow. tfjs autodiff is used only for small
+ * linear or element-wise pieces (never through `MaxPoolGrad`, which is wrong on wasm, or
+ * `Conv2DBackpropFilter`, which wasm lacks), so the results are exact on wasm and cpu. A layer type
+ * new to the adapter registry must be classified here too (LINEAR_OPS / PIECEWISE_LINEAR_OPS), or
+ * GraSP refuses it with `UnsupportedLayerError`.
+ * @packageDocumentation
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Tensor } from '@tensorflow/tfjs-core';
+import {
+  UnsupportedLayerError,
+  type Activation,
+  type AdaptedLayer,
+  type LikelihoodName,
+  type ModelAdapter,
+  type OpLayer,
+  type ParametricLayer,
+} from '@spam/core';
+
+/** Kernel and bias of one parametric layer. */
+interface LayerParams {
+  W: Tensor;
+  b: Tensor | null;
+}
+
+/** Per parametric layer: the canonical block indices of its kernel and bias. */
+function blockIndices(adapter: ModelAdapter): Array<{ kernel: number; bias: number | null }> {
+  const out = adapter.parametric.map(() => ({ kernel: -1, bias: null as number | null }));
+  adapter.params.forEach((p, i) => {
+    if (p.role === 'kernel') out[p.layerIndex].kernel = i;
+    else out[p.layerIndex].bias = i;
+  });
+  return out;
+}
+
+/** Canonical blocks → per-layer {W, b}. */
+export function layerParams(adapter: ModelAdapter, blocks: readonly Tensor[]): LayerParams[] {
+  return blockIndices(adapter).map((ix) => ({ W: blocks[ix.kernel], b: ix.bias === null ? null : blocks[ix.bias] }));
+}
+
+/** Op layers that are linear maps of their input (R{y} = layer(R{x}), no second-order term). */
+const LINEAR_OPS = new Set(['InputLayer', 'Dropout', 'Flatten', 'Reshape', 'AveragePooling2D', 'GlobalAveragePooling2D']);
+/** Op layers that are piecewise linear (R{y} = J R{x} with J from the layer's VJP; no second-order term). */
+const PIECEWISE_LINEAR_OPS = new Set(['MaxPooling2D']);
+/** Activations whose second derivative is zero almost everywhere. */
+const PIECEWISE_LINEAR_ACTS = new Set(['linear', 'relu', 'relu6', 'hardSigmoid']);
+
+function isPiecewiseLinear(act: Activation): boolean {
+  return PIECEWISE_LINEAR_ACTS.has(act.name) || act.name.startsWith('relu(max=');
+}
+
+/** Index of the layer whose softmax the adapter strips (the last non-Dropout layer). */
+function strippedIndex(adapter: ModelAdapter): number {
+  if (!adapter.stripsSoftmax) return -1;
+  let i = adapter.layers.length - 1;
+  while (i > 0 && adapter.layers[i].className === 'Dropout') i--;
+  return i;
+}
+
+/** The layer input as im2col rows `[N·T, fanIn]`. */
+function patches(layer: ParametricLayer, x: Tensor): Tensor {
+  return tf.reshape(layer.expandInput(x), [-1, layer.fanIn]);
+}
+
+/** z = a W + b from patch rows a `[N·T, fanIn]`, shaped `[N, ...outputShape]`. */
+function affine(layer: ParametricLayer, a: Tensor, W: Tensor, b: Tensor | null, n: number): Tensor {
+  const z = tf.matMul(a as tf.Tensor2D, tf.reshape(W, [layer.fanIn, layer.units]) as tf.Tensor2D);
+  return tf.reshape(b ? tf.add(z, b) : z, [n, ...layer.outputShape]);
+}
+
+/** J u of an activation at z (y = f(z)) for u shaped like z. */
+function activationJvp(act: Activation, z: Tensor, y: Tensor, u: Tensor): Tensor {
+  if (act.elementwise) return tf.squeeze(act.vjp(tf.expandDims(u, 0), z, y), [0]);
+  // The VJP is linear in its cotangent w, so ∇_w ⟨J(z)ᵀ w, u⟩ = J(z) u exactly.
+  const u1 = tf.expandDims(u, 0);
+  const ju = tf.grad((w: Tensor) => tf.sum(tf.mul(act.vjp(w, z, y), u1)))(tf.zerosLike(u1));
+  return tf.squeeze(ju, [0]);
+}
+
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+const SELU_SCALE_ALPHA = 1.0507009873554804934193349852946 * 1.6732632423543772848170429916717;
+
+/**
+ * Closed-form f''(z) of the built-in element-wise activations whose derivative uses comparisons
+ * (tfjs has no gradient for `greater`/`step`) or is cheap to write; the others (mish, gelu_new,
+ * softmax, logSoftmax, custom activations) go through autodiff of their VJP.
+ */
+const SECOND_DERIVATIVES: Record<string, (z: Tensor, y: Tensor) => Tensor> = {
+  elu: (z, y) => tf.where(tf.greater(z, 0), tf.zerosLike(z), tf.add(y, 1)),
+  selu: (z, y) => tf.where(tf.greater(z, 0), tf.zerosLike(z), tf.add(y, SELU_SCALE_ALPHA)),
+  sigmoid: (_z, y) => tf.mul(tf.mul(y, tf.sub(1, y)), tf.sub(1, tf.mul(2, y))),
+  tanh: (_z, y) => tf.mul(tf.mul(-2, y), tf.sub(1, tf.square(y))),
+  softplus: (z) => {
+    const s = tf.sigmoid(z);
+    return tf.mul(s, tf.sub(1, s));
+  },
+  softsign: (z) => tf.div(tf.mul(-2, tf.sign(z)), tf.pow(tf.add(1, tf.abs(z)), 3)),
+  swish: (z) => {
+    const s = tf.sigmoid(z);
+    return tf.mul(tf.mul(s, tf.sub(1, s)), tf.add(2, tf.mul(z, tf.sub(1, tf.mul(2, s)))));
+  },
+  gelu: (z) => tf.mul(tf.mul(INV_SQRT_2PI, tf.exp(tf.mul(-0.5, tf.square(z)))), tf.sub(2, tf.square(z))),
+};
+
+/**
+ * Second-order term of an activation's VJP: R{J(z)ᵀ d} − J(z)ᵀ R{d} = Σ_k d_k ∇²f_k(z) R{z}, for
+ * `d` `[1, N, ...]` and R{z} `[N, ...]`: f''(z) ⊙ d ⊙ R{z} for element-wise activations with a
+ * closed form, else ∇_z ⟨J(z)ᵀ d, R{z}⟩ by autodiff (the Hessians ∇²f_k are symmetric). An
+ * activation whose VJP autodiff cannot differentiate raises `UnsupportedLayerError` naming `layerName`.
+ */
+function activationSecondOrder(act: Activation, z: Tensor, y: Tensor, d: Tensor, rz: Tensor, layerName: string, className: string): Tensor {
+  const closed = act.elementwise ? SECOND_DERIVATIVES[act.name] : undefined;
+  if (closed) return tf.mul(closed(z, y), tf.mul(tf.squeeze(d, [0]), rz));
+  const r1 = tf.expandDims(rz, 0);
+  try {
+    // + Σ 0·z keeps z on the tape for activations whose VJP does not read it.
+    return tf.grad((zz: Tensor) => tf.add(tf.sum(tf.mul(act.vjp(d, zz, act.apply(zz)), r1)), tf.sum(tf.mul(zz, 0))))(z);
+  } catch (e) {
+    throw new UnsupportedLayerError(
+      layerName,
+      className,
+      `no second derivative of activation '${act.name}' for the exact Hessian-vector product (GraSP): ${e instanceof Error ? e.message : String(e)}`,
+    );
+  }
+}
+
+/** J u of a piecewise-linear op layer from its VJP (linear in the cotangent): ∇_w ⟨J(x)ᵀ w, u⟩. */
+function opJvp(layer: OpLayer, x: Tensor, y: Tensor, u: Tensor): Tensor {
+  const u1 = tf.expandDims(u, 0);
+  const w0 = tf.zeros([1, ...y.shape]);
+  return tf.squeeze(tf.grad((w: Tensor) => tf.sum(tf.mul(layer.vjp(w, x, y), u1)))(w0), [0]);
+}
+
+/** Adjoint of the im2col expansion: patch cotangents `[M, T, fanIn]` → input cotangents `[M, ...inputShape]`. */
+function col2im(layer: ParametricLayer, p: Tensor): Tensor {
+  const m = p.shape[0];
+  const inSize = layer.inputShape.reduce((a, b) => a * b, 1);
+  if (layer.locations === 1 && layer.fanIn === inSize) return tf.reshape(p, [m, ...layer.inputShape]);
+  // expandInput is linear (a convolution with a one-hot kernel): its VJP via autodiff runs only
+  // the input-gradient kernel (Conv2DBackpropInput), which wasm has.
+  return tf.grad((x: Tensor) => tf.sum(tf.mul(layer.expandInput(x), p)))(tf.zeros([m, ...layer.inputShape]));
+}
+
+/** dx = J_xᵀ g of x ↦ x ⋆ W for cotangents g `[K, N, ...outputShape]` and any kernel W. */
+function linearVjpWith(layer: ParametricLayer, g: Tensor, W: Tensor): Tensor {
+  const [k, n] = g.shape as number[];
+  const wT = tf.transpose(tf.reshape(W, [layer.fanIn, layer.units]));
+  const pc = tf.matMul(tf.reshape(g, [-1, layer.units]) as tf.Tensor2D, wT as tf.Tensor2D);
+  const dx = col2im(layer, tf.reshape(pc, [k * n, layer.locations, layer.fanIn]));
+  return tf.reshape(dx, [k, n, ...layer.inputShape]);
+}
+
+/** What the forward pass records for the backward pass. */
+interface ForwardRecord {
+  out: Tensor;
+  rOut: Tensor | null;
+  inputs: Tensor[];
+  outputs: Tensor[];
+  rInputs: Array<Tensor | null>;
+  /** Per parametric layer: patch rows a, their tangent R{a}, pre-activation z and R{z}. */
+  a: Tensor[];
+  ra: Array<Tensor | null>;
+  z: Tensor[];
+  rz: Array<Tensor | null>;
+}
+
+function requireTangentSupport(layer: AdaptedLayer): void {
+  if (layer.kind === 'parametric' || (layer as OpLayer).activation) return;
+  if (LINEAR_OPS.has(layer.className) || PIECEWISE_LINEAR_OPS.has(layer.className)) return;
+  throw new UnsupportedLayerError(
+    layer.name,
+    layer.className,
+    'no exact Hessian-vector product (GraSP) is implemented for this layer type; known linear and piecewise-linear op layers are ' +
+      [...LINEAR_OPS, ...PIECEWISE_LINEAR_OPS].join(', '),
+  );
+}
+
+/**
+ * Forward pass with parameters `params` and (optionally) the tangent R{·} of every activation in
+ * the direction `tangent` of parameter space. Mirrors the adapter's forward (a final softmax is
+ * stripped when the adapter strips it). Call inside `tf.tidy`.
+ */
+function forwardWithTangent(adapter: ModelAdapter, x: Tensor, params: LayerParams[], tangent: LayerParams[] | null): ForwardRecord {
+  const strip = strippedIndex(adapter);
+  const n = x.shape[0];
+  const rec: ForwardRecord = { out: x, rOut: null, inputs: [], outputs: [], rInputs: [], a: [], ra: [], z: [], rz: [] };
+  let h = x;
+  let rh: Tensor | null = null;
+  let p = 0;
+  adapter.layers.forEach((layer, i) => {
+    rec.inputs.push(h);
+    rec.rInputs.push(rh);
+    if (layer.kind === 'parametric') {
+      const { W, b } = params[p];
+      const a = patches(layer, h);
+      const z = affine(layer, a, W, b, n);
+      let rz: Tensor | null = null;
+      let ra: Tensor | null = null;
+      if (tangent) {
+        rz = affine(layer, a, tangent[p].W, tangent[p].b, n);
+        if (rh) {
+          ra = patches(layer, rh);
+          rz = tf.add(rz, affine(layer, ra, W, null, n));
+        }
+      }
+      rec.a.push(a);
+      rec.ra.push(ra);
+      rec.z.push(z);
+      rec.rz.push(rz);
+      p++;
+      if (i === strip) {
+        h = z;
+        rh = rz;
+      } else {
+        const y = layer.activation.apply(z);
+        rh = rz ? activationJvp(layer.activation, z, y, rz) : null;
+        h = y;
+      }
+    } else if (i !== strip) {
+      const y = layer.forward(h);
+      if (rh) {
+        requireTangentSupport(layer);
+        if (layer.activation) rh = activationJvp(layer.activation, h, y, rh);
+        else if (LINEAR_OPS.has(layer.className)) rh = layer.forward(rh);
+        else rh = opJvp(layer, h, y, rh);
+      }
+      h = y;
+    }
+    rec.outputs.push(h);
+  });
+  rec.out = h;
+  rec.rOut = rh;
+  return rec;
+}
+
+/** Parameter gradients (and their R{·}) per canonical block. */
+interface BackwardResult {
+  grads: Tensor[];
+  rGrads: Tensor[] | null;
+}
+
+/**
+ * Backward pass from the output cotangent d = ∂ℓ/∂f `[N, outDim]` and its tangent R{d}: the
+ * parameter gradients Σ_t a_tᵀ g_t and, when R{d} is given, their R{·} = R{a}ᵀ g + aᵀ R{g}, with
+ * R{g} through every layer: R{J_l(z)ᵀ d} = J_lᵀ R{d} + (second-order term of non-linear
+ * activations) and, through an affine map, Wᵀ R{g} + Vᵀ g. Call inside `tf.tidy`.
+ */
+function backwardWithTangent(
+  adapter: ModelAdapter,
+  rec: ForwardRecord,
+  dOut: Tensor,
+  rdOut: Tensor | null,
+  params: LayerParams[],
+  tangent: LayerParams[] | null,
+  wantGrads: boolean,
+): BackwardResult {
+  const strip = strippedIndex(adapter);
+  const layers = adapter.layers;
+  const firstParam = layers.indexOf(adapter.parametric[0]);
+  const ix = blockIndices(adapter);
+  const grads: Tensor[] = new Array(adapter.params.length);
+  const rGrads: Tensor[] | null = rdOut ? new Array(adapter.params.length) : null;
+  let d = tf.expandDims(dOut, 0);
+  let rd: Tensor | null = rdOut ? tf.expandDims(rdOut, 0) : null;
+  // Applies a VJP to d and R{d} at once (K = 2).
+  const both = (f: (t: Tensor) => Tensor): [Tensor, Tensor | null] => {
+    if (!rd) return [f(d), null];
+    const out = f(tf.concat([d, rd], 0));
+    return [tf.slice(out, [0], [1]), tf.slice(out, [1], [1])];
+  };
+  let p = adapter.parametric.length - 1;
+  for (let i = layers.length - 1; i >= firstParam; i--) {
+    const layer = layers[i];
+    if (layer.kind === 'parametric') {
+      const z = rec.z[p];
+      const rz = rec.rz[p];
+      let gz: Tensor;
+      let rgz: Tensor | null;
+      if (i === strip) {
+        gz = d;
+        rgz = rd;
+      } else {
+        const act = layer.activation;
+        const y = rec.outputs[i];
+        [gz, rgz] = both((t) => act.vjp(t, z, y));
+        if (rgz && rz && !isPiecewiseLinear(act)) rgz = tf.add(rgz, activationSecondOrder(act, z, y, d, rz, layer.name, layer.className));
+      }
+      const a = rec.a[p];
+      const aT = tf.transpose(a);
+      const g = tf.reshape(gz, [-1, layer.units]);
+      const { kernel, bias } = ix[p];
+      if (wantGrads) {
+        grads[kernel] = tf.reshape(tf.matMul(aT as tf.Tensor2D, g as tf.Tensor2D), adapter.params[kernel].shape);
+        if (bias !== null) grads[bias] = tf.sum(g, 0);
+      }
+      if (rGrads && rgz) {
+        const rg = tf.reshape(rgz, [-1, layer.units]);
+        let rgw = tf.matMul(aT as tf.Tensor2D, rg as tf.Tensor2D);
+        const ra = rec.ra[p];
+        if (ra) rgw = tf.add(rgw, tf.matMul(tf.transpose(ra) as tf.Tensor2D, g as tf.Tensor2D));
+        rGrads[kernel] = tf.reshape(rgw, adapter.params[kernel].shape);
+        if (bias !== null) rGrads[bias] = tf.sum(rg, 0);
+      }
+      if (i > firstParam) {
+        const W = params[p].W;
+        const live = W === layer.kernel.read();
+        const vjp = (t: Tensor) => (live ? layer.linearVjp(t) : linearVjpWith(layer, t, W));
+        if (rgz) {
+          const out = vjp(tf.concat([gz, rgz], 0));
+          d = tf.slice(out, [0], [1]);
+          rd = tf.slice(out, [1], [1]);
+          if (tangent) rd = tf.add(rd, linearVjpWith(layer, gz, tangent[p].W));
+        } else {
+          d = vjp(gz);
+          rd = null;
+        }
+      }
+      p--;
+    } else if (i !== strip) {
+      const x = rec.inputs[i];
+      const y = rec.outputs[i];
+      const [nd, nrd] = both((t) => layer.vjp(t, x, y));
+      const rx = rec.rInputs[i];
+      rd = nrd;
+      if (rd && rx && layer.activation && !isPiecewiseLinear(layer.activation)) {
+        rd = tf.add(rd, activationSecondOrder(layer.activation, x, y, d, rx, layer.name, layer.className));
+      }
+      d = nd;
+    }
+  }
+  return { grads, rGrads };
+}
+
+/**
+ * Exact Hessian-vector product of the SUMMED criterion of one batch, Σ_n ℓ(f(x_n), y_n) with ℓ
+ * the softmax cross-entropy of the logits or (f − y)²: R{∇θ Σℓ}[v] (Pearlmutter), i.e. H v with
+ * the full Hessian (GGN plus the network-curvature term). `y` is dense `[N, outDim]`; `v` has
+ * one tensor per canonical parameter block. Call inside `tf.tidy` or dispose the result.
+ */
+export function batchHessianVectorProduct(
+  adapter: ModelAdapter,
+  likelihood: LikelihoodName,
+  xs: Tensor,
+  y: Tensor,
+  v: readonly Tensor[],
+): Tensor[] {
+  return tf.tidy(() => {
+    const params = layerParams(adapter, adapter.params.map((b) => b.variable.read()));
+    const tangent = layerParams(adapter, v as Tensor[]);
+    const rec = forwardWithTangent(adapter, xs, params, tangent);
+    const f = rec.out;
+    const rf = rec.rOut as Tensor;
+    let d: Tensor;
+    let rd: Tensor;
+    if (likelihood === 'classification') {
+      const pr = tf.softmax(f);
+      d = tf.sub(pr, y);
+      // R{p} = (diag p − p pᵀ) R{f}
+      rd = tf.mul(pr, tf.sub(rf, tf.sum(tf.mul(pr, rf), -1, true)));
+    } else {
+      d = tf.mul(2, tf.sub(f, y));
+      rd = tf.mul(2, rf);
+    }
+    return backwardWithTangent(adapter, rec, d, rd, params, tangent, false).rGrads as Tensor[];
+  });
+}
+
+/**
+ * ∂R/∂θ of R = Σ_k f_k(x) for given parameter blocks `blocks` (canonical order; the model's own
+ * weights are neither read nor written) and one input batch x. Call inside `tf.tidy`.
+ */
+export function outputSumGradient(adapter: ModelAdapter, x: Tensor, blocks: readonly Tensor[]): Tensor[] {
+  return tf.tidy(() => {
+    const params = layerParams(adapter, blocks);
+    const rec = forwardWithTangent(adapter, x, params, null);
+    return backwardWithTangent(adapter, rec, tf.onesLike(rec.out), null, params, null, true).grads;
+  });
+}
