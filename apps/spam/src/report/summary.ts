@@ -78,35 +78,40 @@ export interface SweepPoint {
   brier?: number;
 }
 
-/** The sweep of one data set, averaged over seeds, sorted by training, criterion, sparsity. */
-export function sweepOf(rows: readonly ResultRow[]): SweepPoint[] {
-  const groups = new Map<string, ResultRow[]>();
+/**
+ * Rows grouped by training × criterion × `level` (sparsity or unit fraction), each group's
+ * `metrics` averaged over its seeds, sorted by training, criterion, level.
+ */
+function averageOverSeeds<R extends { training: string; criterion: string; seed: number }, L extends keyof R, M extends keyof R>(
+  rows: readonly R[],
+  level: L,
+  metrics: readonly M[],
+): Array<Pick<R, 'training' | 'criterion' | L> & { seeds: number } & { [K in M]?: number }> {
+  const groups = new Map<string, R[]>();
   for (const r of rows) {
-    const key = JSON.stringify([r.training, r.criterion, r.sparsity]);
+    const key = JSON.stringify([r.training, r.criterion, r[level]]);
     const g = groups.get(key);
     if (g) g.push(r);
     else groups.set(key, [r]);
   }
   const trainings = orderTrainings(rows.map((r) => r.training));
   const criteria = orderCriteria(rows.map((r) => r.criterion));
-  return [...groups.values()]
-    .map((g) => ({
-      training: g[0]!.training,
-      criterion: g[0]!.criterion,
-      sparsity: g[0]!.sparsity,
-      seeds: distinct(g.map((r) => r.seed)).length,
-      accuracy: mean(g.map((r) => r.accuracy)),
-      nll: mean(g.map((r) => r.nll)),
-      mse: mean(g.map((r) => r.mse)),
-      ece: mean(g.map((r) => r.ece)),
-      brier: mean(g.map((r) => r.brier)),
-    }))
-    .sort(
-      (a, b) =>
-        trainings.indexOf(a.training) - trainings.indexOf(b.training) ||
-        criteria.indexOf(a.criterion) - criteria.indexOf(b.criterion) ||
-        a.sparsity - b.sparsity,
-    );
+  const out = [...groups.values()].map((g) => {
+    const point = { training: g[0]!.training, criterion: g[0]!.criterion, [level]: g[0]![level], seeds: distinct(g.map((r) => r.seed)).length } as Record<string, unknown>;
+    for (const m of metrics) point[m as string] = mean(g.map((r) => r[m] as number | undefined));
+    return point as Pick<R, 'training' | 'criterion' | L> & { seeds: number } & { [K in M]?: number };
+  });
+  return out.sort(
+    (x, y) =>
+      trainings.indexOf(x.training) - trainings.indexOf(y.training) ||
+      criteria.indexOf(x.criterion) - criteria.indexOf(y.criterion) ||
+      (x[level] as number) - (y[level] as number),
+  );
+}
+
+/** The sweep of one data set, averaged over seeds, sorted by training, criterion, sparsity. */
+export function sweepOf(rows: readonly ResultRow[]): SweepPoint[] {
+  return averageOverSeeds(rows, 'sparsity', ['accuracy', 'nll', 'mse', 'ece', 'brier'] as const);
 }
 
 /** One structured point averaged over seeds. */
@@ -125,37 +130,9 @@ export interface StructuredPoint {
   latencyMs?: number;
 }
 
+/** The structured rows of one data set, averaged over seeds, sorted by training, criterion, unit fraction. */
 export function structuredOf(rows: readonly StructuredRow[]): StructuredPoint[] {
-  const groups = new Map<string, StructuredRow[]>();
-  for (const r of rows) {
-    const key = JSON.stringify([r.training, r.criterion, r.unitFraction]);
-    const g = groups.get(key);
-    if (g) g.push(r);
-    else groups.set(key, [r]);
-  }
-  const trainings = orderTrainings(rows.map((r) => r.training));
-  const criteria = orderCriteria(rows.map((r) => r.criterion));
-  return [...groups.values()]
-    .map((g) => ({
-      training: g[0]!.training,
-      criterion: g[0]!.criterion,
-      unitFraction: g[0]!.unitFraction,
-      seeds: distinct(g.map((r) => r.seed)).length,
-      accuracy: mean(g.map((r) => r.accuracy)),
-      nll: mean(g.map((r) => r.nll)),
-      mse: mean(g.map((r) => r.mse)),
-      paramsBefore: mean(g.map((r) => r.paramsBefore)),
-      paramsAfter: mean(g.map((r) => r.paramsAfter)),
-      macsBefore: mean(g.map((r) => r.macsBefore)),
-      macsAfter: mean(g.map((r) => r.macsAfter)),
-      latencyMs: mean(g.map((r) => r.latencyMs)),
-    }))
-    .sort(
-      (a, b) =>
-        trainings.indexOf(a.training) - trainings.indexOf(b.training) ||
-        criteria.indexOf(a.criterion) - criteria.indexOf(b.criterion) ||
-        a.unitFraction - b.unitFraction,
-    );
+  return averageOverSeeds(rows, 'unitFraction', ['accuracy', 'nll', 'mse', 'paramsBefore', 'paramsAfter', 'macsBefore', 'macsAfter', 'latencyMs'] as const);
 }
 
 /**
