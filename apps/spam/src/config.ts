@@ -5,7 +5,7 @@
  */
 import type { Criterion } from '@spam/prune';
 import type { PriorStructure } from '@spam/priors';
-import type { TrainingSpec } from '@spam/examples-common';
+import type { MarglikSchedule, TrainingSpec } from '@spam/examples-common';
 
 export const PRESETS = ['default', 'quick', 'paper'] as const;
 export type PresetName = (typeof PRESETS)[number];
@@ -22,17 +22,8 @@ export type BackendChoice = (typeof BACKENDS)[number];
 /** One training: MAP, or SpaM with a curvature structure and a prior (`name`: `'map'` or `'spam-<hessian>-<prior>'`). */
 export type { TrainingSpec } from '@spam/examples-common';
 
-/** The training loop of one data set. */
-export interface Schedule {
-  epochs: number;
-  batchSize: number;
-  lr: number;
-  /** F, K, B and the hyper learning rate of the marglik steps. */
-  marglikEvery: number;
-  hyperSteps: number;
-  burnIn: number;
-  hyperLr: number;
-  priorPrecision: number;
+/** The training loop of one data set: the examples' marglik schedule plus optional subset sizes. */
+export interface Schedule extends MarglikSchedule {
   /** Examples kept (first N of each split); undefined = all. */
   trainSize?: number;
   testSize?: number;

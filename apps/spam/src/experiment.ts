@@ -9,7 +9,7 @@ import { buildModelAdapter, evaluate, type ClassificationMetrics, type Regressio
 import { marglikTraining, type MarglikTrainingResult } from '@spam/laplace';
 import { criterionScores, opdScores, sparsitySweep, type ParamScores } from '@spam/prune';
 import { countMacs, countParams, magnitudeUnitScores, pruneUnits, randomUnitScores, unitMasks, unitScores, type UnitScores } from '@spam/structured';
-import { ProgressBar, trainingProgress } from '@spam/examples-common';
+import { marglikOptions, ProgressBar, trainingProgress } from '@spam/examples-common';
 import type { RunConfig, Schedule, TrainingSpec } from './config.js';
 import { AUTO_MODEL, buildModel } from './models.js';
 import type { Dataset, PrecisionSummary, ResultRow, StructuredRow } from './types.js';
@@ -98,17 +98,8 @@ async function runTraining(
     const t0 = performance.now();
     result = await marglikTraining(model, trainData, {
       likelihood,
-      hessian: spec.hessian,
-      prior: spec.prior,
+      ...marglikOptions(spec, s),
       curvature: cfg.curvature,
-      priorPrecision: s.priorPrecision,
-      epochs: s.epochs,
-      marglikEvery: s.marglikEvery,
-      hyperSteps: s.hyperSteps,
-      burnIn: s.burnIn,
-      lr: s.lr,
-      hyperLr: s.hyperLr,
-      map: spec.map,
       seed: cfg.seed + 1,
       onProgress,
     });

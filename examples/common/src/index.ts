@@ -10,7 +10,7 @@ export { ProgressBar, type ProgressBarOptions, type ProgressStream } from './pro
 export { loadMnistDigits, loadMnistSplit, MNIST_CLASSES, MNIST_PIXELS, selectRows, type MnistData } from './mnist.js';
 export { mulberry32 } from './random.js';
 export { startRun, type RunContext, type RunContextOptions } from './run-context.js';
-export { applyScheduleOverrides, marglikStepCount, type MarglikSchedule, type ScheduleOverrides, type TrainingSpec } from './schedule.js';
+export { applyScheduleOverrides, marglikOptions, marglikStepCount, type MarglikSchedule, type ScheduleOverrides, type TrainingSpec } from './schedule.js';
 export { runMarglikTraining, type MarglikRun } from './training.js';
 export { trainingProgress, type TrainingProgress } from './training-progress.js';
 export { BREAST_CANCER_FILE, BREAST_CANCER_SPLIT_FILE, columnStats, corruptFileError, DIABETES_FEATURE_FILE, DIABETES_SPLIT_SEED, DIABETES_TARGET_FILE, DIABETES_TEST_FRACTION, diabetesSplit, DIGITS_CLASSES, DIGITS_FILE, DIGITS_PIXELS, DIGITS_ROWS, DIGITS_SPLIT_SEED, DIGITS_TEST_SIZE, digitsSplit, gatherRows, loadBreastCancerHost, loadDiabetesHost, loadDigitsCsv, parseBreastCancerCsv, parseDiabetes, parseDigitsCsv, parseSplitJson, readDiabetes, selectDigits, standardizeRows, type BreastCancerHost, type BreastCancerTable, type ColumnStats, type CorruptFileError, type DiabetesHost, type DiabetesTable, type DigitsData } from './vendored-data.js';

@@ -65,3 +65,19 @@ export function marglikStepCount(s: MarglikSchedule): number {
   for (let e = s.burnIn + 1; e <= s.epochs; e++) if ((e - s.burnIn) % s.marglikEvery === 0) n++;
   return n;
 }
+
+/** The `marglikTraining` options of one training under a schedule (everything but the likelihood, data and progress). */
+export function marglikOptions(spec: TrainingSpec, s: MarglikSchedule) {
+  return {
+    hessian: spec.hessian,
+    prior: spec.prior,
+    map: spec.map,
+    priorPrecision: s.priorPrecision,
+    epochs: s.epochs,
+    marglikEvery: s.marglikEvery,
+    hyperSteps: s.hyperSteps,
+    burnIn: s.burnIn,
+    lr: s.lr,
+    hyperLr: s.hyperLr,
+  };
+}

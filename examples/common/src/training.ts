@@ -5,7 +5,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { marglikTraining, type MarglikTrainingOptions, type MarglikTrainingResult } from '@spam/laplace';
-import type { MarglikSchedule, TrainingSpec } from './schedule.js';
+import { marglikOptions, type MarglikSchedule, type TrainingSpec } from './schedule.js';
 import { trainingProgress } from './training-progress.js';
 
 /** What {@link runMarglikTraining} needs. */
@@ -48,16 +48,7 @@ export async function runMarglikTraining<Row, M extends tf.LayersModel = tf.Sequ
       { xs: r.data.xs, ys: r.data.ys, batchSize: s.batchSize },
       {
         likelihood: r.likelihood,
-        hessian: spec.hessian,
-        prior: spec.prior,
-        priorPrecision: s.priorPrecision,
-        epochs: s.epochs,
-        marglikEvery: s.marglikEvery,
-        hyperSteps: s.hyperSteps,
-        burnIn: s.burnIn,
-        lr: s.lr,
-        hyperLr: s.hyperLr,
-        map: spec.map,
+        ...marglikOptions(spec, s),
         ...r.options,
         onProgress: progress?.onProgress,
       },
