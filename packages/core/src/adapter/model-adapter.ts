@@ -63,6 +63,12 @@ export interface ModelAdapter {
   readonly outputDim: number;
   /** Whether f stops before a final softmax of the model. */
   readonly stripsSoftmax: boolean;
+  /**
+   * Index in {@link ModelAdapter.layers} of the layer whose softmax is stripped (the last layer that
+   * is not a Dropout), or -1 when {@link ModelAdapter.stripsSoftmax} is false. Passes that mirror
+   * the forward (tangent passes, Hessian-vector products) skip that layer's softmax there.
+   */
+  readonly strippedLayerIndex: number;
   /** f(x) without recording (equals `model.predict` unless a final softmax is stripped). */
   predict(x: Tensor): Tensor;
   /** f(x) with every layer's input/output recorded. Call inside `tf.tidy`. */
@@ -146,6 +152,7 @@ export function buildModelAdapter(model: ModelLike, options: AdapterOptions = {}
   let lastIdx = layers.length - 1;
   while (lastIdx > 0 && layers[lastIdx].className === 'Dropout') lastIdx--;
   const stripsSoftmax = !!options.logits && layers[lastIdx].activation?.name === 'softmax';
+  const strippedLayerIndex = stripsSoftmax ? lastIdx : -1;
 
   const run = (x: Tensor): ForwardTrace => {
     const layerInputs: Tensor[] = [];
@@ -153,7 +160,7 @@ export function buildModelAdapter(model: ModelLike, options: AdapterOptions = {}
     const captures: LayerCapture[] = [];
     let h = x;
     layers.forEach((layer, i) => {
-      const strip = stripsSoftmax && i === lastIdx;
+      const strip = i === strippedLayerIndex;
       layerInputs.push(h);
       if (layer.kind === 'parametric') {
         const z = layer.linear(h);
@@ -176,6 +183,7 @@ export function buildModelAdapter(model: ModelLike, options: AdapterOptions = {}
     inputShape,
     outputDim: shape[0],
     stripsSoftmax,
+    strippedLayerIndex,
     predict: (x) => tf.tidy(() => run(x).output),
     forward: run,
     backward(trace, v) {
@@ -185,7 +193,7 @@ export function buildModelAdapter(model: ModelLike, options: AdapterOptions = {}
       const firstParam = layers.indexOf(parametric[0]);
       for (let i = layers.length - 1; i >= firstParam; i--) {
         const layer = layers[i];
-        const strip = stripsSoftmax && i === lastIdx;
+        const strip = i === strippedLayerIndex;
         if (layer.kind === 'parametric') {
           const cap = trace.captures[p];
           const gz = strip ? d : layer.activation.vjp(d, cap.preactivation, trace.layerOutputs[i]);

@@ -18,6 +18,16 @@ export interface OpLayer {
   readonly outputShape: number[];
   /** The activation, for `Activation`/`ReLU` layers (so a final softmax can be recognised). */
   readonly activation?: Activation;
+  /**
+   * Second-order facts, kept on the layer (as BackPACK keeps `hessian_is_zero` on a module's
+   * extension) for exact Hessian-vector products (GraSP) and tangent passes:
+   * `'linear'` — y is a linear map of x, so J u = forward(u) (reshapes, dropout, average pooling);
+   * `'piecewise-linear'` — the second derivative vanishes almost everywhere and J u is taken from
+   * {@link OpLayer.vjp} (max pooling). Layers with an {@link OpLayer.activation} take their facts from
+   * it. Leave it undefined for anything else: consumers that need it then refuse the layer with a
+   * typed error naming it.
+   */
+  readonly linearity?: 'linear' | 'piecewise-linear';
   /** y = layer(x) for x `[N, ...inputShape]`. */
   forward(x: Tensor): Tensor;
   /** dx = J_xᵀ dy for each of the K leading slices of `dy`, given the forward input x and output y. */

@@ -3,9 +3,10 @@
  * per layer (forward tangent pass, then a backward pass that differentiates the adapter's own
  * backward), and the gradient of Σ outputs for SynFlow. tfjs autodiff is used only for small
  * linear or element-wise pieces (never through `MaxPoolGrad`, which is wrong on wasm, or
- * `Conv2DBackpropFilter`, which wasm lacks), so the results are exact on wasm and cpu. A layer type
- * new to the adapter registry must be classified here too (LINEAR_OPS / PIECEWISE_LINEAR_OPS), or
- * GraSP refuses it with `UnsupportedLayerError`.
+ * `Conv2DBackpropFilter`, which wasm lacks), so the results are exact on wasm and cpu. The
+ * second-order facts come from the layer adapters themselves (`OpLayer.linearity`,
+ * `Activation.hessianIsZero` / `secondDerivative`); an op layer without them is refused with
+ * `UnsupportedLayerError`.
  * @packageDocumentation
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -13,7 +14,6 @@ import type { Tensor } from '@tensorflow/tfjs-core';
 import {
   UnsupportedLayerError,
   type Activation,
-  type AdaptedLayer,
   type LikelihoodName,
   type ModelAdapter,
   type OpLayer,
@@ -41,25 +41,6 @@ export function layerParams(adapter: ModelAdapter, blocks: readonly Tensor[]): L
   return blockIndices(adapter).map((ix) => ({ W: blocks[ix.kernel], b: ix.bias === null ? null : blocks[ix.bias] }));
 }
 
-/** Op layers that are linear maps of their input (R{y} = layer(R{x}), no second-order term). */
-const LINEAR_OPS = new Set(['InputLayer', 'Dropout', 'Flatten', 'Reshape', 'AveragePooling2D', 'GlobalAveragePooling2D']);
-/** Op layers that are piecewise linear (R{y} = J R{x} with J from the layer's VJP; no second-order term). */
-const PIECEWISE_LINEAR_OPS = new Set(['MaxPooling2D']);
-/** Activations whose second derivative is zero almost everywhere. */
-const PIECEWISE_LINEAR_ACTS = new Set(['linear', 'relu', 'relu6', 'hardSigmoid']);
-
-function isPiecewiseLinear(act: Activation): boolean {
-  return PIECEWISE_LINEAR_ACTS.has(act.name) || act.name.startsWith('relu(max=');
-}
-
-/** Index of the layer whose softmax the adapter strips (the last non-Dropout layer). */
-function strippedIndex(adapter: ModelAdapter): number {
-  if (!adapter.stripsSoftmax) return -1;
-  let i = adapter.layers.length - 1;
-  while (i > 0 && adapter.layers[i].className === 'Dropout') i--;
-  return i;
-}
-
 /** The layer input as im2col rows `[N·T, fanIn]`. */
 function patches(layer: ParametricLayer, x: Tensor): Tensor {
   return tf.reshape(layer.expandInput(x), [-1, layer.fanIn]);
@@ -80,31 +61,6 @@ function activationJvp(act: Activation, z: Tensor, y: Tensor, u: Tensor): Tensor
   return tf.squeeze(ju, [0]);
 }
 
-const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
-const SELU_SCALE_ALPHA = 1.0507009873554804934193349852946 * 1.6732632423543772848170429916717;
-
-/**
- * Closed-form f''(z) of the built-in element-wise activations whose derivative uses comparisons
- * (tfjs has no gradient for `greater`/`step`) or is cheap to write; the others (mish, gelu_new,
- * softmax, logSoftmax, custom activations) go through autodiff of their VJP.
- */
-const SECOND_DERIVATIVES: Record<string, (z: Tensor, y: Tensor) => Tensor> = {
-  elu: (z, y) => tf.where(tf.greater(z, 0), tf.zerosLike(z), tf.add(y, 1)),
-  selu: (z, y) => tf.where(tf.greater(z, 0), tf.zerosLike(z), tf.add(y, SELU_SCALE_ALPHA)),
-  sigmoid: (_z, y) => tf.mul(tf.mul(y, tf.sub(1, y)), tf.sub(1, tf.mul(2, y))),
-  tanh: (_z, y) => tf.mul(tf.mul(-2, y), tf.sub(1, tf.square(y))),
-  softplus: (z) => {
-    const s = tf.sigmoid(z);
-    return tf.mul(s, tf.sub(1, s));
-  },
-  softsign: (z) => tf.div(tf.mul(-2, tf.sign(z)), tf.pow(tf.add(1, tf.abs(z)), 3)),
-  swish: (z) => {
-    const s = tf.sigmoid(z);
-    return tf.mul(tf.mul(s, tf.sub(1, s)), tf.add(2, tf.mul(z, tf.sub(1, tf.mul(2, s)))));
-  },
-  gelu: (z) => tf.mul(tf.mul(INV_SQRT_2PI, tf.exp(tf.mul(-0.5, tf.square(z)))), tf.sub(2, tf.square(z))),
-};
-
 /**
  * Second-order term of an activation's VJP: R{J(z)ᵀ d} − J(z)ᵀ R{d} = Σ_k d_k ∇²f_k(z) R{z}, for
  * `d` `[1, N, ...]` and R{z} `[N, ...]`: f''(z) ⊙ d ⊙ R{z} for element-wise activations with a
@@ -112,8 +68,7 @@ const SECOND_DERIVATIVES: Record<string, (z: Tensor, y: Tensor) => Tensor> = {
  * activation whose VJP autodiff cannot differentiate raises `UnsupportedLayerError` naming `layerName`.
  */
 function activationSecondOrder(act: Activation, z: Tensor, y: Tensor, d: Tensor, rz: Tensor, layerName: string, className: string): Tensor {
-  const closed = act.elementwise ? SECOND_DERIVATIVES[act.name] : undefined;
-  if (closed) return tf.mul(closed(z, y), tf.mul(tf.squeeze(d, [0]), rz));
+  if (act.elementwise && act.secondDerivative) return tf.mul(act.secondDerivative(z, y), tf.mul(tf.squeeze(d, [0]), rz));
   const r1 = tf.expandDims(rz, 0);
   try {
     // + Σ 0·z keeps z on the tape for activations whose VJP does not read it.
@@ -167,14 +122,15 @@ interface ForwardRecord {
   rz: Array<Tensor | null>;
 }
 
-function requireTangentSupport(layer: AdaptedLayer): void {
-  if (layer.kind === 'parametric' || (layer as OpLayer).activation) return;
-  if (LINEAR_OPS.has(layer.className) || PIECEWISE_LINEAR_OPS.has(layer.className)) return;
+/** J u of an op layer at its input x (y its output), from the layer's own second-order facts. */
+function opLayerJvp(layer: OpLayer, x: Tensor, y: Tensor, u: Tensor): Tensor {
+  if (layer.activation) return activationJvp(layer.activation, x, y, u);
+  if (layer.linearity === 'linear') return layer.forward(u);
+  if (layer.linearity === 'piecewise-linear') return opJvp(layer, x, y, u);
   throw new UnsupportedLayerError(
     layer.name,
     layer.className,
-    'no exact Hessian-vector product (GraSP) is implemented for this layer type; known linear and piecewise-linear op layers are ' +
-      [...LINEAR_OPS, ...PIECEWISE_LINEAR_OPS].join(', '),
+    "no exact Hessian-vector product (GraSP): its adapter declares neither an activation nor `linearity` ('linear' | 'piecewise-linear')",
   );
 }
 
@@ -184,7 +140,7 @@ function requireTangentSupport(layer: AdaptedLayer): void {
  * stripped when the adapter strips it). Call inside `tf.tidy`.
  */
 function forwardWithTangent(adapter: ModelAdapter, x: Tensor, params: LayerParams[], tangent: LayerParams[] | null): ForwardRecord {
-  const strip = strippedIndex(adapter);
+  const strip = adapter.strippedLayerIndex;
   const n = x.shape[0];
   const rec: ForwardRecord = { out: x, rOut: null, inputs: [], outputs: [], rInputs: [], a: [], ra: [], z: [], rz: [] };
   let h = x;
@@ -221,12 +177,7 @@ function forwardWithTangent(adapter: ModelAdapter, x: Tensor, params: LayerParam
       }
     } else if (i !== strip) {
       const y = layer.forward(h);
-      if (rh) {
-        requireTangentSupport(layer);
-        if (layer.activation) rh = activationJvp(layer.activation, h, y, rh);
-        else if (LINEAR_OPS.has(layer.className)) rh = layer.forward(rh);
-        else rh = opJvp(layer, h, y, rh);
-      }
+      if (rh) rh = opLayerJvp(layer, h, y, rh);
       h = y;
     }
     rec.outputs.push(h);
@@ -257,7 +208,7 @@ function backwardWithTangent(
   tangent: LayerParams[] | null,
   wantGrads: boolean,
 ): BackwardResult {
-  const strip = strippedIndex(adapter);
+  const strip = adapter.strippedLayerIndex;
   const layers = adapter.layers;
   const firstParam = layers.indexOf(adapter.parametric[0]);
   const ix = blockIndices(adapter);
@@ -286,7 +237,7 @@ function backwardWithTangent(
         const act = layer.activation;
         const y = rec.outputs[i];
         [gz, rgz] = both((t) => act.vjp(t, z, y));
-        if (rgz && rz && !isPiecewiseLinear(act)) rgz = tf.add(rgz, activationSecondOrder(act, z, y, d, rz, layer.name, layer.className));
+        if (rgz && rz && !act.hessianIsZero) rgz = tf.add(rgz, activationSecondOrder(act, z, y, d, rz, layer.name, layer.className));
       }
       const a = rec.a[p];
       const aT = tf.transpose(a);
@@ -325,7 +276,7 @@ function backwardWithTangent(
       const [nd, nrd] = both((t) => layer.vjp(t, x, y));
       const rx = rec.rInputs[i];
       rd = nrd;
-      if (rd && rx && layer.activation && !isPiecewiseLinear(layer.activation)) {
+      if (rd && rx && layer.activation && !layer.activation.hessianIsZero) {
         rd = tf.add(rd, activationSecondOrder(layer.activation, x, y, d, rx, layer.name, layer.className));
       }
       d = nd;

@@ -14,6 +14,7 @@ export function globalAveragePooling2dLayer(layer: LayerLike, inputShape: number
     className: layer.getClassName(),
     inputShape,
     outputShape: [c],
+    linearity: 'linear',
     forward: (x) => tf.mean(x, [1, 2]),
     vjp: (dy) =>
       tf.tidy(() => {

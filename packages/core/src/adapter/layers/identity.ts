@@ -10,6 +10,7 @@ export function identityLayer(layer: LayerLike, inputShape: number[]): OpLayer {
     className: layer.getClassName(),
     inputShape,
     outputShape: inputShape,
+    linearity: 'linear',
     forward: (x) => tf.clone(x),
     vjp: (dy) => tf.clone(dy),
     mapChannels: (keep) => keep.slice(),

@@ -34,6 +34,7 @@ function pooling2d(kind: PoolKind, layer: LayerLike, inputShape: number[]): OpLa
     className: layer.getClassName(),
     inputShape,
     outputShape,
+    linearity: kind === 'max' ? 'piecewise-linear' : 'linear',
     forward,
     vjp: (dy, x) =>
       tf.tidy(() => {

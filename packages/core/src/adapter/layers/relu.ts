@@ -11,6 +11,7 @@ export function reluLayer(layer: LayerLike, inputShape: number[]): OpLayer {
   return activationOpLayer(layer, inputShape, {
     name: `relu(max=${maxValue})`,
     elementwise: true,
+    hessianIsZero: true,
     apply: (z) => tf.clipByValue(z, 0, maxValue),
     vjp: (dy, z) => tf.tidy(() => tf.mul(dy, tf.mul(tf.step(z), tf.step(tf.sub(maxValue, z))))),
   });

@@ -11,6 +11,7 @@ function reshapeOp(layer: LayerLike, inputShape: number[], outputShape: number[]
     className: layer.getClassName(),
     inputShape,
     outputShape,
+    linearity: 'linear',
     forward: (x) => tf.reshape(x, [x.shape[0], ...outputShape]),
     vjp: (dy) => tf.reshape(dy, [dy.shape[0], dy.shape[1] as number, ...inputShape]),
     // Flatten: feature (h·W + w)·C + c keeps channel c's flag. (Reshape has none: its targetShape
