@@ -420,6 +420,37 @@ describe('typed errors and memory', () => {
     m.dispose();
   });
 
+  it("a plug-in op layer that declares linearity: 'piecewise-linear' gets an exact Hessian-vector product (vs finite differences)", async () => {
+    const leaky = (x: tf.Tensor) => tf.where(tf.greater(x, 0), tf.onesLike(x), tf.mul(tf.onesLike(x), 0.3));
+    registerLayerAdapter('LeakyReLU', (layer, inputShape) => ({
+      kind: 'op',
+      name: layer.name,
+      className: layer.getClassName(),
+      inputShape,
+      outputShape: inputShape,
+      linearity: 'piecewise-linear',
+      forward: (x) => tf.leakyRelu(x, 0.3),
+      vjp: (dy, x) => tf.tidy(() => tf.mul(dy, leaky(x))),
+    }));
+    const m = tf.sequential();
+    m.add(L.dense({ inputShape: [3], units: 5, activation: 'tanh' }));
+    m.add(L.leakyReLU({ alpha: 0.3 }));
+    m.add(L.dense({ units: 2 }));
+    seedWeights(m, 4);
+    const xs = randomTensor([6, 3], 1);
+    const ys = randomTensor([6, 2], 2);
+    const adapter = buildModelAdapter(asModel(m));
+    const v = randomTensor([adapter.numParams], 3).arraySync() as number[];
+    const exact = tf.tidy(() => {
+      const vb = adapter.params.map((b) => tf.tensor(v.slice(b.offset, b.offset + b.size), b.shape));
+      return tf.concat(batchHessianVectorProduct(adapter, 'regression', xs, ys, vb).map((t) => tf.mul(tf.reshape(t, [-1]), 1 / 12)));
+    });
+    const fd = await fdHessianVector(m, xs, ys, 'regression', v, 4e-3);
+    expect(relErr(Array.from(exact.dataSync()), fd)).toBeLessThan(1e-3);
+    tf.dispose([exact, xs, ys]);
+    m.dispose();
+  });
+
   it('leaves no tensors behind (scores disposed), from tensors and from a tf.data.Dataset', async () => {
     const model = asModel(buildFixtureModel(CASES.find((c) => c.name === 'cnn_reg_tanh')!));
     const f = CASES.find((c) => c.name === 'cnn_reg_tanh')!;
