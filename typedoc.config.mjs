@@ -1,19 +1,14 @@
-// typedoc (npm run docs): one API reference for the five @spam/* packages, in docs/api/ (gitignored),
-// with docs/CONCEPTS.md as its front page. Each package is documented from its TypeScript sources:
-// one entry per subpath of its `exports` map (`./dist/<name>.js` -> `src/<name>.ts`, e.g.
-// `@spam/structured/node` -> `src/node.ts`).
-import { existsSync, readFileSync } from 'node:fs';
+// typedoc (npm run docs): one API reference for the published @spam/* packages (every
+// packages/<dir> that is not private, read by scripts/lib/workspace.mjs), in docs/api/
+// (gitignored), with docs/CONCEPTS.md as its front page. Each package is documented from its
+// TypeScript sources: one entry per subpath of its `exports` map (`./dist/<name>.js` ->
+// `src/<name>.ts`, e.g. `@spam/structured/node` -> `src/node.ts`).
+import { join, relative } from 'node:path';
+import { publishedPackages, sourceEntries } from './scripts/lib/workspace.mjs';
 
-const packages = ['core', 'priors', 'laplace', 'prune', 'structured'].map((d) => `packages/${d}`);
-
-const names = new Set();
-for (const dir of packages) {
-  const pkg = JSON.parse(readFileSync(`${dir}/package.json`, 'utf8'));
-  for (const [sub, target] of Object.entries(pkg.exports ?? {})) {
-    const m = sub !== './package.json' && /^\.\/dist\/(.+)\.js$/.exec(target?.import?.default ?? '');
-    if (m && existsSync(`${dir}/src/${m[1]}.ts`)) names.add(m[1]);
-  }
-}
+const published = publishedPackages();
+const packages = published.map((p) => `packages/${p.dir}`);
+const names = new Set(published.flatMap((p) => sourceEntries(p).map(([, file]) => relative(join(p.path, 'src'), file).replace(/\.ts$/, ''))));
 // One pattern for all packages (typedoc's packageOptions are shared): an extglob of the entry names
 // that only matches the files each package has.
 const entry = names.size > 1 ? `src/@(${[...names].join('|')}).ts` : 'src/index.ts';

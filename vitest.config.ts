@@ -1,19 +1,19 @@
 import { defineConfig } from 'vitest/config';
-import { fileURLToPath } from 'node:url';
+import { publishedPackages, sourceEntries } from './scripts/lib/workspace.mjs';
 
-const src = (p: string) => fileURLToPath(new URL(`./packages/${p}/src/index.ts`, import.meta.url));
+/**
+ * Every published `@spam/*` import specifier (`@spam/core`, `@spam/structured/node`, ...) aliased to
+ * its TypeScript source, read from the `exports` of each package's package.json (see
+ * scripts/lib/workspace.mjs); exact matches, so `@spam/structured` does not capture
+ * `@spam/structured/node`. The private `@spam/harness` exports its sources already and resolves
+ * through the workspace link.
+ */
+const alias = publishedPackages().flatMap((p) =>
+  sourceEntries(p).map(([specifier, file]) => ({ find: new RegExp(`^${specifier.replace(/[/.]/g, '\\$&')}$`), replacement: file })),
+);
 
 export default defineConfig({
-  resolve: {
-    alias: {
-      '@spam/core': src('core'),
-      '@spam/priors': src('priors'),
-      '@spam/laplace': src('laplace'),
-      '@spam/prune': src('prune'),
-      '@spam/structured/node': fileURLToPath(new URL('./packages/structured/src/node.ts', import.meta.url)),
-      '@spam/structured': src('structured'),
-    },
-  },
+  resolve: { alias },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts', 'examples/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts'],
     setupFiles: ['test/setup-backend.ts'],

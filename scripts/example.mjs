@@ -3,9 +3,9 @@
 //
 //   npm run example:<name> [-- <the example's flags>]      e.g. npm run example:breast-cancer -- --quick
 //
-// 1. builds the packages (turbo; cached), `npm pack`s the five @spam/* packages and the private
-//    @spam/examples-common helper (its TypeScript sources plus examples/data/, which the helper
-//    finds next to its src/ when packed);
+// 1. builds the packages (turbo; cached), `npm pack`s the published @spam/* packages and the
+//    private @spam/harness (packages/harness: its TypeScript sources and the vendored data/ next
+//    to them, its `files`);
 // 2. creates or updates the project <os tmp>/spam-examples-<hash of this checkout>/<name>/: the
 //    example's own package.json with every @spam/* dependency pointing at its tarball (`file:`;
 //    `overrides` do the same for the packages' dependencies on each other), its src/, and tsx to
@@ -14,15 +14,15 @@
 //    reinstalled from the fresh tarballs every time) and runs the example's `start` script with
 //    the flags after `--` (a relative `--out` path is taken relative to where you ran npm).
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { isolatedEnv, npmPack, publishedPackages, ROOT, rootInstalledVersion, run } from './lib/pack.mjs';
 
-/** Every examples/<name>/ whose package.json has a start script (examples/common is the helper). */
+/** Every examples/<name>/ whose package.json has a start script. */
 const EXAMPLES = readdirSync(join(ROOT, 'examples')).filter((d) => {
   const f = join(ROOT, 'examples', d, 'package.json');
-  return d !== 'common' && existsSync(f) && JSON.parse(readFileSync(f, 'utf8')).scripts?.start;
+  return existsSync(f) && JSON.parse(readFileSync(f, 'utf8')).scripts?.start;
 });
 /** Flags whose value is a file path (made absolute against the caller's folder). */
 const PATH_FLAGS = ['--out'];
@@ -56,17 +56,10 @@ function main() {
   rmSync(tarballs, { recursive: true, force: true });
   mkdirSync(tarballs, { recursive: true });
 
-  // Tarballs: the published packages and the private helper with its data.
+  // Tarballs: the published packages and the private harness with its data.
   const specs = {};
   for (const p of publishedPackages()) specs[p.pkg.name] = `file:${npmPack(p.path, tarballs).tarball}`;
-  const stage = mkdtempSync(join(base, 'stage-'));
-  try {
-    for (const f of ['package.json', 'README.md', 'src']) cpSync(join(ROOT, 'examples', 'common', f), join(stage, f), { recursive: true });
-    cpSync(join(ROOT, 'examples', 'data'), join(stage, 'data'), { recursive: true });
-    specs['@spam/examples-common'] = `file:${npmPack(stage, tarballs).tarball}`;
-  } finally {
-    rmSync(stage, { recursive: true, force: true });
-  }
+  specs['@spam/harness'] = `file:${npmPack(join(ROOT, 'packages', 'harness'), tarballs).tarball}`;
   log(`packed ${Object.keys(specs).length} tarballs into ${tarballs}`);
 
   // The project: the example's package.json with its @spam/* deps on the tarballs.

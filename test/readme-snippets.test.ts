@@ -3,9 +3,11 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { publishedPackages } from '../scripts/lib/workspace.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const packages = ['core', 'laplace', 'priors', 'prune', 'structured'];
+/** Every published package (packages/<dir> not private), read from the workspace. */
+const packages = publishedPackages().map((p) => p.dir);
 
 /** Runs one block as its own module and checks it leaves no tensors behind (variables aside). */
 async function runBlock(name: string, code: string): Promise<void> {

@@ -2,25 +2,11 @@
 // tarballs and running commands in a scratch project with an environment that cannot see the
 // monorepo (no NODE_PATH, no NODE_OPTIONS loaders, none of npm's per-project variables).
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ROOT } from './workspace.mjs';
 
-/** The repository root. */
-export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-
-/** The published packages: `packages/<dir>` with their package.json, in dependency order. */
-export function publishedPackages() {
-  const order = ['core', 'priors', 'laplace', 'prune', 'structured'];
-  const dirs = readdirSync(join(ROOT, 'packages')).filter((d) => existsSync(join(ROOT, 'packages', d, 'package.json')));
-  const missing = order.filter((d) => !dirs.includes(d));
-  const extra = dirs.filter((d) => !order.includes(d));
-  if (missing.length || extra.length) throw new Error(`packages/: expected ${order.join(', ')}; missing [${missing}], unexpected [${extra}]`);
-  return order.map((dir) => {
-    const path = join(ROOT, 'packages', dir);
-    return { dir, path, pkg: JSON.parse(readFileSync(join(path, 'package.json'), 'utf8')) };
-  });
-}
+export { publishedPackages, ROOT } from './workspace.mjs';
 
 /** process.env without anything that would let a child resolve modules through the repository. */
 export function isolatedEnv(extra = {}) {

@@ -5,7 +5,7 @@
  */
 import type { Criterion } from '@spam/prune';
 import type { PriorStructure } from '@spam/priors';
-import type { MarglikSchedule, TrainingSpec } from '@spam/examples-common';
+import type { MarglikSchedule, TrainingSpec } from '@spam/harness';
 
 export const PRESETS = ['default', 'quick', 'paper'] as const;
 export type PresetName = (typeof PRESETS)[number];
@@ -20,7 +20,7 @@ export const BACKENDS = ['auto', 'wasm', 'cpu', 'tensorflow'] as const;
 export type BackendChoice = (typeof BACKENDS)[number];
 
 /** One training: MAP, or SpaM with a curvature structure and a prior (`name`: `'map'` or `'spam-<hessian>-<prior>'`). */
-export type { TrainingSpec } from '@spam/examples-common';
+export type { TrainingSpec } from '@spam/harness';
 
 /** The training loop of one data set: the examples' marglik schedule plus optional subset sizes. */
 export interface Schedule extends MarglikSchedule {

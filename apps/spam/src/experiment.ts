@@ -9,7 +9,7 @@ import { buildModelAdapter, evaluate, type ClassificationMetrics, type Regressio
 import { marglikTraining, type MarglikTrainingResult } from '@spam/laplace';
 import { criterionScores, opdScores, sparsitySweep, type ParamScores } from '@spam/prune';
 import { countMacs, countParams, magnitudeUnitScores, pruneUnits, randomUnitScores, unitMasks, unitScores, type UnitScores } from '@spam/structured';
-import { marglikOptions, ProgressBar, trainingProgress } from '@spam/examples-common';
+import { marglikOptions, ProgressBar, trainingProgress } from '@spam/harness';
 import type { RunConfig, Schedule, TrainingSpec } from './config.js';
 import { AUTO_MODEL, buildModel } from './models.js';
 import type { Dataset, PrecisionSummary, ResultRow, StructuredRow } from './types.js';

@@ -4,7 +4,7 @@
  * Ctrl-C), `experiment.ts` (one data set: trainings, sweep, structured removal), `models.ts`,
  * `backend.ts`, `data/` (loaders), `report/` (report.json, report.md, SVG plots).
  */
-import { runIfMain } from '@spam/examples-common';
+import { runIfMain } from '@spam/harness';
 import { cli } from './cli.js';
 
 export { cli, parseCli, USAGE } from './cli.js';

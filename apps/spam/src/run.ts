@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
-import { formatTable } from '@spam/examples-common';
+import { formatTable } from '@spam/harness';
 import { chooseBackend } from './backend.js';
 import type { RunConfig } from './config.js';
 import { loadDataset } from './data/index.js';

@@ -21,7 +21,7 @@ const rawGzRows = (file: string, sep: RegExp | string) =>
 
 /**
  * Reference splits pinned from the loaders of `examples/digits-structured` and `examples/diabetes`
- * (both the examples and the CLI load through `@spam/examples-common`, so the test checks the CLI
+ * (both the examples and the CLI load through `@spam/harness`, so the test checks the CLI
  * against these fixed numbers and the raw files rather than against the examples).
  */
 const DIGITS_TEST_HEAD = [10, 19, 33, 39, 42, 43, 49, 51, 54, 60, 61, 64];

@@ -1,8 +1,8 @@
 /** The MNIST digits (shared with the examples) and the bench's seeded subsets of them. */
 import { mulberry32 } from '@spam/core';
-import { selectRows, type MnistData } from '@spam/examples-common';
+import { selectRows, type MnistData } from '@spam/harness';
 
-export { loadMnistDigits, MNIST_CLASSES, MNIST_PIXELS, type MnistData } from '@spam/examples-common';
+export { loadMnistDigits, MNIST_CLASSES, MNIST_PIXELS, type MnistData } from '@spam/harness';
 /** Seeded PRNG (from @spam/core), so that permutations are the same on every machine. */
 export { mulberry32 };
 

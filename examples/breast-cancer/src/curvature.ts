@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { fitLaplace, type CurvatureStructure, type CurvatureType, type DiagLaplace, type KronLaplace } from '@spam/laplace';
-import { formatTable, ProgressBar, sci } from '@spam/examples-common';
+import { formatTable, ProgressBar, sci } from '@spam/harness';
 import type { BreastCancerData } from './data.js';
 
 /** Per parametric layer numbers of one curvature fit. */

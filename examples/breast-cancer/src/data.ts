@@ -1,5 +1,5 @@
 /**
- * Breast Cancer Wisconsin (Diagnostic) loader: the vendored CSV in `examples/data/`, the fixed
+ * Breast Cancer Wisconsin (Diagnostic) loader: the vendored CSV in `packages/harness/data/`, the fixed
  * 455/114 split of the SpaM paper, and optional standardisation with the training mean and std
  * (ddof 0).
  */
@@ -7,20 +7,20 @@ import * as tf from '@tensorflow/tfjs';
 import {
   BREAST_CANCER_SPLIT_FILE,
   columnStats,
-  EXAMPLES_DATA_DIR,
+  DATA_DIR,
   loadBreastCancerHost,
   parseBreastCancerCsv,
   parseSplitJson,
   type BreastCancerTable,
-} from '@spam/examples-common';
+} from '@spam/harness';
 
-/** `examples/data/`, where the vendored data lives. */
-export const DEFAULT_DATA_DIR = EXAMPLES_DATA_DIR;
+/** `packages/harness/data/`, where the vendored data lives. */
+export const DEFAULT_DATA_DIR = DATA_DIR;
 
-/** Parsed CSV: row-major features `[rows, cols]` in float64 and integer labels (from `@spam/examples-common`). */
+/** Parsed CSV: row-major features `[rows, cols]` in float64 and integer labels (from `@spam/harness`). */
 export type { BreastCancerTable };
 
-/** Parses the CSV text: header `rows,cols,class0,class1`, then `cols` features and the label per line (from `@spam/examples-common`). */
+/** Parses the CSV text: header `rows,cols,class0,class1`, then `cols` features and the label per line (from `@spam/harness`). */
 export { parseBreastCancerCsv };
 
 /** The fixed split: 0-based indices into the CSV data rows. */

@@ -18,10 +18,10 @@
  * comparison), `report.ts` (the printed tables), `curvature.ts` (the curvature summary) and
  * `cli.ts` (the command line).
  */
-import { runIfMain } from '@spam/examples-common';
+import { runIfMain } from '@spam/harness';
 import { cli } from './cli.js';
 
-export { marglikStepCount, selectBackend, type BackendName, type TrainingSpec } from '@spam/examples-common';
+export { marglikStepCount, selectBackend, type BackendName, type TrainingSpec } from '@spam/harness';
 export { parseCli } from './cli.js';
 export { buildCancerNet } from './model.js';
 export { formatRows } from './report.js';

@@ -1,5 +1,5 @@
 /** The printed report of the breast-cancer comparison: the run's setup, the tables and the timings. */
-import { compact, fixed, formatTable, marglikStepCount } from '@spam/examples-common';
+import { compact, fixed, formatTable, marglikStepCount } from '@spam/harness';
 import { formatCurvatureReport, type CurvatureReport } from './curvature.js';
 import type { BreastCancerData } from './data.js';
 import type { Schedule, ScheduleName } from './schedule.js';

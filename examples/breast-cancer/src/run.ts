@@ -5,7 +5,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { fitLaplace, logMarginalLikelihoodTerms } from '@spam/laplace';
 import { createPrior } from '@spam/priors';
-import { startRun, type RunContextOptions } from '@spam/examples-common';
+import { startRun, type RunContextOptions } from '@spam/harness';
 import { fitCurvatures, type CurvatureReport } from './curvature.js';
 import { loadBreastCancer, type BreastCancerData } from './data.js';
 import { buildCancerNet } from './model.js';
@@ -21,7 +21,7 @@ export interface RunOptions extends ScheduleOptions, RunContextOptions {
   raw?: boolean;
   /** Also fit and summarise the Laplace curvature (five variants) at the MAP net. Default false. */
   curvature?: boolean;
-  /** Where the CSV and split live. Default `examples/data/`. */
+  /** Where the CSV and split live. Default `packages/harness/data/`. */
   dataDir?: string;
 }
 

@@ -2,7 +2,7 @@
  * The trainings of the breast-cancer comparison and their schedules: the paper's CancerNet
  * config, the default (fewer marglik steps) and a quick smoke-test schedule.
  */
-import { applyScheduleOverrides, type MarglikSchedule, type ScheduleOverrides, type TrainingSpec } from '@spam/examples-common';
+import { applyScheduleOverrides, type MarglikSchedule, type ScheduleOverrides, type TrainingSpec } from '@spam/harness';
 
 export type ScheduleName = 'quick' | 'default' | 'paper';
 

@@ -5,7 +5,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { buildModelAdapter, evaluate, type ClassificationMetrics } from '@spam/core';
 import { logMarginalLikelihoodTerms, type LogMarglikTerms } from '@spam/laplace';
-import { runMarglikTraining, type TrainingSpec } from '@spam/examples-common';
+import { runMarglikTraining, type TrainingSpec } from '@spam/harness';
 import type { BreastCancerData } from './data.js';
 import { buildCancerNet } from './model.js';
 import type { Schedule } from './schedule.js';

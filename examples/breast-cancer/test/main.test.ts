@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { ProgressBar } from '@spam/examples-common';
+import { ProgressBar } from '@spam/harness';
 import { buildCancerNet, parseCli, resolveSchedule, run, SCHEDULES, type BackendName, type TrainingRow } from '../src/main.js';
 import { loadBreastCancer } from '../src/data.js';
 

@@ -1,5 +1,5 @@
 /** The command line of the diabetes example: usage, flag parsing and the CLI run. */
-import { backendFlag, COMMON_FLAG_HELP, intFlag, parseFlags, runCli, scheduleFlags } from '@spam/examples-common';
+import { backendFlag, COMMON_FLAG_HELP, intFlag, parseFlags, runCli, scheduleFlags } from '@spam/harness';
 import { SPLIT_SEED } from './data.js';
 import { run, type RunOptions, type RunSummary } from './run.js';
 import { SCHEDULES } from './schedule.js';

@@ -1,5 +1,5 @@
 /**
- * Diabetes (Efron et al. 2004) loader: the vendored gzip files in `examples/data/` (10 raw
+ * Diabetes (Efron et al. 2004) loader: the vendored gzip files in `packages/harness/data/` (10 raw
  * baseline variables per line, space separated; the target, one per line), a fixed seeded 80/20
  * split, and standardisation of the inputs and the target with the training mean and std (ddof 0).
  */
@@ -10,16 +10,16 @@ import {
   DIABETES_TARGET_FILE,
   DIABETES_TEST_FRACTION,
   diabetesSplit,
-  EXAMPLES_DATA_DIR,
+  DATA_DIR,
   loadDiabetesHost,
   mulberry32,
   parseDiabetes,
   readDiabetes,
   type DiabetesTable,
-} from '@spam/examples-common';
+} from '@spam/harness';
 
-/** `examples/data/`, where the vendored data lives. */
-export const DEFAULT_DATA_DIR = EXAMPLES_DATA_DIR;
+/** `packages/harness/data/`, where the vendored data lives. */
+export const DEFAULT_DATA_DIR = DATA_DIR;
 
 /** The raw features file (gzip, 10 space-separated values per line). */
 export const FEATURE_FILE = DIABETES_FEATURE_FILE;
@@ -29,7 +29,7 @@ export const TARGET_FILE = DIABETES_TARGET_FILE;
 /** The variables of the raw file, in column order. */
 export const FEATURE_NAMES = ['age', 'sex', 'bmi', 'bp', 's1 (tc)', 's2 (ldl)', 's3 (hdl)', 's4 (tch)', 's5 (ltg)', 's6 (glu)'] as const;
 
-/** The parsed table: row-major features `[rows, cols]` and the target (from `@spam/examples-common`). */
+/** The parsed table: row-major features `[rows, cols]` and the target (from `@spam/harness`). */
 export type { DiabetesTable };
 
 /** Options of {@link loadDiabetes}. */
@@ -74,11 +74,11 @@ export const SPLIT_SEED = DIABETES_SPLIT_SEED;
 
 /**
  * Parses the two (already decompressed) files; `readDiabetes(dataDir)` reads and decompresses the
- * vendored files (both from `@spam/examples-common`).
+ * vendored files (both from `@spam/harness`).
  */
 export { parseDiabetes, readDiabetes };
 
-/** Mulberry32, the seeded PRNG of the split (from `@spam/examples-common`). */
+/** Mulberry32, the seeded PRNG of the split (from `@spam/harness`). */
 export { mulberry32 };
 
 /**

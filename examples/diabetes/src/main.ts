@@ -11,10 +11,10 @@
  * comparison), `report.ts` (the printed tables), `data.ts` (the loader) and `cli.ts` (the
  * command line).
  */
-import { runIfMain } from '@spam/examples-common';
+import { runIfMain } from '@spam/harness';
 import { cli } from './cli.js';
 
-export { selectBackend, type BackendName, type TrainingSpec } from '@spam/examples-common';
+export { selectBackend, type BackendName, type TrainingSpec } from '@spam/harness';
 export { parseCli } from './cli.js';
 export { buildNet, type Activation } from './model.js';
 export { formatRows } from './report.js';

@@ -1,5 +1,5 @@
 /** The printed report of the diabetes comparison: the run's setup, the tables and σ over the epochs. */
-import { compact, fixed, formatTable, marglikStepCount } from '@spam/examples-common';
+import { compact, fixed, formatTable, marglikStepCount } from '@spam/harness';
 import type { DiabetesData } from './data.js';
 import type { Activation } from './model.js';
 import type { Schedule } from './schedule.js';

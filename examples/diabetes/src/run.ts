@@ -2,7 +2,7 @@
  * The diabetes comparison: MAP with σ = 1 and the SpaM trainings from the same seeded initial
  * weights, an ordinary-least-squares reference, and the report.
  */
-import { startRun, type RunContextOptions } from '@spam/examples-common';
+import { startRun, type RunContextOptions } from '@spam/harness';
 import { leastSquaresReference, loadDiabetes, SPLIT_SEED } from './data.js';
 import { buildNet, type Activation } from './model.js';
 import { formatResults, formatSetup } from './report.js';
@@ -17,7 +17,7 @@ export interface RunOptions extends ScheduleOptions, RunContextOptions {
   splitSeed?: number;
   /** Hidden activation. Default `'tanh'`. */
   activation?: Activation;
-  /** Where the gzip files live. Default `examples/data/`. */
+  /** Where the gzip files live. Default `packages/harness/data/`. */
   dataDir?: string;
 }
 

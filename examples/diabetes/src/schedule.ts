@@ -1,5 +1,5 @@
 /** The trainings of the diabetes comparison and their schedules (default and quick). */
-import { applyScheduleOverrides, type MarglikSchedule, type ScheduleOverrides, type TrainingSpec } from '@spam/examples-common';
+import { applyScheduleOverrides, type MarglikSchedule, type ScheduleOverrides, type TrainingSpec } from '@spam/harness';
 
 /** The trainings, in table order; MAP has no marglik steps, δ = δ₀ and σ fixed at 1. */
 export const TRAININGS: readonly TrainingSpec[] = [

@@ -5,7 +5,7 @@
  */
 import { buildModelAdapter, evaluate, type RegressionMetrics } from '@spam/core';
 import { logMarginalLikelihoodTerms, type LogMarglikTerms } from '@spam/laplace';
-import { runMarglikTraining, type TrainingSpec } from '@spam/examples-common';
+import { runMarglikTraining, type TrainingSpec } from '@spam/harness';
 import type { DiabetesData } from './data.js';
 import { buildNet, type Activation } from './model.js';
 import type { Schedule } from './schedule.js';

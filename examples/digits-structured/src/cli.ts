@@ -1,5 +1,5 @@
 /** The command line of the digits structured example. */
-import { backendFlag, COMMON_FLAG_HELP, intFlag, parseFlags, runCli, scheduleFlags } from '@spam/examples-common';
+import { backendFlag, COMMON_FLAG_HELP, intFlag, parseFlags, runCli, scheduleFlags } from '@spam/harness';
 import { run, type RunOptions, type RunSummary } from './run.js';
 import { CRITERIA, SCHEDULES, TRAINING_NAMES } from './schedule.js';
 

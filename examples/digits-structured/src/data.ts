@@ -1,6 +1,6 @@
 /**
  * The UCI optical-recognition digits (1,797 real 8×8 images, pixels 0..16) vendored as
- * `examples/data/digits.csv.gz`, scaled to [0, 1] and split into 1,437 training and 360 test
+ * `packages/harness/data/digits.csv.gz`, scaled to [0, 1] and split into 1,437 training and 360 test
  * images by a fixed, seeded, stratified rule.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -14,12 +14,12 @@ import {
   loadDigitsCsv,
   selectDigits,
   type DigitsData,
-} from '@spam/examples-common';
+} from '@spam/harness';
 
 /**
  * The digits constants (rows 1,797, 64 pixels, 10 classes, 360 test images, split seed 0), the
  * host-memory type `DigitsData`, the reader `loadDigitsCsv(dataDir)` and the stratified seeded
- * `digitsSplit(labels)`: all from `@spam/examples-common` (shared with the `spam` command).
+ * `digitsSplit(labels)`: all from `@spam/harness` (shared with the `spam` command).
  */
 export { DIGITS_CLASSES, DIGITS_PIXELS, DIGITS_ROWS, DIGITS_SPLIT_SEED, DIGITS_TEST_SIZE, digitsSplit, loadDigitsCsv, type DigitsData };
 

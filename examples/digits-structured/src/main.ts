@@ -16,7 +16,7 @@
  * (params, MACs, bytes, latency), `sweep.ts` (prune, check, evaluate, fine-tune), `training.ts`,
  * `run.ts`, `report.ts`, `cli.ts`; `index.ts` re-exports them.
  */
-import { runIfMain } from '@spam/examples-common';
+import { runIfMain } from '@spam/harness';
 import { cli } from './cli.js';
 
 export * from './index.js';

@@ -1,5 +1,5 @@
 /** The printed report of the digits structured experiment and its JSON rows. */
-import { fixed, formatTable, marglikStepCount } from '@spam/examples-common';
+import { fixed, formatTable, marglikStepCount } from '@spam/harness';
 import type { ModelCost } from './cost.js';
 import type { Schedule, ScheduleName } from './schedule.js';
 import type { TrainingRow } from './training.js';
@@ -16,7 +16,7 @@ const int = (x: number) => x.toLocaleString('en-US');
 /** The lines that describe a run before it trains. */
 export function formatSetup(s: Schedule, name: ScheduleName, dense: ModelCost, seed: number): string[] {
   return [
-    `data: UCI optical digits (examples/data/digits.csv.gz), 8×8×1 in [0, 1], fixed stratified split: ${s.trainSize} train / ${s.testSize} test`,
+    `data: UCI optical digits (packages/harness/data/digits.csv.gz), 8×8×1 in [0, 1], fixed stratified split: ${s.trainSize} train / ${s.testSize} test`,
     `model: LeNet for 8×8 — conv 3×3 'same' 16 relu → maxpool 2 → conv 3×3 'same' 32 relu → maxpool 2 → flatten 128 → dense 64 relu → dense 10; ` +
       `${int(dense.params)} parameters, ${int(dense.macs)} MACs per image; the same seeded initial weights (seed ${seed}) for every training`,
     `schedule (${name}): Adam lr ${s.lr} constant, batch ${s.batchSize}, ${s.epochs} epochs, δ₀ = ${s.priorPrecision}; ` +

@@ -1,7 +1,7 @@
 /** The digits structured experiment: both trainings, their sweeps, the cost per level, the report. */
 import type * as tf from '@tensorflow/tfjs';
 import { writeFileSync } from 'node:fs';
-import { startRun, type RunContextOptions } from '@spam/examples-common';
+import { startRun, type RunContextOptions } from '@spam/harness';
 import { measureSize, predictLatenciesMs, type ModelCost } from './cost.js';
 import { pruneUnits } from '@spam/structured';
 import { loadDigits } from './data.js';
@@ -17,7 +17,7 @@ export interface RunOptions extends ScheduleOptions, RunContextOptions {
   seed?: number;
   /** Write the JSON rows (and the schedule) to this file. */
   out?: string;
-  /** Where `digits.csv.gz` lives. Default `examples/data/`. */
+  /** Where `digits.csv.gz` lives. Default `packages/harness/data/`. */
   dataDir?: string;
 }
 

@@ -3,7 +3,7 @@
  * unit criteria, the unit fractions, and the schedules (default, about 2–3 minutes on 2 cores
  * with wasm, and a quick smoke test).
  */
-import { applyScheduleOverrides, type MarglikSchedule, type ScheduleOverrides, type TrainingSpec } from '@spam/examples-common';
+import { applyScheduleOverrides, type MarglikSchedule, type ScheduleOverrides, type TrainingSpec } from '@spam/harness';
 import { PAPER_SPARSITIES } from '@spam/prune';
 
 export type ScheduleName = 'quick' | 'default';

@@ -5,7 +5,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { ClassificationMetrics } from '@spam/core';
-import { ProgressBar, runMarglikTraining, type TrainingSpec } from '@spam/examples-common';
+import { ProgressBar, runMarglikTraining, type TrainingSpec } from '@spam/harness';
 import type { Laplace } from '@spam/laplace';
 import type { Prior } from '@spam/priors';
 import { opdScores } from '@spam/prune';

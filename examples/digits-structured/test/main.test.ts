@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { countMacs, countParams, maskUnits, pruneUnits, randomUnitScores, unitMasks } from '@spam/structured';
-import type { BackendName } from '@spam/examples-common';
+import type { BackendName } from '@spam/harness';
 import {
   buildDigitsLeNet,
   digitsSplit,

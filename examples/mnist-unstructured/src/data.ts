@@ -1,6 +1,6 @@
 /** The MNIST digits of the example as tensors: the fixed 8,000 / 2,000 split, optionally subsampled. */
 import * as tf from '@tensorflow/tfjs';
-import { loadMnistSplit, MNIST_PIXELS, selectRows, type MnistData } from '@spam/examples-common';
+import { loadMnistSplit, MNIST_PIXELS, selectRows, type MnistData } from '@spam/harness';
 
 /** Train and test tensors: images `[n, 784]` in [0, 1], labels `[n]` int32. Dispose when done. */
 export interface MnistTensors {

@@ -14,7 +14,7 @@
  * Parts: `schedule.ts` (trainings, criteria, schedules), `data.ts`, `model.ts`, `scores.ts` (one
  * criterion), `training.ts` (train, score, sweep), `run.ts`, `report.ts`, `cli.ts`.
  */
-import { runIfMain } from '@spam/examples-common';
+import { runIfMain } from '@spam/harness';
 import { cli } from './cli.js';
 
 export { parseCli, USAGE } from './cli.js';

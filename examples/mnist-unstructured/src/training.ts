@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { buildModelAdapter, evaluate, type ClassificationMetrics } from '@spam/core';
 import { sparsitySweep, type ParamScores } from '@spam/prune';
-import { ProgressBar, runMarglikTraining, type TrainingSpec } from '@spam/examples-common';
+import { ProgressBar, runMarglikTraining, type TrainingSpec } from '@spam/harness';
 import type { MnistTensors } from './data.js';
 import { buildMnistFc } from './model.js';
 import type { Schedule } from './schedule.js';

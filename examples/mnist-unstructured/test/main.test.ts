@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EXAMPLES_DATA_DIR, type BackendName } from '@spam/examples-common';
+import { DATA_DIR, type BackendName } from '@spam/harness';
 import { loadMnist, parseCli, resolveSchedule, run, SCHEDULES } from '../src/main.js';
 
 const backend = (process.env.SPAM_TEST_BACKEND ?? 'wasm') as BackendName;
@@ -10,7 +10,7 @@ const backend = (process.env.SPAM_TEST_BACKEND ?? 'wasm') as BackendName;
 describe('mnist-unstructured example: data', () => {
   it('loads the fixed 8,000 / 2,000 split with the class counts the split file records', () => {
     const before = tf.memory().numTensors;
-    const split = JSON.parse(readFileSync(join(EXAMPLES_DATA_DIR, 'mnist_split.json'), 'utf8')) as {
+    const split = JSON.parse(readFileSync(join(DATA_DIR, 'mnist_split.json'), 'utf8')) as {
       train_class_counts: number[] | Record<string, number>;
       test_class_counts: number[] | Record<string, number>;
     };

