@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { InvalidDataError, InvalidOptionError, ShapeMismatchError } from './errors.js';
+import { DisposedError, InvalidDataError, InvalidOptionError, ShapeMismatchError } from './errors.js';
 import { mulberry32 } from './random.js';
 
 /** One batch of inputs and labels. */
@@ -55,34 +55,75 @@ function isDataset(d: DataSource): d is DatasetLike {
   return typeof (d as DatasetLike).iterator === 'function' && !(Symbol.asyncIterator in d) && !(Symbol.iterator in d);
 }
 
-function asBatch(el: unknown, index: number): Batch {
-  if (Array.isArray(el) && el.length === 2) return { xs: el[0] as Tensor, ys: el[1] as Tensor };
-  const b = el as Partial<Batch> | null;
-  if (!b || !(b.xs instanceof tf.Tensor) || !(b.ys instanceof tf.Tensor)) {
-    throw new InvalidDataError(`batch ${index} is not {xs, ys} (or [xs, ys]) tensors`);
+const BATCH_HINT = 'a tf.data.Dataset must be batched: call .batch(n) on it, e.g. ds.batch(32)';
+
+/** `{xs, ys}` or `[xs, ys]` tensors from one element; `InvalidDataError` naming the batch otherwise. */
+function asBatch(el: unknown, index: number, fromDataset: boolean): Batch {
+  const pair = Array.isArray(el) && el.length === 2 ? { xs: el[0] as unknown, ys: el[1] as unknown } : (el as { xs?: unknown; ys?: unknown } | null);
+  if (!pair || typeof pair !== 'object' || !(pair.xs instanceof tf.Tensor) || !(pair.ys instanceof tf.Tensor)) {
+    const numbers = pair && typeof pair === 'object' && (typeof pair.xs === 'number' || typeof pair.ys === 'number');
+    throw new InvalidDataError(
+      `batch ${index} is not {xs, ys} (or [xs, ys]) tensors` +
+        (fromDataset && numbers ? ` (a plain number: the dataset yields single examples; ${BATCH_HINT})` : ''),
+    );
   }
-  return b as Batch;
+  return pair as Batch;
+}
+
+/**
+ * Checks one batch: tensors not disposed, xs and ys of rank ≥ 1 with the same number of rows.
+ * A scalar xs or ys means a single example was yielded where a batch was expected.
+ */
+function checkBatch(b: Batch, index: number, fromDataset: boolean): void {
+  const where = `batch ${index}`;
+  if (b.xs.isDisposed) throw new DisposedError('tensor', `${where} xs`);
+  if (b.ys.isDisposed) throw new DisposedError('tensor', `${where} ys`);
+  const hint = fromDataset ? BATCH_HINT : 'batch the examples (for a tf.data.Dataset: .batch(n))';
+  for (const [name, t] of [['xs', b.xs], ['ys', b.ys]] as const) {
+    if (t.rank === 0) {
+      throw new ShapeMismatchError(
+        `${where}: ${name} is a scalar, so this element is a single example, not a batch of examples ` +
+          `(xs [${b.xs.shape}], ys [${b.ys.shape}]); the data is not batched: ${hint}`,
+      );
+    }
+  }
+  if (b.xs.shape[0] !== b.ys.shape[0]) {
+    throw new ShapeMismatchError(
+      `${where}: xs has ${b.xs.shape[0]} rows but ys has ${b.ys.shape[0]} (xs [${b.xs.shape}], ys [${b.ys.shape}])` +
+        (fromDataset ? `; if the dataset yields single examples, it must be batched: call .batch(n) on it` : ''),
+    );
+  }
+}
+
+/** Validates `{xs, ys}` tensor data before it is cut into batches. */
+function checkTensorData(d: TensorData): void {
+  for (const [name, t] of [['xs', d.xs], ['ys', d.ys]] as const) {
+    if (!(t instanceof tf.Tensor)) throw new InvalidDataError(`data.${name} must be a tf.Tensor, got ${Array.isArray(t) ? 'an array' : typeof t}`);
+    if (t.isDisposed) throw new DisposedError('tensor', `data.${name}`);
+    if (t.rank === 0) throw new ShapeMismatchError(`data.${name} must have one row per example (rank ≥ 1), got a scalar`);
+  }
+  if (d.xs.shape[0] !== d.ys.shape[0]) {
+    throw new ShapeMismatchError(`data.xs has ${d.xs.shape[0]} rows but data.ys has ${d.ys.shape[0]} (xs [${d.xs.shape}], ys [${d.ys.shape}])`);
+  }
 }
 
 /**
  * Iterates the batches of a {@link DataSource}. Throws `InvalidDataError` when the source holds
- * no example at all, and `ShapeMismatchError` when xs and ys disagree on the batch size.
+ * no example at all or an element is not `{xs, ys}` tensors, `ShapeMismatchError` when xs and ys
+ * disagree on the batch size or an element is a single example (an unbatched `tf.data.Dataset`:
+ * call `.batch(n)` on it), and `DisposedError` for a disposed input tensor. On every error the
+ * tensors a Dataset yielded are freed; batches from the caller's iterables stay the caller's.
  */
 export async function* iterateBatches(data: DataSource, options: IterateOptions = {}): AsyncGenerator<OwnedBatch> {
   if (data === null || typeof data !== 'object') throw new InvalidDataError('data must be {xs, ys}, an iterable of batches or a tf.data.Dataset');
   let count = 0;
-  const check = (b: Batch, i: number) => {
-    if (b.xs.shape[0] !== b.ys.shape[0]) {
-      throw new ShapeMismatchError(`batch ${i}: xs has ${b.xs.shape[0]} rows but ys has ${b.ys.shape[0]}`);
-    }
-    count += b.xs.shape[0];
-  };
   if (isTensorData(data)) {
     const { xs, ys } = data;
     const batchSize = data.batchSize ?? 256;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new InvalidOptionError(`batchSize must be a positive integer, got ${batchSize}`);
-    check({ xs, ys }, 0);
+    checkTensorData(data);
     const n = xs.shape[0];
+    count = n;
     const shuffle = data.shuffle !== undefined && data.shuffle !== false && !options.ordered;
     const order = shuffle ? permutation(n, (data.shuffle === true ? 0 : (data.shuffle as number)) + (options.epoch ?? 0)) : null;
     // Batches are cut from one host copy of the data: on wasm, tf.slice of a large tensor costs a
@@ -98,15 +139,24 @@ export async function* iterateBatches(data: DataSource, options: IterateOptions 
     for (let i = 0; ; i++) {
       const r = await it.next();
       if (r.done) break;
-      const b = asBatch(r.value, i);
-      check(b, i);
+      let b: Batch;
+      try {
+        b = asBatch(r.value, i, true);
+        checkBatch(b, i, true);
+      } catch (e) {
+        // SpaM owns what a Dataset yields: free every tensor of the rejected element.
+        tf.dispose(r.value as tf.TensorContainer);
+        throw e;
+      }
+      count += b.xs.shape[0];
       yield { ...b, release: () => tf.dispose([b.xs, b.ys]) };
     }
   } else if (Symbol.asyncIterator in data || Symbol.iterator in data) {
     let i = 0;
     for await (const el of data as AsyncIterable<Batch>) {
-      const b = asBatch(el, i);
-      check(b, i++);
+      const b = asBatch(el, i, false);
+      checkBatch(b, i++, false);
+      count += b.xs.shape[0];
       yield { ...b, release: () => undefined };
     }
   } else {

@@ -74,3 +74,24 @@ export class NonFiniteError extends SpamError {
     super('NON_FINITE', message);
   }
 }
+
+/**
+ * An object was used after `dispose()` freed its tensors: a model, a prior, a Laplace
+ * approximation, a mask applier, a tuner, or a tensor handed in by the caller. Raised instead of
+ * tfjs's raw `Tensor is disposed` / `Cannot read properties of null (reading 'backend')`.
+ */
+export class DisposedError extends SpamError {
+  /** What was disposed, e.g. `'model'`, `'prior'`, `'MaskApplier of model'`, `'tensor'`. */
+  readonly kind: string;
+  /** Its name: the model's name, the prior's structure, the parameter tensor's name. */
+  readonly objectName: string;
+  constructor(kind: string, objectName: string, detail?: string) {
+    super(
+      'DISPOSED',
+      `${kind} '${objectName}' has been disposed (its tensors were freed by dispose()) and cannot be used any more` +
+        (detail ? `: ${detail}` : ''),
+    );
+    this.kind = kind;
+    this.objectName = objectName;
+  }
+}
