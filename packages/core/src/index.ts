@@ -34,6 +34,7 @@ export { trainEpoch, type EpochResult, type TrainEpochOptions } from './train/tr
 export { evaluate, type ClassificationMetrics, type RegressionMetrics } from './metrics.js';
 export { mulberry32 } from './random.js';
 export { eventLoopYielder } from './event-loop.js';
+export { deprecated } from './deprecated.js';
 export { checkTfjsVersion, isSupportedTfjsVersion, SUPPORTED_TFJS_CORE_RANGE } from './tfjs-version.js';
 
 import { checkTfjsVersion } from './tfjs-version.js';

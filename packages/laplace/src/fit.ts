@@ -15,24 +15,12 @@ import {
   type ModelLike,
 } from '@spam/core';
 import { addInto, layerInputs, type CurvatureAccumulator, type LaplaceInfo } from './curvature/base.js';
-import { DiagLaplace, diagAccumulator } from './curvature/diag.js';
-import { FullLaplace, fullAccumulator } from './curvature/full.js';
-import { KronLaplace, kronAccumulator } from './curvature/kron.js';
+import { CURVATURE_STRUCTURES, type CurvatureStructure, type LaplaceFor } from './curvature/structures.js';
 import { outputVectors } from './output-vectors.js';
-import { resolveCurvatureOptions, type CurvatureOptions, type CurvatureStructure } from './options.js';
+import { resolveCurvatureOptions, type CurvatureOptions } from './options.js';
 
-/** A fitted Laplace curvature of any structure. */
-export type Laplace = DiagLaplace | KronLaplace | FullLaplace;
-
-/** The Laplace class that {@link fitLaplace} returns for a structure. */
-export type LaplaceFor<S extends CurvatureStructure> = S extends 'diag' ? DiagLaplace : S extends 'full' ? FullLaplace : KronLaplace;
-
-function accumulator(o: ReturnType<typeof resolveCurvatureOptions>): CurvatureAccumulator {
-  return o.structure === 'diag' ? diagAccumulator : o.structure === 'full' ? fullAccumulator : kronAccumulator(o.kfac);
-}
-
-/** Largest P for which `structure: 'full'` is allowed (a P×P float32 matrix). */
-export const MAX_FULL_PARAMS = 4096;
+export type { Laplace, LaplaceFor } from './curvature/structures.js';
+export { MAX_FULL_PARAMS } from './curvature/full.js';
 
 /**
  * Fits the Laplace curvature of a tfjs-layers model over a whole data set: H = Σ_n J_nᵀ Λ_n J_n
@@ -50,10 +38,9 @@ export async function fitLaplace<S extends CurvatureStructure = 'kron'>(
 ): Promise<LaplaceFor<S>> {
   const o = resolveCurvatureOptions(options);
   const adapter = buildModelAdapter(model, { logits: o.likelihood === 'classification' });
-  if (o.structure === 'full' && adapter.numParams > MAX_FULL_PARAMS) {
-    throw new ShapeMismatchError(`structure 'full' needs a ${adapter.numParams}² matrix; it is limited to ${MAX_FULL_PARAMS} parameters (use 'kron' or 'diag')`);
-  }
-  const acc = accumulator(o);
+  const spec = CURVATURE_STRUCTURES[o.structure];
+  spec.check?.(adapter);
+  const acc = spec.accumulator(o);
   let sums: Tensor[] | null = null;
   let n = 0;
   let batches = 0;
@@ -84,18 +71,7 @@ export async function fitLaplace<S extends CurvatureStructure = 'kron'>(
   assertFiniteCurvature(adapter, result, loss);
   const theta = adapter.params.map((p) => tf.clone(p.variable.read()));
   const info: LaplaceInfo = { likelihood: o.likelihood, curvature: o.curvature, sigma: o.sigma, nData: n, loss, params: adapter.params, theta };
-  switch (o.structure) {
-    case 'diag':
-      return new DiagLaplace(info, result) as LaplaceFor<S>;
-    case 'full':
-      return new FullLaplace(info, result) as LaplaceFor<S>;
-    default:
-      return new KronLaplace(
-        info,
-        result,
-        adapter.parametric.map((l) => ({ name: l.name, locations: o.kfac === 'backpack' ? 1 : l.locations, hasBias: l.bias !== null })),
-      ) as LaplaceFor<S>;
-  }
+  return spec.create(info, result, adapter, o) as LaplaceFor<S>;
 }
 
 function checkInputShape(adapter: ModelAdapter, xs: Tensor): void {

@@ -13,7 +13,8 @@ export {
   type KfacConvention,
   type ResolvedCurvatureOptions,
 } from './options.js';
-export { BaseLaplace, type LaplaceInfo } from './curvature/base.js';
+export { BaseLaplace, resolveKronPrior, type KronPriorMode, type LaplaceInfo, type StructureSpec, type CurvatureAccumulator, type LayerInput } from './curvature/base.js';
+export { CURVATURE_STRUCTURES, CURVATURE_STRUCTURE_NAMES } from './curvature/structures.js';
 export { DiagLaplace } from './curvature/diag.js';
 export { KronLaplace, type KronFactor } from './curvature/kron.js';
 export { FullLaplace } from './curvature/full.js';
@@ -25,6 +26,7 @@ export {
   checkPriorFits,
   logMarginalLikelihood,
   logMarginalLikelihoodTerms,
+  kronPriorOf,
   type LogMarglikOptions,
   type LogMarglikTerms,
 } from './marglik/log-marglik.js';

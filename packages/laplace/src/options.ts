@@ -1,7 +1,7 @@
 import { checkLikelihood, InvalidOptionError, type LikelihoodName } from '@spam/core';
+import { CURVATURE_STRUCTURE_NAMES, type CurvatureStructure } from './curvature/structures.js';
 
-/** Curvature structures: diagonal, Kronecker-factored (KFAC) or the full dense matrix (tiny nets). */
-export type CurvatureStructure = 'diag' | 'kron' | 'full';
+export type { CurvatureStructure } from './curvature/structures.js';
 
 /** Curvature types: exact GGN, Monte Carlo GGN with sampled labels, or the empirical Fisher. */
 export type CurvatureType = 'ggn' | 'mc' | 'ef';
@@ -47,7 +47,6 @@ export interface CurvatureOptions {
 /** Options with defaults filled in and validated. */
 export type ResolvedCurvatureOptions = Required<Omit<CurvatureOptions, 'onProgress'>> & Pick<CurvatureOptions, 'onProgress'>;
 
-const STRUCTURES: readonly CurvatureStructure[] = ['diag', 'kron', 'full'];
 const TYPES: readonly CurvatureType[] = ['ggn', 'mc', 'ef'];
 
 /** Fills defaults and throws `InvalidOptionError` naming any option outside its allowed set. */
@@ -56,7 +55,9 @@ export function resolveCurvatureOptions(o: CurvatureOptions): ResolvedCurvatureO
   const likelihood = checkLikelihood(o.likelihood);
   const structure = o.structure ?? 'kron';
   const curvature = o.curvature ?? 'ggn';
-  if (!STRUCTURES.includes(structure)) throw new InvalidOptionError(`structure must be one of ${STRUCTURES.join(', ')}, got '${structure}'`);
+  if (!CURVATURE_STRUCTURE_NAMES.includes(structure)) {
+    throw new InvalidOptionError(`structure must be one of ${CURVATURE_STRUCTURE_NAMES.join(', ')}, got '${String(structure)}'`);
+  }
   if (!TYPES.includes(curvature)) throw new InvalidOptionError(`curvature must be one of ${TYPES.join(', ')}, got '${curvature}'`);
   const sigma = o.sigma ?? 1;
   if (!(sigma > 0) || !Number.isFinite(sigma)) throw new InvalidOptionError(`sigma must be a positive number, got ${sigma}`);

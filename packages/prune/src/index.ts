@@ -10,6 +10,8 @@ export { opdScores, type OpdOptions } from './scores/opd.js';
 export { posteriorPrecisionDiagonal, type KronDiagonal, type PrecisionDiagonalOptions } from './scores/precision.js';
 export { obdScores } from './scores/obd.js';
 export { criterionScores, CRITERIA, type CriterionContext } from './scores/by-criterion.js';
+export { CRITERIA_REGISTRY } from './scores/criteria.js';
+export type { CriterionNeed, CriterionSpec } from './scores/criterion.js';
 export { magnitudeScores } from './scores/magnitude.js';
 export { randomScores, type RandomScoreOptions } from './scores/random.js';
 export { snipScores, type GradientScoreOptions } from './scores/snip.js';

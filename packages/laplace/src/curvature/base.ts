@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { logLikelihoodFromLoss, type LayerCapture, type LikelihoodName, type ModelAdapter, type ParamBlock } from '@spam/core';
-import type { CurvatureStructure, CurvatureType } from '../options.js';
+import { DisposedError, InvalidOptionError, logLikelihoodFromLoss, type LayerCapture, type LikelihoodName, type ModelAdapter, type ParamBlock } from '@spam/core';
+import type { Prior } from '@spam/priors';
+import type { CurvatureType, ResolvedCurvatureOptions } from '../options.js';
 
 /**
  * One curvature structure's accumulation rule: given a batch's parametric-layer captures and
@@ -86,8 +87,28 @@ export interface LaplaceInfo {
   theta: Tensor[];
 }
 
-/** How `kron` treats a prior that is not constant on a block: eigenbasis projection or dense log det. */
+/**
+ * How `kron` treats a prior precision δ that is not constant on a block (unit-wise and
+ * parameter-wise priors): `'projected'` replaces diag(δ) by its projection onto the Kronecker
+ * eigenbasis, E = (Q_A∘Q_A)ᵀ D (Q_G∘Q_G) (the paper's choice; cheap); `'exact'` keeps it (dense
+ * float64 log det of each block; the exact diagonal s·A_ii·G_oo + δ_io for OPD). The same choice
+ * in the log marginal likelihood, marglik training and OPD. Structures other than `kron` ignore it.
+ */
+export type KronPriorMode = 'projected' | 'exact';
+
+/** @deprecated Use {@link KronPriorMode}: `'spam'` is `'projected'`. */
 export type KronLogDetMethod = 'spam' | 'exact';
+
+/**
+ * Resolves a {@link KronPriorMode} given under its current name or a deprecated one (`'spam'` and
+ * `'eigen'` mean `'projected'`). Throws `InvalidOptionError` naming `option` for anything else.
+ */
+export function resolveKronPrior(value: unknown, fallback: KronPriorMode, option = 'kronPrior'): KronPriorMode {
+  if (value === undefined) return fallback;
+  if (value === 'projected' || value === 'spam' || value === 'eigen') return 'projected';
+  if (value === 'exact') return 'exact';
+  throw new InvalidOptionError(`${option} must be 'projected' or 'exact', got ${JSON.stringify(value)}`);
+}
 
 /** What a log det may exploit about the prior precision δ. */
 export interface PrecisionStructure {
@@ -99,8 +120,21 @@ export interface PrecisionStructure {
    * costs two matrix-vector products instead of two matrix products.
    */
   rank1?: ReadonlyArray<readonly [Tensor, Tensor] | null>;
-  /** `kron` with non-constant δ: `'spam'` projection (default) or `'exact'` dense log det. */
-  method?: KronLogDetMethod;
+  /** `kron` with non-constant δ: `'projected'` (default) or `'exact'` dense log det. */
+  kronPrior?: KronPriorMode;
+}
+
+/**
+ * One curvature structure, as registered in `CURVATURE_STRUCTURES` (`structures.ts`): how a batch
+ * contributes to its sums and how the sums become a fitted Laplace.
+ */
+export interface StructureSpec<L extends BaseLaplace = BaseLaplace> {
+  /** Refuses a model this structure cannot hold (typed error), before any data is read. */
+  check?(adapter: ModelAdapter): void;
+  /** The batch accumulation rule for these options. */
+  accumulator(o: ResolvedCurvatureOptions): CurvatureAccumulator;
+  /** Builds the fitted Laplace from the summed contributions (taking ownership of `sums`). */
+  create(info: LaplaceInfo, sums: Tensor[], adapter: ModelAdapter, o: ResolvedCurvatureOptions): L;
 }
 
 /**
@@ -108,8 +142,8 @@ export interface PrecisionStructure {
  * the likelihood factor s = 1/σ² (the posterior precision is s·H + diag(δ)).
  */
 export abstract class BaseLaplace {
-  /** Which structure this is. */
-  abstract readonly structure: CurvatureStructure;
+  /** Which structure this is (a key of `CURVATURE_STRUCTURES`; subclasses narrow it to their literal). */
+  abstract readonly structure: string;
   /** Likelihood the curvature was computed for. */
   readonly likelihood: LikelihoodName;
   /** Curvature type. */
@@ -143,6 +177,7 @@ export abstract class BaseLaplace {
 
   /** θ² per parameter tensor and their per-tensor sums `[T]`, cached (for the scatter Σδθ²). */
   thetaSquared(): { blocks: readonly Tensor[]; sums: Tensor } {
+    this.assertNotDisposed();
     this.theta2 ??= tf.tidy(() => {
       const blocks = this.theta.map((t) => tf.keep(tf.square(t)));
       return { blocks, sums: tf.keep(tf.stack(blocks.map((b) => tf.sum(b)))) };
@@ -166,6 +201,11 @@ export abstract class BaseLaplace {
     return this.disposed;
   }
 
+  /** Throws `DisposedError` naming this Laplace when {@link dispose} has run. */
+  assertNotDisposed(): void {
+    if (this.disposed) throw new DisposedError('Laplace', `${this.structure} ${this.curvature}`, 'fit a new one with fitLaplace');
+  }
+
   /** The diagonal of H `[P]` in canonical order (a new tensor; the caller disposes it). */
   abstract diagonal(): Tensor;
 
@@ -176,6 +216,30 @@ export abstract class BaseLaplace {
    * @param structure what is known about δ's structure (lets `kron` skip work)
    */
   abstract logDetPosterior(delta: readonly Tensor[], s: Tensor, structure?: PrecisionStructure): Tensor;
+
+  /**
+   * The prior precision in the form this structure's {@link logDetPosterior} takes, with what it
+   * may exploit about it. Default: δ per parameter tensor in the parameters' shapes. Call inside
+   * `tf.tidy` (the tensors belong to the caller's scope).
+   */
+  precisionFor(prior: Prior, _kronPrior: KronPriorMode): { delta: Tensor[]; structure: PrecisionStructure } {
+    this.assertNotDisposed();
+    return { delta: prior.precisionBlocks(), structure: {} };
+  }
+
+  /**
+   * diag(s·H + diag(δ)) per parameter tensor in the parameters' shapes, for δ given per tensor in
+   * those shapes (new tensors). Default: s·diag(H) + δ, exact for every structure; `kron`
+   * overrides it for `'projected'`.
+   */
+  posteriorPrecisionDiagonal(delta: readonly Tensor[], _kronPrior: KronPriorMode): Tensor[] {
+    this.assertNotDisposed();
+    return tf.tidy(() => {
+      const h = this.diagonal();
+      const s = this.hFactor;
+      return this.params.map((p, i) => tf.add(tf.mul(s, tf.reshape(tf.slice(h, p.offset, p.size), p.shape)), delta[i]));
+    });
+  }
 
   /** Every tensor this object owns besides θ. */
   protected abstract ownedTensors(): Tensor[];

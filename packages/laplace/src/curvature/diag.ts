@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import type { CurvatureAccumulator, LayerInput } from './base.js';
-import { BaseLaplace, perExampleBiasGrads, perExampleKernelGrads, type LaplaceInfo } from './base.js';
+import { BaseLaplace, perExampleBiasGrads, perExampleKernelGrads, type LaplaceInfo, type StructureSpec } from './base.js';
 
 /**
  * Diagonal curvature: h_i = Σ_n Σ_k (J_nᵀ v_{n,k})_i², per-example gradients summed over
@@ -42,6 +42,7 @@ export class DiagLaplace extends BaseLaplace {
 
   /** The diagonal h `[P]` (a copy). */
   diagonal(): Tensor {
+    this.assertNotDisposed();
     return tf.clone(this.diag);
   }
 
@@ -52,6 +53,7 @@ export class DiagLaplace extends BaseLaplace {
 
   /** Σ_i log(s·h_i + δ_i). */
   logDetPosterior(delta: readonly Tensor[], s: Tensor): Tensor {
+    this.assertNotDisposed();
     return tf.tidy(() => {
       const d = tf.concat(delta.map((b) => tf.reshape(b, [-1])));
       return tf.sum(tf.log(tf.add(tf.mul(s, this.diag), d)));
@@ -62,3 +64,9 @@ export class DiagLaplace extends BaseLaplace {
     return [this.diag];
   }
 }
+
+/** `structure: 'diag'`. */
+export const diagStructure: StructureSpec<DiagLaplace> = {
+  accumulator: () => diagAccumulator,
+  create: (info, sums) => new DiagLaplace(info, sums),
+};

@@ -2,7 +2,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import type { CurvatureAccumulator, LayerInput } from './base.js';
 import { denseLogDet } from '../linalg/logdet-op.js';
-import { BaseLaplace, gram, perExampleBiasGrads, perExampleKernelGrads, type LaplaceInfo } from './base.js';
+import { ShapeMismatchError } from '@spam/core';
+import { BaseLaplace, gram, perExampleBiasGrads, perExampleKernelGrads, type LaplaceInfo, type StructureSpec } from './base.js';
+
+/** Largest P for which `structure: 'full'` is allowed (a P×P float32 matrix). */
+export const MAX_FULL_PARAMS = 4096;
 
 /** Full dense curvature H = Σ_{n,k} (J_nᵀ v_{n,k})(J_nᵀ v_{n,k})ᵀ over all P parameters (tiny nets only). */
 export const fullAccumulator: CurvatureAccumulator = {
@@ -31,11 +35,13 @@ export class FullLaplace extends BaseLaplace {
 
   /** diag(H) `[P]`. */
   diagonal(): Tensor {
+    this.assertNotDisposed();
     return tf.tidy(() => tf.sum(tf.mul(this.H, tf.eye(this.numParams)), 1));
   }
 
   /** Dense log det(s·H + diag(δ)) by float64 Cholesky. */
   logDetPosterior(delta: readonly Tensor[], s: Tensor): Tensor {
+    this.assertNotDisposed();
     this.h64 ??= Float64Array.from(this.H.dataSync());
     const h = this.h64;
     return tf.tidy(() => denseLogDet(h, this.numParams, s, tf.concat(delta.map((b) => tf.reshape(b, [-1]))), 'the full GGN'));
@@ -47,3 +53,16 @@ export class FullLaplace extends BaseLaplace {
     return [this.H];
   }
 }
+
+/** `structure: 'full'` (at most {@link MAX_FULL_PARAMS} parameters). */
+export const fullStructure: StructureSpec<FullLaplace> = {
+  check(adapter) {
+    if (adapter.numParams > MAX_FULL_PARAMS) {
+      throw new ShapeMismatchError(
+        `structure 'full' needs a ${adapter.numParams}² matrix; it is limited to ${MAX_FULL_PARAMS} parameters (use 'kron' or 'diag')`,
+      );
+    }
+  },
+  accumulator: () => fullAccumulator,
+  create: (info, sums) => new FullLaplace(info, sums),
+};

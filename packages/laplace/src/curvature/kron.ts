@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import type { CurvatureAccumulator, LayerInput } from './base.js';
 import { InvalidOptionError } from '@spam/core';
-import { BaseLaplace, gram, type LaplaceInfo, type PrecisionStructure } from './base.js';
+import type { Prior } from '@spam/priors';
+import { BaseLaplace, gram, type KronPriorMode, type LaplaceInfo, type PrecisionStructure, type StructureSpec } from './base.js';
 import type { KfacConvention } from '../options.js';
 import { eigenTensors, factorEigen, factorEigenvalues, type FactorEigen } from './kron-eigen.js';
 import { denseLogDet, kronDense } from '../linalg/logdet-op.js';
@@ -61,6 +62,7 @@ export class KronLaplace extends BaseLaplace {
 
   /** Exact diagonal of the block-diagonal KFAC matrix: A_ii·G_oo for kernels, G_oo for biases. */
   diagonal(): Tensor {
+    this.assertNotDisposed();
     return tf.tidy(() => {
       const parts: Tensor[] = [];
       for (const f of this.factors) {
@@ -93,14 +95,64 @@ export class KronLaplace extends BaseLaplace {
   }
 
   /**
+   * A scalar δ per tensor when the prior is constant on every tensor (eigenvalues then suffice),
+   * else δ per parameter, with the unit-wise rank-1 factors when `'projected'`.
+   */
+  override precisionFor(prior: Prior, kronPrior: KronPriorMode): { delta: Tensor[]; structure: PrecisionStructure } {
+    const constants = prior.tensorConstants();
+    return {
+      delta: constants ?? prior.precisionBlocks(),
+      structure: {
+        constantPerTensor: constants !== null,
+        kronPrior,
+        rank1: kronPrior === 'projected' ? prior.kernelOuterFactors() : undefined,
+      },
+    };
+  }
+
+  /**
+   * `'exact'`: s·A_ii·G_oo + δ_io (kernels), s·G_oo + δ_o (biases). `'projected'`: the diagonal of
+   * the eigen-projected matrix, per kernel (Q_A∘Q_A)(s λ_A λ_Gᵀ + E)(Q_G∘Q_G)ᵀ with
+   * E = (Q_A∘Q_A)ᵀ D (Q_G∘Q_G), per bias (s λ_G + e)(Q_G∘Q_G)ᵀ with e = δ_b (Q_G∘Q_G), as the
+   * paper's code computes OPD.
+   */
+  override posteriorPrecisionDiagonal(delta: readonly Tensor[], kronPrior: KronPriorMode): Tensor[] {
+    this.assertNotDisposed();
+    if (kronPrior === 'exact') return super.posteriorPrecisionDiagonal(delta, kronPrior);
+    const eig = this.eigendecomposition();
+    const s = this.hFactor;
+    return tf.tidy(() => {
+      const out: Tensor[] = [];
+      let t = 0;
+      this.factors.forEach((f, l) => {
+        const { A, G } = eig[l];
+        const fanIn = f.A.shape[0] as number;
+        const units = f.G.shape[0] as number;
+        const p = this.params[t];
+        const d = tf.reshape(delta[t++], [fanIn, units]);
+        const E = tf.matMul(tf.matMul(A.Q2T, d), G.Q2);
+        const lam = tf.mul(s, tf.outerProduct(A.values as tf.Tensor1D, G.values as tf.Tensor1D));
+        out.push(tf.reshape(tf.matMul(tf.matMul(A.Q2, tf.add(lam, E)), G.Q2T), p.shape));
+        if (f.hasBias) {
+          const e = tf.matMul(tf.reshape(delta[t++], [1, units]), G.Q2);
+          out.push(tf.reshape(tf.matMul(tf.add(tf.mul(s, tf.reshape(G.values, [1, units])), e), G.Q2T), [units]));
+        }
+      });
+      return out;
+    });
+  }
+
+  /**
    * log det(s·A⊗G + diag(δ)) + log det(s·G + diag(δ_b)) summed over layers. Constant δ on a block:
-   * Σ log(s λ^A_i λ^G_o + δ). Otherwise `'spam'`: δ replaced by its projection onto the
+   * Σ log(s λ^A_i λ^G_o + δ). Otherwise `'projected'`: δ replaced by its projection onto the
    * Kronecker eigenbasis E = (Q_A∘Q_A)ᵀ D (Q_G∘Q_G); `'exact'`: dense float64 log det of the block.
    */
   logDetPosterior(delta: readonly Tensor[], s: Tensor, structure: PrecisionStructure = {}): Tensor {
-    const { constantPerTensor = false, method = 'spam', rank1 } = structure;
+    this.assertNotDisposed();
+    const { constantPerTensor = false, rank1 } = structure;
+    const projected = structure.kronPrior !== 'exact';
     // A constant δ needs the eigenvalues only; a projected one the eigenvectors too.
-    const eig = constantPerTensor ? this.eigenvalues() : method === 'spam' ? this.eigendecomposition() : null;
+    const eig = constantPerTensor ? this.eigenvalues() : projected ? this.eigendecomposition() : null;
     return tf.tidy(() => {
       const terms: Tensor[] = [];
       let t = 0;
@@ -137,7 +189,7 @@ export class KronLaplace extends BaseLaplace {
     const n = kernel ? na * ng : ng;
     if (n > MAX_EXACT_BLOCK) {
       throw new InvalidOptionError(
-        `the exact kron log det of layer '${f.layerName}' needs a dense ${n}x${n} block (limit ${MAX_EXACT_BLOCK}); use method 'spam'`,
+        `the exact kron log det of layer '${f.layerName}' needs a dense ${n}x${n} block (limit ${MAX_EXACT_BLOCK}); use kronPrior 'projected'`,
       );
     }
     this.dense ??= new Map();
@@ -155,6 +207,17 @@ export class KronLaplace extends BaseLaplace {
     ];
   }
 }
+
+/** `structure: 'kron'` (KFAC). */
+export const kronStructure: StructureSpec<KronLaplace> = {
+  accumulator: (o) => kronAccumulator(o.kfac),
+  create: (info, sums, adapter, o) =>
+    new KronLaplace(
+      info,
+      sums,
+      adapter.parametric.map((l) => ({ name: l.name, locations: o.kfac === 'backpack' ? 1 : l.locations, hasBias: l.bias !== null })),
+    ),
+};
 
 /**
  * E = (Q_A∘Q_A)ᵀ D (Q_G∘Q_G). For D = row ⊗ col (unit-wise priors) this is

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { buildModelAdapter, InvalidOptionError, type DataSource, type ModelLike } from '@spam/core';
+import { buildModelAdapter, deprecated, InvalidOptionError, type DataSource, type ModelLike } from '@spam/core';
 import type { Prior } from '@spam/priors';
 import type { CurvatureStructure, CurvatureType } from '../options.js';
 import { checkPriorFits } from './log-marglik.js';
@@ -26,7 +26,9 @@ export function lossWithPrior(
 /** Options of {@link marglikCallback}. */
 export interface MarglikCallbackOptions extends MarglikTunerOptions {
   likelihood: 'classification' | 'regression';
-  /** Curvature structure. Default `'kron'`. */
+  /** Curvature structure (as `fitLaplace`'s `structure`). Default `'kron'`. */
+  structure?: CurvatureStructure;
+  /** @deprecated Use `structure`. */
   hessian?: CurvatureStructure;
   /** Curvature type. Default `'ggn'`. */
   curvature?: CurvatureType;
@@ -45,8 +47,10 @@ export interface MarglikCallback {
   readonly tuner: MarglikTuner;
   /** log Z after each marglik step, with the 1-based epoch. */
   readonly history: Array<{ epoch: number; logMarglik: number }>;
-  /** Frees the tuner's optimizer state. */
+  /** Frees the tuner's optimizer state (not the prior). Idempotent. */
   dispose(): void;
+  /** Whether {@link MarglikCallback.dispose} has run. */
+  readonly isDisposed: boolean;
 }
 
 /**
@@ -65,6 +69,7 @@ export function marglikCallback(model: ModelLike, prior: Prior, data: DataSource
   if (!Number.isInteger(burnIn) || burnIn < 0) throw new InvalidOptionError(`burnIn (B) must be an integer ≥ 0, got ${burnIn}`);
   checkPriorFits(buildModelAdapter(model), prior);
   const tuner = new MarglikTuner(prior, options.likelihood, options);
+  const structure = options.structure ?? deprecated(options.hessian, 'marglikCallback option `hessian`', '`structure`') ?? 'kron';
   const history: Array<{ epoch: number; logMarglik: number }> = [];
   return {
     tuner,
@@ -75,7 +80,7 @@ export function marglikCallback(model: ModelLike, prior: Prior, data: DataSource
       const { laplace, logMarglik } = await tuner.step(
         model,
         data,
-        { likelihood: options.likelihood, structure: options.hessian ?? 'kron', curvature: options.curvature ?? 'ggn' },
+        { structure, curvature: options.curvature ?? 'ggn' },
         options.onProgress,
       );
       laplace.dispose();
@@ -84,5 +89,8 @@ export function marglikCallback(model: ModelLike, prior: Prior, data: DataSource
       options.onProgress?.({ stage: 'marglik', epoch, logMarglik: last });
     },
     dispose: () => tuner.dispose(),
+    get isDisposed() {
+      return tuner.isDisposed;
+    },
   };
 }

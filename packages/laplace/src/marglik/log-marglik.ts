@@ -1,12 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { PriorMismatchError, type Prior } from '@spam/priors';
-import type { ParamBlock } from '@spam/core';
-import type { BaseLaplace, KronLogDetMethod } from '../curvature/base.js';
+import { deprecated, NonFiniteError, type ParamBlock } from '@spam/core';
+import { resolveKronPrior, type BaseLaplace, type KronLogDetMethod, type KronPriorMode } from '../curvature/base.js';
 
 /** Options of {@link logMarginalLikelihood}. */
 export interface LogMarglikOptions {
-  /** `kron` with unit-/parameter-wise priors: `'spam'` eigenbasis projection (default) or `'exact'` dense log det. */
+  /** `kron` with unit-/parameter-wise priors: `'projected'` eigenbasis projection (default) or `'exact'` dense log det. */
+  kronPrior?: KronPriorMode;
+  /** @deprecated Use `kronPrior` (`'spam'` is `'projected'`). */
   method?: KronLogDetMethod;
   /** log σ as a tensor (e.g. a `tf.Variable`) to differentiate with respect to; default log of the fit's σ. */
   logSigma?: Tensor;
@@ -39,38 +41,84 @@ export function checkPriorFits(lap: { params: readonly ParamBlock[] }, prior: Pr
   });
 }
 
-function terms(lap: BaseLaplace, prior: Prior, o: LogMarglikOptions): Tensor[] {
+/** The terms of log Z as scalar tensors (one tidy scope's worth; the caller owns them). */
+interface TermTensors {
+  logMarglik: Tensor;
+  logLikelihood: Tensor;
+  scatter: Tensor;
+  logDetPrior: Tensor;
+  logDetPosterior: Tensor;
+}
+
+/** The `kronPrior` of the options, accepting the deprecated `method`. */
+export function kronPriorOf(o: { kronPrior?: unknown; method?: unknown }, fallback: KronPriorMode = 'projected'): KronPriorMode {
+  if (o.kronPrior !== undefined) return resolveKronPrior(o.kronPrior, fallback);
+  return resolveKronPrior(deprecated(o.method, "option `method: 'spam' | 'exact'`", "`kronPrior: 'projected' | 'exact'`"), fallback, 'method');
+}
+
+function terms(lap: BaseLaplace, prior: Prior, o: LogMarglikOptions): TermTensors {
   checkPriorFits(lap, prior);
+  const kronPrior = kronPriorOf(o);
   const regression = lap.likelihood === 'regression';
   const logSigma = o.logSigma ?? tf.scalar(Math.log(lap.sigma));
   const s = regression ? tf.exp(tf.mul(-2, tf.reshape(logSigma, []))) : tf.scalar(1);
   const outDim = lap.params[lap.params.length - 1].shape.slice(-1)[0];
-  const logLik = regression
+  const logLikelihood = regression
     ? tf.sub(tf.mul(-lap.loss, s), tf.mul(lap.nData * outDim, tf.add(tf.reshape(logSigma, []), 0.5 * Math.log(2 * Math.PI))))
     : tf.scalar(-lap.loss);
   const sq = lap.thetaSquared();
   const scatter = prior.scatter(sq.blocks, sq.sums);
   const logDetPrior = prior.logDet();
-  const constants = lap.structure === 'kron' ? prior.tensorConstants() : null;
-  const delta = constants ?? prior.precisionBlocks();
-  const constantPerTensor = constants !== null;
-  const rank1 = lap.structure === 'kron' && o.method !== 'exact' ? prior.kernelOuterFactors() : undefined;
-  const logDetPost = lap.logDetPosterior(delta, s, { constantPerTensor, method: o.method, rank1 });
-  const logZ = tf.sub(logLik, tf.mul(0.5, tf.add(tf.sub(logDetPost, logDetPrior), scatter)));
-  return [logZ, logLik, scatter, logDetPrior, logDetPost];
+  const { delta, structure } = lap.precisionFor(prior, kronPrior);
+  const logDetPosterior = lap.logDetPosterior(delta, s, structure);
+  const logMarglik = tf.sub(logLikelihood, tf.mul(0.5, tf.add(tf.sub(logDetPosterior, logDetPrior), scatter)));
+  return { logMarglik, logLikelihood, scatter, logDetPrior, logDetPosterior };
+}
+
+const TERM_NAMES = ['logMarglik', 'logLikelihood', 'scatter', 'logDetPrior', 'logDetPosterior'] as const;
+
+/** Throws `NonFiniteError` naming the first non-finite term and the likely cause. */
+function assertFiniteTerms(values: LogMarglikTerms, prior: Prior): void {
+  const bad = TERM_NAMES.find((k) => !Number.isFinite(values[k]));
+  if (bad === undefined) return;
+  throw new NonFiniteError(
+    `the log marginal likelihood is not finite: ${TERM_NAMES.map((k) => `${k} = ${values[k]}`).join(', ')}. ` +
+      `First non-finite term: ${bad}. Check the ${prior.structure} prior's precisions (they must stay within float32 range, ` +
+      'about 1e-38 < δ < 3e38, also after a hyper step), the weights and the data scale.',
+  );
 }
 
 /**
  * The Laplace log marginal likelihood log Z(δ, σ) = log p(D|θ) − ½[log det(s·H + diag δ) − Σ log δ + Σ δθ²]
  * as a scalar tensor, differentiable in the prior's log-precisions (and `logSigma`). θ and H are
- * those of the fit.
+ * those of the fit. The value is checked: a non-finite log Z raises `NonFiniteError` naming the term.
  */
 export function logMarginalLikelihood(lap: BaseLaplace, prior: Prior, options: LogMarglikOptions = {}): Tensor {
-  return tf.tidy(() => terms(lap, prior, options)[0]);
+  return tf.tidy(() => {
+    const t = terms(lap, prior, options);
+    const values = tf.stack(TERM_NAMES.map((k) => t[k])).dataSync();
+    assertFiniteTerms(termsFrom(values), prior);
+    return t.logMarglik;
+  });
 }
 
-/** Every term of log Z as numbers (for reports and checks). */
-export function logMarginalLikelihoodTerms(lap: BaseLaplace, prior: Prior, options: LogMarglikOptions = {}): LogMarglikTerms {
-  const v = tf.tidy(() => tf.stack(terms(lap, prior, options)).dataSync());
+/** The unchecked log Z tensor, for gradient tapes that check the value themselves (marglik steps). */
+export function logMarginalLikelihoodUnchecked(lap: BaseLaplace, prior: Prior, options: LogMarglikOptions = {}): Tensor {
+  return tf.tidy(() => terms(lap, prior, options).logMarglik);
+}
+
+function termsFrom(v: ArrayLike<number>): LogMarglikTerms {
   return { logMarglik: v[0], logLikelihood: v[1], scatter: v[2], logDetPrior: v[3], logDetPosterior: v[4] };
+}
+
+/** Every term of log Z as numbers (for reports and checks); `NonFiniteError` when one is not finite. */
+export function logMarginalLikelihoodTerms(lap: BaseLaplace, prior: Prior, options: LogMarglikOptions = {}): LogMarglikTerms {
+  const values = termsFrom(
+    tf.tidy(() => {
+      const t = terms(lap, prior, options);
+      return tf.stack(TERM_NAMES.map((k) => t[k])).dataSync();
+    }),
+  );
+  assertFiniteTerms(values, prior);
+  return values;
 }

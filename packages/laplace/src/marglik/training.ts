@@ -3,6 +3,7 @@ import type { Optimizer, Tensor } from '@tensorflow/tfjs-core';
 import {
   buildModelAdapter,
   checkLikelihood,
+  deprecated,
   countExamples,
   knownExampleCount,
   InvalidDataError,
@@ -18,15 +19,17 @@ import {
 import { createPrior, type Prior, type PriorStructure } from '@spam/priors';
 import { fitLaplace, type Laplace } from '../fit.js';
 import type { CurvatureStructure, CurvatureType } from '../options.js';
-import type { KronLogDetMethod } from '../curvature/base.js';
-import { checkPriorFits } from './log-marglik.js';
+import type { KronLogDetMethod, KronPriorMode } from '../curvature/base.js';
+import { checkPriorFits, kronPriorOf } from './log-marglik.js';
 import { MarglikTuner, type HyperProgress } from './tuner.js';
 
 /** Options of {@link marglikTraining}. */
 export interface MarglikTrainingOptions {
   likelihood: LikelihoodName;
-  /** Curvature structure for the marglik steps. Default `'kron'`. */
-  hessian?: Exclude<CurvatureStructure, 'full'> | 'full';
+  /** Curvature structure for the marglik steps (as `fitLaplace`'s `structure`). Default `'kron'`. */
+  structure?: CurvatureStructure;
+  /** @deprecated Use `structure`. */
+  hessian?: CurvatureStructure;
   /** Curvature type. Default `'ggn'`. */
   curvature?: CurvatureType;
   /** A prior built for this model, or a structure name. Default `'layerwise'`. */
@@ -41,11 +44,14 @@ export interface MarglikTrainingOptions {
   hyperSteps?: number;
   /** B: burn-in epochs before the first marglik step. Default 0. */
   burnIn?: number;
-  /** Hyper learning rate. Default 0.1. */
+  /** Hyper-parameter (log δ, log σ) Adam learning rate. Default 0.1. */
   hyperLr?: number;
   /** Parameter optimizer. Default `tf.train.adam(lr)`. */
   optimizer?: Optimizer;
-  /** Learning rate of the default Adam. Default 1e-3. */
+  /**
+   * Learning rate of the default Adam over the **weights** (ignored with `optimizer`). Default
+   * 1e-3. The hyper-parameters' is `hyperLr`, under the same name in every SpaM function.
+   */
   lr?: number;
   /** Initial σ (regression). Default 1. */
   sigma?: number;
@@ -53,7 +59,9 @@ export interface MarglikTrainingOptions {
   learnSigma?: boolean;
   /** Run the same loop without marglik steps (MAP with δ = δ₀). Default false. */
   map?: boolean;
-  /** `kron` log det with unit-/parameter-wise priors. Default `'spam'`. */
+  /** `kron` log det with unit-/parameter-wise priors. Default `'projected'`. */
+  kronPrior?: KronPriorMode;
+  /** @deprecated Use `kronPrior` (`'spam'` is `'projected'`). */
   method?: KronLogDetMethod;
   /** MC samples / seed for `curvature: 'mc'`. */
   mcSamples?: number;
@@ -141,14 +149,15 @@ export async function marglikTraining(model: ModelLike, data: DataSource, option
   const every = checkInt('marglikEvery (F)', options.marglikEvery ?? 5, 1);
   const steps = checkInt('hyperSteps (K)', options.hyperSteps ?? 100, 0);
   const burnIn = checkInt('burnIn (B)', options.burnIn ?? 0, 0);
-  const structure = options.hessian ?? 'kron';
+  const structure = options.structure ?? deprecated(options.hessian, 'marglikTraining option `hessian`', '`structure`') ?? 'kron';
+  const kronPrior = kronPriorOf(options);
   const adapter = buildModelAdapter(model, { logits: likelihood === 'classification' });
   const ownsPrior = typeof options.prior !== 'object';
   const prior = typeof options.prior === 'object' ? options.prior : createPrior(model, options.prior ?? 'layerwise', { precision: options.priorPrecision });
   if (!ownsPrior) checkPriorFits(adapter, prior);
   let tuner: MarglikTuner;
   try {
-    tuner = new MarglikTuner(prior, likelihood, { lr: options.hyperLr, steps, method: options.method, sigma: options.sigma, learnSigma: options.learnSigma });
+    tuner = new MarglikTuner(prior, likelihood, { hyperLr: options.hyperLr, hyperSteps: steps, kronPrior, sigma: options.sigma, learnSigma: options.learnSigma });
   } catch (e) {
     if (ownsPrior) prior.dispose(); // invalid hyperLr / sigma: free the prior created above
     throw e;

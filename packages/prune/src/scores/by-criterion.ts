@@ -1,36 +1,16 @@
-import { InvalidDataError, InvalidOptionError, type DataSource, type LikelihoodName, type ModelLike } from '@spam/core';
-import type { Laplace } from '@spam/laplace';
-import type { Prior } from '@spam/priors';
-import type { Criterion, ParamScores } from './scores.js';
-import { opdScores } from './opd.js';
-import { obdScores } from './obd.js';
-import { magnitudeScores } from './magnitude.js';
-import { randomScores } from './random.js';
-import { snipScores } from './snip.js';
-import { graspScores } from './grasp.js';
-import { synflowScores } from './synflow.js';
-import type { KronDiagonal } from './precision.js';
+import { InvalidDataError, InvalidOptionError } from '@spam/core';
+import type { ParamScores } from './scores.js';
+import type { CriterionContext, CriterionNeed } from './criterion.js';
+import { CRITERIA, CRITERIA_REGISTRY, type Criterion } from './criteria.js';
 
-/** Every criterion {@link criterionScores} knows, in a stable order. */
-export const CRITERIA: readonly Criterion[] = ['opd', 'obd', 'magnitude', 'random', 'snip', 'grasp', 'synflow'];
+export type { CriterionContext } from './criterion.js';
+export { CRITERIA } from './criteria.js';
 
-/** What the criteria may need; each uses only its part (OPD: laplace + prior; SNIP/GraSP: data). */
-export interface CriterionContext {
-  model: ModelLike;
-  likelihood: LikelihoodName;
-  /** A Laplace fitted at the model's weights (OPD, OBD). */
-  laplace?: Laplace;
-  /** Its prior, or a constant δ (OPD). */
-  prior?: Prior | number;
-  /** Training data for SNIP and GraSP. */
-  data?: DataSource;
-  /** Random scores' seed. Default 0. */
-  seed?: number;
-  /** OPD's `kron` diagonal. Default `'exact'`. */
-  kronDiagonal?: KronDiagonal;
-  /** Regression noise σ (SNIP/GraSP). */
-  sigma?: number;
-}
+const MISSING: Record<CriterionNeed, (c: string) => Error> = {
+  laplace: (c) => new InvalidOptionError(`criterion '${c}' needs a fitted Laplace (ctx.laplace)`),
+  prior: (c) => new InvalidOptionError(`criterion '${c}' needs the prior (ctx.prior: a Prior or a constant δ)`),
+  data: (c) => new InvalidDataError(`criterion '${c}' needs training data (ctx.data)`),
+};
 
 /**
  * The scores of a criterion by name — `opd` θ²·diag(P), `obd` ½θ²·s·h, `magnitude` |θ|, `random`,
@@ -38,31 +18,9 @@ export interface CriterionContext {
  * missing part (e.g. GraSP without data) or an unknown criterion.
  */
 export async function criterionScores(criterion: Criterion, ctx: CriterionContext): Promise<ParamScores> {
-  const needLaplace = () => {
-    if (!ctx.laplace) throw new InvalidOptionError(`criterion '${criterion}' needs a fitted Laplace (ctx.laplace)`);
-    return ctx.laplace;
-  };
-  const needData = () => {
-    if (!ctx.data) throw new InvalidDataError(`criterion '${criterion}' needs training data (ctx.data)`);
-    return ctx.data;
-  };
-  switch (criterion) {
-    case 'opd':
-      if (ctx.prior === undefined) throw new InvalidOptionError("criterion 'opd' needs the prior (ctx.prior: a Prior or a constant δ)");
-      return opdScores(needLaplace(), ctx.prior, { kronDiagonal: ctx.kronDiagonal });
-    case 'obd':
-      return obdScores(needLaplace());
-    case 'magnitude':
-      return magnitudeScores(ctx.model);
-    case 'random':
-      return randomScores(ctx.model, { seed: ctx.seed ?? 0 });
-    case 'snip':
-      return snipScores(ctx.model, needData(), { likelihood: ctx.likelihood, sigma: ctx.sigma });
-    case 'grasp':
-      return graspScores(ctx.model, needData(), { likelihood: ctx.likelihood, sigma: ctx.sigma });
-    case 'synflow':
-      return synflowScores(ctx.model);
-    default:
-      throw new InvalidOptionError(`unknown criterion '${String(criterion)}'; valid: ${CRITERIA.join(', ')}`);
-  }
+  const spec = Object.hasOwn(CRITERIA_REGISTRY, criterion) ? CRITERIA_REGISTRY[criterion] : undefined;
+  if (!spec) throw new InvalidOptionError(`unknown criterion '${String(criterion)}'; valid: ${CRITERIA.join(', ')}`);
+  const missing = spec.needs.find((need) => ctx[need] === undefined);
+  if (missing) throw MISSING[missing](criterion);
+  return spec.score(ctx);
 }

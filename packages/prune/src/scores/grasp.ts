@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { buildModelAdapter, type DataSource, type ModelLike } from '@spam/core';
 import { ParamScores, scoredParams } from './scores.js';
+import type { CriterionSpec } from './criterion.js';
 import { meanCriterionGradient, meanCriterionHvp, resolveGradientOptions, type GradientScoreOptions } from './gradients.js';
 
 /**
@@ -31,3 +32,10 @@ export async function graspScores(model: ModelLike, data: DataSource, options: G
   tf.dispose(hv);
   return new ParamScores('grasp', scoredParams(adapter.params), blocks);
 }
+
+/** `grasp` in the criterion registry (needs `data`). */
+export const graspCriterion: CriterionSpec = {
+  needs: ['data'],
+  description: 'GraSP θ·(H∇L), exact Hessian-vector product',
+  score: (ctx) => graspScores(ctx.model, ctx.data!, { likelihood: ctx.likelihood, sigma: ctx.sigma }),
+};

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Laplace } from '@spam/laplace';
 import { ParamScores, scoredParams } from './scores.js';
+import type { CriterionSpec } from './criterion.js';
 
 /**
  * OBD (Optimal Brain Damage): score_i = ½·θ_i²·s·h_ii with s·h the likelihood curvature diagonal
@@ -14,3 +15,10 @@ export function obdScores(laplace: Laplace): ParamScores {
   });
   return new ParamScores('obd', scoredParams(laplace.params), blocks);
 }
+
+/** `obd` in the criterion registry (needs `laplace`). */
+export const obdCriterion: CriterionSpec = {
+  needs: ['laplace'],
+  description: 'OBD ½θ²·s·h, the likelihood curvature diagonal (no prior)',
+  score: (ctx) => obdScores(ctx.laplace!),
+};

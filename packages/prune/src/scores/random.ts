@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { buildModelAdapter, InvalidOptionError, mulberry32, type ModelLike } from '@spam/core';
 import { ParamScores, scoredParams } from './scores.js';
+import type { CriterionSpec } from './criterion.js';
 
 /** Options of {@link randomScores}. */
 export interface RandomScoreOptions {
@@ -21,3 +22,10 @@ export function randomScores(model: ModelLike, options: RandomScoreOptions = {})
   });
   return new ParamScores('random', scoredParams(params), blocks);
 }
+
+/** `random` in the criterion registry (seed from `ctx.seed`, default 0). */
+export const randomCriterion: CriterionSpec = {
+  needs: [],
+  description: 'uniform random scores (seeded)',
+  score: (ctx) => randomScores(ctx.model, { seed: ctx.seed ?? 0 }),
+};

@@ -2,8 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { buildModelAdapter, NonFiniteError, ShapeMismatchError, type ModelLike, type ParamBlock } from '@spam/core';
 
-/** The pruning criteria this package implements (higher score = more important = kept). */
-export type Criterion = 'opd' | 'obd' | 'magnitude' | 'random' | 'snip' | 'grasp' | 'synflow';
+export type { Criterion } from './criteria.js';
 
 /** One parameter tensor a score or mask refers to (the canonical layout without the variable). */
 export interface ScoredParam {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { buildModelAdapter, type DataSource, type ModelLike } from '@spam/core';
 import { ParamScores, scoredParams } from './scores.js';
+import type { CriterionSpec } from './criterion.js';
 import { meanCriterionGradient, resolveGradientOptions, type GradientScoreOptions } from './gradients.js';
 
 export type { GradientScoreOptions } from './gradients.js';
@@ -21,3 +22,10 @@ export async function snipScores(model: ModelLike, data: DataSource, options: Gr
   tf.dispose(grads);
   return new ParamScores('snip', scoredParams(adapter.params), blocks);
 }
+
+/** `snip` in the criterion registry (needs `data`). */
+export const snipCriterion: CriterionSpec = {
+  needs: ['data'],
+  description: 'SNIP |θ·∇L|',
+  score: (ctx) => snipScores(ctx.model, ctx.data!, { likelihood: ctx.likelihood, sigma: ctx.sigma }),
+};

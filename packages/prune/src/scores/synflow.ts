@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { buildModelAdapter, InvalidOptionError, type ModelAdapter, type ModelLike } from '@spam/core';
 import { ParamScores, scoredParams } from './scores.js';
+import type { CriterionSpec } from './criterion.js';
 import { outputSumGradient } from './hessian-vector.js';
 import { pruneCount } from '../masks/select.js';
 
@@ -105,3 +106,10 @@ function extendMask(scores: Float32Array, pruned: Uint8Array, count: number, tar
   for (let j = 0; j < target - count; j++) pruned[free[j]] = 1;
   return target;
 }
+
+/** `synflow` in the criterion registry (data-free). */
+export const synflowCriterion: CriterionSpec = {
+  needs: [],
+  description: 'SynFlow |θ·∂R/∂θ| of the |θ| network on an all-ones input',
+  score: (ctx) => synflowScores(ctx.model),
+};
