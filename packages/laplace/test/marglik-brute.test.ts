@@ -147,8 +147,8 @@ describe('diag and kron log det against dense LU', () => {
         const prior = createPrior(model, ps);
         randomisePrior(prior, 9);
         const want = denseKronLogDet(lap, arr(prior.precision()), 1 / sigma ** 2);
-        const spam = logMarginalLikelihoodTerms(lap, prior, { method: 'spam' });
-        const exact = logMarginalLikelihoodTerms(lap, prior, { method: 'exact' });
+        const spam = logMarginalLikelihoodTerms(lap, prior, { kronPrior: 'projected' });
+        const exact = logMarginalLikelihoodTerms(lap, prior, { kronPrior: 'exact' });
         close(spam.logDetPosterior, want);
         close(exact.logDetPosterior, want);
         close(spam.logMarglik, exact.logMarglik);
@@ -169,8 +169,8 @@ describe('diag and kron log det against dense LU', () => {
         const prior = createPrior(model, ps);
         randomisePrior(prior, 70 + seed);
         const want = denseKronLogDet(lap, arr(prior.precision()), 1 / sigma ** 2);
-        const spam = logMarginalLikelihoodTerms(lap, prior, { method: 'spam' });
-        const exact = logMarginalLikelihoodTerms(lap, prior, { method: 'exact' });
+        const spam = logMarginalLikelihoodTerms(lap, prior, { kronPrior: 'projected' });
+        const exact = logMarginalLikelihoodTerms(lap, prior, { kronPrior: 'exact' });
         close(exact.logDetPosterior, want);
         expect(spam.logDetPosterior).toBeGreaterThan(exact.logDetPosterior - 1e-4);
         expect(spam.logMarglik).toBeLessThan(exact.logMarglik + 1e-4);
@@ -189,8 +189,8 @@ describe('diag and kron log det against dense LU', () => {
     const lap = await fitLaplace(model, { xs, ys }, { likelihood: 'classification', structure: 'kron' });
     const prior = createPrior(model, 'unitwise', { precision: 0.3 });
     const want = denseKronLogDet(lap, new Array(lap.numParams).fill(0.3), 1);
-    close(logMarginalLikelihoodTerms(lap, prior, { method: 'spam' }).logDetPosterior, want);
-    close(logMarginalLikelihoodTerms(lap, prior, { method: 'exact' }).logDetPosterior, want);
+    close(logMarginalLikelihoodTerms(lap, prior, { kronPrior: 'projected' }).logDetPosterior, want);
+    close(logMarginalLikelihoodTerms(lap, prior, { kronPrior: 'exact' }).logDetPosterior, want);
     lap.dispose();
     prior.dispose();
   });
@@ -220,8 +220,8 @@ describe('errors and memory', () => {
     const { xs, ys } = dataFor('classification', 4, 50, 2, 96);
     const lap = await fitLaplace(model, { xs, ys }, { likelihood: 'classification', structure: 'kron' });
     const prior = createPrior(model, 'unitwise');
-    expect(() => logMarginalLikelihood(lap, prior, { method: 'exact' })).toThrow(InvalidOptionError);
-    expect(Number.isFinite(logMarginalLikelihoodTerms(lap, prior, { method: 'spam' }).logMarglik)).toBe(true);
+    expect(() => logMarginalLikelihood(lap, prior, { kronPrior: 'exact' })).toThrow(InvalidOptionError);
+    expect(Number.isFinite(logMarginalLikelihoodTerms(lap, prior, { kronPrior: 'projected' }).logMarglik)).toBe(true);
     lap.dispose();
     prior.dispose();
   });
@@ -233,12 +233,12 @@ describe('errors and memory', () => {
       const lap = await fitLaplace(model, { xs, ys }, { likelihood: 'regression', structure });
       const prior = createPrior(model, 'unitwise');
       const logSigma = tf.variable(tf.scalar(0));
-      for (const method of ['spam', 'exact'] as const) logMarginalLikelihood(lap, prior, { method }).dispose(); // warm caches
+      for (const kronPrior of ['projected', 'exact'] as const) logMarginalLikelihood(lap, prior, { kronPrior }).dispose(); // warm caches
       const before = tf.memory().numTensors;
-      for (const method of ['spam', 'exact'] as const) {
-        logMarginalLikelihood(lap, prior, { method, logSigma }).dispose();
-        logMarginalLikelihoodTerms(lap, prior, { method });
-        const { value, grads } = tf.variableGrads(() => logMarginalLikelihood(lap, prior, { method, logSigma }) as tf.Scalar, [...prior.variables, logSigma] as tf.Variable[]);
+      for (const kronPrior of ['projected', 'exact'] as const) {
+        logMarginalLikelihood(lap, prior, { kronPrior, logSigma }).dispose();
+        logMarginalLikelihoodTerms(lap, prior, { kronPrior });
+        const { value, grads } = tf.variableGrads(() => logMarginalLikelihood(lap, prior, { kronPrior, logSigma }) as tf.Scalar, [...prior.variables, logSigma] as tf.Variable[]);
         tf.dispose([value, ...Object.values(grads)]);
       }
       expect(tf.memory().numTensors).toBe(before);

@@ -93,7 +93,7 @@ describe('marglikCallback with model.fit', () => {
     model.compile({ optimizer: tf.train.adam(0.01), loss: lossWithPrior(asModel(model), prior, N, base) });
     const events: Array<{ stage: string; epoch?: number }> = [];
     const cb = marglikCallback(asModel(model), prior, { xs, ys: labels, batchSize: 16 }, {
-      likelihood: 'classification', hessian: 'kron', marglikEvery: 2, burnIn: 1, steps: 5,
+      likelihood: 'classification', structure: 'kron', marglikEvery: 2, burnIn: 1, steps: 5,
       onProgress: (p) => events.push({ stage: p.stage, epoch: 'epoch' in p ? p.epoch : undefined }),
     });
     const perEpoch: number[][] = [];
@@ -138,7 +138,7 @@ describe('marglikCallback with model.fit', () => {
     const prior = createPrior(asModel(model), 'unitwise', { precision: 0.1 });
     const ys = tf.tensor2d(randn(N * 3, 12), [N, 3]);
     const before = tf.memory().numTensors;
-    const cb = marglikCallback(asModel(model), prior, { xs, ys, batchSize: 24 }, { likelihood: 'regression', hessian: 'diag', marglikEvery: 1, steps: 4 });
+    const cb = marglikCallback(asModel(model), prior, { xs, ys, batchSize: 24 }, { likelihood: 'regression', structure: 'diag', marglikEvery: 1, steps: 4 });
     const sigma0 = cb.tuner.sigma;
     await cb.onEpochEnd(0);
     await cb.onEpochEnd(1);

@@ -2,17 +2,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import type { ModelLike } from '@spam/core';
 import { createPrior, PRIOR_STRUCTURES, type Prior } from '@spam/priors';
-import { fitLaplace, logMarginalLikelihood, type KronLogDetMethod, type Laplace } from '@spam/laplace';
+import { fitLaplace, logMarginalLikelihood, type KronPriorMode, type Laplace } from '@spam/laplace';
 import { randn, randomLabels, randomTensor, seedWeights } from '../../../test/helpers/index.js';
 
 const L = tf.layers;
 const N = 16;
 const H = 2e-2; // FD step in log space
 const LIKELIHOODS = ['classification', 'regression'] as const;
-const METHODS: Array<{ structure: 'diag' | 'kron' | 'full'; method?: KronLogDetMethod }> = [
+const METHODS: Array<{ structure: 'diag' | 'kron' | 'full'; kronPrior?: KronPriorMode }> = [
   { structure: 'diag' },
-  { structure: 'kron', method: 'spam' },
-  { structure: 'kron', method: 'exact' },
+  { structure: 'kron', kronPrior: 'projected' },
+  { structure: 'kron', kronPrior: 'exact' },
   { structure: 'full' },
 ];
 
@@ -49,8 +49,8 @@ afterAll(() => fits.forEach((f) => f.dispose()));
 /** Up to three entries (first, middle, last) of a variable. */
 const probes = (size: number) => [...new Set([0, Math.floor(size / 2), size - 1])];
 
-function logZ(lap: Laplace, prior: Prior, method: KronLogDetMethod | undefined, logSigma?: tf.Tensor): number {
-  return tf.tidy(() => logMarginalLikelihood(lap, prior, { method, logSigma }).dataSync()[0]);
+function logZ(lap: Laplace, prior: Prior, kronPrior: KronPriorMode | undefined, logSigma?: tf.Tensor): number {
+  return tf.tidy(() => logMarginalLikelihood(lap, prior, { kronPrior, logSigma }).dataSync()[0]);
 }
 
 /** Central difference of log Z in entry j of variable v. */
@@ -69,9 +69,9 @@ function centralDiff(v: tf.Variable, j: number, f: () => number): number {
 
 describe('hyper-gradients of log Z vs central finite differences (float32)', () => {
   for (const lik of LIKELIHOODS) {
-    for (const { structure, method } of METHODS) {
+    for (const { structure, kronPrior } of METHODS) {
       for (const ps of PRIOR_STRUCTURES) {
-        it(`${lik} / ${structure}${method ? ` (${method})` : ''} / ${ps} prior${lik === 'regression' ? ' + log σ' : ''}`, () => {
+        it(`${lik} / ${structure}${kronPrior ? ` (${kronPrior})` : ''} / ${ps} prior${lik === 'regression' ? ' + log σ' : ''}`, () => {
           const lap = fits.get(`${lik}/${structure}`)!;
           const prior = createPrior(models.get(lik)!, ps);
           // random log δ around 0 (δ in roughly [0.3, 3])
@@ -79,9 +79,9 @@ describe('hyper-gradients of log Z vs central finite differences (float32)', () 
           // σ at its likelihood optimum σ² = 2·loss/(N·K), so that ∂log Z/∂log σ is dominated by the log det term
           const logSigma = lik === 'regression' ? tf.variable(tf.scalar(0.5 * Math.log((2 * lap.loss) / (N * 2)))) : undefined;
           const vars = [...prior.variables, ...(logSigma ? [logSigma] : [])] as tf.Variable[];
-          const { value, grads } = tf.variableGrads(() => logMarginalLikelihood(lap, prior, { method, logSigma }) as tf.Scalar, vars);
+          const { value, grads } = tf.variableGrads(() => logMarginalLikelihood(lap, prior, { kronPrior, logSigma }) as tf.Scalar, vars);
           expect(Number.isFinite(value.dataSync()[0])).toBe(true);
-          const f = () => logZ(lap, prior, method, logSigma);
+          const f = () => logZ(lap, prior, kronPrior, logSigma);
           const before = tf.memory().numTensors;
           const got: number[] = [];
           const want: number[] = [];

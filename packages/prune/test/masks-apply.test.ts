@@ -107,7 +107,7 @@ describe('applyMask and MaskApplier', () => {
     const hooks = applier.hooks();
     expect(typeof hooks.afterBatch).toBe('function');
     const r = await marglikTraining(asModel(model), { xs, ys, batchSize: 16 }, {
-      likelihood: 'classification', epochs: 2, hessian: 'diag', marglikEvery: 1, hyperSteps: 2, lr: 0.05, hooks,
+      likelihood: 'classification', epochs: 2, structure: 'diag', marglikEvery: 1, hyperSteps: 2, lr: 0.05, hooks,
     });
     expect(r.history).toHaveLength(2);
     const w = model.getWeights().flatMap(arr);
@@ -210,7 +210,7 @@ describe('MaskApplier leaves no tensors behind over model.fit / marglikTraining'
     });
     await noLeakAsync('marglikTraining + hooks', async () => {
       const r = await marglikTraining(asModel(model), { xs, ys, batchSize: 10 }, {
-        likelihood: 'regression', epochs: 1, hessian: 'diag', marglikEvery: 1, hyperSteps: 1, hooks: applier.hooks(),
+        likelihood: 'regression', epochs: 1, structure: 'diag', marglikEvery: 1, hyperSteps: 1, hooks: applier.hooks(),
       });
       r.laplace.dispose();
       r.prior.dispose();

@@ -1,6 +1,6 @@
 // OPD = θ²·diag(P), P = s·H + diag(δ), and OBD = ½θ²·s·h, checked against dense host references:
 // the full GGN H for diag/full, the Kronecker factors for kron 'exact', and Q(sΛ + E)Qᵀ built
-// densely in float64 from the factors' eigendecompositions for kron 'eigen'.
+// densely in float64 from the factors' eigendecompositions for kron 'projected'.
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { InvalidOptionError, type ModelLike } from '@spam/core';
@@ -100,8 +100,8 @@ function eigenProjectedDiagonal(Q: Float64Array, lam: ArrayLike<number>, delta: 
   return diagOf(matmul(QM, QT, n, n, n), n);
 }
 
-/** Reference diag(P) of a kron Laplace from its factors, 'exact' or 'eigen'. */
-function kronReference(lap: KronLaplace, delta: number[], mode: 'exact' | 'eigen'): number[] {
+/** Reference diag(P) of a kron Laplace from its factors, 'exact' or 'projected'. */
+function kronReference(lap: KronLaplace, delta: number[], mode: 'exact' | 'projected'): number[] {
   const s = 1 / (lap.sigma * lap.sigma);
   const out: number[] = [];
   let off = 0;
@@ -181,7 +181,7 @@ describe('OPD = θ²·(s·diag(H) + δ) against dense references (classification
       ke.dispose();
       // the default is 'exact'
       const kd = opdScores(kron, delta, {});
-      const kx = opdScores(kron, delta, { kronDiagonal: 'exact' });
+      const kx = opdScores(kron, delta, { kronPrior: 'exact' });
       expect(scoresFlat(kd)).toEqual(scoresFlat(kx));
       kd.dispose();
       kx.dispose();
@@ -189,8 +189,8 @@ describe('OPD = θ²·(s·diag(H) + δ) against dense references (classification
       const pd = posteriorPrecisionDiagonal(full, delta);
       expect(relErr(pd.flatMap(arr), h.map((v) => v + delta))).toBeLessThan(1e-5);
       tf.dispose(pd);
-      // a constant prior is a scalar δ everywhere: kron 'eigen' equals 'exact'
-      const kg = opdScores(kron, delta, { kronDiagonal: 'eigen' });
+      // a constant prior is a scalar δ everywhere: kron 'projected' equals 'exact'
+      const kg = opdScores(kron, delta, { kronPrior: 'projected' });
       expect(relErr(scoresFlat(kg), opdRef(theta, kref))).toBeLessThan(1e-5);
       kg.dispose();
       // δ = 0 is allowed (likelihood-only precision)
@@ -231,17 +231,17 @@ describe('OPD with a learned prior: δ from the prior, kron exact vs eigen-proje
       }
       // kron exact and eigen against their dense references
       const exactRef = kronReference(kron, dU, 'exact');
-      const eigenRef = kronReference(kron, dU, 'eigen');
-      const ex = opdScores(kron, unit, { kronDiagonal: 'exact' });
-      const eg = opdScores(kron, unit, { kronDiagonal: 'eigen' });
+      const eigenRef = kronReference(kron, dU, 'projected');
+      const ex = opdScores(kron, unit, { kronPrior: 'exact' });
+      const eg = opdScores(kron, unit, { kronPrior: 'projected' });
       expect(relErr(scoresFlat(ex), opdRef(theta, exactRef))).toBeLessThan(1e-5);
       expect(relErr(scoresFlat(eg), opdRef(theta, eigenRef))).toBeLessThan(1e-4);
       // the two options really differ here (so the checks above can tell them apart)
       expect(relErr(eigenRef, exactRef)).toBeGreaterThan(1e-2);
       expect(relErr(scoresFlat(eg), scoresFlat(ex))).toBeGreaterThan(1e-4);
       // the eigen-projected diagonal keeps the trace of each block: Σ diag = s·tr(A)tr(G) + Σδ
-      const pe = posteriorPrecisionDiagonal(kron, unit, { kronDiagonal: 'eigen' });
-      const px = posteriorPrecisionDiagonal(kron, unit, { kronDiagonal: 'exact' });
+      const pe = posteriorPrecisionDiagonal(kron, unit, { kronPrior: 'projected' });
+      const px = posteriorPrecisionDiagonal(kron, unit, { kronPrior: 'exact' });
       pe.forEach((b, i) => {
         const a = arr(b).reduce((x, y) => x + y, 0);
         const c = arr(px[i]).reduce((x, y) => x + y, 0);
@@ -252,15 +252,15 @@ describe('OPD with a learned prior: δ from the prior, kron exact vs eigen-proje
       eg.dispose();
       // scalar prior: E = δ, so eigen and exact agree
       const dS = new Array(P).fill(0.3);
-      const sx = opdScores(kron, scalar, { kronDiagonal: 'exact' });
-      const sg = opdScores(kron, scalar, { kronDiagonal: 'eigen' });
+      const sx = opdScores(kron, scalar, { kronPrior: 'exact' });
+      const sg = opdScores(kron, scalar, { kronPrior: 'projected' });
       expect(relErr(scoresFlat(sx), opdRef(theta, kronReference(kron, dS, 'exact')))).toBeLessThan(1e-5);
-      expect(relErr(scoresFlat(sg), opdRef(theta, kronReference(kron, dS, 'eigen')))).toBeLessThan(1e-5);
+      expect(relErr(scoresFlat(sg), opdRef(theta, kronReference(kron, dS, 'projected')))).toBeLessThan(1e-5);
       expect(relErr(scoresFlat(sg), scoresFlat(sx))).toBeLessThan(1e-5);
       sx.dispose();
       sg.dispose();
-      // 'eigen' on diag/full is the plain diagonal
-      const fe = opdScores(full, unit, { kronDiagonal: 'eigen' });
+      // 'projected' on diag/full is the plain diagonal
+      const fe = opdScores(full, unit, { kronPrior: 'projected' });
       const fx = opdScores(full, unit);
       expect(scoresFlat(fe)).toEqual(scoresFlat(fx));
       fe.dispose();
@@ -300,8 +300,8 @@ describe('regression with σ ≠ 1: s = 1/σ²', () => {
         expect(relErr(scoresFlat(ob), theta.map((t, i) => 0.5 * t * t * s * h[i])), lap.structure).toBeLessThan(1e-5);
         ob.dispose();
       }
-      for (const mode of ['exact', 'eigen'] as const) {
-        const sc = opdScores(kron, delta, { kronDiagonal: mode });
+      for (const mode of ['exact', 'projected'] as const) {
+        const sc = opdScores(kron, delta, { kronPrior: mode });
         expect(relErr(scoresFlat(sc), opdRef(theta, kronReference(kron, new Array(P).fill(delta), mode))), mode).toBeLessThan(1e-5);
         sc.dispose();
       }
@@ -347,7 +347,7 @@ describe('OBD = ½θ²·s·h (no prior)', () => {
 });
 
 describe('OPD errors', () => {
-  it('a prior of another model → PriorMismatchError; bad δ or kronDiagonal → InvalidOptionError; nothing leaks', async () => {
+  it('a prior of another model → PriorMismatchError; bad δ or kronPrior → InvalidOptionError; nothing leaks', async () => {
     const model = mlp(51);
     const other = tf.sequential({ layers: [L.dense({ inputShape: [4], units: 6, activation: 'tanh' }), L.dense({ units: 3 })] });
     const data = { xs: randomTensor([10, 4], 52), ys: tf.tensor1d(randomLabels(10, 3, 53)) };
@@ -356,10 +356,11 @@ describe('OPD errors', () => {
     for (const structure of ['diag', 'kron', 'full'] as const) {
       const lap = await fitLaplace(asModel(model), data, { likelihood: 'classification', structure });
       const inner = tf.memory().numTensors;
-      for (const mode of ['exact', 'eigen'] as const) {
-        expect(thrown(() => opdScores(lap, foreign, { kronDiagonal: mode })), `${structure}/${mode}`).toBeInstanceOf(PriorMismatchError);
+      for (const mode of ['exact', 'projected'] as const) {
+        expect(thrown(() => opdScores(lap, foreign, { kronPrior: mode })), `${structure}/${mode}`).toBeInstanceOf(PriorMismatchError);
       }
       for (const bad of [-1, NaN, Infinity]) expect(thrown(() => opdScores(lap, bad))).toBeInstanceOf(InvalidOptionError);
+      expect(thrown(() => opdScores(lap, 1, { kronPrior: 'dense' as never }))).toBeInstanceOf(InvalidOptionError);
       expect(thrown(() => opdScores(lap, 1, { kronDiagonal: 'dense' as never }))).toBeInstanceOf(InvalidOptionError);
       expect(tf.memory().numTensors).toBe(inner);
       lap.dispose();
