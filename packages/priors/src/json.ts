@@ -1,8 +1,10 @@
-import * as tf from '@tensorflow/tfjs-core';
 import type { ModelLike } from '@spam/core';
-import { PriorMismatchError } from './errors.js';
-import { modelParams, type Prior, type PriorJSON, type PriorStructure } from './prior.js';
-import { createPrior, PRIOR_STRUCTURES } from './create.js';
+import { PriorFormatError, PriorMismatchError } from './errors.js';
+import type { Prior, PriorJSON } from './prior.js';
+import { buildPrior, modelParams } from './definition.js';
+import { describeViolation, precisionRangeViolation } from './bounds.js';
+import { priorDefinition } from './registry.js';
+import { parsePriorJSON } from './json-parse.js';
 
 /** Options of {@link priorFromJSON}. */
 export interface FromJSONOptions {
@@ -11,39 +13,44 @@ export interface FromJSONOptions {
 }
 
 /**
- * Rebuilds a prior for `model` from {@link Prior.toJSON} output. Throws `PriorMismatchError` when
- * the structure is unknown or the model's parameters (names, shapes, count) differ from the recorded ones.
+ * Rebuilds a prior for `model` from {@link Prior.toJSON} output. Throws `PriorFormatError` (a
+ * `PriorMismatchError`, code `PRIOR_FORMAT`) naming the field when the JSON is malformed: missing
+ * or mistyped fields, an unknown structure, blocks of the wrong count or length, non-finite
+ * values, or a log δ outside [−87, 88] (δ outside ≈ [1.65e−38, 1.65e38]); `PriorMismatchError`
+ * when the model's parameters (names, shapes, count) differ from the recorded ones;
+ * `DisposedError` for a disposed model. Creates no tensor unless it succeeds.
  */
 export function priorFromJSON(model: ModelLike, json: PriorJSON, options: FromJSONOptions = {}): Prior {
-  if (!json || json.format !== 'spam-prior') throw new PriorMismatchError('not a SpaM prior JSON (format must be "spam-prior")');
-  if (!PRIOR_STRUCTURES.includes(json.structure)) {
-    throw new PriorMismatchError(`unknown prior structure '${String(json.structure)}' (expected one of ${PRIOR_STRUCTURES.join(', ')})`);
-  }
+  const j = parsePriorJSON(json);
   const params = modelParams(model);
-  if (params.length !== json.params.length) {
-    throw new PriorMismatchError(`the prior covers ${json.params.length} parameter tensors but the model has ${params.length}`);
+  if (params.length !== j.params.length) {
+    throw new PriorMismatchError(`the prior covers ${j.params.length} parameter tensors but the model has ${params.length}`);
   }
   params.forEach((p, i) => {
-    const r = json.params[i];
-    if (!options.ignoreNames && p.name !== r.name) {
+    const r = j.params[i];
+    if (!options?.ignoreNames && p.name !== r.name) {
       throw new PriorMismatchError(`parameter ${i} is '${p.name}' in the model but '${r.name}' in the prior (pass ignoreNames to match by position)`);
     }
     if (p.shape.join(',') !== r.shape.join(',') || p.role !== r.role) {
       throw new PriorMismatchError(`parameter '${p.name}' has shape [${p.shape}] (${p.role}) but the prior was built for [${r.shape}] (${r.role})`);
     }
   });
-  const prior = createPrior(model, json.structure as PriorStructure);
-  if (prior.variables.length !== json.logPrecisions.length) {
-    prior.dispose();
-    throw new PriorMismatchError(`a ${json.structure} prior has ${prior.variables.length} variables, the JSON ${json.logPrecisions.length}`);
+  const def = priorDefinition(j.structure);
+  const specs = def.variables(params, 0);
+  if (specs.length !== j.logPrecisions.length) {
+    throw new PriorFormatError('logPrecisions', `a ${j.structure} prior over these parameters has ${specs.length} variables, the JSON ${j.logPrecisions.length} blocks`);
   }
-  prior.variables.forEach((v, i) => {
-    const values = json.logPrecisions[i];
-    if (values.length !== v.size || values.some((x) => !Number.isFinite(x))) {
-      prior.dispose();
-      throw new PriorMismatchError(`log-precision block ${i} must hold ${v.size} finite values`);
-    }
-    tf.tidy(() => v.assign(tf.tensor(values, v.shape)));
+  specs.forEach((s, i) => {
+    const size = s.shape.reduce((a, b) => a * b, 1);
+    if (j.logPrecisions[i].length !== size) throw new PriorFormatError(`logPrecisions[${i}]`, `must hold ${size} values (variable shape [${s.shape}]), got ${j.logPrecisions[i].length}`);
   });
+  const prior = buildPrior(def, params, 0, j.logPrecisions);
+  try {
+    const bad = precisionRangeViolation(prior);
+    if (bad) throw new PriorFormatError('logPrecisions', `${j.structure} prior: ${describeViolation(bad)}`);
+  } catch (e) {
+    prior.dispose();
+    throw e;
+  }
   return prior;
 }

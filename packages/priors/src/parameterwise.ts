@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Variable } from '@tensorflow/tfjs-core';
 import type { ModelLike } from '@spam/core';
-import { initialLogPrecision, logPrecisionVariable, modelParams, Prior, type PriorOptions, type PriorParam } from './prior.js';
+import { Prior, type PriorOptions, type PriorParam } from './prior.js';
+import { buildPrior, modelParams, type PriorDefinition } from './definition.js';
+import { initialLogPrecision } from './bounds.js';
 
 /** One precision per parameter: log δ_i = v_i (one variable per parameter tensor, same shape). */
 export class ParameterwisePrior extends Prior {
@@ -10,14 +12,19 @@ export class ParameterwisePrior extends Prior {
   constructor(params: readonly PriorParam[], variables: Variable[]) {
     super(params, variables);
   }
-  logPrecisionBlocks(): Tensor[] {
-    return tf.tidy(() => this.variables.map((v) => tf.clone(v)));
+  protected computeLogPrecisionBlocks(): Tensor[] {
+    return tf.tidy(() => this.vars.map((v) => tf.clone(v)));
   }
 }
 
+/** Parameter-wise prior: one variable per parameter tensor, in its shape. */
+export const parameterwiseDefinition: PriorDefinition<ParameterwisePrior> = {
+  variables: (params, l0) => params.map((p) => ({ shape: [...p.shape], init: l0, label: 'param' })),
+  create: (params, variables) => new ParameterwisePrior(params, variables),
+};
+
 /** Parameter-wise prior over a model's parameters, δ = δ₀ initially. */
 export function parameterwisePrior(model: ModelLike, options: PriorOptions = {}): ParameterwisePrior {
-  const params = modelParams(model);
-  const l0 = initialLogPrecision(options);
-  return new ParameterwisePrior(params, params.map((p) => logPrecisionVariable(tf.fill(p.shape, l0), 'param')));
+  const l0 = initialLogPrecision(options, 'parameterwise prior');
+  return buildPrior(parameterwiseDefinition, modelParams(model), l0);
 }

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Variable } from '@tensorflow/tfjs-core';
-import { buildModelAdapter, InvalidOptionError, type ModelLike, type ParamBlock } from '@spam/core';
+import { DisposedError, InvalidOptionError, ShapeMismatchError } from '@spam/core';
+import type { PriorStructure } from './registry.js';
+import { describeViolation, precisionRangeViolation } from './bounds.js';
 
-/** How the prior precisions are shared. */
-export type PriorStructure = 'scalar' | 'layerwise' | 'unitwise' | 'parameterwise';
+export type { PriorStructure } from './registry.js';
 
 /** The parameter a prior block belongs to (what `toJSON` records). */
 export interface PriorParam {
@@ -48,44 +49,52 @@ function precisionStats(logd: ArrayLike<number>): PrecisionStats {
 
 /** Options shared by every prior factory. */
 export interface PriorOptions {
-  /** Initial precision δ₀ > 0. Default 1. */
+  /**
+   * Initial precision δ₀, default 1. Must lie in [e^−87, e^88] ≈ [1.65e−38, 1.65e38] so that δ
+   * is a finite, normal float32 number (`InvalidOptionError` otherwise).
+   */
   precision?: number;
-}
-
-/** Checks δ₀ and returns log δ₀. */
-export function initialLogPrecision(o: PriorOptions = {}): number {
-  const d = o.precision ?? 1;
-  if (!(d > 0) || !Number.isFinite(d)) throw new InvalidOptionError(`prior precision must be a positive finite number, got ${d}`);
-  return Math.log(d);
-}
-
-/** The canonical parameters of a model (model order, kernel then bias). */
-export function modelParams(model: ModelLike): readonly ParamBlock[] {
-  return buildModelAdapter(model).params;
 }
 
 /**
  * A zero-mean Gaussian prior p(θ) = N(0, diag(δ)⁻¹) with learnable log-precisions (tf.Variables).
- * Subclasses define how the variables expand to one log δ per parameter.
+ * Subclasses define how the variables expand to one log δ per parameter (the protected
+ * `compute*` hooks); the public methods check first that the prior is not disposed
+ * (`DisposedError`) and that the tensors passed in fit its parameters.
  */
 export abstract class Prior {
   /** How precisions are shared. */
   abstract readonly structure: PriorStructure;
   /** The parameters the prior covers, canonical order. */
   readonly params: readonly PriorParam[];
-  /** The learnable log-precisions (owned; freed by {@link dispose}). */
-  readonly variables: readonly Variable[];
   /** Total number of parameters P. */
   readonly numParams: number;
+  /** The learnable log-precisions, for subclasses (no disposed check). */
+  protected readonly vars: readonly Variable[];
+  private disposed = false;
 
   protected constructor(params: readonly PriorParam[], variables: Variable[]) {
     this.params = params.map((p) => ({ name: p.name, shape: [...p.shape], role: p.role }));
-    this.variables = variables;
+    this.vars = variables;
     this.numParams = params.reduce((a, p) => a + p.shape.reduce((x, y) => x * y, 1), 0);
   }
 
+  /** Whether {@link dispose} has been called; every other method then throws `DisposedError`. */
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  /** The learnable log-precisions (owned; freed by {@link dispose}). `DisposedError` after dispose. */
+  get variables(): readonly Variable[] {
+    this.assertLive();
+    return this.vars;
+  }
+
   /** log δ per parameter tensor, each in the parameter's shape (differentiable in {@link variables}). */
-  abstract logPrecisionBlocks(): Tensor[];
+  logPrecisionBlocks(): Tensor[] {
+    this.assertLive();
+    return this.computeLogPrecisionBlocks();
+  }
 
   /**
    * For each parameter tensor, its kernel δ as an outer product [row, col] (row over the kernel
@@ -93,7 +102,8 @@ export abstract class Prior {
    * unit-wise priors have it; the default is all null.
    */
   kernelOuterFactors(): Array<readonly [Tensor, Tensor] | null> {
-    return this.params.map(() => null);
+    this.assertLive();
+    return this.computeKernelOuterFactors();
   }
 
   /** δ per parameter tensor, each in the parameter's shape. */
@@ -106,18 +116,19 @@ export abstract class Prior {
     return tf.tidy(() => tf.concat(this.precisionBlocks().map((b) => tf.reshape(b, [-1]))));
   }
 
-  /** Σ_i log δ_i (scalar). Structured priors override it with a closed form. */
+  /** Σ_i log δ_i (scalar). Structured priors compute it in closed form. */
   logDet(): Tensor {
-    return tf.tidy(() => tf.addN(this.logPrecisionBlocks().map((b) => tf.sum(b))));
+    this.assertLive();
+    return this.computeLogDet();
   }
 
   /**
    * Σ_i δ_i θ_i² from the squared parameters θ² (canonical order, parameter shapes) and their
-   * per-tensor sums `[T]`. Structured priors override it to avoid building δ in full.
+   * per-tensor sums `[T]`. Structured priors avoid building δ in full.
    */
   scatter(thetaSquared: readonly Tensor[], thetaSquaredSums: Tensor): Tensor {
-    void thetaSquaredSums;
-    return tf.tidy(() => tf.addN(this.precisionBlocks().map((d, i) => tf.sum(tf.mul(d, thetaSquared[i])))));
+    this.checkTheta(thetaSquared, 'thetaSquared');
+    return this.computeScatter(thetaSquared, thetaSquaredSums);
   }
 
   /**
@@ -125,12 +136,13 @@ export abstract class Prior {
    * null for the others.
    */
   tensorConstants(): Tensor[] | null {
-    return null;
+    this.assertLive();
+    return this.computeTensorConstants();
   }
 
   /** ½ Σ_i δ_i θ_i² (scalar) for the given parameters (canonical order, parameter shapes). */
   penalty(theta: readonly Tensor[]): Tensor {
-    this.checkTheta(theta);
+    this.checkTheta(theta, 'theta');
     return tf.tidy(() =>
       tf.mul(0.5, tf.addN(this.precisionBlocks().map((d, i) => tf.sum(tf.mul(d, tf.square(theta[i])))))),
     );
@@ -138,7 +150,7 @@ export abstract class Prior {
 
   /** ∂/∂θ of ½Σδθ², i.e. δ ⊙ θ per parameter tensor (δ treated as a constant). */
   penaltyGradients(theta: readonly Tensor[]): Tensor[] {
-    this.checkTheta(theta);
+    this.checkTheta(theta, 'theta');
     return tf.tidy(() => this.precisionBlocks().map((d, i) => tf.mul(d, theta[i])));
   }
 
@@ -156,41 +168,106 @@ export abstract class Prior {
 
   /** Serialises the prior with the parameter names and shapes it belongs to. */
   toJSON(): PriorJSON {
+    this.assertLive();
     return {
       format: 'spam-prior',
       version: 1,
       structure: this.structure,
       params: this.params.map((p) => ({ name: p.name, shape: [...p.shape], role: p.role })),
-      logPrecisions: this.variables.map((v) => Array.from(v.dataSync())),
+      logPrecisions: this.vars.map((v) => Array.from(v.dataSync())),
     };
   }
 
-  /** Overwrites the log-precisions (same shapes as {@link variables}). */
+  /**
+   * Overwrites the log-precisions (one float32 tensor per variable, same shapes as
+   * {@link variables}). Throws `InvalidOptionError` (count, dtype, or a log δ outside [−87, 88]
+   * or NaN — the prior keeps its old values then), `ShapeMismatchError` (shape) or `DisposedError`.
+   */
   assignLogPrecisions(values: readonly Tensor[]): void {
-    values.forEach((v, i) => this.variables[i].assign(v));
+    this.assertLive();
+    const what = `${this.structure} prior assignLogPrecisions`;
+    if (!Array.isArray(values) || values.length !== this.vars.length) {
+      throw new InvalidOptionError(`${what}: expected ${this.vars.length} tensors (one per variable), got ${Array.isArray(values) ? values.length : typeof values}`);
+    }
+    values.forEach((t, i) => {
+      const v = this.vars[i];
+      if (!(t instanceof tf.Tensor)) throw new InvalidOptionError(`${what}: values[${i}] must be a tf.Tensor`);
+      if (t.isDisposed) throw new DisposedError('tensor', `values[${i}]`, `passed to ${what}`);
+      if (t.dtype !== 'float32') throw new InvalidOptionError(`${what}: values[${i}] must be float32, got ${t.dtype}`);
+      if (t.shape.join(',') !== v.shape.join(',')) throw new ShapeMismatchError(`${what}: values[${i}] has shape [${t.shape}] but variable ${i} has [${v.shape}]`);
+    });
+    const old = this.snapshot();
+    try {
+      values.forEach((t, i) => this.vars[i].assign(t));
+      const bad = precisionRangeViolation(this);
+      if (bad) {
+        old.forEach((t, i) => this.vars[i].assign(t));
+        throw new InvalidOptionError(`${what}: ${describeViolation(bad)}; the prior keeps its previous values`);
+      }
+    } finally {
+      tf.dispose(old);
+    }
   }
 
   /** Copies of the current log-precisions (to restore after a failed step). */
   snapshot(): Tensor[] {
-    return this.variables.map((v) => tf.clone(v));
+    this.assertLive();
+    return this.vars.map((v) => tf.clone(v));
   }
 
-  /** Frees the variables. */
+  /** Frees the variables. Idempotent: a second call does nothing. */
   dispose(): void {
-    tf.dispose(this.variables as Variable[]);
+    if (this.disposed) return;
+    this.disposed = true;
+    tf.dispose(this.vars as Variable[]);
   }
 
-  private checkTheta(theta: readonly Tensor[]): void {
-    if (theta.length !== this.params.length) {
-      throw new InvalidOptionError(`expected ${this.params.length} parameter tensors, got ${theta.length}`);
+  /** log δ per parameter tensor (the one hook every prior must define). */
+  protected abstract computeLogPrecisionBlocks(): Tensor[];
+
+  /** Kernel outer-product factors; all null unless overridden. */
+  protected computeKernelOuterFactors(): Array<readonly [Tensor, Tensor] | null> {
+    return this.params.map(() => null);
+  }
+
+  /** Σ log δ by expansion; override with a closed form. */
+  protected computeLogDet(): Tensor {
+    return tf.tidy(() => tf.addN(this.computeLogPrecisionBlocks().map((b) => tf.sum(b))));
+  }
+
+  /** Σ δθ² by expansion; override to avoid building δ. */
+  protected computeScatter(thetaSquared: readonly Tensor[], thetaSquaredSums: Tensor): Tensor {
+    void thetaSquaredSums;
+    return tf.tidy(() => tf.addN(this.precisionBlocks().map((d, i) => tf.sum(tf.mul(d, thetaSquared[i])))));
+  }
+
+  /** Per-tensor constant δ, or null (default). */
+  protected computeTensorConstants(): Tensor[] | null {
+    return null;
+  }
+
+  /** Throws `DisposedError` (kind `'prior'`, named by its structure) after {@link dispose}. */
+  protected assertLive(): void {
+    if (!this.disposed) return;
+    const first = this.params[0]?.name ?? '';
+    const last = this.params[this.params.length - 1]?.name ?? '';
+    throw new DisposedError('prior', this.structure, `it covered ${this.params.length} parameter tensors ('${first}' … '${last}'); create a new prior`);
+  }
+
+  /** Checks a per-parameter tensor list: count, tensors, not disposed, shapes. */
+  private checkTheta(theta: readonly Tensor[], name: string): void {
+    this.assertLive();
+    const what = `${this.structure} prior`;
+    if (!Array.isArray(theta) || theta.length !== this.params.length) {
+      throw new InvalidOptionError(`${what}: expected ${this.params.length} parameter tensors in ${name}, got ${Array.isArray(theta) ? theta.length : typeof theta}`);
     }
+    theta.forEach((t, i) => {
+      const p = this.params[i];
+      if (!(t instanceof tf.Tensor)) throw new InvalidOptionError(`${what}: ${name}[${i}] ('${p.name}') must be a tf.Tensor`);
+      if (t.isDisposed) throw new DisposedError('tensor', `${name}[${i}] ('${p.name}')`);
+      if (t.shape.join(',') !== p.shape.join(',')) {
+        throw new ShapeMismatchError(`${what}: ${name}[${i}] has shape [${t.shape}] but parameter '${p.name}' has [${p.shape}]`);
+      }
+    });
   }
-}
-
-let counter = 0;
-/** A new trainable variable named for the prior, initialised from (and consuming) `init`. */
-export function logPrecisionVariable(init: Tensor, label: string): Variable {
-  const v = tf.variable(init, true, `spam_prior_${label}_${counter++}`);
-  init.dispose();
-  return v;
 }

@@ -167,9 +167,10 @@ describe('tensor memory', () => {
         return [value, ...Object.values(grads)];
       });
       check('fromJSON + dispose', () => priorFromJSON(model, prior.toJSON()).dispose());
+      const vars = prior.variables;
       prior.dispose();
       expect(tf.memory().numTensors).toBe(before);
-      expect(prior.variables.every((v) => v.isDisposed)).toBe(true);
+      expect(vars.every((v) => v.isDisposed)).toBe(true);
     });
   }
 });
