@@ -1,10 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import type { ModelLike, ParamBlock } from '@spam/core';
+import { assertModelUsable, DisposedError, type ModelLike, type ParamBlock } from '@spam/core';
 import { Mask, maskedParams } from './mask.js';
 
-/** Zeroes the pruned weights of `model` in place: θ ← θ ⊙ mask. Throws `MaskMismatchError` for another model's mask. */
+/**
+ * Zeroes the pruned weights of `model` in place: θ ← θ ⊙ mask. Throws `MaskMismatchError` for
+ * another model's mask and `DisposedError` for a disposed model.
+ */
 export function applyMask(model: ModelLike, mask: Mask): void {
+  assertModelUsable(model);
   const params = maskedParams(model, mask);
   writeMasked(params, mask.toTensors(), true);
 }
@@ -24,24 +28,34 @@ function writeMasked(params: readonly ParamBlock[], keep: Tensor[], disposeKeep:
 /**
  * Keeps a mask applied while training continues: {@link MaskApplier.apply} after every optimizer
  * step (custom loops), {@link MaskApplier.callback} for `model.fit`, {@link MaskApplier.hooks} for
- * `marglikTraining`. Holds the 0/1 tensors once; call {@link MaskApplier.dispose} when done.
+ * `marglikTraining`. Holds the 0/1 tensors once; call {@link MaskApplier.dispose} when done
+ * (idempotent). Using it after `dispose()`, or after its model was disposed, throws `DisposedError`.
  */
 export class MaskApplier {
   /** The mask being enforced. */
   readonly mask: Mask;
+  private readonly model: ModelLike;
   private readonly params: readonly ParamBlock[];
   private keep: Tensor[] | null;
 
-  /** Checks that the mask fits `model` and uploads it. */
+  /** Checks that the mask fits `model` (`MaskMismatchError`, `DisposedError` for a disposed model) and uploads it. */
   constructor(model: ModelLike, mask: Mask) {
+    assertModelUsable(model);
     this.params = maskedParams(model, mask);
+    this.model = model;
     this.mask = mask;
     this.keep = mask.toTensors();
   }
 
+  /** Whether {@link dispose} has been called. */
+  get isDisposed(): boolean {
+    return this.keep === null;
+  }
+
   /** θ ← θ ⊙ mask for every parameter tensor. */
   apply(): void {
-    if (!this.keep) throw new Error('MaskApplier used after dispose()');
+    if (!this.keep) throw new DisposedError('MaskApplier of model', String(this.model.name), 'its mask tensors were freed; create a new MaskApplier');
+    assertModelUsable(this.model);
     writeMasked(this.params, this.keep, false);
   }
 
@@ -58,9 +72,10 @@ export class MaskApplier {
     return { afterBatch: () => this.apply() };
   }
 
-  /** Frees the mask tensors. */
+  /** Frees the mask tensors. Idempotent: a second call does nothing. */
   dispose(): void {
-    tf.dispose(this.keep ?? []);
+    if (!this.keep) return;
+    tf.dispose(this.keep);
     this.keep = null;
   }
 }
