@@ -70,6 +70,11 @@ function asBatch(el: unknown, index: number, fromDataset: boolean): Batch {
   return pair as Batch;
 }
 
+/** Throws `InvalidDataError` for a tensor whose dtype SpaM cannot compute with (string, complex64). */
+function checkNumeric(t: Tensor, what: string): void {
+  if (t.dtype === 'string' || t.dtype === 'complex64') throw new InvalidDataError(`${what} must be a numeric tensor (float32, int32 or bool), got dtype ${t.dtype}`);
+}
+
 /**
  * Checks one batch: tensors not disposed, xs and ys of rank ≥ 1 with the same number of rows.
  * A scalar xs or ys means a single example was yielded where a batch was expected.
@@ -78,6 +83,8 @@ function checkBatch(b: Batch, index: number, fromDataset: boolean): void {
   const where = `batch ${index}`;
   if (b.xs.isDisposed) throw new DisposedError('tensor', `${where} xs`);
   if (b.ys.isDisposed) throw new DisposedError('tensor', `${where} ys`);
+  checkNumeric(b.xs, `${where} xs`);
+  checkNumeric(b.ys, `${where} ys`);
   const hint = fromDataset ? BATCH_HINT : 'batch the examples (for a tf.data.Dataset: .batch(n))';
   for (const [name, t] of [['xs', b.xs], ['ys', b.ys]] as const) {
     if (t.rank === 0) {
@@ -95,11 +102,19 @@ function checkBatch(b: Batch, index: number, fromDataset: boolean): void {
   }
 }
 
-/** Validates `{xs, ys}` tensor data before it is cut into batches. */
-function checkTensorData(d: TensorData): void {
+/** Validates `{xs, ys}` tensor data (tensors, dtypes, rows, the shuffle seed) before it is cut into batches. */
+function checkTensorData(d: TensorData, epoch: unknown): void {
+  const sh = d.shuffle;
+  if (sh !== undefined && typeof sh !== 'boolean' && !(typeof sh === 'number' && Number.isSafeInteger(sh))) {
+    throw new InvalidOptionError(`shuffle must be true, false or an integer seed, got ${typeof sh === 'number' ? sh : typeof sh}`);
+  }
+  if (epoch !== undefined && !(typeof epoch === 'number' && Number.isSafeInteger(epoch) && epoch >= 0)) {
+    throw new InvalidOptionError(`epoch must be a non-negative integer, got ${String(epoch)}`);
+  }
   for (const [name, t] of [['xs', d.xs], ['ys', d.ys]] as const) {
     if (!(t instanceof tf.Tensor)) throw new InvalidDataError(`data.${name} must be a tf.Tensor, got ${Array.isArray(t) ? 'an array' : typeof t}`);
     if (t.isDisposed) throw new DisposedError('tensor', `data.${name}`);
+    checkNumeric(t, `data.${name}`);
     if (t.rank === 0) throw new ShapeMismatchError(`data.${name} must have one row per example (rank ≥ 1), got a scalar`);
   }
   if (d.xs.shape[0] !== d.ys.shape[0]) {
@@ -121,7 +136,7 @@ export async function* iterateBatches(data: DataSource, options: IterateOptions 
     const { xs, ys } = data;
     const batchSize = data.batchSize ?? 256;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new InvalidOptionError(`batchSize must be a positive integer, got ${batchSize}`);
-    checkTensorData(data);
+    checkTensorData(data, options.epoch);
     const n = xs.shape[0];
     count = n;
     const shuffle = data.shuffle !== undefined && data.shuffle !== false && !options.ordered;
@@ -165,8 +180,14 @@ export async function* iterateBatches(data: DataSource, options: IterateOptions 
   if (count === 0) throw new InvalidDataError('the data set is empty: no examples to compute the curvature on');
 }
 
-/** Throws `InvalidDataError` if x holds NaN or ±Inf (Σ 0·x is NaN exactly then; one scalar read-back). */
+/**
+ * Throws `InvalidDataError` if x holds NaN or ±Inf (Σ 0·x is NaN exactly then; one scalar
+ * read-back), or is not a numeric tensor (string dtype); `DisposedError` if x is disposed.
+ */
 export function assertFinite(x: Tensor, what: string): void {
+  if (!(x instanceof tf.Tensor)) throw new InvalidDataError(`${what} must be a tf.Tensor`);
+  if (x.isDisposed) throw new DisposedError('tensor', what);
+  checkNumeric(x, what);
   const probe = tf.tidy(() => tf.sum(tf.mul(tf.cast(x, 'float32'), 0)).dataSync()[0]);
   if (!Number.isFinite(probe)) throw new InvalidDataError(`${what} contains NaN or Inf`);
 }
@@ -184,9 +205,11 @@ export function permutation(n: number, seed: number): Int32Array {
   return p;
 }
 
-/** The number of examples when it is known without iterating (tensor data), else undefined. */
+/** The number of examples when it is known without iterating (valid tensor data), else undefined. */
 export function knownExampleCount(data: DataSource): number | undefined {
-  return isTensorData(data) ? data.xs.shape[0] : undefined;
+  if (data === null || typeof data !== 'object' || !isTensorData(data)) return undefined;
+  // Malformed tensor data is reported by iterateBatches (countExamples falls through to it).
+  return data.xs instanceof tf.Tensor && !data.xs.isDisposed && data.xs.rank > 0 ? data.xs.shape[0] : undefined;
 }
 
 /**

@@ -1,7 +1,7 @@
 // Data-path errors of iterateBatches: typed, telling (unbatched datasets), and leaking nothing.
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DisposedError, InvalidDataError, iterateBatches, ShapeMismatchError, SpamError, type DataSource } from '@spam/core';
+import { assertFinite, countExamples, DisposedError, InvalidDataError, InvalidOptionError, iterateBatches, knownExampleCount, ShapeMismatchError, SpamError, type DataSource } from '@spam/core';
 import { rejection } from '../../../test/helpers/index.js';
 
 /** Drains the batches (releasing each), returning the number of rows seen. */
@@ -146,5 +146,66 @@ describe('other data-path errors free what SpaM took and never raise a raw TypeE
       expect(err, err.message).toBeInstanceOf(SpamError);
     }
     tf.dispose((cases[3] as Array<{ xs: tf.Tensor; ys: tf.Tensor }>).flatMap((b) => [b.xs, b.ys]));
+  });
+});
+
+describe('dtypes and options found by the fuzz suite', () => {
+  it('string tensors (tensor data, a caller batch, a Dataset element) → InvalidDataError naming xs/ys, nothing leaked', async () => {
+    const xs = tf.zeros([4, 2]);
+    const labels = tf.tensor1d(['a', 'b', 'a', 'b'], 'string');
+    const tensorData = await failsClean(() => ({ data: { xs, ys: labels, batchSize: 2 } }));
+    expect(tensorData).toBeInstanceOf(InvalidDataError);
+    expect(tensorData.message).toContain('data.ys');
+    expect(tensorData.message).toContain('string');
+    const batch = await failsClean(() => ({ data: [{ xs: labels, ys: xs }] }));
+    expect(batch).toBeInstanceOf(InvalidDataError);
+    expect(batch.message).toContain('batch 0 xs');
+    const ds = await failsClean(() => ({
+      data: tf.data.generator(function* () {
+        yield { xs: tf.zeros([2, 2]), ys: tf.tensor1d(['x', 'y'], 'string') };
+      } as unknown as () => Iterator<tf.TensorContainer>),
+    }));
+    expect(ds).toBeInstanceOf(InvalidDataError);
+    tf.dispose([xs, labels]);
+  });
+
+  it('shuffle and epoch that are not integers → InvalidOptionError (NaN used to reach the permutation)', async () => {
+    const xs = tf.zeros([4, 2]);
+    const ys = tf.zeros([4]);
+    for (const shuffle of [NaN, Infinity, 1.5, '3', null]) {
+      const e = await failsClean(() => ({ data: { xs, ys, shuffle } as unknown as DataSource }));
+      expect(e, String(shuffle)).toBeInstanceOf(InvalidOptionError);
+      expect(e.message).toContain('shuffle');
+    }
+    for (const epoch of [NaN, -1, 0.5]) {
+      const e = await rejection((async () => {
+        for await (const b of iterateBatches({ xs, ys, shuffle: 3 }, { epoch })) b.release();
+      })());
+      expect(e, String(epoch)).toBeInstanceOf(InvalidOptionError);
+    }
+    tf.dispose([xs, ys]);
+  });
+
+  it('assertFinite: string tensors → InvalidDataError, disposed → DisposedError, not a tensor → InvalidDataError', () => {
+    const s = tf.tensor1d(['a'], 'string');
+    expect(() => assertFinite(s, 'inputs')).toThrow(InvalidDataError);
+    s.dispose();
+    expect(() => assertFinite(s, 'inputs')).toThrow(DisposedError);
+    expect(() => assertFinite([1] as unknown as tf.Tensor, 'inputs')).toThrow(InvalidDataError);
+    const ok = tf.ones([2]);
+    expect(() => assertFinite(ok, 'inputs')).not.toThrow();
+    ok.dispose();
+  });
+});
+
+describe('countExamples / knownExampleCount on malformed tensor data', () => {
+  it('{xs: null, ys: null}, a disposed xs, junk → knownExampleCount undefined; countExamples rejects with a SpamError', async () => {
+    const gone = tf.zeros([3, 2]);
+    gone.dispose();
+    for (const data of [{ xs: null, ys: null }, { xs: gone, ys: gone }, { xs: 'a', ys: 1 }, null, 7]) {
+      expect(knownExampleCount(data as unknown as DataSource)).toBeUndefined();
+      const e = await rejection(countExamples(data as unknown as DataSource));
+      expect(e, e.message).toBeInstanceOf(SpamError);
+    }
   });
 });
