@@ -5,8 +5,12 @@
  */
 import fc from 'fast-check';
 
-/** Values of the wrong type for any option. */
-export const WRONG_TYPES: readonly unknown[] = ['1', '', null, true, false, {}, [], [1], () => 1, Symbol('x'), 10n];
+/**
+ * Values of the wrong type for any option — the ones a config file, JSON or command line can
+ * produce (symbols, BigInts and functions are left out: a template string with a Symbol throws a
+ * TypeError everywhere, which would mask every other finding).
+ */
+export const WRONG_TYPES: readonly unknown[] = ['1', '', null, true, false, {}, [], [1]];
 
 /** String literals no option accepts (including ones that hit `Object.prototype` when used as keys). */
 export const UNKNOWN_LITERALS: readonly string[] = ['bogus', '', 'KRON', 'Diag', ' kron', 'toString', '__proto__', 'constructor', 'hasOwnProperty'];

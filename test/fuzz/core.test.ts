@@ -233,11 +233,11 @@ describe(`fuzz @spam/core (seed ${SEED})`, () => {
     z.model.dispose();
   }, { numRuns: 50, budgetMs: 6000 });
 
-  fuzz('evaluate: random tensors, likelihood and options (batchSize ≥ 1; hanging sizes: see isolated.test.ts)', fc.tuple(zooName(), fc.nat(5)).chain(([name]) => {
+  fuzz('evaluate: random tensors, likelihood and options (batchSize 0 hangs: see isolated.test.ts)', fc.tuple(zooName(), fc.nat(5)).chain(([name]) => {
     const z = ZOO_META[name];
     return fc.tuple(fc.constant(name), pairSpec(z.row, z.likelihood), fc.oneof({ arbitrary: fc.constant(z.likelihood), weight: 3 }, { arbitrary: likelihoodArb(), weight: 1 }), fc.record({
       sigma: optionOf(goodScale(), badScale()),
-      batchSize: optionOf(fc.integer({ min: 1, max: 4 }), fc.constantFrom<unknown>(1e9, Infinity)),
+      batchSize: optionOf(fc.integer({ min: 1, max: 4 }), fc.constantFrom<unknown>(1e9, Infinity, -1, -Infinity, 0.5, 1.5, NaN, '2', null)),
     }, { noNullPrototype: true }));
   }), async ([name, pair, lik, options]) => {
     const z = zoo(name);

@@ -58,6 +58,7 @@ export function fuzz<T>(name: string, arb: fc.Arbitrary<T>, check: (value: T) =>
   it(name, async () => {
     const deadline = Date.now() + budgetMs;
     const seen = new Map<string, { count: number; example: string }>();
+    tally.clear();
     const property = fc.asyncProperty(arb, async (value) => {
       if (Date.now() > deadline) return;
       if (!COLLECT) return check(value);
@@ -73,8 +74,9 @@ export function fuzz<T>(name: string, arb: fc.Arbitrary<T>, check: (value: T) =>
     });
     try {
       await fc.assert(property, { seed: SEED, numRuns });
-      if (COLLECT && seen.size > 0) {
-        console.log(`## ${name}\n` + [...seen.values()].map((v) => `- (${v.count}×) ${v.example}`).join('\n'));
+      if (COLLECT) {
+        const outcomes = [...tally.entries()].map(([k, v]) => `${k} ${v}×`).join(', ');
+        console.log(`## ${name}\noutcomes: ${outcomes}\n` + [...seen.values()].map((v) => `- (${v.count}×) ${v.example}`).join('\n'));
       }
     } catch (e) {
       const err = e as Error;
@@ -96,6 +98,9 @@ export function describeError(e: unknown): string {
   return `non-Error ${typeof e}: ${String(e)}`;
 }
 
+/** Collect mode: how often each entry point returned or threw which SpamError. */
+const tally = new Map<string, number>();
+
 /** What a call did. */
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: SpamError };
 
@@ -105,6 +110,8 @@ export interface SafeOptions<T> {
   onSuccess?: (result: T) => void | Promise<void>;
   /** Frees a successful result's tensors (before the tensor count is compared). */
   release?: (result: T) => void | Promise<void>;
+  /** Tensors the call takes ownership of (freed by it or by `release`): the count may drop by this much. */
+  consumes?: number;
 }
 
 /**
@@ -122,6 +129,10 @@ export async function expectSafe<T>(label: string, run: () => T | Promise<T>, op
     if (!(e instanceof SpamError)) throw new Error(`${label}: threw ${describeError(e)} — expected a SpamError subclass`);
     outcome = { ok: false, error: e };
   }
+  if (COLLECT) {
+    const key = `${label.split('(')[0]}→${outcome.ok ? 'ok' : outcome.error.constructor.name}`;
+    tally.set(key, (tally.get(key) ?? 0) + 1);
+  }
   if (outcome.ok) {
     try {
       await (options.onSuccess ?? ((r: T) => assertFiniteDeep(r, label)))(outcome.value);
@@ -129,7 +140,7 @@ export async function expectSafe<T>(label: string, run: () => T | Promise<T>, op
       await options.release?.(outcome.value);
     }
   }
-  const after = tf.memory().numTensors;
+  const after = tf.memory().numTensors + (options.consumes ?? 0);
   if (after !== before) {
     const how = outcome.ok ? 'after success and release' : `after ${outcome.error.constructor.name}: ${outcome.error.message}`;
     throw new Error(`${label}: tf.memory().numTensors went from ${before} to ${after} (${how})`);
