@@ -7,7 +7,19 @@
 export * from './errors.js';
 export type { LayerLike, LayerVariableLike, ModelLike } from './model-like.js';
 export { getActivation, SUPPORTED_ACTIVATIONS, type Activation } from './activations.js';
-export type { AdaptedLayer, LayerAdapterFactory, OpLayer, ParametricLayer } from './adapter/types.js';
+export type {
+  AdaptedLayer,
+  LayerAdapterContext,
+  LayerAdapterFactory,
+  LayerWeight,
+  MergeLayer,
+  OpLayer,
+  ParametricLayer,
+  ParamLayer,
+  UnitLayout,
+  WeightedLayer,
+} from './adapter/types.js';
+export { buildModelGraph, type GraphNode, type ModelGraph } from './adapter/graph.js';
 export { registerLayerAdapter, getLayerAdapter, supportedLayerTypes } from './adapter/registry.js';
 export {
   buildModelAdapter,
@@ -16,7 +28,7 @@ export {
   type LayerCapture,
   type ModelAdapter,
 } from './adapter/model-adapter.js';
-export { canonicalParams, paramTensors, type ParamBlock } from './params.js';
+export { canonicalParams, layerWeights, paramTensors, type ParamBlock } from './params.js';
 export {
   checkLikelihood,
   denseTargets,

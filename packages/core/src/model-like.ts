@@ -31,7 +31,9 @@ export interface LayerLike {
 export interface ModelLike {
   readonly name: string;
   readonly layers: LayerLike[];
-  readonly inputs?: Array<{ shape: Array<number | null> }>;
+  readonly inputs?: Array<{ shape: Array<number | null>; dtype?: string }>;
   readonly outputs?: Array<{ shape: Array<number | null> }>;
+  /** The layers that produce the model's outputs (functional and Sequential models have it). */
+  readonly outputLayers?: LayerLike[];
   predict(x: Tensor | Tensor[], args?: unknown): Tensor | Tensor[];
 }

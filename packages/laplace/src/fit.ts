@@ -97,7 +97,7 @@ function batchContributions(
     const trace = adapter.forward(x);
     const v = outputVectors(o, trace.output, y, batchIndex);
     const grads = adapter.backward(trace, v);
-    const out = acc.batch(layerInputs(adapter, trace.captures, grads));
+    const out = acc.batch(layerInputs(trace.captures, grads));
     lossValue = lossSum(o.likelihood, trace.output, y).dataSync()[0];
     return out;
   });

@@ -36,13 +36,13 @@ describe('fitLaplace: typed errors naming the problem', () => {
     expect(e.message).toContain('BatchNormalization');
   });
 
-  it('UnsupportedTopologyError for an Add branch', async () => {
+  it('UnsupportedTopologyError for a layer applied twice (shared weights)', async () => {
     const inp = tf.input({ shape: [4] });
-    const a = L.dense({ units: 3 }).apply(inp) as tf.SymbolicTensor;
-    const b = L.dense({ units: 3 }).apply(inp) as tf.SymbolicTensor;
-    const out = L.add().apply([a, b]) as tf.SymbolicTensor;
+    const shared = L.dense({ units: 4, name: 'twice' });
+    const out = L.dense({ units: 3 }).apply(shared.apply(shared.apply(inp))) as tf.SymbolicTensor;
     const e = await rejection(fitLaplace(tf.model({ inputs: inp, outputs: out }) as unknown as ModelLike, { xs, ys }, CLS));
     expect(e).toBeInstanceOf(UnsupportedTopologyError);
+    expect(e.message).toContain('twice');
   });
 
   it('InvalidDataError for xs with 0 rows', async () => {

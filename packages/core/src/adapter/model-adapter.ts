@@ -1,24 +1,19 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import {
-  ModelNotBuiltError,
-  ShapeMismatchError,
-  UnsupportedLayerError,
-  UnsupportedTopologyError,
-} from '../errors.js';
-import type { LayerLike, ModelLike } from '../model-like.js';
-import { getLayerAdapter } from './registry.js';
-import type { AdaptedLayer, ParametricLayer } from './types.js';
+import { ShapeMismatchError, UnsupportedTopologyError } from '../errors.js';
+import type { ModelLike } from '../model-like.js';
+import type { AdaptedLayer, ParametricLayer, ParamLayer } from './types.js';
+import { buildModelGraph, type GraphNode } from './graph.js';
 import { canonicalParams, type ParamBlock } from '../params.js';
 import { checkTfjsVersion } from '../tfjs-version.js';
 
-/** What one forward pass recorded for a parametric layer. */
+/** What one forward pass recorded for a parameter layer. */
 export interface LayerCapture {
   /** The layer. */
-  readonly layer: ParametricLayer;
+  readonly layer: ParamLayer;
   /** Its input `[N, ...inputShape]`. */
   readonly input: Tensor;
-  /** Its pre-activation output z `[N, ...outputShape]`. */
+  /** Its pre-activation output z `[N, ...outputShape]` (a weighted layer's output). */
   readonly preactivation: Tensor;
 }
 
@@ -26,10 +21,13 @@ export interface LayerCapture {
 export interface ForwardTrace {
   /** Network output f `[N, outDim]` (logits when the adapter strips a final softmax). */
   readonly output: Tensor;
-  /** One capture per parametric layer, in model order. */
+  /** One capture per parameter layer ({@link ModelAdapter.paramLayers} order). */
   readonly captures: LayerCapture[];
-  /** Inputs and outputs of every layer, for the backward pass. */
+  /** Every node's inputs ({@link ModelAdapter.layers} order; one entry per input). */
+  readonly nodeInputs: Tensor[][];
+  /** Every node's first input (the only one except for merges). */
   readonly layerInputs: Tensor[];
+  /** Every node's output. */
   readonly layerOutputs: Tensor[];
 }
 
@@ -43,30 +41,40 @@ export interface AdapterOptions {
 }
 
 /**
- * A tfjs-layers model re-expressed with tfjs-core ops: a forward pass that records each
- * parametric layer's input and pre-activation, and a backward pass for K output-space vectors at once.
+ * A tfjs-layers model re-expressed with tfjs-core ops: a forward pass that records each parameter
+ * layer's input and pre-activation, and one backward pass for K output-space vectors at once
+ * through the whole graph (cotangents summed where branches meet).
  */
 export interface ModelAdapter {
   /** The model's name. */
   readonly name: string;
-  /** Adapted layers in model order (InputLayer excluded). */
+  /** Adapted layers (graph nodes) in a topological order (InputLayer excluded). */
   readonly layers: readonly AdaptedLayer[];
-  /** The parametric layers (Dense, Conv2D), in model order. */
+  /** For every node, the indices of the nodes it reads (-1 = the model input), in application order. */
+  readonly inbound: readonly (readonly number[])[];
+  /** True for Sequential and chain-shaped models (every node reads the one before it). */
+  readonly isChain: boolean;
+  /** Every layer with SpaM parameters (affine and weighted), in model order: the canonical order. */
+  readonly paramLayers: readonly ParamLayer[];
+  /** The affine layers with a Kronecker form (Dense, Conv1D/2D, Embedding), in model order. */
   readonly parametric: readonly ParametricLayer[];
-  /** Canonical parameter layout: per parametric layer, kernel then bias, tfjs shapes. */
+  /** Canonical parameter layout: per parameter layer its trainable weights (kernel then bias), tfjs shapes. */
   readonly params: readonly ParamBlock[];
   /** Total number of parameters P. */
   readonly numParams: number;
   /** Per-example input shape. */
   readonly inputShape: number[];
+  /** dtype of the model input (`'int32'` for token ids). */
+  readonly inputDtype: string;
   /** Output dimension of f. */
   readonly outputDim: number;
   /** Whether f stops before a final softmax of the model. */
   readonly stripsSoftmax: boolean;
   /**
-   * Index in {@link ModelAdapter.layers} of the layer whose softmax is stripped (the last layer that
-   * is not a Dropout), or -1 when {@link ModelAdapter.stripsSoftmax} is false. Passes that mirror
-   * the forward (tangent passes, Hessian-vector products) skip that layer's softmax there.
+   * Index in {@link ModelAdapter.layers} of the layer whose softmax is stripped (the output node,
+   * or the node before a final chain of Dropouts), or -1 when {@link ModelAdapter.stripsSoftmax}
+   * is false. Passes that mirror the forward (tangent passes, Hessian-vector products) skip that
+   * layer's softmax there.
    */
   readonly strippedLayerIndex: number;
   /** f(x) without recording (equals `model.predict` unless a final softmax is stripped). */
@@ -74,133 +82,119 @@ export interface ModelAdapter {
   /** f(x) with every layer's input/output recorded. Call inside `tf.tidy`. */
   forward(x: Tensor): ForwardTrace;
   /**
-   * Pre-activation gradients g_l = J_{z_l}ᵀ v for output-space vectors `v` `[K, N, outDim]`, one
-   * `[K, N, ...outputShape_l]` tensor per parametric layer, in one backward sweep. Call inside `tf.tidy`.
+   * For output-space vectors `v` `[K, N, outDim]`, one cotangent per parameter layer
+   * ({@link ModelAdapter.paramLayers} order) in one backward sweep: the pre-activation gradient
+   * J_zᵀ v of an affine layer, the output cotangent J_yᵀ v of a weighted layer, each
+   * `[K, N, ...outputShape]`. Call inside `tf.tidy`.
    */
   backward(trace: ForwardTrace, v: Tensor): Tensor[];
 }
 
-function inputShapeOf(model: ModelLike): number[] {
-  let inputs: ModelLike['inputs'];
-  try {
-    inputs = model.inputs;
-  } catch {
-    inputs = undefined;
-  }
-  if (!inputs || inputs.length === 0) {
-    throw new ModelNotBuiltError(
-      `Model '${model.name}' is not built: give its first layer an inputShape (or call model.build) before fitting curvature.`,
-    );
-  }
-  if (inputs.length !== 1) throw new UnsupportedTopologyError(`Model '${model.name}' has ${inputs.length} inputs; SpaM supports one.`);
-  if (model.outputs && model.outputs.length !== 1) {
-    throw new UnsupportedTopologyError(`Model '${model.name}' has ${model.outputs.length} outputs; SpaM supports one.`);
-  }
-  const shape = inputs[0].shape.slice(1);
-  if (shape.some((d) => d === null)) {
-    throw new ModelNotBuiltError(`Model '${model.name}' has an input with unknown dimensions [${shape}].`);
-  }
-  return shape as number[];
-}
-
-/** The model's layers as a chain, or `UnsupportedTopologyError` naming the first branch. */
-function chainOf(model: ModelLike): LayerLike[] {
-  const layers = model.layers.filter((l) => l.getClassName() !== 'InputLayer');
-  layers.forEach((layer, i) => {
-    if (layer.inboundNodes.length > 1) {
-      throw new UnsupportedTopologyError(`Layer '${layer.name}' is applied ${layer.inboundNodes.length} times (shared layer); SpaM supports chains.`);
-    }
-    const inbound = layer.inboundNodes[0]?.inboundLayers ?? [];
-    const prev = i === 0 ? null : layers[i - 1];
-    const ok = prev === null ? inbound.every((l) => l.getClassName() === 'InputLayer') && inbound.length <= 1 : inbound.length === 1 && inbound[0] === prev;
-    if (!ok) {
-      throw new UnsupportedTopologyError(
-        `Layer '${layer.name}' (${layer.getClassName()}) takes input from [${inbound.map((l) => l.name).join(', ')}]` +
-          `${prev ? `, not only from '${prev.name}'` : ''}: SpaM's adapter supports Sequential and chain-shaped functional models.`,
-      );
-    }
-  });
-  return layers;
+/** Index of the node whose softmax is stripped: the output node, looking through single-input Dropouts. */
+function strippedNode(nodes: readonly GraphNode[], output: number, logits: boolean): number {
+  if (!logits) return -1;
+  let i = output;
+  while (nodes[i].layer.className === 'Dropout' && nodes[i].inbound[0] >= 0) i = nodes[i].inbound[0];
+  const l = nodes[i].layer;
+  return (l.kind === 'parametric' || l.kind === 'op') && l.activation?.name === 'softmax' ? i : -1;
 }
 
 /**
- * Builds the {@link ModelAdapter} of a Sequential or chain-shaped functional model. Throws
- * `UnsupportedLayerError` for any layer without a registered adapter, naming the layer and its class.
+ * Builds the {@link ModelAdapter} of a Sequential or functional (DAG) model with one input and one
+ * output. Throws `UnsupportedLayerError` for any layer without a registered adapter (naming the
+ * layer, its class and how to register one), `UnsupportedTopologyError` for shared layers,
+ * several inputs/outputs or unused branches.
  */
 export function buildModelAdapter(model: ModelLike, options: AdapterOptions = {}): ModelAdapter {
   checkTfjsVersion();
-  const inputShape = inputShapeOf(model);
-  const chain = chainOf(model);
-  const layers: AdaptedLayer[] = [];
-  let shape = inputShape;
-  for (const layer of chain) {
-    const factory = getLayerAdapter(layer.getClassName());
-    if (!factory) throw new UnsupportedLayerError(layer.name, layer.getClassName());
-    if (!layer.built) throw new ModelNotBuiltError(`Layer '${layer.name}' of model '${model.name}' is not built.`);
-    const adapted = factory(layer, shape);
-    layers.push(adapted);
-    shape = adapted.outputShape;
+  const graph = buildModelGraph(model);
+  const { nodes, output } = graph;
+  const layers = nodes.map((n) => n.layer);
+  const outShape = layers[output].outputShape;
+  if (outShape.length !== 1) {
+    throw new ShapeMismatchError(`Model '${model.name}' outputs per-example shape [${outShape}]; SpaM needs a vector output [outDim].`);
   }
-  if (shape.length !== 1) {
-    throw new ShapeMismatchError(`Model '${model.name}' outputs per-example shape [${shape}]; SpaM needs a vector output [outDim].`);
-  }
-  const parametric = layers.filter((l): l is ParametricLayer => l.kind === 'parametric');
-  if (parametric.length === 0) throw new UnsupportedTopologyError(`Model '${model.name}' has no Dense or Conv2D layer.`);
-  const params = canonicalParams(parametric);
+  const paramLayers = layers.filter((l): l is ParamLayer => l.kind === 'parametric' || l.kind === 'weighted');
+  if (paramLayers.length === 0) throw new UnsupportedTopologyError(`Model '${model.name}' has no layer with trainable weights SpaM supports.`);
+  const paramIndex = layers.map((l) => paramLayers.indexOf(l as ParamLayer));
+  const params = canonicalParams(paramLayers);
+  const strip = strippedNode(nodes, output, !!options.logits);
 
-  // A final softmax (Dense activation or Activation layer, possibly followed by Dropout) is stripped on request.
-  let lastIdx = layers.length - 1;
-  while (lastIdx > 0 && layers[lastIdx].className === 'Dropout') lastIdx--;
-  const stripsSoftmax = !!options.logits && layers[lastIdx].activation?.name === 'softmax';
-  const strippedLayerIndex = stripsSoftmax ? lastIdx : -1;
+  // Nodes with a parameter layer upstream (inclusive): only they need cotangents.
+  const needsGrad = new Uint8Array(nodes.length);
+  nodes.forEach((n, i) => {
+    needsGrad[i] = paramIndex[i] >= 0 || n.inbound.some((j) => j >= 0 && needsGrad[j]) ? 1 : 0;
+  });
 
   const run = (x: Tensor): ForwardTrace => {
-    const layerInputs: Tensor[] = [];
-    const layerOutputs: Tensor[] = [];
-    const captures: LayerCapture[] = [];
-    let h = x;
-    layers.forEach((layer, i) => {
-      const strip = i === strippedLayerIndex;
-      layerInputs.push(h);
+    const outs: Tensor[] = new Array(nodes.length);
+    const nodeInputs: Tensor[][] = new Array(nodes.length);
+    const captures: LayerCapture[] = new Array(paramLayers.length);
+    nodes.forEach(({ layer, inbound }, i) => {
+      const ins = inbound.map((j) => (j < 0 ? x : outs[j]));
+      nodeInputs[i] = ins;
+      const h = ins[0];
+      let y: Tensor;
       if (layer.kind === 'parametric') {
         const z = layer.linear(h);
-        captures.push({ layer, input: h, preactivation: z });
-        h = strip ? z : layer.activation.apply(z);
-      } else if (!strip) {
-        h = layer.forward(h);
+        captures[paramIndex[i]] = { layer, input: h, preactivation: z };
+        y = i === strip ? z : layer.activation.apply(z);
+      } else if (layer.kind === 'weighted') {
+        y = layer.forward(h);
+        captures[paramIndex[i]] = { layer, input: h, preactivation: y };
+      } else if (layer.kind === 'merge') {
+        y = layer.forward(ins);
+      } else {
+        y = i === strip ? h : layer.forward(h);
       }
-      layerOutputs.push(h);
+      outs[i] = y;
     });
-    return { output: h, captures, layerInputs, layerOutputs };
+    return { output: outs[output], captures, nodeInputs, layerInputs: nodeInputs.map((ins) => ins[0]), layerOutputs: outs };
   };
 
   return {
     name: model.name,
     layers,
-    parametric,
+    inbound: nodes.map((n) => n.inbound),
+    isChain: graph.isChain,
+    paramLayers,
+    parametric: paramLayers.filter((l): l is ParametricLayer => l.kind === 'parametric'),
     params,
     numParams: params.reduce((a, p) => a + p.size, 0),
-    inputShape,
-    outputDim: shape[0],
-    stripsSoftmax,
-    strippedLayerIndex,
+    inputShape: graph.inputShape,
+    inputDtype: graph.inputDtype,
+    outputDim: outShape[0],
+    stripsSoftmax: strip >= 0,
+    strippedLayerIndex: strip,
     predict: (x) => tf.tidy(() => run(x).output),
     forward: run,
     backward(trace, v) {
-      const grads: Tensor[] = new Array(parametric.length);
-      let p = parametric.length - 1;
-      let d = v;
-      const firstParam = layers.indexOf(parametric[0]);
-      for (let i = layers.length - 1; i >= firstParam; i--) {
-        const layer = layers[i];
-        const strip = i === strippedLayerIndex;
+      const grads: Tensor[] = new Array(paramLayers.length);
+      const cot: Array<Tensor | undefined> = new Array(nodes.length);
+      cot[output] = v;
+      const send = (j: number, d: Tensor) => {
+        if (j < 0 || !needsGrad[j]) return;
+        const prev = cot[j];
+        cot[j] = prev ? tf.add(prev, d) : d;
+      };
+      for (let i = output; i >= 0; i--) {
+        const d = cot[i];
+        if (!d || !needsGrad[i]) continue;
+        const { layer, inbound } = nodes[i];
+        const x = trace.nodeInputs[i];
+        const y = trace.layerOutputs[i];
         if (layer.kind === 'parametric') {
-          const cap = trace.captures[p];
-          const gz = strip ? d : layer.activation.vjp(d, cap.preactivation, trace.layerOutputs[i]);
-          grads[p--] = gz;
-          if (i > firstParam) d = layer.linearVjp(gz);
-        } else if (!strip) {
-          d = layer.vjp(d, trace.layerInputs[i], trace.layerOutputs[i]);
+          const cap = trace.captures[paramIndex[i]];
+          const gz = i === strip ? d : layer.activation.vjp(d, cap.preactivation, y);
+          grads[paramIndex[i]] = gz;
+          if (inbound[0] >= 0 && needsGrad[inbound[0]]) send(inbound[0], layer.linearVjp(gz));
+        } else if (layer.kind === 'weighted') {
+          grads[paramIndex[i]] = d;
+          if (inbound[0] >= 0 && needsGrad[inbound[0]]) send(inbound[0], layer.vjp(d, x[0], y));
+        } else if (layer.kind === 'merge') {
+          if (inbound.some((j) => j >= 0 && needsGrad[j])) layer.vjp(d, x, y).forEach((dj, k) => send(inbound[k], dj));
+        } else if (inbound[0] >= 0 && needsGrad[inbound[0]]) {
+          send(inbound[0], i === strip ? d : layer.vjp(d, x[0], y));
         }
       }
       return grads;

@@ -52,8 +52,10 @@ export interface ParametricLayer {
   readonly className: string;
   readonly inputShape: number[];
   readonly outputShape: number[];
-  /** Kernel variable in tfjs layout (`[in, out]` or `[kh, kw, in, out]`). */
+  /** Kernel variable in tfjs layout (`[in, out]`, `[k, in, out]`, `[kh, kw, in, out]`, Embedding `[vocab, out]`). */
   readonly kernel: LayerVariableLike;
+  /** tfjs weight name of the kernel (`'embeddings'` for Embedding, `'pointwise_kernel'` …). Default `'kernel'`. */
+  readonly kernelWeight?: string;
   /** Bias variable `[out]`, or null when `useBias` is false. */
   readonly bias: LayerVariableLike | null;
   /** The activation f applied after the affine map. */
@@ -68,8 +70,13 @@ export interface ParametricLayer {
   linear(x: Tensor): Tensor;
   /** dx = J_xᵀ gz for gz `[K, N, ...outputShape]` (the input gradient of the affine map). */
   linearVjp(gz: Tensor): Tensor;
-  /** The layer input as `[N, T, fanIn]` rows so that z_t = a_t W (im2col patches for Conv2D). */
+  /** The layer input as `[N, T, fanIn]` rows so that z_t = a_t W (im2col patches for Conv2D, one-hot rows for Embedding). */
   expandInput(x: Tensor): Tensor;
+  /**
+   * True when the layer takes integer ids (Embedding): it may consume an `int32` model input, and
+   * its {@link ParametricLayer.linearVjp} is never called (an integer input has no gradient).
+   */
+  readonly integerInput?: boolean;
   /**
    * Structured removal (`@spam/structured`): the kernel axis holding the input channels (Dense 0,
    * Conv2D 2; the units are always the last axis) and the config key holding the unit count
@@ -78,11 +85,105 @@ export interface ParametricLayer {
   readonly unitSlicing?: { readonly inputAxis: number; readonly unitsKey: string };
 }
 
+/**
+ * How a parameter tensor's entries map to units, for unit-wise priors: the tensor, flattened
+ * row-major, is `[window, inUnits, outUnits]` (`inUnits` 1 when `inUnits` is null). Dense kernel
+ * `[in, out]`: window 1; Conv2D `[kh, kw, in, out]`: window kh·kw; DepthwiseConv2D
+ * `[kh, kw, in, mult]`: window kh·kw, no input units, outUnits in·mult; a vector (bias, gamma,
+ * beta): window 1, no input units.
+ */
+export interface UnitLayout {
+  /** Positions that share one unit pair (the spatial kernel window); 1 for Dense and vectors. */
+  readonly window: number;
+  /** Input units (fan-in channels), or null when the tensor has no input-unit axis. */
+  readonly inUnits: number | null;
+  /** Output units (the tensor's trailing axes flattened). */
+  readonly outUnits: number;
+}
+
+/** One trainable weight of a {@link WeightedLayer}. */
+export interface LayerWeight {
+  /** tfjs weight name within the layer, e.g. `'gamma'`, `'depthwise_kernel'`. */
+  readonly weight: string;
+  /**
+   * `'kernel'`: multiplies inputs (pruned by default, input and output units); `'bias'`: an
+   * additive vector (beta); `'scale'`: an element-wise multiplier (gamma). Masks prune kernels by default.
+   */
+  readonly role: 'kernel' | 'bias' | 'scale';
+  /** The live variable. */
+  readonly variable: LayerVariableLike;
+  /** Unit structure for unit-wise priors. */
+  readonly units: UnitLayout;
+}
+
+/**
+ * A layer with trainable weights but no Kronecker (input ⊗ output) form: BatchNormalization,
+ * LayerNormalization, DepthwiseConv2D, PReLU, or a user's custom layer. Its curvature is an exact
+ * diagonal block in every structure (`kron` too: "kron where it exists, diagonal elsewhere").
+ * Cotangents carry a leading K axis as for {@link OpLayer}.
+ */
+export interface WeightedLayer {
+  readonly kind: 'weighted';
+  readonly name: string;
+  readonly className: string;
+  readonly inputShape: number[];
+  readonly outputShape: number[];
+  /** Trainable weights in tfjs's `layer.weights` order (non-trainable ones, e.g. moving statistics, excluded). */
+  readonly weights: readonly LayerWeight[];
+  /** y = layer(x) at the weights' current values. */
+  forward(x: Tensor): Tensor;
+  /** dx = J_xᵀ dy for each of the K leading slices of `dy` `[K, N, ...outputShape]`. */
+  vjp(dy: Tensor, x: Tensor, y: Tensor): Tensor;
+  /**
+   * Per-example weight gradients J_θᵀ dy: one tensor `[K, N, ...weightShape]` per weight, for
+   * cotangents `dy` `[K, N, ...outputShape]` at input x (output y). Summed over examples it is the
+   * batch gradient; squared and summed, the curvature diagonal.
+   */
+  weightVjp(dy: Tensor, x: Tensor, y: Tensor): Tensor[];
+  /** As {@link OpLayer.mapChannels} (BN, depthwise with multiplier 1 follow their input's channels). */
+  mapChannels?(keep: Uint8Array): Uint8Array;
+}
+
+/**
+ * A layer that combines several inputs (Add, Multiply, Average, Concatenate, Dot). Its VJP
+ * returns one cotangent per input, each `[K, N, ...inputShapes[j]]`.
+ */
+export interface MergeLayer {
+  readonly kind: 'merge';
+  readonly name: string;
+  readonly className: string;
+  /** Per-example shapes of the inputs, in the order the layer was applied to them. */
+  readonly inputShapes: number[][];
+  readonly outputShape: number[];
+  /** y = layer(x₁, …, x_m). */
+  forward(xs: Tensor[]): Tensor;
+  /** The cotangent of every input for `dy` `[K, N, ...outputShape]`. */
+  vjp(dy: Tensor, xs: Tensor[], y: Tensor): Tensor[];
+  /**
+   * Second-order facts for exact Hessian-vector products: `'linear'` (Add, Average, Concatenate:
+   * J u = forward(u)) or `'bilinear'` (Multiply, Dot). Undefined: refused where needed.
+   */
+  readonly linearity?: 'linear' | 'bilinear';
+}
+
+/** A layer whose weights are SpaM parameters: an affine layer with a Kronecker form, or any other weighted layer. */
+export type ParamLayer = ParametricLayer | WeightedLayer;
+
 /** A supported layer, as the model adapter sees it. */
-export type AdaptedLayer = OpLayer | ParametricLayer;
+export type AdaptedLayer = OpLayer | ParametricLayer | WeightedLayer | MergeLayer;
+
+/** What the adapter knows about a layer's inputs when it builds the layer's adapter. */
+export interface LayerAdapterContext {
+  /** Per-example shapes of every input (one entry for single-input layers). */
+  readonly inputShapes: number[][];
+  /** dtypes of the inputs (`'int32'` for token ids straight from an integer model input). */
+  readonly inputDtypes: string[];
+}
 
 /**
  * Builds the adapted form of one tfjs layer from its config and weights, given its per-example
- * input shape. Throws `UnsupportedLayerError` for options it cannot express.
+ * input shape (the first input's, for merges; all of them in `context`). It may return a short
+ * chain of adapted layers applied in order (e.g. SeparableConv2D = depthwise then pointwise).
+ * Throws `UnsupportedLayerError` naming the layer and the option it cannot express.
  */
-export type LayerAdapterFactory = (layer: LayerLike, inputShape: number[]) => AdaptedLayer;
+export type LayerAdapterFactory = (layer: LayerLike, inputShape: number[], context: LayerAdapterContext) => AdaptedLayer | readonly AdaptedLayer[];

@@ -44,6 +44,11 @@ export function meanNllGradients(
     const grads: Tensor[] = [];
     trace.captures.forEach((cap, i) => {
       const layer = cap.layer;
+      if (layer.kind === 'weighted') {
+        // Σ over the batch of the per-example weight gradients (K = 1).
+        for (const g of layer.weightVjp(gz[i], cap.input, cap.preactivation)) grads.push(tf.sum(tf.squeeze(g, [0]), 0));
+        return;
+      }
       const a = tf.reshape(layer.expandInput(cap.input), [-1, layer.fanIn]);
       const g = tf.reshape(gz[i], [-1, layer.units]);
       grads.push(tf.reshape(tf.matMul(tf.transpose(a) as tf.Tensor2D, g as tf.Tensor2D), layer.kernel.shape as number[]));

@@ -1,6 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { DisposedError, InvalidOptionError, logLikelihoodFromLoss, type LayerCapture, type LikelihoodName, type ModelAdapter, type ParamBlock } from '@spam/core';
+import {
+  DisposedError,
+  InvalidOptionError,
+  logLikelihoodFromLoss,
+  type LayerCapture,
+  type LikelihoodName,
+  type ModelAdapter,
+  type ParamBlock,
+  type ParametricLayer,
+  type WeightedLayer,
+} from '@spam/core';
 import type { Prior } from '@spam/priors';
 import type { CurvatureType, ResolvedCurvatureOptions } from '../options.js';
 
@@ -13,15 +23,28 @@ export interface CurvatureAccumulator {
   batch(inputs: LayerInput[]): Tensor[];
 }
 
-/** A parametric layer's batch data in the form every structure needs. */
-export interface LayerInput {
+/** An affine layer's batch data (Kronecker form): expanded inputs and pre-activation gradients. */
+export interface KronLayerInput {
+  readonly kind: 'kron';
   /** The layer capture (layer, input, pre-activation). */
-  capture: LayerCapture;
+  capture: LayerCapture & { layer: ParametricLayer };
   /** Expanded input a `[N, T, fanIn]`. */
   a: Tensor;
   /** Pre-activation gradients g `[K, N, T, units]`. */
   g: Tensor;
 }
+
+/** A weighted layer's batch data (no Kronecker form): per-example gradients of each weight. */
+export interface DiagLayerInput {
+  readonly kind: 'diag';
+  /** The layer capture. */
+  capture: LayerCapture & { layer: WeightedLayer };
+  /** One tensor `[K·N, ...weightShape]` per trainable weight (canonical order). */
+  grads: Tensor[];
+}
+
+/** A parameter layer's batch data in the form every structure needs. */
+export type LayerInput = KronLayerInput | DiagLayerInput;
 
 /** Adds a batch's contributions into running sums, disposing the old sums and the contributions. */
 export function addInto(sums: Tensor[] | null, contrib: Tensor[]): Tensor[] {
@@ -31,18 +54,28 @@ export function addInto(sums: Tensor[] | null, contrib: Tensor[]): Tensor[] {
   return next;
 }
 
-/** Builds the LayerInput of every parametric layer for one batch. Call inside `tf.tidy`. */
-export function layerInputs(adapter: ModelAdapter, captures: LayerCapture[], grads: Tensor[]): LayerInput[] {
-  return captures.map((capture, i) => {
+/** Builds the LayerInput of every parameter layer for one batch. Call inside `tf.tidy`. */
+export function layerInputs(captures: LayerCapture[], grads: Tensor[]): LayerInput[] {
+  return captures.map((capture, i): LayerInput => {
     const layer = capture.layer;
     const g = grads[i];
     const [k, n] = g.shape as number[];
+    if (layer.kind === 'weighted') {
+      const per = layer.weightVjp(g, capture.input, capture.preactivation);
+      return { kind: 'diag', capture: capture as DiagLayerInput['capture'], grads: per.map((t) => tf.reshape(t, [k * n, ...t.shape.slice(2)])) };
+    }
     return {
-      capture,
+      kind: 'kron',
+      capture: capture as KronLayerInput['capture'],
       a: layer.expandInput(capture.input),
       g: tf.reshape(g, [k, n, layer.locations, layer.units]),
     };
   });
+}
+
+/** Σ over K·N of the squared per-example gradients: a weighted layer's exact diagonal, per weight. */
+export function squaredGradSums(input: DiagLayerInput): Tensor[] {
+  return input.grads.map((g) => tf.sum(tf.square(g), 0));
 }
 
 /** Per-example kernel gradients `[K·N, fanIn, units]` = Σ_t a_{n,t}ᵀ g_{k,n,t}. */

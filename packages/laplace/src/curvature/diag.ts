@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import type { CurvatureAccumulator, LayerInput } from './base.js';
-import { BaseLaplace, perExampleBiasGrads, perExampleKernelGrads, type LaplaceInfo, type StructureSpec } from './base.js';
+import { BaseLaplace, squaredGradSums, perExampleBiasGrads, perExampleKernelGrads, type LaplaceInfo, type StructureSpec } from './base.js';
 
 /**
  * Diagonal curvature: h_i = Σ_n Σ_k (J_nᵀ v_{n,k})_i², per-example gradients summed over
@@ -10,7 +10,12 @@ import { BaseLaplace, perExampleBiasGrads, perExampleKernelGrads, type LaplaceIn
 export const diagAccumulator: CurvatureAccumulator = {
   batch(inputs: LayerInput[]): Tensor[] {
     const out: Tensor[] = [];
-    for (const { capture, a, g } of inputs) {
+    for (const input of inputs) {
+      if (input.kind === 'diag') {
+        out.push(...squaredGradSums(input));
+        continue;
+      }
+      const { capture, a, g } = input;
       const [k, n, t, units] = g.shape as number[];
       if (t === 1) {
         // Dense: h_{io} = Σ_n a_{ni}² Σ_k g_{kno}² = (a²)ᵀ S.

@@ -12,7 +12,12 @@ export const MAX_FULL_PARAMS = 4096;
 export const fullAccumulator: CurvatureAccumulator = {
   batch(inputs: LayerInput[]): Tensor[] {
     const cols: Tensor[] = [];
-    for (const { capture, a, g } of inputs) {
+    for (const input of inputs) {
+      if (input.kind === 'diag') {
+        for (const g of input.grads) cols.push(tf.reshape(g, [g.shape[0], -1]));
+        continue;
+      }
+      const { capture, a, g } = input;
       const kn = (g.shape[0] as number) * (g.shape[1] as number);
       cols.push(tf.reshape(perExampleKernelGrads(a, g), [kn, -1]));
       if (capture.layer.bias) cols.push(perExampleBiasGrads(g));

@@ -3,7 +3,7 @@ import type { Tensor } from '@tensorflow/tfjs-core';
 import type { CurvatureAccumulator, LayerInput } from './base.js';
 import { InvalidOptionError } from '@spam/core';
 import type { Prior } from '@spam/priors';
-import { BaseLaplace, gram, type KronPriorMode, type LaplaceInfo, type PrecisionStructure, type StructureSpec } from './base.js';
+import { BaseLaplace, gram, squaredGradSums, type KronPriorMode, type LaplaceInfo, type PrecisionStructure, type StructureSpec } from './base.js';
 import type { KfacConvention } from '../options.js';
 import { eigenTensors, factorEigen, factorEigenvalues, type FactorEigen } from './kron-eigen.js';
 import { denseLogDet, kronDense } from '../linalg/logdet-op.js';
@@ -15,13 +15,20 @@ export const MAX_EXACT_BLOCK = 2048;
  * KFAC per layer, contributions [A_sum, G]. `'asdl'` ("expand", default): A_sum = Σ_{n,t} a aᵀ,
  * G = Σ_{n,t,k} g gᵀ, kernel block (A_sum/(N·T)) ⊗ G. `'backpack'`: G = Σ_{n,k} ĝ ĝᵀ with
  * ĝ = Σ_t g (locations summed before the outer product), kernel block (A_sum/N) ⊗ G. Both agree
- * for Dense layers (T = 1); a bias is its own block G.
+ * for Dense layers (T = 1); a bias is its own block G. A weighted layer without a Kronecker form
+ * (BatchNormalization, LayerNormalization, DepthwiseConv2D, …) contributes its exact GGN diagonal
+ * per weight ("kron_mixed").
  */
 export function kronAccumulator(convention: KfacConvention): CurvatureAccumulator {
   return {
     batch(inputs: LayerInput[]): Tensor[] {
       const out: Tensor[] = [];
-      for (const { a, g } of inputs) {
+      for (const input of inputs) {
+        if (input.kind === 'diag') {
+          out.push(...squaredGradSums(input)); // no Kronecker form: the exact diagonal block
+          continue;
+        }
+        const { a, g } = input;
         const [n, t, fanIn] = a.shape as number[];
         const units = g.shape[3] as number;
         out.push(gram(tf.reshape(a, [n * t, fanIn])));
@@ -44,33 +51,66 @@ export interface KronFactor {
   readonly hasBias: boolean;
 }
 
-/** KFAC Laplace curvature: kernel blocks A ⊗ G (kernel flattened to `[fanIn, units]`), bias blocks G. */
+/** What `fitLaplace` tells {@link KronLaplace} about each parameter layer, in model order. */
+export type KronLayerSpec =
+  | { readonly kind: 'kron'; readonly name: string; readonly locations: number; readonly hasBias: boolean }
+  | { readonly kind: 'diag'; readonly name: string; readonly weights: number };
+
+/** Where one canonical parameter tensor's block lives: a Kronecker factor pair, or its own exact diagonal. */
+type BlockRef = { kind: 'kernel' | 'bias'; factor: number } | { kind: 'diag'; h: Tensor };
+
+/**
+ * KFAC Laplace curvature ("kron where it exists, diagonal elsewhere", as ASDL and laplace-torch
+ * do): kernel blocks A ⊗ G (kernel flattened to `[fanIn, units]`), bias blocks G, and every
+ * parameter tensor of a layer without a Kronecker form as an exact diagonal block.
+ */
 export class KronLaplace extends BaseLaplace {
   readonly structure = 'kron' as const;
-  /** One factor pair per parametric layer, in model order (owned by this object). */
+  /** One factor pair per affine layer (Dense, Conv, Embedding), in model order (owned by this object). */
   readonly factors: readonly KronFactor[];
+  /** Per canonical parameter tensor, its exact diagonal block `[size]` or null for Kronecker blocks (owned). */
+  readonly diagonalBlocks: readonly (Tensor | null)[];
+  private readonly blocks: readonly BlockRef[];
 
-  /** @internal Built by `fitLaplace` from sums [A_sum, G] per layer and locations T per layer. */
-  constructor(info: LaplaceInfo, sums: Tensor[], layers: ReadonlyArray<{ name: string; locations: number; hasBias: boolean }>) {
+  /** @internal Built by `fitLaplace` from the accumulated sums ([A_sum, G] per affine layer, one sum per weight otherwise). */
+  constructor(info: LaplaceInfo, sums: Tensor[], layers: ReadonlyArray<KronLayerSpec>) {
     super(info);
-    this.factors = layers.map((l, i) => {
-      const A = tf.div(sums[2 * i], info.nData * l.locations);
-      sums[2 * i].dispose();
-      return { layerName: l.name, A, G: sums[2 * i + 1], hasBias: l.hasBias };
-    });
+    const factors: KronFactor[] = [];
+    const blocks: BlockRef[] = [];
+    let k = 0;
+    for (const l of layers) {
+      if (l.kind === 'diag') {
+        for (let w = 0; w < l.weights; w++) {
+          const h = tf.reshape(sums[k], [-1]);
+          if (h !== sums[k]) sums[k].dispose();
+          blocks.push({ kind: 'diag', h });
+          k++;
+        }
+        continue;
+      }
+      const A = tf.div(sums[k], info.nData * l.locations);
+      sums[k].dispose();
+      blocks.push({ kind: 'kernel', factor: factors.length });
+      if (l.hasBias) blocks.push({ kind: 'bias', factor: factors.length });
+      factors.push({ layerName: l.name, A, G: sums[k + 1], hasBias: l.hasBias });
+      k += 2;
+    }
+    this.factors = factors;
+    this.blocks = blocks;
+    this.diagonalBlocks = blocks.map((b) => (b.kind === 'diag' ? b.h : null));
   }
 
-  /** Exact diagonal of the block-diagonal KFAC matrix: A_ii·G_oo for kernels, G_oo for biases. */
+  /** Exact diagonal of the block-diagonal matrix: A_ii·G_oo for kernels, G_oo for biases, h for diagonal blocks. */
   diagonal(): Tensor {
     this.assertNotDisposed();
     return tf.tidy(() => {
-      const parts: Tensor[] = [];
-      for (const f of this.factors) {
-        const a = tf.sum(tf.mul(f.A, tf.eye(f.A.shape[0] as number)), 1);
-        const g = tf.sum(tf.mul(f.G, tf.eye(f.G.shape[0] as number)), 1);
-        parts.push(tf.reshape(tf.mul(tf.expandDims(a, 1), tf.expandDims(g, 0)), [-1]));
-        if (f.hasBias) parts.push(g);
-      }
+      const diagOf = (m: Tensor) => tf.sum(tf.mul(m, tf.eye(m.shape[0] as number)), 1);
+      const parts = this.blocks.map((b) => {
+        if (b.kind === 'diag') return b.h;
+        const f = this.factors[b.factor];
+        const g = diagOf(f.G);
+        return b.kind === 'bias' ? g : tf.reshape(tf.outerProduct(diagOf(f.A) as tf.Tensor1D, g as tf.Tensor1D), [-1]);
+      });
       return tf.concat(parts);
     });
   }
@@ -121,25 +161,23 @@ export class KronLaplace extends BaseLaplace {
     if (kronPrior === 'exact') return super.posteriorPrecisionDiagonal(delta, kronPrior);
     const eig = this.eigendecomposition();
     const s = this.hFactor;
-    return tf.tidy(() => {
-      const out: Tensor[] = [];
-      let t = 0;
-      this.factors.forEach((f, l) => {
-        const { A, G } = eig[l];
-        const fanIn = f.A.shape[0] as number;
-        const units = f.G.shape[0] as number;
+    return tf.tidy(() =>
+      this.blocks.map((b, t) => {
         const p = this.params[t];
-        const d = tf.reshape(delta[t++], [fanIn, units]);
+        if (b.kind === 'diag') return tf.add(tf.mul(s, tf.reshape(b.h, p.shape)), delta[t]);
+        const { A, G } = eig[b.factor];
+        const units = G.values.shape[0] as number;
+        if (b.kind === 'bias') {
+          const e = tf.matMul(tf.reshape(tf.add(tf.zeros([units]), delta[t]), [1, units]), G.Q2);
+          return tf.reshape(tf.matMul(tf.add(tf.mul(s, tf.reshape(G.values, [1, units])), e), G.Q2T), [units]);
+        }
+        const fanIn = A.values.shape[0] as number;
+        const d = tf.reshape(tf.add(tf.zeros(p.shape), delta[t]), [fanIn, units]);
         const E = tf.matMul(tf.matMul(A.Q2T, d), G.Q2);
         const lam = tf.mul(s, tf.outerProduct(A.values as tf.Tensor1D, G.values as tf.Tensor1D));
-        out.push(tf.reshape(tf.matMul(tf.matMul(A.Q2, tf.add(lam, E)), G.Q2T), p.shape));
-        if (f.hasBias) {
-          const e = tf.matMul(tf.reshape(delta[t++], [1, units]), G.Q2);
-          out.push(tf.reshape(tf.matMul(tf.add(tf.mul(s, tf.reshape(G.values, [1, units])), e), G.Q2T), [units]));
-        }
-      });
-      return out;
-    });
+        return tf.reshape(tf.matMul(tf.matMul(A.Q2, tf.add(lam, E)), G.Q2T), p.shape);
+      }),
+    );
   }
 
   /**
@@ -154,27 +192,21 @@ export class KronLaplace extends BaseLaplace {
     // A constant δ needs the eigenvalues only; a projected one the eigenvectors too.
     const eig = constantPerTensor ? this.eigenvalues() : projected ? this.eigendecomposition() : null;
     return tf.tidy(() => {
-      const terms: Tensor[] = [];
-      let t = 0;
-      this.factors.forEach((f, l) => {
+      const terms = this.blocks.map((b, t) => {
+        if (b.kind === 'diag') return tf.sum(tf.log(tf.add(tf.mul(s, b.h), flatOrScalar(delta[t]))));
+        const l = b.factor;
+        const f = this.factors[l];
         const fanIn = f.A.shape[0] as number;
         const units = f.G.shape[0] as number;
-        const blocks: Array<{ d: Tensor; kernel: boolean; r1: readonly [Tensor, Tensor] | null }> = [
-          { d: asBlock(delta[t], [fanIn, units]), kernel: true, r1: rank1?.[t] ?? null },
-        ];
-        t++;
-        if (f.hasBias) blocks.push({ d: asBlock(delta[t++], [units]), kernel: false, r1: null });
-        for (const { d, kernel, r1 } of blocks) {
-          if (eig) {
-            const e = eig[l];
-            const lam = kernel ? tf.outerProduct(e.A.values as tf.Tensor1D, e.G.values as tf.Tensor1D) : e.G.values;
-            const full = e as { A: FactorEigen; G: FactorEigen };
-            const proj = constantPerTensor ? d : kernel ? projectKernel(full, d, r1, fanIn, units) : tf.reshape(tf.matMul(tf.reshape(d, [1, units]), full.G.Q2), [units]);
-            terms.push(tf.sum(tf.log(tf.add(tf.mul(s, lam), proj))));
-          } else {
-            terms.push(this.exactBlockLogDet(l, kernel, d, s));
-          }
-        }
+        const kernel = b.kind === 'kernel';
+        const d = asBlock(delta[t], kernel ? [fanIn, units] : [units]);
+        if (!eig) return this.exactBlockLogDet(l, kernel, d, s);
+        const e = eig[l];
+        const lam = kernel ? tf.outerProduct(e.A.values as tf.Tensor1D, e.G.values as tf.Tensor1D) : e.G.values;
+        const full = e as { A: FactorEigen; G: FactorEigen };
+        const r1 = kernel ? (rank1?.[t] ?? null) : null;
+        const proj = constantPerTensor ? d : kernel ? projectKernel(full, d, r1, fanIn, units) : tf.reshape(tf.matMul(tf.reshape(d, [1, units]), full.G.Q2), [units]);
+        return tf.sum(tf.log(tf.add(tf.mul(s, lam), proj)));
       });
       return tf.addN(terms);
     });
@@ -202,7 +234,7 @@ export class KronLaplace extends BaseLaplace {
   }
 
   protected ownedTensors(): Tensor[] {
-    return [...this.factors.flatMap((f) => [f.A, f.G]), ...(this.eigenCache ?? []).flatMap((e) => [...eigenTensors(e.A), ...eigenTensors(e.G)]),
+    return [...this.factors.flatMap((f) => [f.A, f.G]), ...this.blocks.flatMap((b) => (b.kind === 'diag' ? [b.h] : [])), ...(this.eigenCache ?? []).flatMap((e) => [...eigenTensors(e.A), ...eigenTensors(e.G)]),
       ...(this.valuesCache ?? []).flatMap((e) => [e.A.values, e.G.values]),
     ];
   }
@@ -215,7 +247,11 @@ export const kronStructure: StructureSpec<KronLaplace> = {
     new KronLaplace(
       info,
       sums,
-      adapter.parametric.map((l) => ({ name: l.name, locations: o.kfac === 'backpack' ? 1 : l.locations, hasBias: l.bias !== null })),
+      adapter.paramLayers.map((l): KronLayerSpec =>
+        l.kind === 'weighted'
+          ? { kind: 'diag', name: l.name, weights: l.weights.length }
+          : { kind: 'kron', name: l.name, locations: o.kfac === 'backpack' ? 1 : l.locations, hasBias: l.bias !== null },
+      ),
     ),
 };
 
@@ -228,6 +264,11 @@ function projectKernel(e: { A: FactorEigen; G: FactorEigen }, d: Tensor, r1: rea
   const rowE = tf.matMul(e.A.Q2T, tf.reshape(r1[0], [fanIn, 1]));
   const colE = tf.matMul(tf.reshape(r1[1], [1, units]), e.G.Q2);
   return tf.matMul(rowE, colE);
+}
+
+/** δ of a diagonal block flattened to `[size]`; a scalar (constant prior) stays a scalar and broadcasts. */
+function flatOrScalar(d: Tensor): Tensor {
+  return d.rank === 0 ? d : tf.reshape(d, [-1]);
 }
 
 /** A δ block in the shape a log det term needs; a scalar (constant prior) stays a scalar and broadcasts. */

@@ -1,4 +1,4 @@
-import { buildModelAdapter, type ModelLike } from '@spam/core';
+import { buildModelAdapter, type ModelLike, type ParamBlock } from '@spam/core';
 import { Mask } from './mask.js';
 
 /** Zero counts of one group of parameters. */
@@ -22,7 +22,7 @@ export interface SparsityReport {
  * (exact zeros), kernels and biases counted separately and together.
  */
 export function sparsityReport(source: ModelLike | Mask): SparsityReport {
-  const rows: Array<{ layer: string; role: 'kernel' | 'bias'; total: number; zeros: number }> = [];
+  const rows: Array<{ layer: string; role: ParamBlock['role']; total: number; zeros: number }> = [];
   if (source instanceof Mask) {
     source.params.forEach((p, i) => {
       const b = source.block(i);

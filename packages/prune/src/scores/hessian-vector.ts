@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import {
   UnsupportedLayerError,
+  UnsupportedTopologyError,
   type Activation,
   type LikelihoodName,
   type ModelAdapter,
@@ -24,6 +25,22 @@ import {
 interface LayerParams {
   W: Tensor;
   b: Tensor | null;
+}
+
+/**
+ * The tangent and R-operator passes here run chains of affine and op layers. A graph model, or a
+ * layer without a Kronecker form (BatchNormalization, LayerNormalization, DepthwiseConv2D, …), is
+ * refused with a typed error naming the layer and the criterion (magnitude, OPD, OBD, SNIP and
+ * random scores work on every supported model).
+ */
+export function requireChainOfAffineLayers(adapter: ModelAdapter, criterion: string): void {
+  const bad = adapter.layers.find((l) => l.kind === 'weighted' || l.kind === 'merge');
+  if (bad) {
+    throw new UnsupportedLayerError(bad.name, bad.className, `${criterion} needs an exact Hessian-vector/tangent pass, implemented for chains of affine and op layers only`);
+  }
+  if (!adapter.isChain) {
+    throw new UnsupportedTopologyError(`${criterion} is implemented for chain-shaped models; model '${adapter.name}' is a graph`);
+  }
 }
 
 /** Per parametric layer: the canonical block indices of its kernel and bias. */
@@ -140,6 +157,7 @@ function opLayerJvp(layer: OpLayer, x: Tensor, y: Tensor, u: Tensor): Tensor {
  * stripped when the adapter strips it). Call inside `tf.tidy`.
  */
 function forwardWithTangent(adapter: ModelAdapter, x: Tensor, params: LayerParams[], tangent: LayerParams[] | null): ForwardRecord {
+  requireChainOfAffineLayers(adapter, tangent ? 'GraSP' : 'SynFlow');
   const strip = adapter.strippedLayerIndex;
   const n = x.shape[0];
   const rec: ForwardRecord = { out: x, rOut: null, inputs: [], outputs: [], rInputs: [], a: [], ra: [], z: [], rz: [] };
@@ -176,8 +194,9 @@ function forwardWithTangent(adapter: ModelAdapter, x: Tensor, params: LayerParam
         h = y;
       }
     } else if (i !== strip) {
-      const y = layer.forward(h);
-      if (rh) rh = opLayerJvp(layer, h, y, rh);
+      const op = layer as OpLayer; // requireChainOfAffineLayers: only affine and op layers here
+      const y = op.forward(h);
+      if (rh) rh = opLayerJvp(op, h, y, rh);
       h = y;
     }
     rec.outputs.push(h);
@@ -271,13 +290,14 @@ function backwardWithTangent(
       }
       p--;
     } else if (i !== strip) {
+      const op = layer as OpLayer; // the forward pass checked: affine and op layers only
       const x = rec.inputs[i];
       const y = rec.outputs[i];
-      const [nd, nrd] = both((t) => layer.vjp(t, x, y));
+      const [nd, nrd] = both((t) => op.vjp(t, x, y));
       const rx = rec.rInputs[i];
       rd = nrd;
-      if (rd && rx && layer.activation && !layer.activation.hessianIsZero) {
-        rd = tf.add(rd, activationSecondOrder(layer.activation, x, y, d, rx, layer.name, layer.className));
+      if (rd && rx && op.activation && !op.activation.hessianIsZero) {
+        rd = tf.add(rd, activationSecondOrder(op.activation, x, y, d, rx, op.name, op.className));
       }
       d = nd;
     }

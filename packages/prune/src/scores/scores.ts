@@ -11,7 +11,7 @@ export interface ScoredParam {
   /** Owning layer's name. */
   readonly layerName: string;
   /** Kernel or bias. */
-  readonly role: 'kernel' | 'bias';
+  readonly role: ParamBlock['role'];
   /** tfjs shape. */
   readonly shape: readonly number[];
   /** Number of entries. */
