@@ -1,4 +1,4 @@
-import type { ModelLike } from '@spam/core';
+import { assertModelUsable, type ModelLike } from '@spam/core';
 import { chainAdapter } from './masks-input.js';
 
 /** Parameter and MAC count of one Dense/Conv2D layer. */
@@ -29,8 +29,12 @@ export function layerCosts(model: ModelLike): LayerCost[] {
   }));
 }
 
-/** Total number of weights of the model: Σ over all its weight tensors of their sizes (trainable or not). */
+/**
+ * Total number of weights of the model: Σ over all its weight tensors of their sizes (trainable or
+ * not). `InvalidOptionError` for a non-model, `DisposedError` for a disposed one.
+ */
 export function countParams(model: ModelLike): number {
+  assertModelUsable(model);
   let n = 0;
   for (const layer of model.layers) for (const w of layer.weights) n += (w.shape as number[]).reduce((a, b) => a * b, 1);
   return n;

@@ -1,4 +1,5 @@
 import {
+  assertModelUsable,
   buildModelAdapter,
   InvalidOptionError,
   ShapeMismatchError,
@@ -34,20 +35,20 @@ function nearestParametric(layer: LayerLike): string {
   }
 }
 
-/** The adapter of a chain model, after refusing merges with a `CoupledUnitsError`. */
+/**
+ * The adapter of a chain model, after refusing a non-model (`InvalidOptionError`), a disposed
+ * model (`DisposedError`) and merges (`CoupledUnitsError`).
+ */
 export function chainAdapter(model: ModelLike): ModelAdapter {
+  assertModelUsable(model);
   checkNoMerges(model);
   return buildModelAdapter(model);
-}
-
-function isFlag(v: unknown): boolean {
-  return v === true || v === false || v === 0 || v === 1;
 }
 
 /**
  * Checks unit masks against the model's parametric layers and returns keep flags for every one
  * of them (all ones where no mask is given). Throws `InvalidOptionError` for unknown names,
- * non-boolean entries, a mask removing every unit or any unit of the last parametric layer, and
+ * non-boolean entries (also 0/1 numbers and typed arrays), a mask removing every unit or any unit of the last parametric layer, and
  * `ShapeMismatchError` for a wrong length.
  */
 export function resolveMasks(adapter: ModelAdapter, masks: UnitMasks): Map<string, Uint8Array> {
@@ -77,7 +78,10 @@ export function resolveMasks(adapter: ModelAdapter, masks: UnitMasks): Map<strin
     const keep = out.get(name)!;
     let kept = 0;
     for (let i = 0; i < mask.length; i++) {
-      if (!isFlag(mask[i])) throw new InvalidOptionError(`unit mask for layer '${name}': entry ${i} is ${String(mask[i])}, expected a boolean`);
+      const v: unknown = mask[i];
+      if (typeof v !== 'boolean') {
+        throw new InvalidOptionError(`unit mask for layer '${name}': entry ${i} is ${typeof v === 'string' ? JSON.stringify(v) : String(v)} (${typeof v}), expected a boolean (true = keep)`);
+      }
       keep[i] = mask[i] ? 1 : 0;
       kept += keep[i];
     }

@@ -1,6 +1,6 @@
 import { InvalidOptionError, NonFiniteError, ShapeMismatchError } from '@spam/core';
 import type { UnitMasks } from './masks-input.js';
-import type { UnitScores } from './unit-scores.js';
+import { checkOptionsObject, type UnitScores } from './unit-scores.js';
 
 /** Options of {@link unitMasks}. */
 export interface UnitMaskOptions {
@@ -23,9 +23,10 @@ export interface UnitMaskOptions {
  * all. Ties: the lower unit index (then the earlier layer) is removed first.
  */
 export function unitMasks(scores: UnitScores, options: UnitMaskOptions): UnitMasks {
-  const { fraction } = options ?? ({} as UnitMaskOptions);
-  const scope = options?.scope ?? 'layer';
-  const minUnits = options?.minUnits ?? 1;
+  checkOptionsObject(options, 'unitMasks');
+  const { fraction } = options;
+  const scope = options.scope ?? 'layer';
+  const minUnits = options.minUnits ?? 1;
   if (typeof fraction !== 'number' || !(fraction >= 0 && fraction <= 1)) {
     throw new InvalidOptionError(`fraction must be a number in [0, 1], got ${String(fraction)}`);
   }
@@ -71,15 +72,28 @@ export function unitMasks(scores: UnitScores, options: UnitMaskOptions): UnitMas
 
 /** The per-layer score arrays in order, after checking the structure. */
 function checkScores(scores: UnitScores): Float32Array[] {
-  if (!scores || !Array.isArray(scores.layers) || typeof scores.scores !== 'object' || scores.layers.length === 0) {
+  if (!scores || typeof scores !== 'object' || !Array.isArray(scores.layers) || typeof scores.scores !== 'object' || scores.scores === null || scores.layers.length === 0) {
     throw new InvalidOptionError('unit scores must list at least one layer (use unitScores, randomUnitScores or magnitudeUnitScores)');
   }
+  const seen = new Set<string>();
   return scores.layers.map((name) => {
-    const s = scores.scores[name];
-    if (!s || s.length === 0) throw new ShapeMismatchError(`unit scores list layer '${name}' but have no scores for it`);
-    for (let i = 0; i < s.length; i++) {
-      if (!Number.isFinite(s[i])) throw new NonFiniteError(`unit score ${i} of layer '${name}' is ${s[i]}`);
+    if (typeof name !== 'string') throw new InvalidOptionError(`unit scores list a layer name that is not a string: ${String(name)}`);
+    if (seen.has(name)) throw new InvalidOptionError(`unit scores list layer '${name}' twice`);
+    seen.add(name);
+    const s: unknown = scores.scores[name];
+    if (s === undefined || s === null || (s as ArrayLike<number>).length === 0) {
+      throw new ShapeMismatchError(`unit scores list layer '${name}' but have no scores for it`);
     }
-    return s instanceof Float32Array ? s : Float32Array.from(s);
+    if (!(s instanceof Float32Array || s instanceof Float64Array || Array.isArray(s))) {
+      throw new InvalidOptionError(`unit scores of layer '${name}' must be a Float32Array (or an array of numbers)`);
+    }
+    for (let i = 0; i < s.length; i++) {
+      if (typeof s[i] !== 'number') throw new InvalidOptionError(`unit score ${i} of layer '${name}' is ${typeof s[i]} ${String(s[i])}, not a number`);
+    }
+    const f32 = s instanceof Float32Array ? s : Float32Array.from(s as ArrayLike<number>);
+    for (let i = 0; i < f32.length; i++) {
+      if (!Number.isFinite(f32[i])) throw new NonFiniteError(`unit score ${i} of layer '${name}' is ${s[i]}${Number.isFinite(s[i]) ? ' (beyond float32)' : ''}`);
+    }
+    return f32;
   });
 }

@@ -1,4 +1,4 @@
-import { InvalidOptionError, mulberry32, ShapeMismatchError, type ModelLike } from '@spam/core';
+import { assertModelUsable, InvalidOptionError, mulberry32, NonFiniteError, ShapeMismatchError, type ModelLike } from '@spam/core';
 import { magnitudeScores, type ParamScores } from '@spam/prune';
 import { chainAdapter } from './masks-input.js';
 
@@ -32,9 +32,15 @@ const AGGREGATES: readonly UnitAggregate[] = ['sum', 'mean', 'l2'];
  * Aggregates element scores per unit: unit o of a layer owns the kernel slice `[..., o]` and
  * `bias[o]`; its score is Σ s (`'sum'`, default, as the paper), Σ s / n (`'mean'`, n = fanIn + 1
  * with a bias) or √Σ s² (`'l2'`). Layers appear in model order. Throws `InvalidOptionError` for a
- * disposed score set or an unknown aggregate, `ShapeMismatchError` if a bias does not match its kernel.
+ * disposed or malformed score set, bad options or an unknown aggregate, `ShapeMismatchError` if a
+ * bias does not match its kernel, and `NonFiniteError` naming the layer and unit when a unit score
+ * comes out NaN or ±∞ (non-finite element scores, or an l2 sum overflowing float32).
  */
 export function unitScores(scores: ParamScores, options: UnitScoreOptions = {}): UnitScores {
+  checkOptionsObject(options, 'unitScores');
+  if (scores === null || typeof scores !== 'object' || !Array.isArray(scores.params) || !Array.isArray(scores.blocks)) {
+    throw new InvalidOptionError('unitScores needs element scores of @spam/prune (a ParamScores from opdScores, magnitudeScores, …)');
+  }
   const aggregate = options.aggregate ?? 'sum';
   if (!AGGREGATES.includes(aggregate)) {
     throw new InvalidOptionError(`aggregate must be one of ${AGGREGATES.join(', ')}, got '${String(aggregate)}'`);
@@ -61,10 +67,22 @@ export function unitScores(scores: ParamScores, options: UnitScoreOptions = {}):
   for (const name of order) {
     const { units, sum, count } = sums.get(name)!;
     const s = new Float32Array(units);
-    for (let o = 0; o < units; o++) s[o] = aggregate === 'mean' ? sum[o] / count[o] : aggregate === 'l2' ? Math.sqrt(sum[o]) : sum[o];
+    for (let o = 0; o < units; o++) {
+      s[o] = aggregate === 'mean' ? sum[o] / count[o] : aggregate === 'l2' ? Math.sqrt(sum[o]) : sum[o];
+      if (!Number.isFinite(s[o])) {
+        throw new NonFiniteError(`unit ${o} of layer '${name}' has a ${aggregate} ${scores.criterion} score of ${s[o]} (non-finite element scores, or beyond float32)`);
+      }
+    }
     out[name] = s;
   }
   return { criterion: scores.criterion, aggregate, layers: order, scores: out };
+}
+
+/** `InvalidOptionError` unless `options` is an object (or undefined, handled by the default). */
+export function checkOptionsObject(options: unknown, fn: string): void {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new InvalidOptionError(`${fn} options must be an object, got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`);
+  }
 }
 
 /** Adds a block's entries to their units (entry i belongs to unit i mod units: units are the last axis). */
@@ -79,17 +97,19 @@ function accumulate(acc: { units: number; sum: Float64Array; count: Float64Array
 
 /** Options of {@link randomUnitScores}. */
 export interface RandomUnitScoreOptions {
-  /** Seed of the generator (any integer); the same seed gives the same scores. Default 0. */
+  /** Seed of the generator (any safe integer); the same seed gives the same scores. Default 0. */
   seed?: number;
 }
 
 /**
  * Random unit scores: score_o ~ U(0, 1) i.i.d. per unit from a seeded generator (mulberry32),
- * layers in model order (the random baseline of structured pruning).
+ * layers in model order (the random baseline of structured pruning). `InvalidOptionError` for a
+ * seed that is not a safe integer.
  */
 export function randomUnitScores(model: ModelLike, options: RandomUnitScoreOptions = {}): UnitScores {
+  checkOptionsObject(options, 'randomUnitScores');
   const seed = options.seed ?? 0;
-  if (!Number.isInteger(seed)) throw new InvalidOptionError(`seed must be an integer, got ${seed}`);
+  if (!Number.isSafeInteger(seed)) throw new InvalidOptionError(`seed must be a safe integer, got ${typeof seed === 'number' ? seed : `${typeof seed} ${String(seed)}`}`);
   const rand = mulberry32(seed);
   const layers = chainAdapter(model).parametric;
   const scores: Record<string, Float32Array> = {};
@@ -99,9 +119,11 @@ export function randomUnitScores(model: ModelLike, options: RandomUnitScoreOptio
 
 /**
  * Magnitude unit scores: the L1 norm of each unit's weights, score_o = Σ|W[..., o]| + |b_o|
- * (= `unitScores(magnitudeScores(model))`).
+ * (= `unitScores(magnitudeScores(model))`). `InvalidOptionError` for a non-model, `DisposedError`
+ * for a disposed one.
  */
 export function magnitudeUnitScores(model: ModelLike): UnitScores {
+  assertModelUsable(model);
   const element = magnitudeScores(model);
   try {
     return unitScores(element, { aggregate: 'sum' });

@@ -237,6 +237,9 @@ describe('bad unit masks: typed errors, the input model untouched', () => {
     ['unknown layer', { nope: [true] }, InvalidOptionError, /unknown layer 'nope'.*\[h1, out\]/],
     ['last parametric layer', { out: [true, false] }, InvalidOptionError, /'out'.*last parametric layer/],
     ['non-boolean entry', { h1: [true, 'yes', true, true] }, InvalidOptionError, /entry 1/],
+    ['0/1 numbers', { h1: [1, 0, 1, 1] }, InvalidOptionError, /entry 0 is 1 \(number\), expected a boolean/],
+    ['a Uint8Array', { h1: Uint8Array.from([1, 1, 0, 1]) }, InvalidOptionError, /entry 0 is 1 \(number\)/],
+    ['null entry', { h1: [true, true, null, true] }, InvalidOptionError, /entry 2 is null/],
     ['not an array', { h1: 3 }, InvalidOptionError, /'h1' must be an array/],
   ];
   for (const [what, masks, type, message] of cases) {
