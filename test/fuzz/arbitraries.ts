@@ -81,13 +81,14 @@ export const dtypeArb = (): fc.Arbitrary<SpecDtype> =>
  * or a scalar.
  */
 export function rowShapeArb(good: readonly number[]): fc.Arbitrary<number[]> {
-  const off = good.length > 0 ? fc.nat(good.length - 1).chain((i) => fc.constantFrom(0, 1, good[i] + 1).map((d) => good.map((g, j) => (j === i ? d : g)))) : fc.constant([1]);
+  const off: fc.Arbitrary<number[]> =
+    good.length > 0 ? fc.nat(good.length - 1).chain((i) => fc.constantFrom(0, 1, good[i] + 1).map((d) => good.map((g, j) => (j === i ? d : g)))) : fc.constant([1]);
   return fc.oneof(
     { arbitrary: fc.constant([...good]), weight: 6 },
     { arbitrary: off, weight: 1 },
     { arbitrary: fc.constant([...good, 1]), weight: 1 },
     { arbitrary: fc.constant(good.slice(1)), weight: 1 },
-  );
+  ) as fc.Arbitrary<number[]>;
 }
 
 /** Row counts: mostly small positive, sometimes 0. */

@@ -61,7 +61,7 @@ export function applyMutations<T>(doc: T, mutations: readonly Mutation[], restri
         parent[key] = Array.isArray(parent[key]) ? [] : typeof parent[key] === 'string' ? '' : {};
         break;
       case 'duplicate-array-item':
-        if (Array.isArray(parent)) parent.splice(key as number, 0, structuredClone(parent[key]));
+        if (Array.isArray(parent)) parent.splice(key as number, 0, structuredClone(parent[key as number]));
         break;
       case 'set':
         parent[key] = structuredClone(m.value);

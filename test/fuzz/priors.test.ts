@@ -82,12 +82,9 @@ describe(`fuzz @spam/priors (seed ${SEED})`, () => {
     ignoreNames: fc.constantFrom<unknown>(undefined, true, false, 'yes', null),
   }, { noNullPrototype: true }), async ({ name, structure, target, mutations, where, ignoreNames }) => {
     const source = zoo(name);
-    const json = tf.tidy(() => {
-      const p = createPrior(source.model, structure, { precision: 0.7 });
-      const j = p.toJSON();
-      p.dispose();
-      return j;
-    });
+    const p = createPrior(source.model, structure, { precision: 0.7 });
+    const json = p.toJSON();
+    p.dispose();
     const dst = target === 'same' ? source : zoo(target);
     const mutated = applyMutations(json, mutations, where === 'anywhere' ? undefined : (p) => p[0] === where && p.length > 1);
     try {

@@ -142,7 +142,7 @@ describe(`fuzz @spam/prune (seed ${SEED})`, () => {
   }, { noNullPrototype: true }), async ({ name, drop, replace, criterion }) => {
     const z = zoo(name);
     const params = scoredParams(z.model);
-    const blocks = tf.tidy(() => params.map((p) => tf.abs(tf.randomNormal(p.shape, 0, 1, 'float32', 5))));
+    const blocks = tf.tidy(() => params.map((p) => tf.abs(tf.randomNormal([...p.shape], 0, 1, 'float32', 5))));
     if (drop === 1) blocks.pop()?.dispose();
     if (drop === -1) blocks.push(tf.ones([1]));
     if (replace && blocks.length > 0) {

@@ -63,7 +63,7 @@ describe(`fuzz @spam/structured/node fileSystem (seed ${SEED})`, () => {
       if (saved.ok) {
         await expectSafe(`tf.loadLayersModel(fileSystem(${show(sub || 'target')}, ${show({ modelFile, weightsFile })}))`, () => tf.loadLayersModel(fileSystem(dir, { modelFile, weightsFile })), {
           onSuccess: (m) => expect(m.countParams()).toBe(z.model.countParams()),
-          release: (m) => m.dispose(),
+          release: (m) => void m.dispose(),
         });
       }
     } finally {
@@ -121,7 +121,7 @@ describe(`fuzz @spam/structured/node fileSystem (seed ${SEED})`, () => {
     writeFileSync(weightsPath, bad);
     await expectSafe(`tf.loadLayersModel(fileSystem(dir)) after ${show(corruption)} of a ${name} weights.bin (${good.length} → ${bad.length} bytes)`, () => tf.loadLayersModel(fileSystem(box.target)), {
       onSuccess: () => expect(bad.length, `a ${bad.length}-byte weights file loaded for a ${good.length}-byte manifest`).toBe(good.length),
-      release: (m) => m.dispose(),
+      release: (m) => void m.dispose(),
     });
   }, { numRuns: 50, budgetMs: 5000 });
 
