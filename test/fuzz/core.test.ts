@@ -231,7 +231,7 @@ describe(`fuzz @spam/core (seed ${SEED})`, () => {
     keep.dispose();
     optimizer.dispose();
     z.model.dispose();
-  }, { numRuns: 50, budgetMs: 6000 });
+  }, { numRuns: 50, budgetMs: 2500 });
 
   fuzz('evaluate: random tensors, likelihood and options (batchSize 0 hangs: see isolated.test.ts)', fc.tuple(zooName(), fc.nat(5)).chain(([name]) => {
     const z = ZOO_META[name];

@@ -81,7 +81,7 @@ describe(`fuzz @spam/laplace (seed ${SEED})`, () => {
     }
     expect(tf.memory().numTensors, 'tensors left after fitLaplace and disposing the data').toBe(before);
     z.model.dispose();
-  }, { numRuns: 60, budgetMs: 6000 });
+  }, { numRuns: 60, budgetMs: 2500 });
 
   fuzz('resolveCurvatureOptions: junk option objects', fc.constantFrom<unknown>(undefined, null, 1, 'kron', [], {}, { likelihood: 'classification', structure: 'toString' }, { likelihood: 'regression', sigma: '2' }), async (o) => {
     await expectSafe(`resolveCurvatureOptions(${show(o)})`, () => resolveCurvatureOptions(o as never), { onSuccess: (r) => assertFiniteDeep({ sigma: r.sigma, mcSamples: r.mcSamples, seed: r.seed }, 'resolved') });
@@ -193,7 +193,7 @@ describe(`fuzz @spam/laplace (seed ${SEED})`, () => {
     keep.restore();
     keep.dispose();
     z.model.dispose();
-  }, { numRuns: 40, budgetMs: 8000 });
+  }, { numRuns: 40, budgetMs: 3000 });
 
   fuzz('lossWithPrior and marglikCallback: nData, F, B, foreign priors, epochs', fc.record({
     name: zooName(),

@@ -69,7 +69,7 @@ describe(`fuzz @spam/structured/node fileSystem (seed ${SEED})`, () => {
     } finally {
       z.model.dispose();
     }
-  }, { numRuns: 60, budgetMs: 6000 });
+  }, { numRuns: 60, budgetMs: 2500 });
 
   fuzz('load a corrupted model.json (truncated, bit-flipped, appended) or a mutated weights manifest', fc.record({
     name: zooName(),
@@ -108,7 +108,7 @@ describe(`fuzz @spam/structured/node fileSystem (seed ${SEED})`, () => {
       },
     });
     expect(strayChanges(before, box.outside()), 'load() changed files outside the target').toEqual([]);
-  }, { numRuns: 80, budgetMs: 6000 });
+  }, { numRuns: 80, budgetMs: 2500 });
 
   fuzz('tf.loadLayersModel(fileSystem(dir)) with a truncated, extended or bit-flipped weights.bin', fc.record({
     name: zooName(),
@@ -123,7 +123,7 @@ describe(`fuzz @spam/structured/node fileSystem (seed ${SEED})`, () => {
       onSuccess: () => expect(bad.length, `a ${bad.length}-byte weights file loaded for a ${good.length}-byte manifest`).toBe(good.length),
       release: (m) => void m.dispose(),
     });
-  }, { numRuns: 50, budgetMs: 5000 });
+  }, { numRuns: 50, budgetMs: 2000 });
 
   fuzz('fileSystem(dir, options) with junk dirs and options: SpamError at creation, save or load', fc.record({
     dir: fc.constantFrom<unknown>(null, undefined, 5, {}, [], '', 'relative/never-used', '\u0000'),
