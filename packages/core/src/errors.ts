@@ -26,7 +26,10 @@ export class UnsupportedLayerError extends SpamError {
       'UNSUPPORTED_LAYER',
       `Layer '${layerName}' of class ${className} is not supported by the SpaM model adapter` +
         (detail ? `: ${detail}` : '') +
-        '. See @spam/core README, "Adding a layer type".',
+        (detail
+          ? '.'
+          : `. Register an adapter for it from your own code: registerLayerAdapter('${className}', factory) from @spam/core ` +
+            '(an OpLayer, ParametricLayer or WeightedLayer; worked example in the @spam/core README, "Custom layers").'),
     );
     this.layerName = layerName;
     this.className = className;
