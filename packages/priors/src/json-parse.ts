@@ -24,7 +24,9 @@ function parseParam(x: unknown, i: number): PriorParam {
   shape.forEach((d, k) => {
     if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) throw new PriorFormatError(`${field}.shape[${k}]`, `must be a non-negative integer, got ${String(d)}`);
   });
-  if (r.role !== 'kernel' && r.role !== 'bias') throw new PriorFormatError(`${field}.role`, `must be 'kernel' or 'bias', got ${String(r.role)}`);
+  if (r.role !== 'kernel' && r.role !== 'bias' && r.role !== 'scale') {
+    throw new PriorFormatError(`${field}.role`, `must be 'kernel', 'bias' or 'scale', got ${String(r.role)}`);
+  }
   return { name: r.name, shape: shape as number[], role: r.role };
 }
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Variable } from '@tensorflow/tfjs-core';
-import { DisposedError, InvalidOptionError, ShapeMismatchError } from '@spam/core';
+import { DisposedError, InvalidOptionError, ShapeMismatchError, type UnitLayout } from '@spam/core';
 import type { PriorStructure } from './registry.js';
 import { describeViolation, precisionRangeViolation } from './bounds.js';
 
@@ -8,12 +8,17 @@ export type { PriorStructure } from './registry.js';
 
 /** The parameter a prior block belongs to (what `toJSON` records). */
 export interface PriorParam {
-  /** `<layer>/kernel` or `<layer>/bias`. */
+  /** `<layer>/<weight>`, e.g. `dense_1/kernel`, `dense_1/bias`, `bn/gamma`. */
   name: string;
   /** tfjs shape. */
   shape: number[];
-  /** Kernel or bias. */
-  role: 'kernel' | 'bias';
+  /** Kernel (multiplies inputs), bias (additive vector) or scale (element-wise multiplier, e.g. gamma). */
+  role: 'kernel' | 'bias' | 'scale';
+  /**
+   * How the entries map to units (from the model adapter; not serialised). Without it a kernel is
+   * read as `[...window, in, out]` and any other tensor as a vector of units.
+   */
+  units?: UnitLayout;
 }
 
 /** Serialised prior: structure, the parameters it was built for, and its log-precisions. */
@@ -74,7 +79,7 @@ export abstract class Prior {
   private disposed = false;
 
   protected constructor(params: readonly PriorParam[], variables: Variable[]) {
-    this.params = params.map((p) => ({ name: p.name, shape: [...p.shape], role: p.role }));
+    this.params = params.map((p) => ({ name: p.name, shape: [...p.shape], role: p.role, ...(p.units ? { units: { ...p.units } } : {}) }));
     this.vars = variables;
     this.numParams = params.reduce((a, p) => a + p.shape.reduce((x, y) => x * y, 1), 0);
   }

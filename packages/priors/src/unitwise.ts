@@ -1,14 +1,27 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Variable } from '@tensorflow/tfjs-core';
-import type { ModelLike } from '@spam/core';
+import type { ModelLike, UnitLayout } from '@spam/core';
 import { Prior, type PriorOptions, type PriorParam } from './prior.js';
 import { buildPrior, modelParams, type PriorDefinition, type PriorVariableSpec } from './definition.js';
 import { initialLogPrecision } from './bounds.js';
 
 /**
- * Unit-wise prior: for a kernel with input units i and output units o, log δ_{i,o} = a_o + b_i
- * (Conv2D: i is the input channel, shared over the kernel window); a bias has its own c_o.
- * Variables per parameter tensor: kernel → [a `[out]`, b `[in]`], bias → [c `[out]`].
+ * The unit layout of a prior parameter: the adapter's when recorded, else a kernel is
+ * `[...window, in, out]` and any other tensor a vector of units (window 1, no input units).
+ */
+export function unitLayoutOf(p: PriorParam): UnitLayout {
+  if (p.units) return p.units;
+  const out = p.shape[p.shape.length - 1] ?? 1;
+  if (p.role !== 'kernel' || p.shape.length < 2) return { window: p.shape.slice(0, -1).reduce((a, b) => a * b, 1), inUnits: null, outUnits: out };
+  return { window: p.shape.slice(0, -2).reduce((a, b) => a * b, 1), inUnits: p.shape[p.shape.length - 2], outUnits: out };
+}
+
+/**
+ * Unit-wise prior: a tensor whose entries, flattened row-major, are `[window, in, out]` (its
+ * {@link UnitLayout}) has log δ_{w,i,o} = a_o + b_i, shared over the window (Dense: window 1;
+ * Conv2D: the kernel window, i the input channel; Embedding: i the token); a tensor without input
+ * units (bias, norm gamma/beta, depthwise kernel) has log δ_{w,o} = c_o, shared over its window.
+ * Variables per parameter tensor: with input units → [a `[out]`, b `[in]`], else → [c `[out]`].
  */
 export class UnitwisePrior extends Prior {
   readonly structure = 'unitwise' as const;
@@ -20,50 +33,47 @@ export class UnitwisePrior extends Prior {
   /** For each parameter tensor, the indices of its variables in {@link variables}. */
   variableIndex(): number[][] {
     let k = 0;
-    return this.params.map((p) => (p.role === 'kernel' ? [k++, k++] : [k++]));
+    return this.params.map((p) => (unitLayoutOf(p).inUnits !== null ? [k++, k++] : [k++]));
   }
 
-  /** Kernel δ_{i,o} = exp(b_i)·exp(a_o); Conv2D's b repeats over the kernel window (rows (y·kw + x)·C + c). */
+  /** δ_{w,i,o} = exp(b_i)·exp(a_o) for tensors with input units: row over [window, in] (b repeated per window position), col over out. */
   protected override computeKernelOuterFactors(): Array<readonly [Tensor, Tensor] | null> {
     const index = this.variableIndex();
     return this.params.map((p, t) => {
-      if (p.role === 'bias') return null;
+      const u = unitLayoutOf(p);
+      if (u.inUnits === null || p.role !== 'kernel') return null;
       const [a, b] = index[t].map((i) => this.vars[i]);
-      const window = p.shape.slice(0, -2).reduce((x, y) => x * y, 1);
-      const row = window === 1 ? tf.exp(b) : tf.tile(tf.exp(b), [window]);
+      const row = u.window === 1 ? tf.exp(b) : tf.tile(tf.exp(b), [u.window]);
       return [row, tf.exp(a)] as const;
     });
   }
 
-  /** Σ log δ = Σ_kernels (rows·Σa + window·units·Σb) + Σ_biases Σc, without expanding δ. */
+  /** Σ log δ = Σ_{with in} window·(in·Σa + out·Σb) + Σ_{others} window·Σc, without expanding δ. */
   protected override computeLogDet(): Tensor {
     const index = this.variableIndex();
     return tf.tidy(() =>
       tf.addN(
         this.params.map((p, t) => {
-          if (p.role === 'bias') return tf.sum(this.vars[index[t][0]]);
+          const u = unitLayoutOf(p);
+          if (u.inUnits === null) return tf.mul(tf.sum(this.vars[index[t][0]]), u.window);
           const [a, b] = index[t].map((i) => this.vars[i]);
-          const units = p.shape[p.shape.length - 1];
-          const rows = p.shape.slice(0, -1).reduce((x, y) => x * y, 1);
-          const window = rows / p.shape[p.shape.length - 2];
-          return tf.add(tf.mul(tf.sum(a), rows), tf.mul(tf.sum(b), window * units));
+          return tf.add(tf.mul(tf.sum(a), u.window * u.inUnits), tf.mul(tf.sum(b), u.window * u.outUnits));
         }),
       ),
     );
   }
 
-  /** Σ δθ² = Σ_kernels e^bᵀ (θ² summed over the window) e^a + Σ_biases e^c·θ². */
+  /** Σ δθ² = Σ_{with in} e^bᵀ (θ² summed over the window) e^a + Σ_{others} e^cᵀ (θ² summed over the window). */
   protected override computeScatter(sq: readonly Tensor[]): Tensor {
     const index = this.variableIndex();
     return tf.tidy(() =>
       tf.addN(
         this.params.map((p, t) => {
-          if (p.role === 'bias') return tf.sum(tf.mul(tf.exp(this.vars[index[t][0]]), sq[t]));
+          const u = unitLayoutOf(p);
+          if (u.inUnits === null) return tf.sum(tf.mul(tf.exp(this.vars[index[t][0]]), tf.sum(tf.reshape(sq[t], [u.window, u.outUnits]), 0)));
           const [a, b] = index[t].map((i) => this.vars[i]);
-          const units = p.shape[p.shape.length - 1];
-          const cin = p.shape[p.shape.length - 2];
-          const m = tf.sum(tf.reshape(sq[t], [-1, cin, units]), 0); // [in, out]
-          return tf.sum(tf.matMul(tf.matMul(tf.reshape(tf.exp(b), [1, cin]), m), tf.reshape(tf.exp(a), [units, 1])));
+          const m = tf.sum(tf.reshape(sq[t], [u.window, u.inUnits, u.outUnits]), 0); // [in, out]
+          return tf.sum(tf.matMul(tf.matMul(tf.reshape(tf.exp(b), [1, u.inUnits]), m), tf.reshape(tf.exp(a), [u.outUnits, 1])));
         }),
       ),
     );
@@ -73,26 +83,28 @@ export class UnitwisePrior extends Prior {
     const index = this.variableIndex();
     return tf.tidy(() =>
       this.params.map((p, t) => {
-        if (p.role === 'bias') return tf.clone(this.vars[index[t][0]]);
+        const u = unitLayoutOf(p);
+        if (u.inUnits === null) {
+          const c = this.vars[index[t][0]];
+          return tf.reshape(u.window === 1 ? tf.clone(c) : tf.tile(tf.reshape(c, [1, u.outUnits]), [u.window, 1]), p.shape);
+        }
         const [a, b] = index[t].map((i) => this.vars[i]);
-        const r = p.shape.length;
-        const out = tf.reshape(a, [...new Array(r - 1).fill(1), p.shape[r - 1]]);
-        const inn = tf.reshape(b, [...new Array(r - 2).fill(1), p.shape[r - 2], 1]);
-        return tf.add(tf.zeros(p.shape), tf.add(out, inn));
+        const grid = tf.add(tf.reshape(a, [1, 1, u.outUnits]), tf.reshape(b, [1, u.inUnits, 1])); // [1, in, out]
+        return tf.reshape(tf.tile(grid, [u.window, 1, 1]), p.shape);
       }),
     );
   }
 }
 
-/** Unit-wise prior: per kernel `a [out]` and `b [in]` (½·log δ₀ each), per bias `c [out]` (log δ₀). */
+/** Unit-wise prior: per tensor with input units `a [out]` and `b [in]` (½·log δ₀ each), per other tensor `c [out]` (log δ₀). */
 export const unitwiseDefinition: PriorDefinition<UnitwisePrior> = {
   variables: (params, l0) =>
     params.flatMap((p): PriorVariableSpec[] => {
-      const out = p.shape[p.shape.length - 1];
-      if (p.role === 'bias') return [{ shape: [out], init: l0, label: 'unit_bias' }];
+      const u = unitLayoutOf(p);
+      if (u.inUnits === null) return [{ shape: [u.outUnits], init: l0, label: 'unit_bias' }];
       return [
-        { shape: [out], init: l0 / 2, label: 'unit_out' },
-        { shape: [p.shape[p.shape.length - 2]], init: l0 / 2, label: 'unit_in' },
+        { shape: [u.outUnits], init: l0 / 2, label: 'unit_out' },
+        { shape: [u.inUnits], init: l0 / 2, label: 'unit_in' },
       ];
     }),
   create: (params, variables) => new UnitwisePrior(params, variables),
