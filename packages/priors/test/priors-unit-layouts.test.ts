@@ -88,7 +88,9 @@ describe('unit-wise prior over the UnitLayout', () => {
       v.assign(vals);
       b.variables[i].assign(vals);
     }));
-    tf.tidy(() => expect(a.logPrecisionBlocks().map(arr)).toEqual(b.logPrecisionBlocks().map(arr)));
+    tf.tidy(() => {
+      expect(a.logPrecisionBlocks().map(arr)).toEqual(b.logPrecisionBlocks().map(arr));
+    });
     a.dispose();
     b.dispose();
     prior.dispose();
