@@ -69,7 +69,7 @@ export function marglikStepCount(s: MarglikSchedule): number {
 /** The `marglikTraining` options of one training under a schedule (everything but the likelihood, data and progress). */
 export function marglikOptions(spec: TrainingSpec, s: MarglikSchedule) {
   return {
-    hessian: spec.hessian,
+    structure: spec.hessian,
     prior: spec.prior,
     map: spec.map,
     priorPrecision: s.priorPrecision,

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { buildModelAdapter, type ModelLike, type ParamBlock } from '@spam/core';
-import type { MarglikHooks, MarglikStepState } from '@spam/laplace';
+import type { KronPriorMode, MarglikHooks, MarglikStepState } from '@spam/laplace';
 import { opdScores } from '../scores/opd.js';
 import type { KronDiagonal } from '../scores/precision.js';
 import { scoredParams } from '../scores/scores.js';
@@ -18,7 +18,9 @@ export interface GradualPruningOptions {
   scope?: 'global' | 'layer';
   /** Also prune biases. Default false. */
   includeBias?: boolean;
-  /** `kron` diagonal of the posterior precision. Default `'exact'`. */
+  /** `kron` diagonal of the posterior precision: `'exact'` (default) or `'projected'`. */
+  kronPrior?: KronPriorMode;
+  /** @deprecated Use `kronPrior` (`'eigen'` is `'projected'`). */
   kronDiagonal?: KronDiagonal;
   /** Called after each pruning event. */
   onPrune?: (event: { epoch: number; sparsity: number; pruned: number }) => void;
@@ -73,7 +75,7 @@ export class GradualPruning implements MarglikHooks {
       sizes.set(key, (sizes.get(key) ?? 0) + p.size);
     }
     if (!(target > 0) || [...sizes.values()].reduce((a, n) => a + pruneCount(n, target), 0) <= pruned) return;
-    const scores = opdScores(state.laplace, state.prior, { kronDiagonal: this.options.kronDiagonal });
+    const scores = opdScores(state.laplace, state.prior, { kronPrior: this.options.kronPrior, kronDiagonal: this.options.kronDiagonal });
     try {
       this.current = scoreMask(scores, { sparsity: target, scope: this.options.scope, includeBias: this.options.includeBias, previous: this.current });
     } finally {
