@@ -234,6 +234,7 @@ describe('OPD with a learned prior: δ from the prior, kron exact vs eigen-proje
       const eigenRef = kronReference(kron, dU, 'projected');
       const ex = opdScores(kron, unit, { kronPrior: 'exact' });
       const eg = opdScores(kron, unit, { kronPrior: 'projected' });
+      expect([ex.criterion, eg.criterion]).toEqual(['opd', 'opd-projected']); // sweeps keep the two apart
       expect(relErr(scoresFlat(ex), opdRef(theta, exactRef))).toBeLessThan(1e-5);
       expect(relErr(scoresFlat(eg), opdRef(theta, eigenRef))).toBeLessThan(1e-4);
       // the two options really differ here (so the checks above can tell them apart)
