@@ -178,6 +178,54 @@ export function dataSpec(row: readonly number[], likelihood: 'classification' | 
   );
 }
 
+/** One option of {@link optionsArb}: its valid values, its bad values, and whether it may be omitted. */
+export interface OptionSpec {
+  good: fc.Arbitrary<unknown>;
+  bad: fc.Arbitrary<unknown>;
+  required?: boolean;
+}
+
+/**
+ * Option records where usually none or exactly one option is bad (so that success paths and the
+ * check of each single option are both exercised), sometimes several at once.
+ */
+export function optionsArb(spec: Record<string, OptionSpec>): fc.Arbitrary<Record<string, unknown>> {
+  const keys = Object.keys(spec);
+  const ok = (k: string) => (spec[k].required ? spec[k].good : fc.oneof(fc.constant(undefined), spec[k].good));
+  const record = (pick: (k: string) => fc.Arbitrary<unknown>) => fc.record(Object.fromEntries(keys.map((k) => [k, pick(k)])), { noNullPrototype: true });
+  return fc.oneof(
+    { arbitrary: record(ok), weight: 3 },
+    { arbitrary: fc.constantFrom(...keys).chain((b) => record((k) => (k === b ? spec[k].bad : ok(k)))), weight: 4 },
+    { arbitrary: record((k) => (spec[k].required ? fc.oneof(spec[k].good, spec[k].bad) : optionOf(spec[k].good, spec[k].bad))), weight: 1 },
+  );
+}
+
+/** Valid data in every form (tensors, array / async batches, batched dataset), finite values. */
+export function goodDataSpec(row: readonly number[], likelihood: 'classification' | 'regression'): fc.Arbitrary<DataSpec> {
+  const pair = (n: number) => fc.record({
+    xs: fc.record({ shape: fc.constant([n, ...row]), dtype: fc.constant<SpecDtype>('float32'), fill: fc.constantFrom<Fill>('normal', 'ones', 'zeros'), seed: fc.nat(1000) }, { noNullPrototype: true }),
+    ys: fc.record({ kind: fc.constantFrom<LabelKind>(...(likelihood === 'classification' ? (['index', 'index-col', 'onehot'] as const) : (['targets'] as const))), n: fc.constant(n), dtype: fc.constant<'float32'>('float32'), seed: fc.nat(1000) }, { noNullPrototype: true }),
+  }, { noNullPrototype: true });
+  const n = fc.integer({ min: 1, max: 8 });
+  return fc.oneof(
+    { arbitrary: fc.record({ form: fc.constant<'tensors'>('tensors'), pair: n.chain(pair), batchSize: fc.oneof(fc.constant(undefined), fc.integer({ min: 1, max: 8 })) }, { noNullPrototype: true }), weight: 4 },
+    { arbitrary: fc.record({ form: fc.constantFrom<'array' | 'async'>('array', 'async'), batches: fc.array(n.chain(pair), { minLength: 1, maxLength: 2 }) }, { noNullPrototype: true }), weight: 1 },
+    { arbitrary: fc.record({ form: fc.constant<'dataset'>('dataset'), pair: n.chain(pair), batch: fc.integer({ min: 1, max: 4 }) }, { noNullPrototype: true }), weight: 1 },
+  ) as unknown as fc.Arbitrary<DataSpec>;
+}
+
+/** What a case breaks: nothing, the data, the options, or both (data and options drawn accordingly). */
+export function dataAndOptions(row: readonly number[], likelihood: 'classification' | 'regression', options: Record<string, OptionSpec>): fc.Arbitrary<{ data: DataSpec; options: Record<string, unknown> }> {
+  const keys = Object.keys(options);
+  const allGood = fc.record(Object.fromEntries(keys.map((k) => [k, options[k].required ? options[k].good : fc.oneof(fc.constant(undefined), options[k].good)])), { noNullPrototype: true });
+  return fc.oneof(
+    { arbitrary: fc.record({ data: goodDataSpec(row, likelihood), options: allGood }, { noNullPrototype: true }), weight: 2 },
+    { arbitrary: fc.record({ data: dataSpec(row, likelihood), options: allGood }, { noNullPrototype: true }), weight: 3 },
+    { arbitrary: fc.record({ data: goodDataSpec(row, likelihood), options: optionsArb(options) }, { noNullPrototype: true }), weight: 3 },
+    { arbitrary: fc.record({ data: dataSpec(row, likelihood), options: optionsArb(options) }, { noNullPrototype: true }), weight: 1 },
+  );
+}
+
 /** Valid tensor data only (for entry points whose other inputs are being fuzzed). */
 export function goodPair(row: readonly number[], likelihood: 'classification' | 'regression', n = 6): PairSpec {
   return {

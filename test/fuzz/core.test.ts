@@ -33,6 +33,7 @@ import {
   badLiteral,
   badScale,
   badSeed,
+  dataAndOptions,
   dataSpec,
   goodScale,
   inputSpec,
@@ -202,14 +203,11 @@ describe(`fuzz @spam/core (seed ${SEED})`, () => {
     }
   }, { numRuns: 40 });
 
-  fuzz('trainEpoch: every data form and option', fc.tuple(zooName(), fc.nat(5)).chain(([name]) => {
-    const z = ZOO_META[name];
-    return fc.tuple(fc.constant(name), dataSpec(z.row, z.likelihood), fc.record({
-      likelihood: fc.oneof({ arbitrary: fc.constant(z.likelihood), weight: 4 }, { arbitrary: likelihoodArb(), weight: 1 }),
-      sigma: optionOf(goodScale(), badScale()),
-      epoch: optionOf(fc.nat(3), fc.constantFrom<unknown>(-1, 0.5, NaN, Infinity, 'x')),
-    }, { noNullPrototype: true }));
-  }), async ([name, spec, options]) => {
+  fuzz('trainEpoch: every data form and option', zooName().chain((name) => fc.tuple(fc.constant(name), dataAndOptions(ZOO_META[name].row, ZOO_META[name].likelihood, {
+    likelihood: { good: fc.constant(ZOO_META[name].likelihood), bad: badLiteral(), required: true },
+    sigma: { good: goodScale(), bad: badScale() },
+    epoch: { good: fc.nat(3), bad: fc.constantFrom<unknown>(-1, 0.5, NaN, Infinity, 'x') },
+  }))), async ([name, { data: spec, options }]) => {
     const z = zoo(name);
     const keep = weightKeeper(z.model);
     const optimizer = tf.train.sgd(0.01);

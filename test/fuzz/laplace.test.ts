@@ -25,12 +25,10 @@ import {
 import { createPrior, type PriorStructure } from '@spam/priors';
 import type { DataSource } from '@spam/core';
 import { assertFiniteDeep, expectSafe, fuzz, SEED, show } from './harness.js';
-import { badCount, badCount0, badLiteral, badScale, badSeed, dataSpec, goodPair, goodScale, goodSeed, optionOf } from './arbitraries.js';
+import { badCount, badCount0, badLiteral, badScale, badSeed, dataAndOptions, goodPair, goodScale, goodSeed, optionOf, optionsArb } from './arbitraries.js';
 import { buildData, buildPair, warmCaches, weightKeeper } from './build.js';
 import { zoo, zooName, ZOO_META, type ZooName } from './models.js';
 
-const structureArb = () => optionOf(fc.constantFrom('diag', 'kron', 'full'), badLiteral());
-const curvatureArb = () => optionOf(fc.constantFrom('ggn', 'mc', 'ef'), badLiteral());
 const methodArb = () => optionOf(fc.constantFrom('spam', 'exact'), badLiteral());
 const priorArb = () => fc.constantFrom<PriorStructure>('scalar', 'layerwise', 'unitwise', 'parameterwise');
 /** Precisions: sane, and extreme ones (not representable in float32 after exp) that must be refused. */
@@ -59,15 +57,15 @@ async function goodLaplace(name: ZooName, structure: 'diag' | 'kron' | 'full'): 
 }
 
 describe(`fuzz @spam/laplace (seed ${SEED})`, () => {
-  fuzz('fitLaplace: every data form × curvature options', zooName().chain((name) => fc.tuple(fc.constant(name), dataSpec(ZOO_META[name].row, ZOO_META[name].likelihood), fc.record({
-    likelihood: fc.oneof({ arbitrary: fc.constant(ZOO_META[name].likelihood), weight: 5 }, { arbitrary: badLiteral(), weight: 1 }),
-    structure: structureArb(),
-    curvature: curvatureArb(),
-    sigma: optionOf(goodScale(), badScale()),
-    mcSamples: optionOf(fc.integer({ min: 1, max: 3 }), badCount()),
-    seed: optionOf(goodSeed(), badSeed()),
-    kfac: optionOf(fc.constantFrom('asdl', 'backpack'), badLiteral()),
-  }, { noNullPrototype: true }))), async ([name, spec, options]) => {
+  fuzz('fitLaplace: every data form × curvature options', zooName().chain((name) => fc.tuple(fc.constant(name), dataAndOptions(ZOO_META[name].row, ZOO_META[name].likelihood, {
+    likelihood: { good: fc.constant(ZOO_META[name].likelihood), bad: badLiteral(), required: true },
+    structure: { good: fc.constantFrom('diag', 'kron', 'full'), bad: badLiteral() },
+    curvature: { good: fc.constantFrom('ggn', 'mc', 'ef'), bad: badLiteral() },
+    sigma: { good: goodScale(), bad: badScale() },
+    mcSamples: { good: fc.integer({ min: 1, max: 3 }), bad: badCount() },
+    seed: { good: goodSeed(), bad: badSeed() },
+    kfac: { good: fc.constantFrom('asdl', 'backpack'), bad: badLiteral() },
+  }))), async ([name, { data: spec, options }]) => {
     const z = zoo(name);
     const before = tf.memory().numTensors;
     const data = buildData(spec, z.outDim);
@@ -118,17 +116,14 @@ describe(`fuzz @spam/laplace (seed ${SEED})`, () => {
     }
   }, { numRuns: 50 });
 
-  fuzz('MarglikTuner: options, hyperSteps(steps), extreme precisions', fc.record({
-    name: zooName(),
-    prior: priorArb(),
-    precision: precisionArb(),
-    lr: optionOf(fc.constantFrom(0.01, 0.1, 1), badScale()),
-    steps: optionOf(fc.integer({ min: 0, max: 3 }), badCount0()),
-    runSteps: optionOf(fc.integer({ min: 0, max: 3 }), badCount0()),
-    method: methodArb(),
-    sigma: optionOf(goodScale(), badScale()),
-    learnSigma: fc.constantFrom<unknown>(undefined, true, false, 'no'),
-  }, { noNullPrototype: true }), async ({ name, prior: ps, precision, lr, steps, runSteps, method, sigma, learnSigma }) => {
+  fuzz('MarglikTuner: options, hyperSteps(steps), extreme precisions', fc.tuple(zooName(), priorArb(), precisionArb(), optionsArb({
+    lr: { good: fc.constantFrom(0.01, 0.1, 1), bad: badScale() },
+    steps: { good: fc.integer({ min: 0, max: 3 }), bad: badCount0() },
+    runSteps: { good: fc.integer({ min: 0, max: 3 }), bad: badCount0() },
+    method: { good: fc.constantFrom('spam', 'exact'), bad: badLiteral() },
+    sigma: { good: goodScale(), bad: badScale() },
+    learnSigma: { good: fc.boolean(), bad: fc.constantFrom<unknown>('no', 0, null) },
+  })).map(([name, prior, precision, o]) => ({ name, prior, precision, o })), async ({ name, prior: ps, precision, o: { lr, steps, runSteps, method, sigma, learnSigma } }) => {
     const { lap, model } = await goodLaplace(name, 'kron');
     try {
       await expectSafe(`MarglikTuner(${ps} δ₀=${precision}, ${show({ lr, steps, method, sigma, learnSigma })}).hyperSteps(lap, ${show(runSteps)})`, () => {
@@ -149,33 +144,33 @@ describe(`fuzz @spam/laplace (seed ${SEED})`, () => {
     }
   }, { numRuns: 40 });
 
-  fuzz('marglikTraining: every numeric option, literal and data form', zooName().chain((name) => fc.tuple(fc.constant(name), fc.oneof({ arbitrary: fc.constant(null), weight: 3 }, { arbitrary: dataSpec(ZOO_META[name].row, ZOO_META[name].likelihood), weight: 2 }), fc.record({
-    likelihood: fc.oneof({ arbitrary: fc.constant(ZOO_META[name].likelihood), weight: 6 }, { arbitrary: badLiteral(), weight: 1 }),
-    epochs: fc.oneof({ arbitrary: fc.integer({ min: 1, max: 2 }), weight: 4 }, { arbitrary: badCount(), weight: 1 }),
-    marglikEvery: optionOf(fc.constant(1), badCount()),
-    hyperSteps: optionOf(fc.integer({ min: 0, max: 2 }), badCount0()),
-    burnIn: optionOf(fc.integer({ min: 0, max: 1 }), badCount0()),
-    hyperLr: optionOf(fc.constantFrom(0.05, 0.1), badScale()),
-    lr: optionOf(fc.constantFrom(0.001, 0.01), badScale()),
-    sigma: optionOf(goodScale(), badScale()),
-    priorPrecision: optionOf(goodScale(), badScale()),
-    prior: optionOf(priorArb(), badLiteral()),
-    hessian: structureArb(),
-    curvature: curvatureArb(),
-    method: methodArb(),
-    mcSamples: optionOf(fc.integer({ min: 1, max: 2 }), badCount()),
-    seed: optionOf(goodSeed(), badSeed()),
-    nData: optionOf(fc.constantFrom(6, 100), badScale()),
-    learnSigma: fc.constantFrom<unknown>(undefined, true, false),
-    map: fc.constantFrom<unknown>(undefined, false, true),
-  }, { noNullPrototype: true }))), async ([name, spec, options]) => {
+  fuzz('marglikTraining: every numeric option, literal and data form', zooName().chain((name) => fc.tuple(fc.constant(name), dataAndOptions(ZOO_META[name].row, ZOO_META[name].likelihood, {
+    likelihood: { good: fc.constant(ZOO_META[name].likelihood), bad: badLiteral(), required: true },
+    epochs: { good: fc.integer({ min: 1, max: 2 }), bad: badCount(), required: true },
+    marglikEvery: { good: fc.constant(1), bad: badCount() },
+    hyperSteps: { good: fc.integer({ min: 0, max: 2 }), bad: badCount0() },
+    burnIn: { good: fc.integer({ min: 0, max: 1 }), bad: badCount0() },
+    hyperLr: { good: fc.constantFrom(0.05, 0.1), bad: badScale() },
+    lr: { good: fc.constantFrom(0.001, 0.01), bad: badScale() },
+    sigma: { good: goodScale(), bad: badScale() },
+    priorPrecision: { good: goodScale(), bad: badScale() },
+    prior: { good: priorArb(), bad: badLiteral() },
+    hessian: { good: fc.constantFrom('diag', 'kron', 'full'), bad: badLiteral() },
+    curvature: { good: fc.constantFrom('ggn', 'mc', 'ef'), bad: badLiteral() },
+    method: { good: fc.constantFrom('spam', 'exact'), bad: badLiteral() },
+    mcSamples: { good: fc.integer({ min: 1, max: 2 }), bad: badCount() },
+    seed: { good: goodSeed(), bad: badSeed() },
+    nData: { good: fc.constantFrom(6, 100), bad: badScale() },
+    learnSigma: { good: fc.boolean(), bad: fc.constantFrom<unknown>('no', 0, null) },
+    map: { good: fc.boolean(), bad: fc.constantFrom<unknown>('yes', 1, null) },
+  }))), async ([name, { data: spec, options }]) => {
     const z = zoo(name);
     const keep = weightKeeper(z.model);
     const before = tf.memory().numTensors;
-    const data = buildData(spec ?? { form: 'tensors', pair: goodPair(z.row, z.likelihood) }, z.outDim);
+    const data = buildData(spec, z.outDim);
     const o = { ...options, marglikEvery: options.marglikEvery ?? 1, hyperSteps: options.hyperSteps ?? 2 };
     try {
-      await expectSafe(`marglikTraining(${name}, ${show(spec ?? 'good tensors')}, ${show(o)})`, () => marglikTraining(z.model, data.value as DataSource, o as never), {
+      await expectSafe(`marglikTraining(${name}, ${show(spec)}, ${show(o)})`, () => marglikTraining(z.model, data.value as DataSource, o as never), {
         onSuccess: (r: MarglikTrainingResult) => {
           assertFiniteDeep(r.history, 'history');
           assertFiniteDeep(r.sigma, 'sigma');

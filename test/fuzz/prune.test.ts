@@ -41,7 +41,7 @@ import { fitLaplace } from '@spam/laplace';
 import { createPrior } from '@spam/priors';
 import type { DataSource } from '@spam/core';
 import { assertFiniteDeep, expectSafe, fuzz, SEED, show } from './harness.js';
-import { badCount, badFraction, badLiteral, badScale, badSeed, dataSpec, goodFraction, goodPair, goodScale, goodSeed, inputSpec, optionOf, pairSpec, WRONG_TYPES } from './arbitraries.js';
+import { badCount, badFraction, badLiteral, badScale, badSeed, dataAndOptions, goodFraction, goodPair, goodScale, goodSeed, inputSpec, optionOf, pairSpec, WRONG_TYPES } from './arbitraries.js';
 import { buildData, buildPair, buildTensor, warmCaches, weightKeeper } from './build.js';
 import { zoo, zooName, ZOO_META } from './models.js';
 
@@ -84,12 +84,12 @@ describe(`fuzz @spam/prune (seed ${SEED})`, () => {
     }
   }, { numRuns: 40 });
 
-  fuzz('SNIP / GraSP: every data form and option', zooName().chain((name) => fc.tuple(fc.constant(name), dataSpec(ZOO_META[name].row, ZOO_META[name].likelihood), fc.constantFrom('snip', 'grasp'), fc.record({
-    likelihood: fc.oneof({ arbitrary: fc.constant(ZOO_META[name].likelihood), weight: 5 }, { arbitrary: badLiteral(), weight: 1 }),
-    sigma: optionOf(goodScale(), badScale()),
-    batches: optionOf(fc.integer({ min: 1, max: 2 }), badCount()),
-    batchSize: optionOf(fc.integer({ min: 1, max: 4 }), badCount()),
-  }, { noNullPrototype: true }))), async ([name, spec, which, options]) => {
+  fuzz('SNIP / GraSP: every data form and option', zooName().chain((name) => fc.tuple(fc.constant(name), dataAndOptions(ZOO_META[name].row, ZOO_META[name].likelihood, {
+    likelihood: { good: fc.constant(ZOO_META[name].likelihood), bad: badLiteral(), required: true },
+    sigma: { good: goodScale(), bad: badScale() },
+    batches: { good: fc.integer({ min: 1, max: 2 }), bad: badCount() },
+    batchSize: { good: fc.integer({ min: 1, max: 4 }), bad: badCount() },
+  }), fc.constantFrom('snip', 'grasp'))), async ([name, { data: spec, options }, which]) => {
     const z = zoo(name);
     const before = tf.memory().numTensors;
     const data = buildData(spec, z.outDim);

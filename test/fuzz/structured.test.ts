@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { countMacs, countParams, layerCosts, magnitudeUnitScores, maskUnits, pruneUnits, randomUnitScores, unitMasks, unitScores, type UnitScores } from '@spam/structured';
 import { magnitudeScores } from '@spam/prune';
 import { assertFiniteDeep, expectSafe, fuzz, SEED, show } from './harness.js';
-import { badCount, badLiteral, badSeed, goodSeed, optionOf, WRONG_TYPES } from './arbitraries.js';
+import { badCount, badLiteral, badSeed, goodSeed, optionOf, optionsArb, WRONG_TYPES } from './arbitraries.js';
 import { badModel, badModelName, NOT_MODELS, zoo, zooName, ZOO_META } from './models.js';
 
 /** The parametric layer names and unit counts of a zoo model (from its config, no SpaM call). */
@@ -95,11 +95,13 @@ describe(`fuzz @spam/structured (seed ${SEED})`, () => {
 
   fuzz('unitMasks: fraction, scope, minUnits, malformed unit scores (NaN, empty, missing layers)', fc.record({
     name: zooName(),
-    fraction: fc.oneof(fc.constantFrom(0, 0.25, 0.5, 1), fc.constantFrom<unknown>(-0.1, 1.5, NaN, Infinity, ...WRONG_TYPES)),
-    scope: optionOf(fc.constantFrom('layer', 'global'), badLiteral()),
-    minUnits: optionOf(fc.integer({ min: 1, max: 3 }), badCount()),
-    corrupt: fc.constantFrom('none', 'none', 'nan', 'inf', 'empty-layer', 'no-layers', 'negative', 'junk'),
-  }, { noNullPrototype: true }), async ({ name, fraction, scope, minUnits, corrupt }) => {
+    options: optionsArb({
+      fraction: { good: fc.constantFrom(0, 0.25, 0.5, 1), bad: fc.constantFrom<unknown>(-0.1, 1.5, NaN, Infinity, ...WRONG_TYPES), required: true },
+      scope: { good: fc.constantFrom('layer', 'global'), bad: badLiteral() },
+      minUnits: { good: fc.integer({ min: 1, max: 3 }), bad: badCount() },
+    }),
+    corrupt: fc.constantFrom('none', 'none', 'none', 'none', 'nan', 'inf', 'empty-layer', 'no-layers', 'negative', 'junk'),
+  }, { noNullPrototype: true }), async ({ name, options: { fraction, scope, minUnits }, corrupt }) => {
     const z = zoo(name);
     try {
       const u = magnitudeUnitScores(z.model);
