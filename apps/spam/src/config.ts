@@ -129,7 +129,7 @@ export function listOf<T extends string>(flag: string, v: string, valid: readonl
 
 /** Fractions in [0, 1), comma-separated. */
 export function fractions(flag: string, v: string): number[] {
-  const xs = v.split(',').map((s) => Number(s.trim()));
+  const xs = v.split(',').map((s) => (s.trim() === '' ? NaN : Number(s)));
   if (xs.length === 0 || xs.some((x) => !(x >= 0 && x < 1))) throw new Error(`--${flag} takes comma-separated fractions in [0, 1), got '${v}'`);
   return xs;
 }

@@ -5,7 +5,7 @@
  * Rows go to the report as soon as a training is done.
  */
 import * as tf from '@tensorflow/tfjs';
-import { buildModelAdapter, evaluate, type ClassificationMetrics, type RegressionMetrics } from '@spam/core';
+import { buildModelAdapter, evaluate, SpamError, type ClassificationMetrics, type RegressionMetrics } from '@spam/core';
 import { marglikTraining, type MarglikTrainingResult } from '@spam/laplace';
 import { criterionScores, opdScores, sparsitySweep, type ParamScores } from '@spam/prune';
 import { countMacs, countParams, magnitudeUnitScores, pruneUnits, randomUnitScores, unitMasks, unitScores, type UnitScores } from '@spam/structured';
@@ -21,9 +21,28 @@ export interface ExperimentSink {
   timing: (stage: string, ms: number) => void;
   /** Called after each training with its rows; may save a partial report. */
   addRows: (rows: { results: ResultRow[]; structured: StructuredRow[]; precisions: PrecisionSummary[] }) => Promise<void>;
-  /** True once the user interrupted the run: stop after the current step. */
+  /** True once the user interrupted the run: stop at the next batch, hyper step, sweep point or model. */
   interrupted: () => boolean;
 }
+
+/**
+ * Thrown (from a progress callback or between steps) when {@link ExperimentSink.interrupted}
+ * turns true; the run catches it and saves the partial report. Every tensor of the step is freed
+ * on the way out, as on any error.
+ */
+export class RunInterrupted extends SpamError {
+  constructor() {
+    super('INTERRUPTED', 'the run was interrupted');
+  }
+}
+
+/** Throws {@link RunInterrupted} once the run was interrupted. */
+function checkpoint(sink: ExperimentSink): void {
+  if (sink.interrupted()) throw new RunInterrupted();
+}
+
+/** One event-loop turn, so an abort (a signal handler, a timer) can arrive between long synchronous steps. */
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 type Metrics = ClassificationMetrics | RegressionMetrics;
 
@@ -58,7 +77,7 @@ export async function runDataset(data: Dataset, cfg: RunConfig, sink: Experiment
   probe.dispose();
   const width = Math.max(...cfg.trainings.map((t) => t.name.length), 10);
   for (const spec of cfg.trainings) {
-    if (sink.interrupted()) return;
+    checkpoint(sink);
     await runTraining(data, cfg, s, spec, modelName, likelihood, width, sink);
   }
 }
@@ -93,6 +112,7 @@ async function runTraining(
       fitStart = undefined;
     }
     progress?.onProgress(p);
+    checkpoint(sink); // stops training at the next batch / curvature batch / hyper step
   };
   try {
     const t0 = performance.now();
@@ -118,6 +138,7 @@ async function runTraining(
     const scoreYs = tf.slice(data.yTrain, 0, n);
     try {
       for (const c of cfg.criteria) {
+        checkpoint(sink);
         const t1 = performance.now();
         scores.push(await criterionScores(c, { model, likelihood, laplace: result.laplace, prior: result.prior, data: { xs: scoreXs, ys: scoreYs, batchSize: 100 }, seed: cfg.seed, sigma }));
         sink.timing(`${stage}/score/${c}`, performance.now() - t1);
@@ -127,13 +148,16 @@ async function runTraining(
     }
     const t2 = performance.now();
     const bar = sink.showProgress ? new ProgressBar({ total: scores.length * cfg.sparsities.length, label: 'sweep'.padEnd(width), plainSteps: 2, width: 24 }) : null;
-    const sweep = sparsitySweep(model, scores, {
-      likelihood,
-      data: { xs: data.xTest, ys: data.yTest },
-      sparsities: cfg.sparsities,
-      sigma,
-      onProgress: (p) => bar?.update(p.done, `${p.row.criterion} ${(p.row.sparsity * 100).toFixed(0)}%`),
-    });
+    // One point per call: the sweep can stop between points.
+    const sweep: ReturnType<typeof sparsitySweep> = [];
+    for (const set of scores) {
+      for (const sparsity of cfg.sparsities) {
+        await turn();
+        checkpoint(sink);
+        sweep.push(...sparsitySweep(model, set, { likelihood, data: { xs: data.xTest, ys: data.yTest }, sparsities: [sparsity], sigma }));
+        bar?.update(sweep.length, `${set.criterion} ${(sparsity * 100).toFixed(0)}%`);
+      }
+    }
     const sweepMs = performance.now() - t2;
     bar?.finish(`${sweep.length} points in ${(sweepMs / 1000).toFixed(1)} s`);
     sink.timing(`${stage}/sweep`, sweepMs);
@@ -141,7 +165,7 @@ async function runTraining(
 
     // Structured: unit scores per criterion, units removed per layer, a smaller model evaluated.
     const structured: StructuredRow[] = [];
-    if (cfg.unitFractions.length > 0 && !sink.interrupted()) {
+    if (cfg.unitFractions.length > 0) {
       const t3 = performance.now();
       const paramsBefore = countParams(model);
       const macsBefore = countMacs(model);
@@ -152,6 +176,8 @@ async function runTraining(
         for (const c of cfg.unitCriteria) {
           const us: UnitScores = c === 'opd' ? opdUnitScores(result) : c === 'magnitude' ? magnitudeUnitScores(model) : randomUnitScores(model, { seed: cfg.seed });
           for (const fraction of cfg.unitFractions) {
+            await turn();
+            checkpoint(sink);
             const small = pruneUnits(model, unitMasks(us, { fraction }));
             try {
               const m = evaluate(buildModelAdapter(small, { logits: likelihood === 'classification' }), likelihood, data.xTest, data.yTest, { sigma });

@@ -1,18 +1,19 @@
 /**
  * A whole `spam` run: backend, report directory check (before any training), every data set,
- * the report saved after every training (partial until the end), Ctrl-C handling, and the final
- * summary table.
+ * the report saved after every training (partial until the end), early stop on an abort signal,
+ * and the final summary table. Ctrl-C of the `spam` command is handled by its main thread
+ * (`job.ts`), which runs this in a worker.
  */
 import * as tf from '@tensorflow/tfjs';
-import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { formatTable } from '@spam/harness';
 import { chooseBackend } from './backend.js';
 import type { RunConfig } from './config.js';
 import { loadDataset } from './data/index.js';
-import { runDataset } from './experiment.js';
+import { RunInterrupted, runDataset } from './experiment.js';
 import { wantsImages, AUTO_MODEL } from './models.js';
 import { checkWritable, writeReport } from './report/index.js';
+import { environmentOf, markFailed, markFinished, markInterrupted, newReport } from './report/state.js';
 import type { Report } from './types.js';
 
 /** What {@link runSpam} returns. */
@@ -22,7 +23,12 @@ export interface RunResult {
   files: string[];
   /** numTensors at the end − at the start (0 unless something leaked). */
   tensorsLeaked: number;
+  /** True when `hooks.signal` stopped the run (the report is partial). */
+  interrupted: boolean;
 }
+
+/** Writes a report into a directory: {@link writeReport} or a replacement (the CLI's worker posts it to the main thread). */
+export type ReportWriter = (out: string, report: Report) => Promise<{ files: string[]; warnings: string[] }>;
 
 /** Options of {@link runSpam} besides the configuration. */
 export interface RunHooks {
@@ -30,66 +36,53 @@ export interface RunHooks {
   progress?: boolean;
   /** The argv recorded in the report. */
   argv?: string[];
-  /** Install a SIGINT handler that writes a partial report and exits (the CLI does). Default false. */
-  handleSigint?: boolean;
+  /**
+   * Stops the run early. Checked at every training batch, curvature batch, hyper step, sweep point
+   * and structured model, so work stops within one of those; the report is then saved with
+   * `partialReason: 'interrupted (<signal.reason>)'` and runSpam resolves with `interrupted: true`.
+   */
+  signal?: AbortSignal;
+  /** Writes the report (default {@link writeReport}). */
+  write?: ReportWriter;
+  /** Called with the report after every change (created, a stage timed, rows added). */
+  changed?: (report: Report) => void;
+}
+
+/** The reason of an aborted signal as text: a string reason as is (e.g. `'SIGINT'`), else `'aborted'`. */
+function reasonOf(signal: AbortSignal | undefined): string {
+  return typeof signal?.reason === 'string' ? signal.reason : 'aborted';
 }
 
 /** Runs the experiment of `cfg` and writes the report to `cfg.out`. */
 export async function runSpam(cfg: RunConfig, hooks: RunHooks = {}): Promise<RunResult> {
   const log = hooks.log ?? ((l: string) => console.log(l));
   const out = resolve(cfg.out);
-  await checkWritable(out); // fail before any training
+  const { existing } = await checkWritable(out); // fail before any training
+  if (existing.length > 0) log(`report: ${out} holds an earlier report; overwriting ${existing.join(', ')}`);
   const backend = await chooseBackend(cfg.backend);
   log(`tfjs ${tf.version.tfjs}, backend: ${backend.note}`);
-  const report: Report = {
-    partial: true,
-    partialReason: 'running',
-    startedAt: new Date().toISOString(),
-    command: hooks.argv ?? [],
-    config: { ...cfg, trainings: cfg.trainings.map((t) => t.name) },
-    environment: { node: process.version, platform: process.platform, arch: process.arch, cpus: cpus().length, tfjs: tf.version.tfjs, backend: backend.name },
-    timings: [],
-    precisions: [],
-    results: [],
-    structured: [],
-  };
+  const report = newReport(cfg, hooks.argv ?? [], environmentOf(tf.version.tfjs, backend.name));
+  const changed = () => hooks.changed?.(report);
+  changed();
+  const write = hooks.write ?? writeReport;
   let files: string[] = [];
   const warned = new Set<string>();
-  // Saves run one after another (a Ctrl-C save may arrive while a training's save is running).
+  // Saves run one after another.
   let saving: Promise<void> = Promise.resolve();
   const save = (): Promise<void> => {
     saving = saving.catch(() => undefined).then(async () => {
-      const written = await writeReport(out, report);
+      const written = await write(out, report);
       files = written.files;
       for (const w of written.warnings ?? []) if (!warned.has(w)) (warned.add(w), log(`report: ${w}`));
     });
     return saving;
   };
-  let interrupted = false;
-  const onSigint = () => {
-    if (interrupted) process.exit(130);
-    interrupted = true;
-    report.partial = true;
-    report.partialReason = 'interrupted (SIGINT)';
-    report.finishedAt = new Date().toISOString();
-    log('\ninterrupted: writing the partial report …');
-    save().then(
-      () => {
-        log(`partial report in ${out}`);
-        process.exit(130);
-      },
-      (e: unknown) => {
-        console.error(e);
-        process.exit(130);
-      },
-    );
-  };
-  if (hooks.handleSigint) process.on('SIGINT', onSigint);
+  const interrupted = () => hooks.signal?.aborted === true;
   const tensorsAtStart = tf.memory().numTensors;
   const t0 = performance.now();
   try {
     for (const name of cfg.datasets) {
-      if (interrupted) break;
+      if (interrupted()) break;
       const model = cfg.model === 'auto' ? AUTO_MODEL[name] : cfg.model;
       const s = cfg.schedules[name];
       const tl = performance.now();
@@ -98,16 +91,18 @@ export async function runSpam(cfg: RunConfig, hooks: RunHooks = {}): Promise<Run
         layout: model && wantsImages(model) ? 'image' : 'flat',
       });
       report.timings.push({ stage: `${name}/load`, ms: performance.now() - tl });
+      changed();
       try {
         await runDataset(data, cfg, {
           log,
           showProgress: hooks.progress ?? true,
-          timing: (stage, ms) => report.timings.push({ stage, ms }),
-          interrupted: () => interrupted,
+          timing: (stage, ms) => (report.timings.push({ stage, ms }), changed()),
+          interrupted,
           addRows: async (rows) => {
             report.results.push(...rows.results);
             report.structured.push(...rows.structured);
             report.precisions.push(...rows.precisions);
+            changed();
             await save();
           },
         });
@@ -115,25 +110,26 @@ export async function runSpam(cfg: RunConfig, hooks: RunHooks = {}): Promise<Run
         data.dispose();
       }
     }
-    report.timings.push({ stage: 'total', ms: performance.now() - t0 });
-    if (!interrupted) {
-      report.partial = false;
-      delete report.partialReason;
-      report.finishedAt = new Date().toISOString();
-    }
-    await save();
   } catch (e) {
-    report.partial = true;
-    report.partialReason = `failed: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`;
-    report.finishedAt = new Date().toISOString();
-    await save().catch(() => undefined);
-    throw e;
-  } finally {
-    if (hooks.handleSigint) process.off('SIGINT', onSigint);
+    if (!(e instanceof RunInterrupted)) {
+      markFailed(report, e);
+      changed();
+      await save().catch(() => undefined);
+      throw e;
+    }
   }
-  for (const line of summaryTable(report)) log(line);
+  report.timings.push({ stage: 'total', ms: performance.now() - t0 });
+  if (interrupted()) {
+    markInterrupted(report, reasonOf(hooks.signal));
+    log(`\ninterrupted (${reasonOf(hooks.signal)}): saving the partial report`);
+  } else {
+    markFinished(report);
+  }
+  changed();
+  await save();
+  if (!interrupted()) for (const line of summaryTable(report)) log(line);
   log(`report: ${files.join(', ')}`);
-  return { report, files, tensorsLeaked: tf.memory().numTensors - tensorsAtStart };
+  return { report, files, tensorsLeaked: tf.memory().numTensors - tensorsAtStart, interrupted: interrupted() };
 }
 
 /** The final terminal table: per data set and training, accuracy (or MSE) of OPD and magnitude at 90/95/99 %. */

@@ -1,14 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { parseCli, runSpam, type RunConfig } from '../src/main.js';
 
 const backend = (process.env.SPAM_TEST_BACKEND ?? 'wasm') as 'wasm' | 'cpu';
-const BIN = fileURLToPath(new URL('../bin/spam.mjs', import.meta.url));
 
 describe('spam: flags', () => {
   it('applies defaults and presets, and names the valid values of a bad flag', () => {
@@ -16,7 +13,7 @@ describe('spam: flags', () => {
     expect(cfg.datasets).toEqual(['mnist']);
     expect(cfg.trainings.map((t) => t.name)).toEqual(['map', 'spam-diag-parameterwise', 'spam-kron-unitwise']);
     expect(cfg.criteria).toEqual(['opd', 'magnitude', 'obd', 'snip', 'grasp', 'synflow', 'random']);
-    expect(cfg.out).toBe('spam-report');
+    expect(cfg.out).toBe(resolve('spam-report'));
     const paper = parseCli(['--preset', 'paper', '--dataset', 'mnist,breast-cancer']) as RunConfig;
     expect(paper.schedules.mnist).toMatchObject({ epochs: 50, marglikEvery: 1, hyperSteps: 100, batchSize: 64, lr: 1e-3 });
     expect(paper.schedules['breast-cancer']).toMatchObject({ epochs: 50, marglikEvery: 1, hyperSteps: 100 });
@@ -35,6 +32,25 @@ describe('spam: flags', () => {
     expect(() => parseCli(['--epochs', '0'])).toThrow(/>= 1/);
     expect(() => parseCli(['--bogus'])).toThrow(/bogus.*spam --help/);
     expect(parseCli(['-h'])).toBe('help');
+  });
+
+  it('says what a numeric flag takes, also for negative values', () => {
+    expect(() => parseCli(['--epochs', '-1'])).toThrow(/--epochs must be a positive integer \(>= 1\), got '-1'/);
+    expect(() => parseCli(['--seed', '-3'])).toThrow(/--seed must be a non-negative integer \(>= 0\), got '-3'/);
+    expect(() => parseCli(['--lr', '-0.5'])).toThrow(/--lr must be a positive finite number, got '-0.5'/);
+    expect(() => parseCli(['--lr', 'Infinity'])).toThrow(/--lr must be a positive finite number/);
+    expect(() => parseCli(['--burn-in', ' '])).toThrow(/--burn-in must be a non-negative integer/);
+    expect(() => parseCli(['--sparsities', '-0.5'])).toThrow(/--sparsities takes comma-separated fractions in \[0, 1\), got '-0.5'/);
+    expect((parseCli(['--epochs=7']) as RunConfig).schedules.mnist.epochs).toBe(7);
+  });
+
+  it('rejects an empty list or path instead of falling back to the defaults', () => {
+    for (const flag of ['--sparsities', '--unit-fractions', '--criteria', '--unit-criteria', '--trainings', '--dataset']) {
+      expect(() => parseCli([flag, ''])).toThrow(new RegExp(`${flag} is empty`));
+      expect(() => parseCli([flag, ' , '])).toThrow(new RegExp(`${flag} is empty`));
+    }
+    expect(() => parseCli(['--sparsities', '0.5,,0.9'])).toThrow(/fractions in \[0, 1\), got '0.5,,0.9'/);
+    expect(() => parseCli(['--out', ''])).toThrow(/--out is empty/);
   });
 });
 
@@ -80,31 +96,34 @@ describe('spam: run', () => {
     expect(files.some((f) => f.endsWith('.svg'))).toBe(true);
   }, 300_000);
 
-  it('Ctrl-C leaves a partial report that says it is partial', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'spam-sigint-'));
-    const child = spawn(process.execPath, [BIN, '--dataset', 'breast-cancer', '--epochs', '500', '--out', out, '--backend', backend], {
-      stdio: ['ignore', 'pipe', 'pipe'],
+  it('says it overwrites an earlier report; stops at the next step when its signal aborts, saves the report marked interrupted, frees every tensor', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'spam-abort-'));
+    const cfg = parseCli(['--dataset', 'breast-cancer', '--epochs', '500', '--trainings', 'kron+unitwise', '--out', out, '--backend', backend]) as RunConfig;
+    writeFileSync(join(out, 'report.json'), '{"an": "earlier report"}');
+    const controller = new AbortController();
+    const lines: string[] = [];
+    let abortedAt = 0;
+    const before = tf.memory().numTensors;
+    const run = runSpam(cfg, {
+      progress: false,
+      signal: controller.signal,
+      log: (l) => {
+        lines.push(l);
+        // the model line comes just before the first training starts
+        if (/model cancernet/.test(l)) setTimeout(() => ((abortedAt = performance.now()), controller.abort('test')), 500);
+      },
     });
-    let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
-    const code = await new Promise<number | null>((resolveExit) => {
-      const timer = setInterval(() => {
-        if (/backend:/.test(output)) {
-          clearInterval(timer);
-          setTimeout(() => child.kill('SIGINT'), 3000);
-        }
-      }, 100);
-      child.on('exit', (c) => {
-        clearInterval(timer);
-        resolveExit(c);
-      });
-    });
-    expect(code).toBe(130);
-    expect(existsSync(join(out, 'report.json'))).toBe(true);
+    const { report, interrupted, tensorsLeaked } = await run;
+    const stopMs = performance.now() - abortedAt;
+    expect(abortedAt).toBeGreaterThan(0);
+    expect(lines).toContain(`report: ${out} holds an earlier report; overwriting report.json`);
+    expect(interrupted).toBe(true);
+    // 500 epochs take minutes: stopping within a couple of seconds means it stopped mid-training
+    expect(stopMs).toBeLessThan(3000);
+    expect(tensorsLeaked).toBe(0);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(report.partialReason).toBe('interrupted (test)');
     const json = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
-    expect(json.partial).toBe(true);
-    expect(json.partialReason).toMatch(/interrupted/);
-    expect(readFileSync(join(out, 'report.md'), 'utf8')).toMatch(/partial/i);
+    expect(json).toMatchObject({ partial: true, partialReason: 'interrupted (test)', results: [] });
   }, 120_000);
 });

@@ -203,7 +203,9 @@ describe('checkWritable', () => {
       );
       expect(err).toBeInstanceOf(ReportDirError);
       expect((err as ReportDirError).dir).toBe(dir);
-      expect((err as ReportDirError).code).toBe('ENOTDIR');
+      expect((err as ReportDirError).code).toBe('REPORT_DIR');
+      expect((err as ReportDirError).systemCode).toBe('ENOTDIR');
+      expect((err as Error).message).toContain(`'${file}' is not a directory`);
       expect((err as Error).message).toContain(dir);
       expect(await readdir(root)).toEqual(['not-a-dir']);
       expect(await readFile(file, 'utf8')).toBe('x');

@@ -2,44 +2,43 @@
  * The report of a `spam` run, written to `--out`: `report.json` (the {@link Report} as is),
  * `report.md` (tables) and `plots/*.svg` (Vega-Lite, rendered headless).
  */
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { rmSync } from 'node:fs';
+import { readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Report } from '../types.js';
 import { renderMarkdown } from './markdown.js';
 import { renderPlots } from './plots.js';
+import { ensureReportDir, ReportDirError } from './target.js';
 
 export { renderMarkdown, type MarkdownOptions } from './markdown.js';
 export { renderPlots, specOf, toSvg } from './plots.js';
 export { planPlots, type PlotPlan } from './summary.js';
 
-/** The report directory cannot be created or written. */
-export class ReportDirError extends Error {
-  override readonly name = 'ReportDirError';
-  constructor(
-    /** The directory as given. */
-    readonly dir: string,
-    /** The system error code (`ENOTDIR`, `EACCES`, `EROFS`, …) when there is one. */
-    readonly code: string | undefined,
-    options?: { cause?: unknown },
-  ) {
-    const why = options?.cause instanceof Error ? options.cause.message : String(options?.cause ?? 'unknown error');
-    super(`cannot write the report to '${dir}' (${resolve(dir)}): ${why}`, options);
-  }
-}
+export { ReportDirError, ensureReportDir, mountOf, PSEUDO_FILESYSTEMS } from './target.js';
 
 function codeOf(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
 }
 
+/** The files of a report in a directory (relative names): what a new report there overwrites. */
+export async function reportFilesIn(dir: string): Promise<string[]> {
+  const top = await readdir(dir).catch(() => [] as string[]);
+  const plots = await readdir(join(dir, 'plots')).catch(() => [] as string[]);
+  return [
+    ...['report.json', 'report.md'].filter((f) => top.includes(f)),
+    ...plots.filter((f) => f.endsWith('.svg')).sort().map((f) => `plots/${f}`),
+  ];
+}
+
 /**
- * Check that `dir` can hold the report: create it (and its parents) and write and delete a probe
- * file. Throws {@link ReportDirError} naming the directory otherwise; directories it created for
- * the check are removed again. Call before training starts.
+ * Check that `dir` can hold the report: create it (and its parents, see {@link ensureReportDir})
+ * and write and delete a probe file. Throws {@link ReportDirError} naming the directory
+ * otherwise; directories it created for the check are removed again. Call before training
+ * starts. Returns the files of an earlier report already there (they will be overwritten).
  */
-export async function checkWritable(dir: string): Promise<void> {
-  let created: string | undefined;
+export async function checkWritable(dir: string): Promise<{ existing: string[] }> {
+  const created = await ensureReportDir(dir);
   try {
-    created = await mkdir(dir, { recursive: true });
     const probe = join(dir, `.spam-write-check-${process.pid}`);
     await writeFile(probe, '');
     await rm(probe, { force: true });
@@ -47,13 +46,31 @@ export async function checkWritable(dir: string): Promise<void> {
     if (created) await rm(created, { recursive: true, force: true }).catch(() => {});
     throw new ReportDirError(dir, codeOf(err), { cause: err });
   }
+  return { existing: await reportFilesIn(dir) };
+}
+
+/** Temporary files being written (removed by {@link removeTempFiles} on a forced exit). */
+const temporary = new Set<string>();
+
+/** Deletes the temporary files of writes still in flight (synchronous: for an exit handler). */
+export function removeTempFiles(): void {
+  for (const tmp of temporary) rmSync(tmp, { force: true });
+  temporary.clear();
 }
 
 /** Write via a temporary file and rename, so an interrupted write never leaves a half file. */
 async function writeAtomic(path: string, text: string): Promise<void> {
   const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, text);
-  await rename(tmp, path);
+  temporary.add(tmp);
+  try {
+    await writeFile(tmp, text);
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true }).catch(() => {});
+    throw err;
+  } finally {
+    temporary.delete(tmp);
+  }
 }
 
 /**
@@ -64,11 +81,9 @@ async function writeAtomic(path: string, text: string): Promise<void> {
 export async function writeReport(dir: string, report: Report): Promise<{ files: string[]; warnings: string[] }> {
   const files: string[] = [];
   const warnings: string[] = [];
-  try {
-    await mkdir(join(dir, 'plots'), { recursive: true });
-  } catch (err) {
-    throw new ReportDirError(dir, codeOf(err), { cause: err });
-  }
+  await ensureReportDir(join(dir, 'plots')).catch((err: unknown) => {
+    throw err instanceof ReportDirError && err.dir !== dir ? new ReportDirError(dir, err.systemCode, { cause: err.cause, fsType: err.fsType }) : err;
+  });
   const json = join(dir, 'report.json');
   await writeAtomic(json, JSON.stringify(report, null, 2) + '\n');
   files.push(json);

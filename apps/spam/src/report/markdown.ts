@@ -3,6 +3,7 @@
  * structured removal, learned prior precisions and the plots.
  */
 import type { Report } from '../types.js';
+import { codeSpan, escapeText, shellQuote } from './escape.js';
 import {
   type Kind,
   type SweepPoint,
@@ -44,11 +45,11 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 
 function inline(v: unknown): string {
   if (v === undefined) return '–';
-  if (typeof v === 'string') return v === '' ? '""' : v;
+  if (typeof v === 'string') return v === '' ? '""' : escapeText(v);
   if (Array.isArray(v) && v.every((x) => !isPlainObject(x) && !Array.isArray(x)))
     return v.map((x) => inline(x)).join(', ');
   if (typeof v === 'number' || typeof v === 'boolean' || v === null) return String(v);
-  return `\`${JSON.stringify(v)}\``;
+  return codeSpan(JSON.stringify(v));
 }
 
 /** Objects of objects and arrays of objects become their own tables; everything else one row. */
@@ -338,7 +339,7 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions = {}): stri
   const out: string[] = ['# SpaM report'];
   if (report.partial) {
     out.push(
-      `> **⚠ Partial report — ${cell(report.partialReason ?? 'the run did not finish')}.**\n` +
+      `> **⚠ Partial report — ${cell(escapeText(report.partialReason ?? 'the run did not finish'))}.**\n` +
         '> The run stopped before it finished: the tables and plots below cover only what was done by then.',
     );
   }
@@ -347,7 +348,7 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions = {}): stri
   const datasets = datasetsOf(report);
   out.push(
     [
-      `- **Command:** \`spam${report.command.length ? ' ' + report.command.join(' ') : ''}\``,
+      `- **Command:** ${codeSpan(['spam', ...report.command.map(shellQuote)].join(' '))}`,
       `- **Started:** ${report.startedAt}` +
         (report.finishedAt
           ? ` · **finished:** ${report.finishedAt}` +
