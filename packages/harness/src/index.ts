@@ -14,3 +14,6 @@ export { applyScheduleOverrides, marglikOptions, marglikStepCount, type MarglikS
 export { runMarglikTraining, type MarglikRun } from './training.js';
 export { trainingProgress, type TrainingProgress } from './training-progress.js';
 export { BREAST_CANCER_FILE, BREAST_CANCER_SPLIT_FILE, columnStats, corruptFileError, DIABETES_FEATURE_FILE, DIABETES_SPLIT_SEED, DIABETES_TARGET_FILE, DIABETES_TEST_FRACTION, diabetesSplit, DIGITS_CLASSES, DIGITS_FILE, DIGITS_PIXELS, DIGITS_ROWS, DIGITS_SPLIT_SEED, DIGITS_TEST_SIZE, digitsSplit, gatherRows, loadBreastCancerHost, loadDiabetesHost, loadDigitsCsv, parseBreastCancerCsv, parseDiabetes, parseDigitsCsv, parseSplitJson, readDiabetes, selectDigits, standardizeRows, type BreastCancerHost, type BreastCancerTable, type ColumnStats, type CorruptFileError, type DiabetesHost, type DiabetesTable, type DigitsData } from './vendored-data.js';
+export { ARCHITECTURE_NAMES, architectureLayout, buildArchitecture, buildMixer, buildResnet, buildVit, type ArchitectureName, type MixerOptions, type ResnetOptions, type VitOptions } from './architectures.js';
+export { calibrateBatchNorm, type CalibrationOptions } from './batchnorm-calibration.js';
+export { registerVitLayers, ScaleBy, SinCosPosition2D, sinCosPositions2d, type ScaleByConfig, type SinCosPositionConfig } from './vit-layers.js';

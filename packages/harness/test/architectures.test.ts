@@ -1,0 +1,103 @@
+import * as tf from '@tensorflow/tfjs';
+import { InvalidOptionError } from '@spam/core';
+import { describe, expect, it } from 'vitest';
+import { buildArchitecture, buildMixer, buildResnet, buildVit, calibrateBatchNorm, sinCosPositions2d } from '../src/index.js';
+
+const trainable = (m: tf.LayersModel) => m.trainableWeights.reduce((s, w) => s + w.shape.reduce((a, b) => a * (b ?? 1), 1), 0);
+
+describe('architectures: shapes and parameter counts', () => {
+  it('resnet, vit and mixer have the hand-counted trainable parameters and give [N, 10] logits', () => {
+    const before = tf.memory().numTensors;
+    // ResNet [16, 32, 64]: stem 3·3·1·16 + BN 2·16; block1 2·(9·16·16 + 32); block2 9·16·32 + 9·32·32 + 16·32 + 3·64;
+    // block3 9·32·64 + 9·64·64 + 32·64 + 3·128; head 64·10 + 10.
+    const resnet = 144 + 32 + 2 * (2304 + 32) + (4608 + 9216 + 512 + 192) + (18432 + 36864 + 2048 + 384) + 650;
+    // ViT: patch 49·128 + 128; 4 LayerNorms 4·256; q, k, v 8·3·128·16; out 128·128; MLP 128·256 + 256 + 256·128 + 128; head 1290.
+    const vit = 6400 + 4 * 256 + 8 * 3 * 128 * 16 + 128 * 128 + (128 * 256 + 256) + (256 * 128 + 128) + 1290;
+    // Mixer: 784·256 + 256; 2 × (256·512 + 512 + 512·256 + 256); 256·10 + 10.
+    const mixer = 784 * 256 + 256 + 2 * (256 * 512 + 512 + 512 * 256 + 256) + 2570;
+    for (const [name, expected, shape] of [['resnet', resnet, [28, 28, 1]], ['vit', vit, [28, 28, 1]], ['mixer', mixer, [784]]] as const) {
+      const model = buildArchitecture(name, [...shape], 10, 3);
+      expect(trainable(model), name).toBe(expected);
+      const y = tf.tidy(() => model.predict(tf.zeros([2, ...shape])) as tf.Tensor);
+      expect(y.shape).toEqual([2, 10]);
+      y.dispose();
+      model.dispose();
+    }
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('the same seed gives the same initial weights, another seed other weights', () => {
+    const [a, b, c] = [buildMixer({ seed: 4, dim: 8, hidden: 8 }), buildMixer({ seed: 4, dim: 8, hidden: 8 }), buildMixer({ seed: 5, dim: 8, hidden: 8 })];
+    const k = (m: tf.LayersModel) => Array.from(m.getLayer('block2_fc1').getWeights()[0].dataSync());
+    expect(k(a)).toEqual(k(b));
+    expect(k(a)).not.toEqual(k(c));
+    [a, b, c].forEach((m) => m.dispose());
+  });
+
+  it('refuses bad options with InvalidOptionError naming them', () => {
+    expect(() => buildResnet({ inputShape: [784] })).toThrow(InvalidOptionError);
+    expect(() => buildResnet({ widths: [16, 0] })).toThrow(/widths/);
+    expect(() => buildVit({ inputShape: [28, 28, 1], patch: 5 })).toThrow(/multiple of the patch 5/);
+    expect(() => buildVit({ dim: 100, heads: 8 })).toThrow(/heads 8/);
+    expect(() => buildMixer({ seed: -1 })).toThrow(/seed/);
+    expect(() => buildArchitecture('lenet' as never, [784], 10, 0)).toThrow(/valid: resnet, vit, mixer/);
+  });
+});
+
+describe('architectures: the ViT parts', () => {
+  it("sin-cos table: token (y, x) row = [sin xω, cos xω, sin yω, cos yω], ω_i = 10000^(−i/(dim/4 − 1))", () => {
+    const t = sinCosPositions2d(2, 3, 8); // q = 2, ω = [1, 1e-4]
+    const row = Array.from(t.subarray((1 * 3 + 2) * 8, (1 * 3 + 2) * 8 + 8)); // y = 1, x = 2
+    const expected = [Math.sin(2), Math.sin(2e-4), Math.cos(2), Math.cos(2e-4), Math.sin(1), Math.sin(1e-4), Math.cos(1), Math.cos(1e-4)];
+    row.forEach((v, i) => expect(v).toBeCloseTo(expected[i], 6));
+    expect(() => sinCosPositions2d(2, 2, 6)).toThrow(InvalidOptionError);
+  });
+
+  it('each head attends with softmax(q·kᵀ/√d) over the keys and returns attn·v', () => {
+    const model = buildVit({ seed: 2 });
+    const before = tf.memory().numTensors;
+    const x = tf.randomUniform([3, 28, 28, 1], 0, 1, 'float32', 7);
+    const sub = tf.model({ inputs: model.inputs, outputs: ['head3_q', 'head3_k', 'head3_v', 'head3_softmax', 'head3_attend'].map((n) => model.getLayer(n).output as tf.SymbolicTensor) });
+    const [q, k, v, a, o] = sub.predict(x) as tf.Tensor[];
+    expect(a.shape).toEqual([3, 16, 16]);
+    const [errA, errO] = tf.tidy(() => {
+      const expectA = tf.softmax(tf.div(tf.matMul(q, k, false, true), 4));
+      const expectO = tf.matMul(a, v);
+      return [tf.max(tf.abs(tf.sub(a, expectA))).dataSync()[0], tf.max(tf.abs(tf.sub(o, expectO))).dataSync()[0]];
+    });
+    expect(errA).toBeLessThan(1e-5);
+    expect(errO).toBeLessThan(1e-5);
+    tf.dispose([x, q, k, v, a, o]);
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+  });
+});
+
+describe('calibrateBatchNorm', () => {
+  it('sets the moving statistics so that each BN normalises its input on the calibration data', () => {
+    const model = buildResnet({ seed: 1, widths: [4, 8] });
+    const x = tf.randomUniform([40, 28, 28, 1], 0, 1, 'float32', 3);
+    const before = tf.memory().numTensors;
+    expect(calibrateBatchNorm(model, x, { batchSize: 16 })).toBe(6);
+    expect(tf.memory().numTensors).toBe(before);
+    for (const name of ['stem_bn', 'block2_bn2', 'block2_short_bn']) {
+      const out = tf.model({ inputs: model.inputs, outputs: model.getLayer(name).output as tf.SymbolicTensor });
+      const [mean, variance] = tf.tidy(() => {
+        const y = out.predict(x) as tf.Tensor;
+        const m = tf.moments(y, [0, 1, 2]);
+        return [m.mean.dataSync(), m.variance.dataSync()];
+      });
+      // gamma 1, beta 0: mean 0 and variance v/(v + 1e-3) per channel.
+      mean.forEach((m) => expect(Math.abs(m)).toBeLessThan(1e-3));
+      variance.forEach((v) => expect(v).toBeGreaterThan(0.9));
+      variance.forEach((v) => expect(v).toBeLessThan(1.0001));
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    const mixer = buildMixer({ dim: 4, hidden: 4 });
+    expect(calibrateBatchNorm(mixer, tf.zeros([2, 784]))).toBe(0);
+    expect(() => calibrateBatchNorm(model, x, { examples: 0 })).toThrow(/examples/);
+    tf.dispose(x);
+    model.dispose();
+    mixer.dispose();
+  });
+});
