@@ -43,7 +43,7 @@ export { assertModelUsable, assertTensorUsable, isModelDisposed } from './dispos
 export { assertFinite, countExamples, knownExampleCount, iterateBatches, permutation, type IterateOptions, type Batch, type DataSource, type DatasetLike, type OwnedBatch, type TensorData } from './data.js';
 export { meanNllGradients, type LossAndGradients } from './train/loss-gradients.js';
 export { trainEpoch, type EpochResult, type TrainEpochOptions } from './train/train-epoch.js';
-export { evaluate, type ClassificationMetrics, type RegressionMetrics } from './metrics.js';
+export { evaluate, type ClassificationMetrics, type EvaluateOptions, type RegressionMetrics } from './metrics.js';
 export { mulberry32 } from './random.js';
 export { eventLoopYielder } from './event-loop.js';
 export { deprecated } from './deprecated.js';

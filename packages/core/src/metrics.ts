@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import type { ModelAdapter } from './adapter/model-adapter.js';
-import { denseTargets, type LikelihoodName } from './likelihood.js';
+import { DisposedError, InvalidDataError, InvalidOptionError, NonFiniteError, ShapeMismatchError } from './errors.js';
+import { checkLikelihood, denseTargets, type LikelihoodName } from './likelihood.js';
 
 /** Predictive metrics of a classifier (means over examples). */
 export interface ClassificationMetrics {
@@ -23,20 +24,58 @@ export interface RegressionMetrics {
   nll: number;
 }
 
+/** Options of {@link evaluate}. */
+export interface EvaluateOptions {
+  /** Regression noise σ (finite, > 0). Default 1. */
+  sigma?: number;
+  /** Examples per forward pass (positive integer). Default 1024. */
+  batchSize?: number;
+}
+
+/** Checks the arguments of {@link evaluate}; returns [n, batchSize, sigma]. */
+function checkArgs(xs: Tensor, ys: Tensor, options: EvaluateOptions): [number, number, number] {
+  if (options === null || typeof options !== 'object') throw new InvalidOptionError('evaluate options must be an object {sigma, batchSize}');
+  const bs = options.batchSize ?? 1024;
+  const sigma = options.sigma ?? 1;
+  if (typeof bs !== 'number' || !Number.isSafeInteger(bs) || bs < 1) throw new InvalidOptionError(`batchSize must be a positive integer, got ${String(bs)}`);
+  if (typeof sigma !== 'number' || !(sigma > 0) || !Number.isFinite(sigma)) throw new InvalidOptionError(`sigma must be a finite number > 0, got ${String(sigma)}`);
+  for (const [t, name] of [[xs, 'xs'], [ys, 'ys']] as const) {
+    const like = t as unknown as { shape?: unknown; dataSync?: unknown } | null;
+    if (typeof like !== 'object' || like === null || !Array.isArray(like.shape) || typeof like.dataSync !== 'function') {
+      throw new InvalidDataError(`evaluate needs ${name} as a tf.Tensor, got ${t === null ? 'null' : typeof t}`);
+    }
+    if (t.isDisposed) throw new DisposedError('tensor', name);
+    if (t.rank === 0) throw new ShapeMismatchError(`${name} must have a leading example axis, got a scalar`);
+  }
+  const n = xs.shape[0];
+  if (n === 0) throw new InvalidDataError('evaluate needs at least one example; xs has 0 rows');
+  if (ys.shape[0] !== n) throw new ShapeMismatchError(`ys has ${ys.shape[0]} rows but xs has ${n}`);
+  return [n, bs, sigma];
+}
+
+/** Whether a slice of `t` (rows start … start + size − 1) holds NaN or ±∞ (Σ 0·t is NaN exactly then). */
+function sliceNonFinite(t: Tensor, start: number, size: number): boolean {
+  return !Number.isFinite(tf.tidy(() => tf.sum(tf.mul(tf.cast(tf.slice(t, start, size), 'float32'), 0)).dataSync()[0]));
+}
+
 /**
  * Evaluates the adapter's network on `{xs, ys}` in batches: accuracy, NLL, Brier, ECE for
- * classification (softmax of f); MSE and Gaussian NLL (noise σ) for regression.
+ * classification (softmax of f); MSE and Gaussian NLL (noise σ) for regression. Never reports a
+ * metric computed from NaN: `InvalidDataError` when xs (or regression ys) hold NaN/±∞, naming the
+ * rows; `NonFiniteError` when the network's outputs (or a squared error) are NaN/±∞ for finite
+ * inputs (non-finite weights, overflow). `InvalidOptionError` for a bad `batchSize` / `sigma` /
+ * likelihood, `ShapeMismatchError` / `InvalidDataError` for mismatched or empty data,
+ * `DisposedError` for a disposed tensor. No tensors are left behind, also on error.
  */
 export function evaluate(
   adapter: ModelAdapter,
   likelihood: LikelihoodName,
   xs: Tensor,
   ys: Tensor,
-  options: { sigma?: number; batchSize?: number } = {},
+  options: EvaluateOptions = {},
 ): ClassificationMetrics | RegressionMetrics {
-  const n = xs.shape[0];
-  const bs = options.batchSize ?? 1024;
-  const sigma = options.sigma ?? 1;
+  checkLikelihood(likelihood);
+  const [n, bs, sigma] = checkArgs(xs, ys, options);
   const bins = new Float64Array(30); // [count, sum conf, sum correct] per bin
   let correct = 0;
   let nll = 0;
@@ -44,18 +83,35 @@ export function evaluate(
   let sq = 0;
   for (let start = 0; start < n; start += bs) {
     const size = Math.min(bs, n - start);
+    const rows = `rows ${start}…${start + size - 1}`;
     const out = tf.tidy(() => {
       const x = tf.cast(tf.slice(xs, start, size), 'float32');
       const y = denseTargets(likelihood, tf.slice(ys, start, size), size, adapter.outputDim);
       const f = adapter.predict(x);
-      if (likelihood === 'regression') return [tf.sum(tf.square(tf.sub(f, y)))];
+      const probe = tf.sum(tf.mul(f, 0)); // NaN iff f holds NaN or ±∞
+      if (likelihood === 'regression') return [probe, tf.sum(tf.square(tf.sub(f, y)))];
       const logp = tf.logSoftmax(f);
       const p = tf.exp(logp);
-      return [tf.neg(tf.sum(tf.mul(y, logp))), tf.sum(tf.square(tf.sub(p, y))), tf.max(p, 1), tf.argMax(p, 1), tf.argMax(y, 1)];
+      return [probe, tf.neg(tf.sum(tf.mul(y, logp))), tf.sum(tf.square(tf.sub(p, y))), tf.max(p, 1), tf.argMax(p, 1), tf.argMax(y, 1)];
     });
-    const [a, b, conf, pred, label] = out.map((t) => t.dataSync());
-    if (likelihood === 'regression') sq += a[0];
-    else {
+    let data: ReturnType<Tensor['dataSync']>[];
+    try {
+      data = out.map((t) => t.dataSync());
+    } finally {
+      tf.dispose(out);
+    }
+    const [probe, a, b, conf, pred, label] = data;
+    if (!Number.isFinite(probe[0])) {
+      if (sliceNonFinite(xs, start, size)) throw new InvalidDataError(`xs ${rows} contain NaN or ±Infinity`);
+      throw new NonFiniteError(`the network's outputs on xs ${rows} are NaN or ±Infinity although the inputs are finite (non-finite weights, or overflow)`);
+    }
+    if (likelihood === 'regression') {
+      if (!Number.isFinite(a[0])) {
+        if (sliceNonFinite(ys, start, size)) throw new InvalidDataError(`ys ${rows} contain NaN or ±Infinity`);
+        throw new NonFiniteError(`the squared error on ${rows} overflows float32 (outputs or targets too large)`);
+      }
+      sq += a[0];
+    } else {
       nll += a[0];
       brier += b[0];
       for (let i = 0; i < size; i++) {
@@ -67,7 +123,6 @@ export function evaluate(
         bins[bin * 3 + 2] += ok;
       }
     }
-    tf.dispose(out);
   }
   if (likelihood === 'regression') {
     const k = adapter.outputDim;
