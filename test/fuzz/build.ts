@@ -178,11 +178,3 @@ export function weightKeeper(model: tf.LayersModel): { restore(): void; dispose(
   };
 }
 
-/**
- * Fills a Laplace's lazy caches (KFAC eigendecompositions, freed by its `dispose()`), so that a
- * property counting tensors around one call does not mistake the cache for a leak.
- */
-export function warmCaches<T>(laplace: T): T {
-  (laplace as { eigendecomposition?: () => unknown }).eigendecomposition?.();
-  return laplace;
-}

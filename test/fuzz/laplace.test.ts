@@ -26,7 +26,7 @@ import { createPrior, type PriorStructure } from '@spam/priors';
 import type { DataSource } from '@spam/core';
 import { assertFiniteDeep, expectSafe, fuzz, SEED, show } from './harness.js';
 import { badCount, badCount0, badLiteral, badScale, badSeed, dataAndOptions, goodPair, goodScale, goodSeed, optionOf, optionsArb } from './arbitraries.js';
-import { buildData, buildPair, warmCaches, weightKeeper } from './build.js';
+import { buildData, buildPair, weightKeeper } from './build.js';
 import { zoo, zooName, ZOO_META, type ZooName } from './models.js';
 
 const methodArb = () => optionOf(fc.constantFrom('spam', 'exact'), badLiteral());
@@ -50,7 +50,7 @@ async function goodLaplace(name: ZooName, structure: 'diag' | 'kron' | 'full'): 
   const z = zoo(name);
   const data = buildPair(goodPair(z.row, z.likelihood), z.outDim);
   try {
-    return { lap: warmCaches(await fitLaplace(z.model, data.value, { likelihood: z.likelihood, structure })), model: z.model };
+    return { lap: await fitLaplace(z.model, data.value, { likelihood: z.likelihood, structure }), model: z.model };
   } finally {
     data.dispose();
   }
@@ -94,6 +94,7 @@ describe(`fuzz @spam/laplace (seed ${SEED})`, () => {
     logSigma: fc.constantFrom<unknown>(undefined, 0, 1, -50, 50, NaN, Infinity, 1e39, 'shape', 'junk'),
     foreign: fc.boolean(),
   }, { noNullPrototype: true }), async ({ name, structure, prior: ps, precision, method, logSigma, foreign }) => {
+    const start = tf.memory().numTensors;
     const { lap, model } = await goodLaplace(name, structure);
     const other = foreign ? zoo(name === 'cnn-cls' ? 'mlp-cls' : 'cnn-cls') : null;
     try {
@@ -108,12 +109,13 @@ describe(`fuzz @spam/laplace (seed ${SEED})`, () => {
           prior.dispose();
           if (ls instanceof tf.Tensor) ls.dispose();
         }
-      });
+      }, { countTensors: false });
     } finally {
       lap.dispose();
       model.dispose();
       other?.model.dispose();
     }
+    expect(tf.memory().numTensors, 'tensors left after the calls and disposing the Laplace').toBe(start);
   }, { numRuns: 50 });
 
   fuzz('MarglikTuner: options, hyperSteps(steps), extreme precisions', fc.tuple(zooName(), priorArb(), precisionArb(), optionsArb({
@@ -124,6 +126,7 @@ describe(`fuzz @spam/laplace (seed ${SEED})`, () => {
     sigma: { good: goodScale(), bad: badScale() },
     learnSigma: { good: fc.boolean(), bad: fc.constantFrom<unknown>('no', 0, null) },
   })).map(([name, prior, precision, o]) => ({ name, prior, precision, o })), async ({ name, prior: ps, precision, o: { lr, steps, runSteps, method, sigma, learnSigma } }) => {
+    const start = tf.memory().numTensors;
     const { lap, model } = await goodLaplace(name, 'kron');
     try {
       await expectSafe(`MarglikTuner(${ps} δ₀=${precision}, ${show({ lr, steps, method, sigma, learnSigma })}).hyperSteps(lap, ${show(runSteps)})`, () => {
@@ -137,11 +140,12 @@ describe(`fuzz @spam/laplace (seed ${SEED})`, () => {
           tuner?.dispose();
           prior.dispose();
         }
-      });
+      }, { countTensors: false });
     } finally {
       lap.dispose();
       model.dispose();
     }
+    expect(tf.memory().numTensors, 'tensors left after the tuner and disposing the Laplace').toBe(start);
   }, { numRuns: 40 });
 
   fuzz('marglikTraining: every numeric option, literal and data form', zooName().chain((name) => fc.tuple(fc.constant(name), dataAndOptions(ZOO_META[name].row, ZOO_META[name].likelihood, {

@@ -42,10 +42,12 @@ import { createPrior } from '@spam/priors';
 import type { DataSource } from '@spam/core';
 import { assertFiniteDeep, expectSafe, fuzz, SEED, show } from './harness.js';
 import { badCount, badFraction, badLiteral, badScale, badSeed, dataAndOptions, goodFraction, goodPair, goodScale, goodSeed, inputSpec, optionOf, pairSpec, WRONG_TYPES } from './arbitraries.js';
-import { buildData, buildPair, buildTensor, warmCaches, weightKeeper } from './build.js';
+import { buildData, buildPair, buildTensor, weightKeeper } from './build.js';
 import { zoo, zooName, ZOO_META } from './models.js';
 
 const release = (s: ParamScores) => s.dispose();
+/** What a user callback throws: it must propagate unchanged (and leak nothing). */
+const USER_ERROR = new RangeError('thrown by the user schedule');
 const fractionArb = () => fc.oneof({ arbitrary: goodFraction(), weight: 2 }, { arbitrary: badFraction(), weight: 1 });
 
 /** Scores came back: one finite tensor per parameter, flat() finite. */
@@ -110,21 +112,23 @@ describe(`fuzz @spam/prune (seed ${SEED})`, () => {
     criterion: fc.oneof(fc.constantFrom<unknown>(...CRITERIA), badLiteral()),
     missing: fc.constantFrom<unknown>('none', 'laplace', 'prior', 'data', 'model'),
   }, { noNullPrototype: true }), async ({ name, structure, delta, kronDiagonal, criterion, missing }) => {
+    const start = tf.memory().numTensors;
     const z = zoo(name);
     const data = buildPair(goodPair(z.row, z.likelihood), z.outDim);
-    const lap = warmCaches(await fitLaplace(z.model, data.value, { likelihood: z.likelihood, structure }));
+    const lap = await fitLaplace(z.model, data.value, { likelihood: z.likelihood, structure });
+    const live = { countTensors: false }; // the Laplace caches tensors until dispose: counted around its lifetime below
     const other = delta === 'foreign-prior' ? zoo(name === 'cnn-cls' ? 'mlp-cls' : 'cnn-cls') : null;
     const prior = typeof delta === 'string' && delta.endsWith('prior') ? createPrior((other ?? z).model, 'unitwise', { precision: 0.5 }) : null;
     const d = prior ?? (delta as number);
     const opts = { kronDiagonal } as never;
     try {
       const tag = `${name} ${structure}, δ ${show(delta)}, ${show(kronDiagonal)}`;
-      await expectSafe(`opdScores(${tag})`, () => opdScores(lap, d, opts), { onSuccess: checkScores, release });
-      await expectSafe(`obdScores(${tag})`, () => obdScores(lap), { onSuccess: checkScores, release });
-      await expectSafe(`posteriorPrecisionDiagonal(${tag})`, () => posteriorPrecisionDiagonal(lap, d, opts), { release: (t) => tf.dispose(t) });
+      await expectSafe(`opdScores(${tag})`, () => opdScores(lap, d, opts), { onSuccess: checkScores, release, ...live });
+      await expectSafe(`obdScores(${tag})`, () => obdScores(lap), { onSuccess: checkScores, release, ...live });
+      await expectSafe(`posteriorPrecisionDiagonal(${tag})`, () => posteriorPrecisionDiagonal(lap, d, opts), { release: (t) => tf.dispose(t), ...live });
       const ctx = { model: z.model, likelihood: z.likelihood, laplace: lap, prior: d, data: data.value, seed: 1, kronDiagonal } as Record<string, unknown>;
       if (missing !== 'none') delete ctx[missing as string];
-      await expectSafe(`criterionScores(${show(criterion)}, ${tag}, without ${show(missing)})`, () => criterionScores(criterion as Criterion, ctx as never), { onSuccess: checkScores, release });
+      await expectSafe(`criterionScores(${show(criterion)}, ${tag}, without ${show(missing)})`, () => criterionScores(criterion as Criterion, ctx as never), { onSuccess: checkScores, release, ...live });
     } finally {
       prior?.dispose();
       lap.dispose();
@@ -132,6 +136,7 @@ describe(`fuzz @spam/prune (seed ${SEED})`, () => {
       z.model.dispose();
       other?.model.dispose();
     }
+    expect(tf.memory().numTensors, 'tensors left after scoring and disposing the Laplace').toBe(start);
   }, { numRuns: 50 });
 
   fuzz('ParamScores from user tensors: wrong counts, shapes, dtypes, NaN', fc.record({
@@ -261,12 +266,13 @@ describe(`fuzz @spam/prune (seed ${SEED})`, () => {
     kronDiagonal: optionOf(fc.constantFrom('exact', 'eigen'), badLiteral()),
     epoch: fc.oneof(fc.integer({ min: 0, max: 4 }), fc.constantFrom<unknown>(NaN, -1, 0.5, '2')),
   }, { noNullPrototype: true }), async ({ name, schedule, scope, kronDiagonal, epoch }) => {
+    const start = tf.memory().numTensors;
     const z = zoo(name);
     const weights = weightKeeper(z.model);
     const data = buildPair(goodPair(z.row, z.likelihood), z.outDim);
-    const laplace = warmCaches(await fitLaplace(z.model, data.value, { likelihood: z.likelihood, structure: 'kron' }));
+    const laplace = await fitLaplace(z.model, data.value, { likelihood: z.likelihood, structure: 'kron' });
     const prior = createPrior(z.model, 'layerwise');
-    const fn = schedule === 'poly' ? polynomialSchedule({ finalSparsity: 0.6, endStep: 3 }) : schedule === 'nan' ? () => NaN : schedule === 'above-one' ? () => 1.5 : schedule === 'throws' ? () => { throw new RangeError('user schedule'); } : schedule;
+    const fn = schedule === 'poly' ? polynomialSchedule({ finalSparsity: 0.6, endStep: 3 }) : schedule === 'nan' ? () => NaN : schedule === 'above-one' ? () => 1.5 : schedule === 'throws' ? () => { throw USER_ERROR; } : schedule;
     try {
       await expectSafe(`gradualPruning(${name}, ${show({ schedule, scope, kronDiagonal })}).afterMarglikStep(epoch ${show(epoch)})`, async () => {
         const gp = gradualPruning(z.model, { schedule: fn, scope, kronDiagonal } as never);
@@ -277,7 +283,7 @@ describe(`fuzz @spam/prune (seed ${SEED})`, () => {
         } finally {
           gp.dispose();
         }
-      });
+      }, { countTensors: false, passthrough: (e) => e === USER_ERROR });
     } finally {
       prior.dispose();
       laplace.dispose();
@@ -286,6 +292,7 @@ describe(`fuzz @spam/prune (seed ${SEED})`, () => {
       weights.dispose();
       z.model.dispose();
     }
+    expect(tf.memory().numTensors, 'tensors left after gradual pruning and disposing the Laplace').toBe(start);
   }, { numRuns: 40 });
 
   fuzz('sparsitySweep: data (NaN, shapes, labels), sparsities, options (batchSize 0 hangs: see isolated.test.ts)', zooName().chain((name) => fc.tuple(fc.constant(name), pairSpec(ZOO_META[name].row, ZOO_META[name].likelihood), fc.record({
@@ -295,14 +302,18 @@ describe(`fuzz @spam/prune (seed ${SEED})`, () => {
     sigma: optionOf(goodScale(), badScale()),
     batchSize: optionOf(fc.integer({ min: 1, max: 4 }), fc.constantFrom<unknown>(1e9, Infinity, -1, 0.5, NaN, '2', null)),
     scores: fc.constantFrom('one', 'two', 'none', 'foreign'),
-  }, { noNullPrototype: true }))), async ([name, pair, { scores: which, ...options }]) => {
+    progress: fc.constantFrom('none', 'none', 'throws'),
+  }, { noNullPrototype: true }))), async ([name, pair, { scores: which, progress, ...options }]) => {
     const z = zoo(name);
     const weights = weightKeeper(z.model);
     const other = which === 'foreign' ? zoo(name === 'cnn-cls' ? 'mlp-cls' : 'cnn-cls') : null;
     const scores = which === 'none' ? [] : which === 'two' ? [magnitudeScores(z.model), randomScores(z.model, { seed: 1 })] : [magnitudeScores((other ?? z).model)];
     const data = buildPair(pair, z.outDim);
     try {
-      await expectSafe(`sparsitySweep(${name}, ${which} scores, ${show(pair)}, ${show(options)})`, () => sparsitySweep(z.model, scores, { ...options, data: data.value } as never));
+      const onProgress = progress === 'throws' ? () => { throw USER_ERROR; } : undefined;
+      await expectSafe(`sparsitySweep(${name}, ${which} scores, ${show(pair)}, ${show(options)}, onProgress ${progress})`, () => sparsitySweep(z.model, scores, { ...options, data: data.value, onProgress } as never), {
+        passthrough: (e) => e === USER_ERROR,
+      });
       const after = z.model.getWeights().map((w) => Array.from(w.dataSync()));
       weights.restore();
       expect(after, 'sparsitySweep left the weights changed').toEqual(z.model.getWeights().map((w) => Array.from(w.dataSync())));
