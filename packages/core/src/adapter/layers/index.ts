@@ -12,6 +12,16 @@ import { identityLayer } from './identity.js';
 import { averagePooling2dLayer, maxPooling2dLayer } from './pooling2d.js';
 import { reluLayer } from './relu.js';
 import { flattenLayer, reshapeLayer } from './reshape.js';
+// Parameter-free merges and op layers (graph-op-layers).
+import { eluLayer, leakyReluLayer, thresholdedReluLayer } from './advanced-activations.js';
+import { concatenateLayer } from './concatenate.js';
+import { dotLayer } from './dot.js';
+import { globalAveragePooling1dLayer, globalMaxPooling1dLayer, globalMaxPooling2dLayer } from './global-pooling.js';
+import { addLayer, averageLayer, maximumLayer, minimumLayer, multiplyLayer } from './merge-elementwise.js';
+import { permuteLayer } from './permute.js';
+import { repeatVectorLayer } from './repeat-vector.js';
+import { softmaxLayer } from './softmax.js';
+import { zeroPadding2dLayer } from './zero-padding2d.js';
 
 /** tfjs class name → adapter factory, for every layer type SpaM supports out of the box. */
 export const BUILTIN_LAYERS: Readonly<Record<string, LayerAdapterFactory>> = {
@@ -26,4 +36,22 @@ export const BUILTIN_LAYERS: Readonly<Record<string, LayerAdapterFactory>> = {
   MaxPooling2D: maxPooling2dLayer,
   AveragePooling2D: averagePooling2dLayer,
   GlobalAveragePooling2D: globalAveragePooling2dLayer,
+  // Parameter-free merges and op layers (graph-op-layers).
+  Add: addLayer,
+  Average: averageLayer,
+  Multiply: multiplyLayer,
+  Maximum: maximumLayer,
+  Minimum: minimumLayer,
+  Concatenate: concatenateLayer,
+  Dot: dotLayer,
+  Permute: permuteLayer,
+  RepeatVector: repeatVectorLayer,
+  ZeroPadding2D: zeroPadding2dLayer,
+  GlobalAveragePooling1D: globalAveragePooling1dLayer,
+  GlobalMaxPooling1D: globalMaxPooling1dLayer,
+  GlobalMaxPooling2D: globalMaxPooling2dLayer,
+  Softmax: softmaxLayer,
+  LeakyReLU: leakyReluLayer,
+  ELU: eluLayer,
+  ThresholdedReLU: thresholdedReluLayer,
 };

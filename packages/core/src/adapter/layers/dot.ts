@@ -1,0 +1,120 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Tensor } from '@tensorflow/tfjs-core';
+import { UnsupportedLayerError } from '../../errors.js';
+import type { LayerLike } from '../../model-like.js';
+import type { LayerAdapterContext, MergeLayer } from '../types.js';
+import { foldK, tileK, unfoldK } from './util.js';
+import { perExampleAxis } from './util-merge.js';
+
+/** How one Dot input becomes a batched matrix: `[N, P, c]` for the left input, `[N, c, P]` for the right. */
+interface Side {
+  shape: number[];
+  /** Per-example contraction axis. */
+  axis: number;
+  /** The other per-example axis' size (1 when the input is a vector). */
+  free: number;
+}
+
+/** x `[M, ...shape]` as `[M, P, c]` (left) or `[M, c, P]` (right); transposes explicitly (wasm's matMul flags are slow). */
+function toMatrix(x: Tensor, side: Side, left: boolean): Tensor {
+  const m = x.shape[0];
+  const c = side.shape[side.axis];
+  if (side.shape.length === 1) return tf.reshape(x, left ? [m, 1, c] : [m, c, 1]);
+  // Rank-2 per example: contraction axis 1 is already [M, P, c]; axis 0 is [M, c, P].
+  const asLeft = side.axis === 1;
+  return asLeft === left ? x : tf.transpose(x, [0, 2, 1]);
+}
+
+/** The inverse of {@link toMatrix}: a `[M, P, c]` / `[M, c, P]` cotangent back to `[M, ...shape]`. */
+function fromMatrix(g: Tensor, side: Side, left: boolean): Tensor {
+  const m = g.shape[0];
+  if (side.shape.length === 1) return tf.reshape(g, [m, ...side.shape]);
+  const asLeft = side.axis === 1;
+  return asLeft === left ? g : tf.transpose(g, [0, 2, 1]);
+}
+
+/**
+ * Row-wise L2 normalisation as tfjs's `l2Normalize` computes it: u = x / sqrt(max(Σ x², ε)) along
+ * `axis` (of x `[N, ...]`), ε the backend epsilon (tfjs-layers' default `epsilon()`).
+ */
+function l2Normalize(x: Tensor, axis: number, eps: number): { u: Tensor; r: Tensor; active: Tensor } {
+  const s = tf.sum(tf.square(x), axis, true);
+  // tfjs's maximum sends the gradient to its first argument on ties (s ≥ ε).
+  const active = tf.cast(tf.greaterEqual(s, eps), 'float32');
+  const r = tf.sqrt(tf.maximum(s, eps));
+  return { u: tf.div(x, r), r, active };
+}
+
+/** VJP of {@link l2Normalize} for du `[K, N, ...]`: (du − u·Σ(du ⊙ u)·[s ≥ ε]) / r. */
+function l2NormalizeVjp(du: Tensor, n: { u: Tensor; r: Tensor; active: Tensor }, axis: number): Tensor {
+  const proj = tf.mul(tf.sum(tf.mul(du, n.u), axis + 1, true), n.active);
+  return tf.div(tf.sub(du, tf.mul(n.u, proj)), n.r);
+}
+
+/**
+ * `tf.layers.dot`: the batched product of two inputs of rank ≤ 3 (batch included) over one axis
+ * each. Config `axes` counts the batch axis (0 = batch, refused; negative axes resolve against each
+ * input's full rank), so for `[N, T, d]` inputs `axes: -1` gives q·kᵀ `[N, T, T]` and `axes: [2, 1]`
+ * gives attn·v. The output is x₁'s remaining axes then x₂'s (`[1]` when both are vectors).
+ * `normalize: true` L2-normalises both inputs along their axes first, as tfjs does. Bilinear
+ * without normalisation.
+ */
+export function dotLayer(layer: LayerLike, _inputShape: number[], context: LayerAdapterContext): MergeLayer {
+  const className = layer.getClassName();
+  const cfg = layer.getConfig();
+  const shapes = context.inputShapes.map((s) => s.slice());
+  if (shapes.length !== 2) throw new UnsupportedLayerError(layer.name, className, `Dot applied to ${shapes.length} input(s) (needs exactly 2)`);
+  shapes.forEach((s) => {
+    if (s.length < 1 || s.length > 2) {
+      throw new UnsupportedLayerError(layer.name, className, `input of rank ${s.length + 1} (shape [N, ${s.join(', ')}]); Dot takes ranks 2 and 3`);
+    }
+  });
+  const rawAxes = cfg.axes;
+  if (rawAxes === undefined || rawAxes === null) throw new UnsupportedLayerError(layer.name, className, 'axes missing');
+  const pairAxes = Array.isArray(rawAxes) ? rawAxes : [rawAxes, rawAxes];
+  if (pairAxes.length !== 2) throw new UnsupportedLayerError(layer.name, className, `axes ${JSON.stringify(rawAxes)} (expected one axis or two)`);
+  const sides: Side[] = shapes.map((shape, i) => {
+    const axis = perExampleAxis(layer, 'axes', pairAxes[i], shape.length + 1);
+    return { shape, axis, free: shape.length === 1 ? 1 : shape[1 - axis] };
+  });
+  const [a, b] = sides;
+  if (a.shape[a.axis] !== b.shape[b.axis]) {
+    throw new UnsupportedLayerError(layer.name, className, `axes ${JSON.stringify(rawAxes)} contract sizes ${a.shape[a.axis]} and ${b.shape[b.axis]}`);
+  }
+  const normalize = cfg.normalize === true;
+  const eps = normalize ? tf.backend().epsilon() : 0;
+  const rest = (s: Side) => s.shape.filter((_, i) => i !== s.axis);
+  const outCore = [...rest(a), ...rest(b)];
+  const outputShape = outCore.length === 0 ? [1] : outCore;
+  const product = (x1: Tensor, x2: Tensor) => {
+    const y = tf.matMul(toMatrix(x1, a, true) as tf.Tensor3D, toMatrix(x2, b, false) as tf.Tensor3D);
+    return tf.reshape(y, [x1.shape[0], ...outputShape]);
+  };
+  return {
+    kind: 'merge',
+    name: layer.name,
+    className,
+    inputShapes: shapes,
+    outputShape,
+    ...(normalize ? {} : { linearity: 'bilinear' as const }),
+    forward: ([x1, x2]) =>
+      tf.tidy(() => (normalize ? product(l2Normalize(x1, a.axis + 1, eps).u, l2Normalize(x2, b.axis + 1, eps).u) : product(x1, x2))),
+    vjp: (dy, [x1, x2]) =>
+      tf.tidy(() => {
+        const k = dy.shape[0];
+        const n1 = normalize ? l2Normalize(x1, a.axis + 1, eps) : null;
+        const n2 = normalize ? l2Normalize(x2, b.axis + 1, eps) : null;
+        const u1 = n1 ? n1.u : x1;
+        const u2 = n2 ? n2.u : x2;
+        const g = tf.reshape(foldK(dy), [-1, a.free, b.free]) as tf.Tensor3D;
+        // dA = dY Bᵀ, dB = Aᵀ dY (A [N, P1, c], B [N, c, P2]), with the transposes materialised.
+        const bT = tileK(tf.transpose(toMatrix(u2, b, false), [0, 2, 1]), k) as tf.Tensor3D;
+        const aT = tileK(tf.transpose(toMatrix(u1, a, true), [0, 2, 1]), k) as tf.Tensor3D;
+        let d1 = unfoldK(fromMatrix(tf.matMul(g, bT), a, true), k);
+        let d2 = unfoldK(fromMatrix(tf.matMul(aT, g), b, false), k);
+        if (n1) d1 = l2NormalizeVjp(d1, n1, a.axis + 1);
+        if (n2) d2 = l2NormalizeVjp(d2, n2, b.axis + 1);
+        return [d1, d2];
+      }),
+  };
+}

@@ -1,0 +1,129 @@
+/**
+ * Shared checks of the graph tests (graph-*.test.ts): per-example weight gradients of ⟨v_k, f(x_n)⟩
+ * from the adapter's backward sweep, and the same by tfjs autodiff of the model itself on the cpu
+ * backend (independent of the adapter: it calls `model.apply` and `tf.variableGrads` only).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { expect } from 'vitest';
+import { buildModelAdapter, type ModelAdapter, type ModelLike } from '@spam/core';
+import { arr, onBackend, randomTensor, relErr, seedWeights } from '../../../test/helpers/index.js';
+
+/** Per trainable weight (by variable name): gradients `[K, N, ...weightShape]`, flattened. */
+export type WeightGrads = Map<string, Float32Array>;
+
+/**
+ * The adapter's per-example weight gradients J_θᵀ v_k for every parameter layer, from one
+ * forward and one backward sweep: an affine layer's kernel gradient is Σ_t a_tᵀ g_t over its
+ * expanded input rows, its bias gradient Σ_t g_t; a weighted layer's come from `weightVjp`.
+ */
+export function adapterWeightGrads(adapter: ModelAdapter, x: tf.Tensor, v: tf.Tensor): WeightGrads {
+  const out: WeightGrads = new Map();
+  tf.tidy(() => {
+    const trace = adapter.forward(x);
+    const gs = adapter.backward(trace, v);
+    const [k, n] = v.shape;
+    adapter.paramLayers.forEach((layer, i) => {
+      const cap = trace.captures[i];
+      if (layer.kind === 'weighted') {
+        layer.weightVjp(gs[i], cap.input, cap.preactivation).forEach((g, j) => out.set(layer.weights[j].variable.name, g.dataSync() as Float32Array));
+        return;
+      }
+      const a = layer.expandInput(cap.input); // [N, T, fanIn]
+      const t = a.shape[1] as number;
+      const g = tf.reshape(gs[i], [k * n, t, layer.units]);
+      const aT = tf.transpose(a, [0, 2, 1]);
+      const aTk = tf.reshape(tf.tile(tf.expandDims(aT, 0), [k, 1, 1, 1]), [k * n, layer.fanIn, t]);
+      out.set(layer.kernel.name, tf.matMul(aTk as tf.Tensor3D, g as tf.Tensor3D).dataSync() as Float32Array);
+      if (layer.bias) out.set(layer.bias.name, tf.sum(g, 1).dataSync() as Float32Array);
+    });
+  });
+  return out;
+}
+
+/**
+ * Per-example weight gradients of ⟨v_k[n], f(x_n)⟩ by tfjs autodiff of the model on the cpu
+ * backend, one `tf.variableGrads` call per (k, n), in the `[K, N, ...weightShape]` layout.
+ */
+export async function autodiffWeightGrads(model: tf.LayersModel, x: tf.Tensor, v: tf.Tensor): Promise<WeightGrads> {
+  return onBackend('cpu', () => {
+    const weights = model.trainableWeights;
+    const vars = weights.map((w) => w.read() as tf.Variable);
+    const [k, n] = v.shape;
+    const per: number[][] = weights.map(() => []);
+    for (let kk = 0; kk < k; kk++) {
+      for (let nn = 0; nn < n; nn++) {
+        tf.tidy(() => {
+          const xn = tf.slice(x, [nn], [1]);
+          const vkn = tf.reshape(tf.slice(v, [kk, nn], [1, 1]), [1, ...v.shape.slice(2)]);
+          const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(model.apply(xn, { training: false }) as tf.Tensor, vkn)) as tf.Scalar, vars);
+          value.dispose();
+          vars.forEach((vr, i) => per[i].push(...arr(grads[vr.name] ?? tf.zerosLike(vr))));
+        });
+      }
+    }
+    const out: WeightGrads = new Map();
+    weights.forEach((w, i) => out.set(w.name, Float32Array.from(per[i])));
+    return out;
+  });
+}
+
+/** Options of {@link checkGraphModel}. */
+export interface CheckOptions {
+  /** Batch size (default 3). */
+  n?: number;
+  /** Output vectors (default 2). */
+  k?: number;
+  /** Weight scale of `seedWeights` (default 0.6). */
+  scale?: number;
+  /** Relative tolerance of the gradients (default 1e-4, the fixtures' float32 tolerance). */
+  tol?: number;
+}
+
+/**
+ * The standard check of one graph model: the adapter's predict equals `model.predict`; its
+ * per-example weight gradients for K random output vectors equal tfjs autodiff on cpu; the
+ * backward of two half batches equals that of the full batch; no tensor is leaked.
+ */
+export async function checkGraphModel(model: tf.LayersModel, inShape: number[], seed: number, opts: CheckOptions = {}): Promise<ModelAdapter> {
+  const { n = 3, k = 2, scale = 0.6, tol = 1e-4 } = opts;
+  seedWeights(model, seed, scale);
+  const before = tf.memory().numTensors;
+  const x = randomTensor([n, ...inShape], seed + 1);
+  const adapter = buildModelAdapter(model as unknown as ModelLike);
+  const v = randomTensor([k, n, adapter.outputDim], seed + 2);
+
+  // Forward: equal to model.predict.
+  const ours = adapter.predict(x);
+  const theirs = model.predict(x) as tf.Tensor;
+  expect(ours.shape).toEqual(theirs.shape);
+  expect(relErr(arr(ours), arr(theirs)), `${model.name}: forward`).toBeLessThan(1e-5);
+  tf.dispose([ours, theirs]);
+
+  // Backward: per-example weight gradients equal tfjs autodiff.
+  const got = adapterWeightGrads(adapter, x, v);
+  const ref = await autodiffWeightGrads(model, x, v);
+  expect([...got.keys()].sort()).toEqual([...ref.keys()].sort());
+  for (const [name, r] of ref) {
+    const scaleRef = Math.max(...Array.from(r, Math.abs));
+    expect(scaleRef, `${name}: reference gradient is not all zero`).toBeGreaterThan(1e-6);
+    expect(relErr(got.get(name)!, r), `${model.name}: ${name}`).toBeLessThan(tol);
+  }
+
+  // Batch-split invariance: two half batches give the full batch's cotangents.
+  if (n >= 2) {
+    const h = Math.floor(n / 2);
+    tf.tidy(() => {
+      const full = adapter.backward(adapter.forward(x), v);
+      const x1 = tf.slice(x, [0], [h]);
+      const x2 = tf.slice(x, [h], [n - h]);
+      const g1 = adapter.backward(adapter.forward(x1), tf.slice(v, [0, 0], [k, h]));
+      const g2 = adapter.backward(adapter.forward(x2), tf.slice(v, [0, h], [k, n - h]));
+      full.forEach((g, i) => {
+        expect(relErr(arr(tf.concat([g1[i], g2[i]], 1)), arr(g)), `${model.name}: batch split, layer ${i}`).toBeLessThan(1e-5);
+      });
+    });
+  }
+  tf.dispose([x, v]);
+  expect(tf.memory().numTensors, `${model.name}: leaked tensors`).toBe(before);
+  return adapter;
+}
