@@ -1,13 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { buildModelAdapter, type ModelLike, type ParamBlock } from '@spam/core';
+import { assertModelUsable, buildModelAdapter, InvalidOptionError, type ModelLike, type ParamBlock } from '@spam/core';
 import type { KronPriorMode, MarglikHooks, MarglikStepState } from '@spam/laplace';
 import { opdScores } from '../scores/opd.js';
 import type { KronDiagonal } from '../scores/precision.js';
 import { scoredParams } from '../scores/scores.js';
 import { Mask } from '../masks/mask.js';
 import { applyMask } from '../masks/apply.js';
-import { pruneCount, scoreMask } from '../masks/select.js';
+import { checkSparsity, pruneCount, scoreMask } from '../masks/select.js';
 import type { SparsitySchedule } from './polynomial.js';
 
 /** Options of {@link gradualPruning}. */
@@ -41,7 +41,13 @@ export class GradualPruning implements MarglikHooks {
   /** Pruning events so far. */
   readonly events: Array<{ epoch: number; sparsity: number; pruned: number }> = [];
 
+  /**
+   * `InvalidOptionError` for options that are not an object, a schedule or onPrune that is not a
+   * function, or a bad scope / includeBias / kronDiagonal; `DisposedError` for a disposed model.
+   */
   constructor(model: ModelLike, options: GradualPruningOptions) {
+    assertModelUsable(model);
+    checkGradualOptions(options);
     this.model = model;
     this.options = options;
     this.params = buildModelAdapter(model).params;
@@ -63,9 +69,12 @@ export class GradualPruning implements MarglikHooks {
     });
   };
 
-  /** Re-scores with OPD and prunes to the schedule's target when it grew. */
+  /**
+   * Re-scores with OPD and prunes to the schedule's target when it grew. `InvalidOptionError`
+   * naming the epoch when the schedule returns a sparsity outside [0, 1) (NaN, 1, −0.1, …).
+   */
   afterMarglikStep = (state: MarglikStepState): void => {
-    const target = this.options.schedule(state.epoch);
+    const target = checkSparsity(this.options.schedule(state.epoch), `the schedule's sparsity at epoch ${state.epoch}`);
     const pruned = this.current.numPruned;
     // The count scoreMask will prune (⌊P·s⌋, or Σ_l ⌊P_l·s⌋ per layer): an event only when it grows.
     const sizes = new Map<string, number>();
@@ -94,6 +103,17 @@ export class GradualPruning implements MarglikHooks {
     tf.dispose(this.keep ?? []);
     this.keep = null;
   }
+}
+
+function checkGradualOptions(o: GradualPruningOptions): void {
+  if (o === null || typeof o !== 'object') throw new InvalidOptionError('gradualPruning options must be an object {schedule, …}');
+  if (typeof o.schedule !== 'function') throw new InvalidOptionError('gradualPruning needs a schedule: a function step → sparsity (polynomialSchedule, oneShotSchedule)');
+  if (o.scope !== undefined && o.scope !== 'global' && o.scope !== 'layer') throw new InvalidOptionError(`scope must be 'global' or 'layer', got ${String(o.scope)}`);
+  if (o.includeBias !== undefined && typeof o.includeBias !== 'boolean') throw new InvalidOptionError(`includeBias must be a boolean, got ${String(o.includeBias)}`);
+  if (o.kronDiagonal !== undefined && o.kronDiagonal !== 'exact' && o.kronDiagonal !== 'eigen') {
+    throw new InvalidOptionError(`kronDiagonal must be 'exact' or 'eigen', got ${String(o.kronDiagonal)}`);
+  }
+  if (o.onPrune !== undefined && typeof o.onPrune !== 'function') throw new InvalidOptionError('onPrune must be a function');
 }
 
 /** Creates a {@link GradualPruning} hook set for `marglikTraining`. */
