@@ -67,6 +67,45 @@ export async function autodiffWeightGrads(model: tf.LayersModel, x: tf.Tensor, v
   });
 }
 
+const dot = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(a, b)).dataSync()[0];
+
+/**
+ * The second-order facts the op and merge nodes declare, checked at the node inputs of a forward
+ * pass with random directions u and cotangents w (`[1, N, ...]`): `'linear'` — ⟨w, f(u)⟩ = ⟨Jᵀw, u⟩
+ * (the VJP is the adjoint of the forward); `'bilinear'` (two inputs) — J(x₁, x₂)(u₁, u₂) =
+ * f(u₁, x₂) + f(x₁, u₂), tested against the VJP; `'piecewise-linear'` — f(x) = J(x) x for the
+ * (positively homogeneous) max poolings. Returns how many nodes were checked.
+ */
+export function checkLinearityFacts(adapter: ModelAdapter, x: tf.Tensor, seed: number): number {
+  let checked = 0;
+  tf.tidy(() => {
+    const trace = adapter.forward(x);
+    const n = x.shape[0];
+    adapter.layers.forEach((layer, i) => {
+      if (layer.kind !== 'op' && layer.kind !== 'merge') return;
+      const fact = layer.linearity;
+      if (!fact || (layer.kind === 'op' && layer.activation)) return;
+      const xs = trace.nodeInputs[i];
+      const y = trace.layerOutputs[i];
+      const w = randomTensor([1, n, ...layer.outputShape], seed + 11 * i);
+      const us = xs.map((xi, j) => randomTensor(xi.shape as number[], seed + 11 * i + j + 1));
+      const vjps = layer.kind === 'op' ? [layer.vjp(w, xs[0], y)] : layer.vjp(w, xs, y);
+      const rhs = vjps.reduce((acc, g, j) => acc + dot(tf.squeeze(g, [0]), fact === 'piecewise-linear' ? xs[j] : us[j]), 0);
+      let lhs: number;
+      if (fact === 'linear') lhs = dot(tf.squeeze(w, [0]), layer.kind === 'op' ? layer.forward(us[0]) : layer.forward(us));
+      else if (fact === 'piecewise-linear') lhs = dot(tf.squeeze(w, [0]), y);
+      else {
+        expect(layer.kind === 'merge' && xs.length === 2, `${layer.name}: bilinear with two inputs`).toBe(true);
+        const f = (layer as { forward(a: tf.Tensor[]): tf.Tensor }).forward;
+        lhs = dot(tf.squeeze(w, [0]), tf.add(f([us[0], xs[1]]), f([xs[0], us[1]])));
+      }
+      expect(Math.abs(lhs - rhs), `${layer.name} (${layer.className}): '${fact}' fact`).toBeLessThan(1e-4 * (1 + Math.abs(lhs)));
+      checked++;
+    });
+  });
+  return checked;
+}
+
 /** Options of {@link checkGraphModel}. */
 export interface CheckOptions {
   /** Batch size (default 3). */
@@ -108,6 +147,8 @@ export async function checkGraphModel(model: tf.LayersModel, inShape: number[], 
     expect(scaleRef, `${name}: reference gradient is not all zero`).toBeGreaterThan(1e-6);
     expect(relErr(got.get(name)!, r), `${model.name}: ${name}`).toBeLessThan(tol);
   }
+
+  checkLinearityFacts(adapter, x, seed + 3);
 
   // Batch-split invariance: two half batches give the full batch's cotangents.
   if (n >= 2) {
