@@ -9,7 +9,7 @@ import type { MarglikSchedule, TrainingSpec } from '@spam/harness';
 
 export const PRESETS = ['default', 'quick', 'paper'] as const;
 export type PresetName = (typeof PRESETS)[number];
-export const MODELS = ['auto', 'mnist-fc', 'cancernet', 'lenet', 'mlp-reg'] as const;
+export const MODELS = ['auto', 'mnist-fc', 'cancernet', 'lenet', 'mlp-reg', 'resnet', 'vit', 'mixer'] as const;
 export type ModelName = (typeof MODELS)[number];
 export const HESSIANS = ['kron', 'diag'] as const;
 export const PRIORS: readonly PriorStructure[] = ['scalar', 'layerwise', 'unitwise', 'parameterwise'];

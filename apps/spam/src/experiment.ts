@@ -5,13 +5,13 @@
  * Rows go to the report as soon as a training is done.
  */
 import * as tf from '@tensorflow/tfjs';
-import { buildModelAdapter, evaluate, SpamError, type ClassificationMetrics, type RegressionMetrics } from '@spam/core';
+import { buildModelAdapter, evaluate, SpamError, UnsupportedLayerError, UnsupportedTopologyError, type ClassificationMetrics, type RegressionMetrics } from '@spam/core';
 import { marglikTraining, type MarglikTrainingResult } from '@spam/laplace';
 import { criterionScores, opdScores, sparsitySweep, type ParamScores } from '@spam/prune';
 import { countMacs, countParams, magnitudeUnitScores, pruneUnits, randomUnitScores, unitMasks, unitScores, type UnitScores } from '@spam/structured';
-import { marglikOptions, ProgressBar, trainingProgress } from '@spam/harness';
+import { calibrateBatchNorm, marglikOptions, ProgressBar, trainingProgress } from '@spam/harness';
 import type { RunConfig, Schedule, TrainingSpec } from './config.js';
-import { AUTO_MODEL, buildModel } from './models.js';
+import { AUTO_MODEL, buildModel, isGraphModel } from './models.js';
 import type { Dataset, PrecisionSummary, ResultRow, StructuredRow } from './types.js';
 
 /** Where one data set's results go (the run appends them to the report and saves it). */
@@ -71,10 +71,11 @@ export async function runDataset(data: Dataset, cfg: RunConfig, sink: Experiment
   const probe = buildModel(modelName, data.inputShape, data.outputDim, cfg.seed);
   sink.log(`${data.name}: ${data.description}`);
   sink.log(
-    `  model ${modelName} (${probe.countParams()} parameters, ${countMacs(probe)} MACs), ${data.xTrain.shape[0]} train / ${data.xTest.shape[0]} test, ` +
+    `  model ${modelName} (${probe.countParams()} parameters${isGraphModel(modelName) ? '' : `, ${countMacs(probe)} MACs`}), ${data.xTrain.shape[0]} train / ${data.xTest.shape[0]} test, ` +
       `Adam ${s.lr}, batch ${s.batchSize}, ${s.epochs} epochs, SpaM: F = ${s.marglikEvery}, K = ${s.hyperSteps}, B = ${s.burnIn}, ${cfg.curvature.toUpperCase()}`,
   );
   probe.dispose();
+  if (isGraphModel(modelName) && cfg.unitFractions.length > 0) sink.log(`  structured removal skipped: ${modelName} is a graph model (unit removal takes chains of Dense/Conv2D layers)`);
   const width = Math.max(...cfg.trainings.map((t) => t.name.length), 10);
   for (const spec of cfg.trainings) {
     checkpoint(sink);
@@ -115,6 +116,8 @@ async function runTraining(
     checkpoint(sink); // stops training at the next batch / curvature batch / hyper step
   };
   try {
+    // BatchNormalization normalises with its moving statistics (SpaM runs in inference mode): set them from the training data first.
+    calibrateBatchNorm(model, data.xTrain);
     const t0 = performance.now();
     result = await marglikTraining(model, trainData, {
       likelihood,
@@ -140,7 +143,14 @@ async function runTraining(
       for (const c of cfg.criteria) {
         checkpoint(sink);
         const t1 = performance.now();
-        scores.push(await criterionScores(c, { model, likelihood, laplace: result.laplace, prior: result.prior, data: { xs: scoreXs, ys: scoreYs, batchSize: 100 }, seed: cfg.seed, sigma }));
+        try {
+          scores.push(await criterionScores(c, { model, likelihood, laplace: result.laplace, prior: result.prior, data: { xs: scoreXs, ys: scoreYs, batchSize: 100 }, seed: cfg.seed, sigma }));
+        } catch (e) {
+          // A criterion that cannot take this model (GraSP / SynFlow on graphs) is skipped, named, and the run goes on.
+          if (!(e instanceof UnsupportedLayerError || e instanceof UnsupportedTopologyError)) throw e;
+          sink.log(`  ${c} skipped for ${modelName}: ${e.message}`);
+          continue;
+        }
         sink.timing(`${stage}/score/${c}`, performance.now() - t1);
       }
     } finally {
@@ -165,7 +175,7 @@ async function runTraining(
 
     // Structured: unit scores per criterion, units removed per layer, a smaller model evaluated.
     const structured: StructuredRow[] = [];
-    if (cfg.unitFractions.length > 0) {
+    if (cfg.unitFractions.length > 0 && !isGraphModel(modelName)) {
       const t3 = performance.now();
       const paramsBefore = countParams(model);
       const macsBefore = countMacs(model);

@@ -1,9 +1,11 @@
 /**
  * The models of the paper's experiments, built with seeded initial weights (the same seed gives
  * the same weights for every training): MNIST_FC, CancerNet, a LeNet-style conv net, an MLP for
- * regression.
+ * regression, and the graph architectures of `@spam/harness` (a ResNet-style CNN with
+ * BatchNormalization, the SimpleViT, the residual MLP-Mixer).
  */
 import * as tf from '@tensorflow/tfjs';
+import { ARCHITECTURE_NAMES, buildArchitecture, type ArchitectureName } from '@spam/harness';
 import type { ModelName } from './config.js';
 
 const glorot = (seed: number, i: number) => ({ kernelInitializer: tf.initializers.glorotUniform({ seed: seed * 1000 + i }) });
@@ -82,11 +84,18 @@ export const AUTO_MODEL: Record<string, Exclude<ModelName, 'auto'>> = {
 };
 
 /** Whether a model wants image inputs `[H, W, C]` (else flat vectors). */
-export const wantsImages = (m: Exclude<ModelName, 'auto'>): boolean => m === 'lenet';
+export const wantsImages = (m: Exclude<ModelName, 'auto'>): boolean => m === 'lenet' || m === 'resnet' || m === 'vit';
+
+/**
+ * Whether a model is a functional graph (residual adds, attention): the unstructured sweep runs on
+ * it, structured unit removal and MAC counts do not yet (they take chains of Dense/Conv2D layers).
+ */
+export const isGraphModel = (m: Exclude<ModelName, 'auto'>): m is ArchitectureName => (ARCHITECTURE_NAMES as readonly string[]).includes(m);
 
 /** Builds `model` for inputs of `inputShape` and `outputs` outputs. */
-export function buildModel(model: Exclude<ModelName, 'auto'>, inputShape: number[], outputs: number, seed: number): tf.Sequential {
+export function buildModel(model: Exclude<ModelName, 'auto'>, inputShape: number[], outputs: number, seed: number): tf.LayersModel {
   const flat = inputShape.reduce((a, b) => a * b, 1);
+  if (isGraphModel(model)) return buildArchitecture(model, inputShape, outputs, seed);
   switch (model) {
     case 'mnist-fc':
       return mnistFc(flat, outputs, seed);

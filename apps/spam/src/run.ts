@@ -73,7 +73,11 @@ export async function runSpam(cfg: RunConfig, hooks: RunHooks = {}): Promise<Run
     saving = saving.catch(() => undefined).then(async () => {
       const written = await write(out, report);
       files = written.files;
-      for (const w of written.warnings ?? []) if (!warned.has(w)) (warned.add(w), log(`report: ${w}`));
+      for (const w of written.warnings) {
+        if (warned.has(w)) continue;
+        warned.add(w);
+        log(`report: ${w}`);
+      }
     });
     return saving;
   };

@@ -23,7 +23,7 @@ describe('spam: flags', () => {
     expect(custom.unitFractions).toEqual([]);
     expect(custom.standardize).toBe(false);
     expect(() => parseCli(['--dataset', 'imagenet'])).toThrow(/valid: mnist, .*cifar10/);
-    expect(() => parseCli(['--model', 'resnet'])).toThrow(/valid: auto, mnist-fc, cancernet, lenet, mlp-reg/);
+    expect(() => parseCli(['--model', 'resnet50'])).toThrow(/valid: auto, mnist-fc, cancernet, lenet, mlp-reg, resnet, vit, mixer/);
     expect(() => parseCli(['--criteria', 'opd,hessian'])).toThrow(/valid: opd, magnitude/);
     expect(() => parseCli(['--prior', 'laplace'])).toThrow(/valid: scalar, layerwise, unitwise, parameterwise/);
     expect(() => parseCli(['--backend', 'webgl'])).toThrow(/valid: auto, wasm, cpu, tensorflow/);

@@ -8,9 +8,7 @@ import { gunzipSync } from 'node:zlib';
 import { InvalidOptionError, SpamError } from '@spam/core';
 import { DATASET_NAMES, describeDatasets, UnknownDatasetError, VENDORED_DATA_DIR } from '../src/data/index.js';
 import { toDataset, type HostDataset } from '../src/data/build.js';
-import { loadError, useTempDirs, withDataset } from './data-fixtures.js';
-
-const freshDir = useTempDirs('spam-data-test-');
+import { loadError, withDataset } from './data-fixtures.js';
 
 const rawGzRows = (file: string, sep: RegExp | string) =>
   gunzipSync(readFileSync(join(VENDORED_DATA_DIR, file)))

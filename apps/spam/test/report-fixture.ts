@@ -34,7 +34,7 @@ export function syntheticReport(partial = false): Report {
     results.push({ dataset: 'diabetes', training, criterion: 'none', sparsity: 0, seed: 0, mse: 0.5, nll: 1.1 });
     for (const criterion of CRITERIA) {
       for (const sparsity of SPARSITIES) {
-        const loss = DROP[criterion]! * boost * sparsity ** 4;
+        const loss = DROP[criterion] * boost * sparsity ** 4;
         const accuracy = Math.max(0.1, 0.97 - loss);
         results.push({
           dataset: 'mnist',
@@ -59,7 +59,7 @@ export function syntheticReport(partial = false): Report {
           criterion,
           unitFraction,
           seed: 0,
-          accuracy: 0.97 - DROP[criterion]! * boost * unitFraction ** 2,
+          accuracy: 0.97 - DROP[criterion] * boost * unitFraction ** 2,
           nll: 0.1 + unitFraction,
           paramsBefore: 203_530,
           paramsAfter: Math.round(203_530 * kept),

@@ -27,16 +27,22 @@ describe('report directory on a pseudo filesystem', () => {
     ['/sys/spam-report-test', 'sysfs'],
     ['/dev/spam-report-test', 'devtmpfs'],
   ] as const) {
-    it.skipIf(mountOf(MOUNTS, dir)?.fsType !== fsType)(`refuses ${dir} (${fsType}) at once with a ReportDirError and creates nothing`, async () => {
-      for (const attempt of [checkWritable(dir), writeReport(dir, syntheticReport(true))]) {
-        const err = await within(attempt, 5000).then(() => undefined, (e: unknown) => e);
-        expect(err).toBeInstanceOf(ReportDirError);
-        expect((err as ReportDirError).fsType).toBe(fsType);
-        expect((err as Error).message).toContain(`'${dir}'`);
-        expect((err as Error).message).toContain(`${fsType} pseudo filesystem`);
-      }
-      expect(existsSync(dir)).toBe(false);
-    });
+    it.skipIf(mountOf(MOUNTS, dir)?.fsType !== fsType)(
+      `refuses ${dir} (${fsType}) at once with a ReportDirError and creates nothing`,
+      async () => {
+        for (const attempt of [checkWritable(dir), writeReport(dir, syntheticReport(true))]) {
+          const err = await within(attempt, 5000).then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+          expect(err).toBeInstanceOf(ReportDirError);
+          expect((err as ReportDirError).fsType).toBe(fsType);
+          expect((err as Error).message).toContain(`'${dir}'`);
+          expect((err as Error).message).toContain(`${fsType} pseudo filesystem`);
+        }
+        expect(existsSync(dir)).toBe(false);
+      },
+    );
   }
 
   it('finds the mount holding a path: longest mount point, escaped spaces, path boundaries', () => {
@@ -76,7 +82,10 @@ describe('report files', () => {
     const root = await mkdtemp(join(tmpdir(), 'spam-report-'));
     try {
       await writeFile(join(root, 'f'), 'x');
-      const err = await checkWritable(join(root, 'f', 'a', 'b')).then(() => undefined, (e: unknown) => e);
+      const err = await checkWritable(join(root, 'f', 'a', 'b')).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(ReportDirError);
       expect((err as Error).message).toContain(`'${join(root, 'f')}' is not a directory`);
     } finally {

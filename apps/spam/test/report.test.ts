@@ -133,11 +133,11 @@ describe('writeReport', () => {
     '%s: one line per training × criterion, criteria in the legend, a panel per training',
     async (name, title, yTitle) => {
       const els = parseSvg(await readFile(join(dir, 'plots', name), 'utf8'));
-      expect(els[0]!.tag).toBe('svg');
-      expect(Number(els[0]!.attrs.width)).toBeGreaterThan(300);
+      expect(els[0].tag).toBe('svg');
+      expect(Number(els[0].attrs.width)).toBeGreaterThan(300);
       expect(lineMarks(els)).toHaveLength(TRAININGS.length * CRITERIA.length);
       // Every line starts at the unpruned network and has one point per sparsity.
-      for (const p of lineMarks(els)) expect(p.attrs.d!.match(/[ML]/g)).toHaveLength(SPARSITIES.length + 1);
+      for (const p of lineMarks(els)) expect(p.attrs.d.match(/[ML]/g)).toHaveLength(SPARSITIES.length + 1);
       expect(textsIn(els, 'role-legend-label')).toEqual([...CRITERIA]);
       expect(textsIn(els, 'role-legend-title')).toEqual(['Pruning criterion']);
       expect(textsIn(els, 'column_header')).toEqual([...TRAININGS]);

@@ -30,8 +30,7 @@ export type WorkerMessage =
 
 /** Main → worker: the answer to a `write`. */
 export type MainMessage =
-  | { type: 'written'; id: number; files: string[]; warnings: string[] }
-  | { type: 'written'; id: number; error: ErrorInfo };
+  { type: 'written'; id: number; files: string[]; warnings: string[] } | { type: 'written'; id: number; error: ErrorInfo };
 
 /** {@link ErrorInfo} of anything thrown. */
 export function errorInfo(e: unknown): ErrorInfo {

@@ -32,7 +32,11 @@ const write = (out: string, report: Report) =>
   });
 
 try {
-  const { tensorsLeaked, files } = await runSpam(input.cfg, { argv: input.argv, write, changed: (report) => post({ type: 'report', report }) });
+  const { tensorsLeaked, files } = await runSpam(input.cfg, {
+    argv: input.argv,
+    write,
+    changed: (report) => post({ type: 'report', report }),
+  });
   post({ type: 'done', tensorsLeaked, files });
 } catch (e) {
   post({ type: 'error', error: errorInfo(e) });

@@ -17,7 +17,7 @@ export { planPlots, type PlotPlan } from './summary.js';
 export { ReportDirError, ensureReportDir, mountOf, PSEUDO_FILESYSTEMS } from './target.js';
 
 function codeOf(err: unknown): string | undefined {
-  return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
+  return typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : undefined;
 }
 
 /** The files of a report in a directory (relative names): what a new report there overwrites. */

@@ -61,7 +61,7 @@ function renderConfig(config: Record<string, unknown>): string {
     const recordOfObjs =
       isPlainObject(value) && Object.keys(value).length > 0 && Object.values(value).every(isPlainObject);
     if (objs) {
-      const items = value as Array<Record<string, unknown>>;
+      const items = value;
       const cols = distinct(items.flatMap((o) => Object.keys(o)));
       nested.push(
         `**${key}**\n\n${table(

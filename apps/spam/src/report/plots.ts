@@ -136,7 +136,7 @@ export function sweepSpec(dataset: string, what: 'accuracy' | 'mse' | 'nll', poi
       },
     },
     config: CONFIG,
-  } as TopLevelSpec;
+  };
 }
 
 /** Structured removal: metric vs MACs (log x), one panel per training, one line per criterion. */
@@ -195,7 +195,7 @@ export function structuredSpec(dataset: string, points: StructuredPoint[], regre
       },
     },
     config: CONFIG,
-  } as TopLevelSpec;
+  };
 }
 
 /** The Vega-Lite spec of one planned plot. */
@@ -212,7 +212,7 @@ export function specOf(report: Report, plan: PlotPlan): TopLevelSpec {
 export async function toSvg(spec: TopLevelSpec): Promise<string> {
   const [vega, vl] = await Promise.all([import('vega'), import('vega-lite')]);
   const compiled = vl.compile(spec).spec;
-  const view = new vega.View(vega.parse(compiled as Parameters<typeof vega.parse>[0]), { renderer: 'none' });
+  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   try {
     return await view.toSVG();
   } finally {

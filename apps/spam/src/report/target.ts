@@ -31,21 +31,54 @@ export class ReportDirError extends SpamError {
 
 /** Filesystem types whose files are kernel interfaces, not storage: never a report directory. */
 export const PSEUDO_FILESYSTEMS: ReadonlySet<string> = new Set([
-  'proc', 'sysfs', 'devtmpfs', 'devpts', 'cgroup', 'cgroup2', 'debugfs', 'tracefs', 'securityfs', 'pstore', 'bpf',
-  'configfs', 'fusectl', 'efivarfs', 'binfmt_misc', 'mqueue', 'autofs', 'nsfs', 'selinuxfs', 'hugetlbfs', 'rpc_pipefs',
+  'proc',
+  'sysfs',
+  'devtmpfs',
+  'devpts',
+  'cgroup',
+  'cgroup2',
+  'debugfs',
+  'tracefs',
+  'securityfs',
+  'pstore',
+  'bpf',
+  'configfs',
+  'fusectl',
+  'efivarfs',
+  'binfmt_misc',
+  'mqueue',
+  'autofs',
+  'nsfs',
+  'selinuxfs',
+  'hugetlbfs',
+  'rpc_pipefs',
 ]);
 
 /** `statfs` magic numbers of the pseudo filesystems (used when /proc/self/mountinfo cannot be read). */
 const PSEUDO_MAGIC: ReadonlyMap<number, string> = new Map([
-  [0x9fa0, 'proc'], [0x62656572, 'sysfs'], [0x1cd1, 'devpts'], [0x27e0eb, 'cgroup'], [0x63677270, 'cgroup2'],
-  [0x64626720, 'debugfs'], [0x74726163, 'tracefs'], [0x73636673, 'securityfs'], [0x6165676c, 'pstore'],
-  [0xcafe4a11, 'bpf'], [0x62656570, 'configfs'], [0x65735543, 'fusectl'], [0xde5e81e4, 'efivarfs'],
-  [0x42494e4d, 'binfmt_misc'], [0x19800202, 'mqueue'], [0x0187, 'autofs'], [0x6e736673, 'nsfs'],
-  [0xf97cff8c, 'selinuxfs'], [0x958458f6, 'hugetlbfs'],
+  [0x9fa0, 'proc'],
+  [0x62656572, 'sysfs'],
+  [0x1cd1, 'devpts'],
+  [0x27e0eb, 'cgroup'],
+  [0x63677270, 'cgroup2'],
+  [0x64626720, 'debugfs'],
+  [0x74726163, 'tracefs'],
+  [0x73636673, 'securityfs'],
+  [0x6165676c, 'pstore'],
+  [0xcafe4a11, 'bpf'],
+  [0x62656570, 'configfs'],
+  [0x65735543, 'fusectl'],
+  [0xde5e81e4, 'efivarfs'],
+  [0x42494e4d, 'binfmt_misc'],
+  [0x19800202, 'mqueue'],
+  [0x0187, 'autofs'],
+  [0x6e736673, 'nsfs'],
+  [0xf97cff8c, 'selinuxfs'],
+  [0x958458f6, 'hugetlbfs'],
 ]);
 
 function codeOf(err: unknown): string | undefined {
-  return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
+  return typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : undefined;
 }
 
 const unescapeMount = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
@@ -74,7 +107,10 @@ async function pseudoFilesystemOf(existing: string): Promise<{ fsType: string; m
   const info = await readFile('/proc/self/mountinfo', 'utf8').catch(() => undefined);
   const mount = info === undefined ? undefined : mountOf(info, real);
   if (mount) return PSEUDO_FILESYSTEMS.has(mount.fsType) ? mount : undefined;
-  const magic = await statfs(real).then((s) => Number(s.type), () => undefined);
+  const magic = await statfs(real).then(
+    (s) => Number(s.type),
+    () => undefined,
+  );
   const fsType = magic === undefined ? undefined : PSEUDO_MAGIC.get(magic);
   return fsType ? { fsType } : undefined;
 }
@@ -110,7 +146,9 @@ export async function ensureReportDir(dir: string): Promise<string | undefined> 
     const where = pseudo.mountPoint ? ` mounted at ${pseudo.mountPoint}` : '';
     throw new ReportDirError(dir, undefined, {
       fsType: pseudo.fsType,
-      cause: new Error(`'${existing}' is on the ${pseudo.fsType} pseudo filesystem${where}, which holds kernel interfaces, not files; choose a directory on a disk`),
+      cause: new Error(
+        `'${existing}' is on the ${pseudo.fsType} pseudo filesystem${where}, which holds kernel interfaces, not files; choose a directory on a disk`,
+      ),
     });
   }
   let created: string | undefined;
@@ -119,7 +157,14 @@ export async function ensureReportDir(dir: string): Promise<string | undefined> 
       await mkdir(level);
       created ??= level;
     } catch (err) {
-      if (codeOf(err) === 'EEXIST' && (await stat(level).then((s) => s.isDirectory(), () => false))) continue;
+      if (
+        codeOf(err) === 'EEXIST' &&
+        (await stat(level).then(
+          (s) => s.isDirectory(),
+          () => false,
+        ))
+      )
+        continue;
       if (created) await rm(created, { recursive: true, force: true }).catch(() => {});
       throw new ReportDirError(dir, codeOf(err), { cause: err });
     }

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseCli, runSpam, type RunConfig } from '../src/main.js';
+
+const backend = (process.env.SPAM_TEST_BACKEND ?? 'wasm') as 'wasm' | 'cpu';
+
+describe('spam --model resnet|vit|mixer', () => {
+  it('takes the graph architectures and gives the image models image inputs', () => {
+    for (const m of ['resnet', 'vit', 'mixer']) expect((parseCli(['--model', m]) as RunConfig).model).toBe(m);
+  });
+
+  it('runs the residual Mixer and the BN ResNet on a few MNIST digits into one report: sweep rows, no structured rows, GraSP skipped by name, no leak', async () => {
+    for (const model of ['mixer', 'resnet']) {
+      const out = mkdtempSync(join(tmpdir(), `spam-${model}-`));
+      const cfg = parseCli([
+        '--model', model, '--quick', '--train-size', '128', '--test-size', '64', '--epochs', '1', '--hyper-steps', '2', '--batch-size', '32',
+        '--trainings', 'map,diag+parameterwise', '--criteria', 'opd,magnitude,grasp', '--sparsities', '0.5,0.9', '--out', out, '--backend', backend,
+      ]) as RunConfig;
+      const lines: string[] = [];
+      const before = tf.memory().numTensors;
+      const { tensorsLeaked } = await runSpam(cfg, { log: (l) => lines.push(l), progress: false });
+      expect(tensorsLeaked).toBe(0);
+      expect(tf.memory().numTensors).toBe(before);
+      const json = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+      expect(json.partial).toBe(false);
+      // 2 trainings × (2 criteria × 2 sparsities + the unpruned net): GraSP refuses graphs and is skipped, named in the log.
+      expect(json.results).toHaveLength(2 * (2 * 2 + 1));
+      expect(json.structured).toHaveLength(0);
+      expect(lines.join('\n')).toMatch(new RegExp(`grasp skipped for ${model}`));
+      expect(lines.join('\n')).toMatch(/structured removal skipped/);
+      for (const r of json.results) {
+        expect(r.accuracy).toBeGreaterThanOrEqual(0);
+        expect(r.accuracy).toBeLessThanOrEqual(1);
+        expect(Number.isFinite(r.nll)).toBe(true);
+      }
+    }
+  }, 300_000);
+});
