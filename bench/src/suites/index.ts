@@ -1,3 +1,4 @@
+import { architecturesSuite } from './architectures.js';
 import { curvatureSuite } from './curvature.js';
 import { marglikSuite } from './marglik.js';
 import { structuredSuite } from './structured.js';
@@ -7,6 +8,6 @@ import type { Suite } from './types.js';
  * Every suite, in run order. To add one (e.g. `marglik`, `structured`): create
  * `bench/src/suites/<name>.ts` exporting a {@link Suite} and list it here.
  */
-export const SUITES: readonly Suite[] = [curvatureSuite, marglikSuite, structuredSuite];
+export const SUITES: readonly Suite[] = [curvatureSuite, marglikSuite, structuredSuite, architecturesSuite];
 
 export type { Suite, SuiteContext, SuiteOutput } from './types.js';
