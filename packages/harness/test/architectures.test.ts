@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { InvalidOptionError } from '@spam/core';
+import { buildModelAdapter, InvalidOptionError, meanNllGradients } from '@spam/core';
 import { describe, expect, it } from 'vitest';
-import { buildArchitecture, buildMixer, buildResnet, buildVit, calibrateBatchNorm, sinCosPositions2d } from '../src/index.js';
+import { buildArchitecture, buildMixer, buildResnet, buildVit, calibrateBatchNorm, registerVitLayers, ScaleBy, SinCosPosition2D, sinCosPositions2d } from '../src/index.js';
 
 const trainable = (m: tf.LayersModel) => m.trainableWeights.reduce((s, w) => s + w.shape.reduce((a, b) => a * (b ?? 1), 1), 0);
 
@@ -99,5 +99,36 @@ describe('calibrateBatchNorm', () => {
     tf.dispose(x);
     model.dispose();
     mixer.dispose();
+  });
+});
+
+describe('the ViT custom layers through the plug-in API', () => {
+  it('the adapter forward equals model.predict and meanNllGradients equals tfjs autodiff through SinCosPosition2D and ScaleBy', () => {
+    registerVitLayers();
+    const input = tf.input({ shape: [4, 8] });
+    let x = new SinCosPosition2D({ gridHeight: 2, gridWidth: 2, name: 'pos' }).apply(input) as tf.SymbolicTensor;
+    x = tf.layers.dense({ units: 6, activation: 'tanh', kernelInitializer: tf.initializers.glorotUniform({ seed: 11 }), name: 'fc' }).apply(x) as tf.SymbolicTensor;
+    x = new ScaleBy({ scale: 0.25, name: 'scale' }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers.globalAveragePooling1d({ name: 'pool' }).apply(x) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: tf.layers.dense({ units: 3, kernelInitializer: tf.initializers.glorotUniform({ seed: 12 }), name: 'out' }).apply(x) as tf.SymbolicTensor });
+    const xs = tf.randomNormal([5, 4, 8], 0, 1, 'float32', 5);
+    const ys = tf.tensor1d([0, 1, 2, 1, 0], 'int32');
+    const before = tf.memory().numTensors;
+    const adapter = buildModelAdapter(model, { logits: true });
+    const [fwdErr, gradErrs] = tf.tidy(() => {
+      const f = adapter.forward(xs).output;
+      const fErr = tf.max(tf.abs(tf.sub(f, model.predict(xs) as tf.Tensor))).dataSync()[0];
+      const { grads } = meanNllGradients(adapter, 'classification', xs, ys);
+      const vars = adapter.params.map((p) => (p.variable as unknown as tf.LayerVariable).read() as tf.Variable);
+      const auto = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(tf.oneHot(ys, 3), model.apply(xs) as tf.Tensor) as tf.Scalar, vars);
+      const errs = adapter.params.map((p, i) => tf.max(tf.abs(tf.sub(grads[i], auto.grads[vars[i].name]))).dataSync()[0]);
+      return [fErr, errs] as const;
+    });
+    expect(fwdErr).toBeLessThan(1e-5);
+    expect(gradErrs).toHaveLength(4);
+    gradErrs.forEach((e) => expect(e).toBeLessThan(1e-5));
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([xs, ys]);
+    model.dispose();
   });
 });
