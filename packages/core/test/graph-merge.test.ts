@@ -5,6 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
+import { getLayerAdapter, type LayerLike, type MergeLayer } from '@spam/core';
+import { arr, onBackend, randomTensor, relErr } from '../../../test/helpers/index.js';
 import { checkGraphModel } from './graph-reference.js';
 
 const L = tf.layers;
@@ -162,6 +164,47 @@ describe('merge layers in functional models: forward, per-example backward vs tf
       const model = tf.model({ inputs: inp, outputs: c.make(inp) });
       const adapter = await checkGraphModel(model, c.inShape, 3100 + 17 * ci);
       expect(adapter.isChain).toBe(false);
+    });
+  });
+});
+
+describe('Maximum / Minimum with broadcasting (tfjs 4.22 cannot differentiate them: its gradient skips the reduction)', () => {
+  (['Maximum', 'Minimum'] as const).forEach((cls, ci) => {
+    it(`${cls} of [2, 4], [4] and [2, 1] inputs: forward = the layer, VJP = autodiff of the explicitly broadcast fold`, async () => {
+      const layer = cls === 'Maximum' ? L.maximum({}) : L.minimum({});
+      const shapes = [[2, 4], [4], [2, 1]];
+      layer.apply(shapes.map((s) => tf.input({ shape: s })));
+      const adapted = getLayerAdapter(cls)!(layer as unknown as LayerLike, shapes[0], { inputShapes: shapes, inputDtypes: ['float32', 'float32', 'float32'] }) as MergeLayer;
+      expect(adapted.outputShape).toEqual([2, 4]);
+      const n = 3;
+      const before = tf.memory().numTensors;
+      const xs = shapes.map((s, j) => randomTensor([n, ...s], 5200 + 10 * ci + j));
+      const dy = randomTensor([2, n, 2, 4], 5230 + ci);
+      const op = cls === 'Maximum' ? tf.maximum : tf.minimum;
+      const fold = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+        op(op(a, tf.broadcastTo(tf.reshape(b, [n, 1, 4]), [n, 2, 4])), tf.broadcastTo(c, [n, 2, 4]));
+      const ref = await onBackend('cpu', () =>
+        [0, 1].map((k) =>
+          tf.tidy(() => {
+            const dk = tf.squeeze(tf.slice(dy, [k], [1]), [0]);
+            return tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(fold(a, b, c), dk)))(xs).map(arr);
+          }),
+        ),
+      );
+      tf.tidy(() => {
+        const y = adapted.forward(xs);
+        expect(relErr(arr(y), arr(layer.apply(xs) as tf.Tensor))).toBeLessThan(1e-7);
+        const got = adapted.vjp(dy, xs, y);
+        got.forEach((g, j) => {
+          expect(g.shape).toEqual([2, n, ...shapes[j]]);
+          const want = [...ref[0][j], ...ref[1][j]];
+          // Every input wins somewhere: no all-zero reference.
+          expect(Math.max(...want.map(Math.abs)), `input ${j}`).toBeGreaterThan(1e-3);
+          expect(relErr(arr(g), want), `input ${j}`).toBeLessThan(1e-6);
+        });
+      });
+      tf.dispose([...xs, dy]);
+      expect(tf.memory().numTensors).toBe(before);
     });
   });
 });

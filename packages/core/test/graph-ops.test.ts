@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { buildModelAdapter, getLayerAdapter, type LayerLike, type ModelLike, type OpLayer } from '@spam/core';
 import { arr, randomTensor, relErr, seedWeights } from '../../../test/helpers/index.js';
-import { checkGraphModel } from './graph-reference.js';
+import { adapterWeightGrads, autodiffWeightGrads, checkGraphModel } from './graph-reference.js';
 
 const L = tf.layers;
 type Sym = tf.SymbolicTensor;
@@ -132,6 +132,40 @@ describe('op layers in functional models: forward, per-example backward vs tfjs 
       expect(relErr(arr(tf.softmax(adapter.predict(x))), arr(model.predict(x) as tf.Tensor))).toBeLessThan(1e-5);
     });
     x.dispose();
+  });
+});
+
+describe('global max pooling over exact ties routes the cotangent to the first maximum', () => {
+  // RepeatVector(3) then a global max pooling over the copies is the identity, so the gradients
+  // must equal those of the model without both layers. (tfjs's gradient of tf.max gives every
+  // tied copy the full cotangent: 3 times too large here.)
+  const heads: Array<[string, (h: Sym) => Sym]> = [
+    ['GlobalMaxPooling1D', (h) => ap(L.globalMaxPooling1d(), ap(L.repeatVector({ n: 3 }), h))],
+    ['GlobalMaxPooling2D', (h) => ap(L.globalMaxPooling2d({}), ap(L.reshape({ targetShape: [3, 1, 5] }), ap(L.repeatVector({ n: 3 }), h)))],
+  ];
+  heads.forEach(([cls, pool], i) => {
+    it(`${cls} after RepeatVector: gradients equal those of the model without both layers`, async () => {
+      const build = (withPool: boolean) => {
+        const inp = tf.input({ shape: [4] });
+        const h = ap(dense(5, 'tanh'), inp);
+        return tf.model({ inputs: inp, outputs: ap(dense(2), withPool ? pool(h) : h) });
+      };
+      const a = build(true);
+      const b = build(false);
+      seedWeights(a, 4700 + i, 0.8);
+      b.setWeights(a.getWeights());
+      const x = randomTensor([3, 4], 4710 + i);
+      const v = randomTensor([2, 3, 2], 4720 + i);
+      const adapter = buildModelAdapter(a as unknown as ModelLike);
+      const got = adapterWeightGrads(adapter, x, v);
+      const ref = await autodiffWeightGrads(b, x, v);
+      a.trainableWeights.forEach((w, j) => {
+        const r = ref.get(b.trainableWeights[j].name)!;
+        expect(Math.max(...Array.from(r, Math.abs))).toBeGreaterThan(1e-3);
+        expect(relErr(got.get(w.name)!, r), w.name).toBeLessThan(1e-5);
+      });
+      tf.dispose([x, v]);
+    });
   });
 });
 

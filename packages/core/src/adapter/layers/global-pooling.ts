@@ -9,16 +9,25 @@ import { UnsupportedLayerError } from '../../errors.js';
 import type { LayerLike } from '../../model-like.js';
 import type { OpLayer } from '../types.js';
 import { requireRank } from './util.js';
+import { inversePermutation } from './util-merge.js';
 
 /**
- * Max over per-example `axes` (reduced axes of x `[N, ...]` are `axes + 1`). The VJP is tfjs's
- * gradient of `tf.max`: every entry equal to its maximum receives the cotangent (ties all do).
+ * Max over per-example `axes` (reduced axes of x `[N, ...]` are `axes + 1`). The VJP routes each
+ * cotangent to the **first** maximum (row-major over the pooled axes), TensorFlow's MaxPool rule
+ * and the one `MaxPooling2D` follows here. tfjs's own gradient of `tf.max` sends the full
+ * cotangent to every tied entry, which is no derivative: after `RepeatVector(T)` a global max
+ * pooling is the identity, yet tfjs's gradient is T times too large.
  */
 function globalMax(layer: LayerLike, inputShape: number[], axes: number[]): OpLayer {
-  const outputShape = inputShape.filter((_, i) => !axes.includes(i));
+  const keptAxes = inputShape.map((_, i) => i).filter((i) => !axes.includes(i));
+  const outputShape = keptAxes.map((i) => inputShape[i]);
   const reduce = axes.map((a) => a + 1);
-  // Shape of y with the reduced axes kept as 1 (to broadcast against x).
-  const kept = inputShape.map((d, i) => (axes.includes(i) ? 1 : d));
+  // x with the pooled axes moved last: [N, kept..., pooled...]; and back.
+  const perm = [0, ...keptAxes.map((a) => a + 1), ...reduce];
+  const inv = inversePermutation(perm);
+  const rows = outputShape.reduce((a, b) => a * b, 1);
+  const pooled = axes.reduce((a, i) => a * inputShape[i], 1);
+  const moved = perm.slice(1).map((a) => inputShape[a - 1]);
   return {
     kind: 'op',
     name: layer.name,
@@ -27,11 +36,13 @@ function globalMax(layer: LayerLike, inputShape: number[], axes: number[]): OpLa
     outputShape,
     linearity: 'piecewise-linear',
     forward: (x) => tf.max(x, reduce),
-    vjp: (dy: Tensor, x: Tensor, y: Tensor) =>
+    vjp: (dy: Tensor, x: Tensor) =>
       tf.tidy(() => {
         const [k, n] = dy.shape as number[];
-        const mask = tf.cast(tf.equal(x, tf.reshape(y, [n, ...kept])), 'float32');
-        return tf.mul(tf.reshape(dy, [k, n, ...kept]), mask);
+        const flat = tf.reshape(tf.transpose(x, perm), [n, rows, pooled]);
+        const first = tf.oneHot(tf.argMax(flat, 2), pooled); // [N, rows, pooled], the first maximum
+        const g = tf.mul(tf.reshape(dy, [k, n, rows, 1]), first); // [K, N, rows, pooled]
+        return tf.transpose(tf.reshape(g, [k, n, ...moved]), [0, ...inv.map((a) => a + 1)]);
       }),
     ...(axes.includes(inputShape.length - 1) ? {} : { mapChannels: (keep: Uint8Array) => keep.slice() }),
   };
