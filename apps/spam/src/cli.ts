@@ -1,5 +1,5 @@
 /** The `spam` command line: flags with their defaults, parsing into a {@link RunConfig}, the run. */
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   BACKENDS, CRITERIA, CURVATURES, DEFAULT_SPARSITIES, DEFAULT_TRAININGS, fractions, HESSIANS, listOf, MODELS, oneOf,
@@ -199,6 +199,5 @@ export async function cli(argv = process.argv.slice(2), options: JobOptions = {}
     if (options.pendingSignal) process.exitCode = SIGNAL_EXIT_CODES[options.pendingSignal];
     return;
   }
-  console.log(`spam: report → ${join(cfg.out, 'report.json')} (with report.md and plots/)`);
   process.exitCode = await runJob(cfg, argv, options);
 }

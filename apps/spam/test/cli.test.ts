@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseCli, runSpam, type RunConfig } from '../src/main.js';
 
 const backend = (process.env.SPAM_TEST_BACKEND ?? 'wasm') as 'wasm' | 'cpu';
+const BIN = fileURLToPath(new URL('../bin/spam.mjs', import.meta.url));
 
 describe('spam: flags', () => {
   it('applies defaults and presets, and names the valid values of a bad flag', () => {
@@ -64,6 +67,22 @@ describe('spam: run', () => {
     await expect(runSpam(cfg, { log: (l) => lines.push(l), progress: false })).rejects.toThrow(/a-file/);
     expect(lines.join('\n')).not.toMatch(/model cancernet/);
   });
+
+  it.skipIf(!existsSync('/proc/self'))('refuses --out on /proc at once (it used to hang), before any thread or backend starts', async () => {
+    const started = performance.now();
+    const { code, output } = await new Promise<{ code: number | null; output: string }>((done) => {
+      const child = spawn(process.execPath, [BIN, '--quick', '--out', '/proc/spam-test/report'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      child.stdout.on('data', (d) => (output += d));
+      child.stderr.on('data', (d) => (output += d));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      child.on('exit', (c) => (clearTimeout(timer), done({ code: c, output })));
+    });
+    expect(code).toBe(1);
+    expect(output).toMatch(/spam: ReportDirError: cannot write the report to '\/proc\/spam-test\/report'.*proc pseudo filesystem/);
+    expect(output).not.toMatch(/backend:|report →/);
+    expect(performance.now() - started).toBeLessThan(20_000);
+  }, 60_000);
 
   it('runs breast cancer end to end and writes report.json rows, report.md and plots without leaking', async () => {
     const out = mkdtempSync(join(tmpdir(), 'spam-report-'));

@@ -30,7 +30,7 @@ describe('report directory on a pseudo filesystem', () => {
     it.skipIf(mountOf(MOUNTS, dir)?.fsType !== fsType)(
       `refuses ${dir} (${fsType}) at once with a ReportDirError and creates nothing`,
       async () => {
-        for (const attempt of [checkWritable(dir), writeReport(dir, syntheticReport(true))]) {
+        for (const attempt of [checkWritable(dir), writeReport(dir, syntheticReport(true))] as Promise<unknown>[]) {
           const err = await within(attempt, 5000).then(
             () => undefined,
             (e: unknown) => e,

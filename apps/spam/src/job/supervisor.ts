@@ -8,7 +8,7 @@
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { RunConfig } from '../config.js';
-import { removeTempFiles, writeReport } from '../report/index.js';
+import { checkWritable, removeTempFiles, writeReport } from '../report/index.js';
 import { environmentOf, markInterrupted, newReport } from '../report/state.js';
 import type { Report } from '../types.js';
 import { errorInfo, type WorkerInput, type WorkerMessage } from './protocol.js';
@@ -37,7 +37,7 @@ const WORKER_ENTRY = new URL('../../bin/spam-worker.mjs', import.meta.url);
  * Runs `cfg` in a worker thread and resolves with the exit code (0 done, 1 failed or leaked
  * tensors). On a signal it saves the partial report and exits the process itself.
  */
-export function runJob(cfg: RunConfig, argv: string[], options: JobOptions = {}): Promise<number> {
+export async function runJob(cfg: RunConfig, argv: string[], options: JobOptions = {}): Promise<number> {
   const out = resolve(cfg.out);
   const t0 = performance.now();
   // Until the worker reports, a report that says what was asked (saved if Ctrl-C comes that early).
@@ -46,8 +46,7 @@ export function runJob(cfg: RunConfig, argv: string[], options: JobOptions = {})
   let stopping: { at: number } | undefined;
   let code: number | undefined;
   let doneLine: string | undefined;
-  const input: WorkerInput = { cfg, argv, tty: process.stdout.isTTY === true, columns: process.stdout.columns };
-  const worker = new Worker(WORKER_ENTRY, { workerData: input });
+  const job: { worker?: Worker } = {};
 
   const onSignal = (signal: HandledSignal) => {
     const now = performance.now();
@@ -58,7 +57,7 @@ export function runJob(cfg: RunConfig, argv: string[], options: JobOptions = {})
     }
     stopping = { at: now };
     console.log(`\n${signal}: stopping the run and saving the partial report …`);
-    void worker.terminate();
+    void job.worker?.terminate();
     markInterrupted(latest, signal);
     latest.timings.push({ stage: 'total', ms: now - t0 });
     const report = latest;
@@ -79,8 +78,23 @@ export function runJob(cfg: RunConfig, argv: string[], options: JobOptions = {})
   // Once the run has ended (its report saved), signals get their default meaning again.
   const release = () => handlers.forEach(([s, h]) => process.off(s, h));
   if (options.pendingSignal) onSignal(options.pendingSignal);
+  /** After a signal the handler saves and exits the process: nothing to resolve. */
+  const exiting = () => new Promise<number>(() => undefined);
+  try {
+    await checkWritable(out); // a bad --out fails here, before a thread or a backend starts
+  } catch (e) {
+    if (stopping) return exiting();
+    release();
+    console.error(`spam: ${errorInfo(e).name}: ${errorInfo(e).message}`);
+    return 1;
+  }
+  if (stopping) return exiting();
+  console.log(`spam: report → ${join(out, 'report.json')} (with report.md and plots/)`);
+  const input: WorkerInput = { cfg, argv, tty: process.stdout.isTTY === true, columns: process.stdout.columns };
+  const running = new Worker(WORKER_ENTRY, { workerData: input });
+  job.worker = running;
 
-  worker.on('message', (m: WorkerMessage) => {
+  running.on('message', (m: WorkerMessage) => {
     if (stopping) return;
     switch (m.type) {
       case 'report':
@@ -92,8 +106,8 @@ export function runJob(cfg: RunConfig, argv: string[], options: JobOptions = {})
           .catch(() => undefined)
           .then(() => writeReport(m.out, m.report))
           .then(
-            ({ files, warnings }) => stopping || worker.postMessage({ type: 'written', id: m.id, files, warnings }),
-            (e: unknown) => stopping || worker.postMessage({ type: 'written', id: m.id, error: errorInfo(e) }),
+            ({ files, warnings }) => stopping || running.postMessage({ type: 'written', id: m.id, files, warnings }),
+            (e: unknown) => stopping || running.postMessage({ type: 'written', id: m.id, error: errorInfo(e) }),
           );
         break;
       case 'done':
@@ -109,13 +123,13 @@ export function runJob(cfg: RunConfig, argv: string[], options: JobOptions = {})
     }
   });
   return new Promise<number>((resolveCode) => {
-    worker.on('error', (e) => {
+    running.on('error', (e) => {
       if (stopping) return;
       release();
       console.error(`spam: ${e.stack ?? e.message}`);
       code ??= 1;
     });
-    worker.on('exit', (exitCode) => {
+    running.on('exit', (exitCode) => {
       if (stopping) return;
       release();
       // Printed here, after the worker's own output (its stdout reaches this thread before 'exit').
