@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const script = fileURLToPath(new URL('./isolated-cases.ts', import.meta.url));
 /** Generous: a child needs ~1 s to start on an idle machine; CI shares 2 cores with other test files. */
-const TIMEOUT_MS = 15_000;
+const TIMEOUT_MS = 25_000;
 
 /** Runs one case; resolves with its JSON line, or `{outcome: 'timeout'}` after killing it. */
 function runCase(name: string): Promise<{ outcome: string; detail?: string }> {

@@ -29,7 +29,7 @@ import { badCount, badCount0, badLiteral, badScale, badSeed, dataAndOptions, goo
 import { buildData, buildPair, weightKeeper } from './build.js';
 import { zoo, zooName, ZOO_META, type ZooName } from './models.js';
 
-const methodArb = () => optionOf(fc.constantFrom('spam', 'exact'), badLiteral());
+const kronPriorArb = () => optionOf(fc.constantFrom('projected', 'exact'), badLiteral());
 const priorArb = () => fc.constantFrom<PriorStructure>('scalar', 'layerwise', 'unitwise', 'parameterwise');
 /** Precisions: sane, and extreme ones (not representable in float32 after exp) that must be refused. */
 const precisionArb = () => fc.oneof({ arbitrary: goodScale(), weight: 3 }, { arbitrary: fc.constantFrom(1e-300, 1e-45, 1e-38, 1e38, 1e39, 1e300), weight: 1 });
@@ -90,20 +90,20 @@ describe(`fuzz @spam/laplace (seed ${SEED})`, () => {
     structure: fc.constantFrom<'diag' | 'kron' | 'full'>('diag', 'kron', 'full'),
     prior: priorArb(),
     precision: precisionArb(),
-    method: methodArb(),
+    kronPrior: kronPriorArb(),
     logSigma: fc.constantFrom<unknown>(undefined, 0, 1, -50, 50, NaN, Infinity, 1e39, 'shape', 'junk'),
     foreign: fc.boolean(),
-  }, { noNullPrototype: true }), async ({ name, structure, prior: ps, precision, method, logSigma, foreign }) => {
+  }, { noNullPrototype: true }), async ({ name, structure, prior: ps, precision, kronPrior, logSigma, foreign }) => {
     const start = tf.memory().numTensors;
     const { lap, model } = await goodLaplace(name, structure);
     const other = foreign ? zoo(name === 'cnn-cls' ? 'mlp-cls' : 'cnn-cls') : null;
     try {
-      await expectSafe(`createPrior + logMarginalLikelihoodTerms(${name} ${structure}, ${ps} δ₀=${precision}, method ${show(method)}, log σ ${show(logSigma)}, foreign ${foreign})`, () => {
+      await expectSafe(`createPrior + logMarginalLikelihoodTerms(${name} ${structure}, ${ps} δ₀=${precision}, kronPrior ${show(kronPrior)}, log σ ${show(logSigma)}, foreign ${foreign})`, () => {
         const prior = createPrior((other ?? { model }).model, ps, { precision });
         const ls = logSigma === undefined ? undefined : logSigma === 'shape' ? tf.zeros([2]) : logSigma === 'junk' ? ('σ' as unknown as tf.Tensor) : tf.scalar(logSigma as number);
         try {
-          const terms = logMarginalLikelihoodTerms(lap, prior, { method: method as 'spam', logSigma: ls });
-          const z = tf.tidy(() => logMarginalLikelihood(lap, prior, { method: method as 'spam', logSigma: ls }).dataSync()[0]);
+          const terms = logMarginalLikelihoodTerms(lap, prior, { kronPrior: kronPrior as 'exact', logSigma: ls });
+          const z = tf.tidy(() => logMarginalLikelihood(lap, prior, { kronPrior: kronPrior as 'exact', logSigma: ls }).dataSync()[0]);
           return { terms, z };
         } finally {
           prior.dispose();
@@ -119,21 +119,21 @@ describe(`fuzz @spam/laplace (seed ${SEED})`, () => {
   }, { numRuns: 50 });
 
   fuzz('MarglikTuner: options, hyperSteps(steps), extreme precisions', fc.tuple(zooName(), priorArb(), precisionArb(), optionsArb({
-    lr: { good: fc.constantFrom(0.01, 0.1, 1), bad: badScale() },
-    steps: { good: fc.integer({ min: 0, max: 3 }), bad: badCount0() },
+    hyperLr: { good: fc.constantFrom(0.01, 0.1, 1), bad: badScale() },
+    hyperSteps: { good: fc.integer({ min: 0, max: 3 }), bad: badCount0() },
     runSteps: { good: fc.integer({ min: 0, max: 3 }), bad: badCount0() },
-    method: { good: fc.constantFrom('spam', 'exact'), bad: badLiteral() },
+    kronPrior: { good: fc.constantFrom('projected', 'exact'), bad: badLiteral() },
     sigma: { good: goodScale(), bad: badScale() },
     learnSigma: { good: fc.boolean(), bad: fc.constantFrom<unknown>('no', 0, null) },
-  })).map(([name, prior, precision, o]) => ({ name, prior, precision, o })), async ({ name, prior: ps, precision, o: { lr, steps, runSteps, method, sigma, learnSigma } }) => {
+  })).map(([name, prior, precision, o]) => ({ name, prior, precision, o })), async ({ name, prior: ps, precision, o: { hyperLr, hyperSteps, runSteps, kronPrior, sigma, learnSigma } }) => {
     const start = tf.memory().numTensors;
     const { lap, model } = await goodLaplace(name, 'kron');
     try {
-      await expectSafe(`MarglikTuner(${ps} δ₀=${precision}, ${show({ lr, steps, method, sigma, learnSigma })}).hyperSteps(lap, ${show(runSteps)})`, () => {
+      await expectSafe(`MarglikTuner(${ps} δ₀=${precision}, ${show({ hyperLr, hyperSteps, kronPrior, sigma, learnSigma })}).hyperSteps(lap, ${show(runSteps)})`, () => {
         const prior = createPrior(model, ps, { precision });
         let tuner: MarglikTuner | null = null;
         try {
-          tuner = new MarglikTuner(prior, ZOO_META[name].likelihood, { lr, steps, method, sigma, learnSigma } as never);
+          tuner = new MarglikTuner(prior, ZOO_META[name].likelihood, { hyperLr, hyperSteps, kronPrior, sigma, learnSigma } as never);
           const history = tuner.hyperSteps(lap, runSteps as number);
           return { history, sigma: tuner.sigma, precision: prior.summary() };
         } finally {
@@ -159,9 +159,9 @@ describe(`fuzz @spam/laplace (seed ${SEED})`, () => {
     sigma: { good: goodScale(), bad: badScale() },
     priorPrecision: { good: goodScale(), bad: badScale() },
     prior: { good: priorArb(), bad: badLiteral() },
-    hessian: { good: fc.constantFrom('diag', 'kron', 'full'), bad: badLiteral() },
+    structure: { good: fc.constantFrom('diag', 'kron', 'full'), bad: badLiteral() },
     curvature: { good: fc.constantFrom('ggn', 'mc', 'ef'), bad: badLiteral() },
-    method: { good: fc.constantFrom('spam', 'exact'), bad: badLiteral() },
+    kronPrior: { good: fc.constantFrom('projected', 'exact'), bad: badLiteral() },
     mcSamples: { good: fc.integer({ min: 1, max: 2 }), bad: badCount() },
     seed: { good: goodSeed(), bad: badSeed() },
     nData: { good: fc.constantFrom(6, 100), bad: badScale() },

@@ -91,7 +91,8 @@ export function badModel(name: BadModelName): { model: tf.LayersModel; dispose()
       model = tf.sequential({ layers: [L.lstm({ inputShape: [2, 2], units: 2 }), L.dense({ units: 2 })] });
       break;
     case 'batchnorm':
-      model = tf.sequential({ layers: [L.dense({ inputShape: [2], units: 2 }), L.batchNormalization(), L.dense({ units: 2 })] });
+      // BatchNormalization on a non-last axis (the last axis is supported).
+      model = tf.sequential({ layers: [L.dense({ inputShape: [2, 1], units: 1 }), L.batchNormalization({ axis: 1 }), L.flatten(), L.dense({ units: 2 })] });
       break;
     case 'two-inputs': {
       const a = tf.input({ shape: [2] });

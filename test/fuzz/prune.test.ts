@@ -104,14 +104,14 @@ describe(`fuzz @spam/prune (seed ${SEED})`, () => {
     z.model.dispose();
   }, { numRuns: 50 });
 
-  fuzz('OPD / OBD / posteriorPrecisionDiagonal / criterionScores: δ, kronDiagonal, foreign priors, missing context', fc.record({
+  fuzz('OPD / OBD / posteriorPrecisionDiagonal / criterionScores: δ, kronPrior, foreign priors, missing context', fc.record({
     name: zooName(),
     structure: fc.constantFrom<'diag' | 'kron' | 'full'>('diag', 'kron', 'full'),
     delta: fc.oneof(fc.constantFrom<unknown>('prior', 'foreign-prior'), goodScale(), badScale()),
-    kronDiagonal: optionOf(fc.constantFrom('exact', 'eigen'), badLiteral()),
+    kronPrior: optionOf(fc.constantFrom('exact', 'projected'), badLiteral()),
     criterion: fc.oneof(fc.constantFrom<unknown>(...CRITERIA), badLiteral()),
     missing: fc.constantFrom<unknown>('none', 'laplace', 'prior', 'data', 'model'),
-  }, { noNullPrototype: true }), async ({ name, structure, delta, kronDiagonal, criterion, missing }) => {
+  }, { noNullPrototype: true }), async ({ name, structure, delta, kronPrior, criterion, missing }) => {
     const start = tf.memory().numTensors;
     const z = zoo(name);
     const data = buildPair(goodPair(z.row, z.likelihood), z.outDim);
@@ -120,13 +120,13 @@ describe(`fuzz @spam/prune (seed ${SEED})`, () => {
     const other = delta === 'foreign-prior' ? zoo(name === 'cnn-cls' ? 'mlp-cls' : 'cnn-cls') : null;
     const prior = typeof delta === 'string' && delta.endsWith('prior') ? createPrior((other ?? z).model, 'unitwise', { precision: 0.5 }) : null;
     const d = prior ?? (delta as number);
-    const opts = { kronDiagonal } as never;
+    const opts = { kronPrior } as never;
     try {
-      const tag = `${name} ${structure}, δ ${show(delta)}, ${show(kronDiagonal)}`;
+      const tag = `${name} ${structure}, δ ${show(delta)}, ${show(kronPrior)}`;
       await expectSafe(`opdScores(${tag})`, () => opdScores(lap, d, opts), { onSuccess: checkScores, release, ...live });
       await expectSafe(`obdScores(${tag})`, () => obdScores(lap), { onSuccess: checkScores, release, ...live });
       await expectSafe(`posteriorPrecisionDiagonal(${tag})`, () => posteriorPrecisionDiagonal(lap, d, opts), { release: (t) => tf.dispose(t), ...live });
-      const ctx = { model: z.model, likelihood: z.likelihood, laplace: lap, prior: d, data: data.value, seed: 1, kronDiagonal } as Record<string, unknown>;
+      const ctx = { model: z.model, likelihood: z.likelihood, laplace: lap, prior: d, data: data.value, seed: 1, kronPrior } as Record<string, unknown>;
       if (missing !== 'none') delete ctx[missing as string];
       await expectSafe(`criterionScores(${show(criterion)}, ${tag}, without ${show(missing)})`, () => criterionScores(criterion as Criterion, ctx as never), { onSuccess: checkScores, release, ...live });
     } finally {
@@ -263,9 +263,9 @@ describe(`fuzz @spam/prune (seed ${SEED})`, () => {
     name: zooName(),
     schedule: fc.constantFrom<unknown>('poly', 'nan', 'above-one', 'throws', null, 'x'),
     scope: optionOf(fc.constantFrom('global', 'layer'), badLiteral()),
-    kronDiagonal: optionOf(fc.constantFrom('exact', 'eigen'), badLiteral()),
+    kronPrior: optionOf(fc.constantFrom('exact', 'projected'), badLiteral()),
     epoch: fc.oneof(fc.integer({ min: 0, max: 4 }), fc.constantFrom<unknown>(NaN, -1, 0.5, '2')),
-  }, { noNullPrototype: true }), async ({ name, schedule, scope, kronDiagonal, epoch }) => {
+  }, { noNullPrototype: true }), async ({ name, schedule, scope, kronPrior, epoch }) => {
     const start = tf.memory().numTensors;
     const z = zoo(name);
     const weights = weightKeeper(z.model);
@@ -274,8 +274,8 @@ describe(`fuzz @spam/prune (seed ${SEED})`, () => {
     const prior = createPrior(z.model, 'layerwise');
     const fn = schedule === 'poly' ? polynomialSchedule({ finalSparsity: 0.6, endStep: 3 }) : schedule === 'nan' ? () => NaN : schedule === 'above-one' ? () => 1.5 : schedule === 'throws' ? () => { throw USER_ERROR; } : schedule;
     try {
-      await expectSafe(`gradualPruning(${name}, ${show({ schedule, scope, kronDiagonal })}).afterMarglikStep(epoch ${show(epoch)})`, async () => {
-        const gp = gradualPruning(z.model, { schedule: fn, scope, kronDiagonal } as never);
+      await expectSafe(`gradualPruning(${name}, ${show({ schedule, scope, kronPrior })}).afterMarglikStep(epoch ${show(epoch)})`, async () => {
+        const gp = gradualPruning(z.model, { schedule: fn, scope, kronPrior } as never);
         try {
           await gp.afterMarglikStep({ epoch: epoch as number, epochs: 4, laplace, prior, sigma: 1 });
           gp.afterBatch();
