@@ -18,10 +18,11 @@ describe('UnsupportedLayerError', () => {
     ['LSTM', () => tf.sequential({ layers: [L.lstm({ name: 'my_lstm', inputShape: [4, 3], units: 2 }), L.dense({ units: 2 })] }), 'my_lstm'],
     [
       'BatchNormalization',
-      () => tf.sequential({ layers: [L.dense({ inputShape: [4], units: 3 }), L.batchNormalization({ name: 'bn1' }), L.dense({ units: 2 })] }),
+      // BatchNormalization is supported on the last axis only (axis 1 of [N, 3, 1] is not).
+      () => tf.sequential({ layers: [L.dense({ inputShape: [3, 1], units: 1 }), L.batchNormalization({ name: 'bn1', axis: 1 }), L.flatten(), L.dense({ units: 2 })] }),
       'bn1',
     ],
-    ['Conv1D', () => tf.sequential({ layers: [L.conv1d({ name: 'c1d', inputShape: [8, 2], filters: 2, kernelSize: 3 }), L.flatten(), L.dense({ units: 2 })] }), 'c1d'],
+    ['Conv1D', () => tf.sequential({ layers: [L.conv1d({ name: 'c1d', inputShape: [8, 2], filters: 2, kernelSize: 3, dilationRate: 2 }), L.flatten(), L.dense({ units: 2 })] }), 'c1d'],
   ];
   for (const [cls, make, name] of cases) {
     it(`${cls}: names the layer and its class`, () => {
@@ -49,10 +50,9 @@ describe('UnsupportedLayerError', () => {
     expect(cf.message).toContain('channelsFirst');
   });
 
-  it('Dense on a rank-3 input is rejected (the adapter only handles [N, in])', () => {
-    const e = thrown(build(tf.sequential({ layers: [L.dense({ name: 'd3', inputShape: [3, 4], units: 2 }), L.flatten(), L.dense({ units: 2 })] })));
-    expect(e).toBeInstanceOf(UnsupportedLayerError);
-    expect((e as UnsupportedLayerError).layerName).toBe('d3');
+  it('Dense on a rank-3 input acts token-wise (T = 3 locations), not refused', () => {
+    const a = build(tf.sequential({ layers: [L.dense({ name: 'd3', inputShape: [3, 4], units: 2 }), L.flatten(), L.dense({ units: 2 })] }))();
+    expect(a.parametric[0]).toMatchObject({ name: 'd3', locations: 3, fanIn: 4, units: 2, outputShape: [3, 2] });
   });
 });
 

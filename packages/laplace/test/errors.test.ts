@@ -29,7 +29,8 @@ describe('fitLaplace: typed errors naming the problem', () => {
   const ys = tf.tensor1d([0, 1, 2, 1, 0]);
 
   it('UnsupportedLayerError for an unsupported layer', async () => {
-    const bad = tf.sequential({ layers: [L.dense({ inputShape: [4], units: 3 }), L.batchNormalization({ name: 'the_bn' }), L.dense({ units: 3 })] });
+    // BatchNormalization on an axis other than the last cannot be expressed.
+    const bad = tf.sequential({ layers: [L.dense({ inputShape: [4], units: 3 }), L.reshape({ targetShape: [3, 1] }), L.batchNormalization({ name: 'the_bn', axis: 1 }), L.flatten(), L.dense({ units: 3 })] });
     const e = await rejection(fitLaplace(bad as unknown as ModelLike, { xs, ys }, CLS));
     expect(e).toBeInstanceOf(UnsupportedLayerError);
     expect(e.message).toContain('the_bn');

@@ -12,6 +12,14 @@ import { identityLayer } from './identity.js';
 import { averagePooling2dLayer, maxPooling2dLayer } from './pooling2d.js';
 import { reluLayer } from './relu.js';
 import { flattenLayer, reshapeLayer } from './reshape.js';
+// Layers with weights beyond Dense/Conv2D (graph-weighted-layers).
+import { batchNormalizationLayer } from './batch-normalization.js';
+import { conv1dLayer } from './conv1d.js';
+import { depthwiseConv2dLayer } from './depthwise-conv2d.js';
+import { embeddingLayer } from './embedding.js';
+import { layerNormalizationLayer } from './layer-normalization.js';
+import { preluLayer } from './prelu.js';
+import { separableConv2dLayer } from './separable-conv2d.js';
 // Parameter-free merges and op layers (graph-op-layers).
 import { eluLayer, leakyReluLayer, thresholdedReluLayer } from './advanced-activations.js';
 import { concatenateLayer } from './concatenate.js';
@@ -36,6 +44,14 @@ export const BUILTIN_LAYERS: Readonly<Record<string, LayerAdapterFactory>> = {
   MaxPooling2D: maxPooling2dLayer,
   AveragePooling2D: averagePooling2dLayer,
   GlobalAveragePooling2D: globalAveragePooling2dLayer,
+  // Layers with weights beyond Dense/Conv2D (graph-weighted-layers).
+  Conv1D: conv1dLayer,
+  Embedding: embeddingLayer,
+  BatchNormalization: batchNormalizationLayer,
+  LayerNormalization: layerNormalizationLayer,
+  DepthwiseConv2D: depthwiseConv2dLayer,
+  SeparableConv2D: separableConv2dLayer,
+  PReLU: preluLayer,
   // Parameter-free merges and op layers (graph-op-layers).
   Add: addLayer,
   Average: averageLayer,
