@@ -94,9 +94,9 @@ export function evaluate(
       const p = tf.exp(logp);
       return [probe, tf.neg(tf.sum(tf.mul(y, logp))), tf.sum(tf.square(tf.sub(p, y))), tf.max(p, 1), tf.argMax(p, 1), tf.argMax(y, 1)];
     });
-    let data: ReturnType<Tensor['dataSync']>[];
+    let data: ArrayLike<number>[];
     try {
-      data = out.map((t) => t.dataSync());
+      data = out.map((t) => t.dataSync() as ArrayLike<number>);
     } finally {
       tf.dispose(out);
     }

@@ -13,7 +13,6 @@ import {
   ShapeMismatchError,
   type ClassificationMetrics,
   type LikelihoodName,
-  type ModelLike,
   type RegressionMetrics,
 } from '@spam/core';
 import { arr, randomLabels, randomTensor, seedWeights, thrown } from '../../../test/helpers/index.js';
@@ -25,7 +24,7 @@ function linear(k: number, seed: number): tf.Sequential {
   return m;
 }
 
-const adapterOf = (m: tf.LayersModel, likelihood: LikelihoodName) => buildModelAdapter(m as unknown as ModelLike, { logits: likelihood === 'classification' });
+const adapterOf = (m: tf.LayersModel, likelihood: LikelihoodName) => buildModelAdapter(m, { logits: likelihood === 'classification' });
 
 /** f = x·W + b on the host. */
 function hostLogits(m: tf.LayersModel, x: number[], n: number): number[][] {

@@ -100,7 +100,7 @@ export function sparsitySweep(model: ModelLike, scores: ParamScores | readonly P
           if (e instanceof NonFiniteError) throw new NonFiniteError(`sparsitySweep, '${s.criterion}' scores at sparsity ${sparsity}: ${e.message}`);
           throw e;
         }
-        const row = { criterion: s.criterion, sparsity, pruned: mask.numPruned, ...metrics } as SweepRow;
+        const row = { criterion: s.criterion, sparsity, pruned: mask.numPruned, ...metrics };
         rows.push(row);
         options.onProgress?.({ done: rows.length, total, row });
       }

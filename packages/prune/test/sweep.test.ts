@@ -53,7 +53,7 @@ function expectedRows(
         applyMask(asModel(model), mask);
         const adapter = buildModelAdapter(asModel(model), { logits: o.likelihood === 'classification' });
         const metrics = evaluate(adapter, o.likelihood, o.data.xs, o.data.ys, { sigma: o.sigma, batchSize: o.batchSize });
-        out.push({ criterion: s.criterion, sparsity, pruned: mask.numPruned, ...metrics } as SweepRow);
+        out.push({ criterion: s.criterion, sparsity, pruned: mask.numPruned, ...metrics });
       }
   } finally {
     model.setWeights(saved);
@@ -172,7 +172,7 @@ describe('sparsitySweep errors', () => {
     const w0 = weightsOf(model);
     const before = tf.memory().numTensors;
     const run = (o: Partial<SweepOptions>, scores: ParamScores | ParamScores[] = sc) =>
-      thrown(() => sparsitySweep(asModel(model), scores, { likelihood: 'classification', data: test, ...o } as SweepOptions));
+      thrown(() => sparsitySweep(asModel(model), scores, { likelihood: 'classification', data: test, ...o }));
     expect(run({ sparsities: [] })).toBeInstanceOf(InvalidOptionError);
     expect(run({ sparsities: [0.5, 1] })).toBeInstanceOf(InvalidOptionError);
     expect(run({ sparsities: [-0.1] })).toBeInstanceOf(InvalidOptionError);

@@ -54,7 +54,7 @@ export function parseModelJSON(text: string, file: string): tf.io.ModelJSON {
 
 function checkSpec(spec: unknown, where: string, fail: (why: string) => never): void {
   if (!isObject(spec)) fail(`${where} must be a weight spec object {name, shape, dtype}`);
-  const s = spec as Record<string, unknown>;
+  const s = spec;
   if (typeof s.name !== 'string' || s.name.length === 0) fail(`${where}.name must be a non-empty string`);
   const shape = s.shape;
   if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)) {

@@ -84,7 +84,7 @@ export function fileSystem(dir: string, options: FileSystemOptions = {}): tf.io.
       const realRoot = await ensureTargetDir(dir);
       const weightsTarget = await prepareFile('weightsFile', weightsFile, weightsPath, dir, realRoot);
       const modelTarget = await prepareFile('modelFile', modelFile, modelPath, dir, realRoot);
-      const weights = joinWeightData(artifacts.weightData as ArrayBuffer | ArrayBuffer[] | undefined);
+      const weights = joinWeightData(artifacts.weightData);
       const manifest: tf.io.WeightsManifestConfig = [{ paths: [weightsFile], weights: artifacts.weightSpecs ?? [] }];
       const json: Record<string, unknown> = {
         modelTopology: artifacts.modelTopology,
@@ -138,7 +138,7 @@ export function fileSystem(dir: string, options: FileSystemOptions = {}): tf.io.
         all.set(buf, offset);
         offset += buf.byteLength;
       }
-      return tf.io.getModelArtifactsForJSONSync(modelJSON, specs, all.buffer as ArrayBuffer);
+      return tf.io.getModelArtifactsForJSONSync(modelJSON, specs, all.buffer);
     },
   };
 }

@@ -6,7 +6,6 @@ import {
   UnsupportedLayerError,
   type LayerLike,
   type ModelAdapter,
-  type ModelLike,
   type OpLayer,
   type ParametricLayer,
 } from '@spam/core';
@@ -36,7 +35,7 @@ interface LayerChange {
  * bad masks, `UnsupportedLayerError` naming a layer removal cannot pass (see the README).
  */
 export function pruneUnits(model: LayersModel, masks: UnitMasks): LayersModel {
-  const adapter = chainAdapter(model as unknown as ModelLike);
+  const adapter = chainAdapter(model);
   const keep = resolveMasks(adapter, masks);
   const changes = planRemoval(adapter, keep);
   const config = modelConfig(model);
@@ -59,7 +58,7 @@ export function pruneUnits(model: LayersModel, masks: UnitMasks): LayersModel {
  * {@link pruneUnits}; the input model is not modified; the copy is not compiled.
  */
 export function maskUnits(model: LayersModel, masks: UnitMasks): LayersModel {
-  const adapter = chainAdapter(model as unknown as ModelLike);
+  const adapter = chainAdapter(model);
   const keep = resolveMasks(adapter, masks);
   return rebuild(model, modelConfig(model), (layer) => {
     const p = adapter.parametric.find((l) => l.name === layer.name);
@@ -198,11 +197,11 @@ function layerEntry(config: ConfigDict, name: string): ConfigDict {
  */
 function rebuild(model: LayersModel, config: ConfigDict, weightsOf: (layer: LayerLike) => Tensor[] | null): LayersModel {
   const cls = model.getClassName() === 'Sequential' ? Sequential : LayersModel;
-  const created = (cls as typeof LayersModel).fromConfig(cls as typeof LayersModel, config as never, {} as never, true) as LayersModel;
+  const created = cls.fromConfig(cls, config as never, {}, true) as LayersModel;
   try {
     for (const layer of model.layers) {
       if (layer.weights.length === 0) continue;
-      const own = weightsOf(layer as unknown as LayerLike);
+      const own = weightsOf(layer);
       // Fresh copies through host memory: on tfjs 4.22's wasm backend a tensor sharing its data with a
       // reshaped one (a gather result) keeps the old rank in the backend, which fused Conv2D rejects.
       const weights = (own ?? layer.weights.map((w) => w.read())).map((t) => tf.tensor(t.dataSync(), t.shape, t.dtype));

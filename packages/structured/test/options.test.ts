@@ -4,7 +4,7 @@
 // leave no tensors behind.
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { DisposedError, InvalidOptionError, NonFiniteError, ShapeMismatchError, SpamError, type ModelLike } from '@spam/core';
+import { DisposedError, InvalidOptionError, NonFiniteError, ShapeMismatchError, SpamError } from '@spam/core';
 import { ParamScores, scoredParams } from '@spam/prune';
 import {
   countMacs,
@@ -30,7 +30,7 @@ function mlp(): tf.Sequential {
 
 /** Element scores with every entry equal to `v` (kernels and biases). */
 function constantScores(m: tf.LayersModel, v: number): ParamScores {
-  const params = scoredParams(m as unknown as ModelLike);
+  const params = scoredParams(m);
   return new ParamScores('const', params, params.map((p) => tf.fill([...p.shape], v)));
 }
 
@@ -126,7 +126,7 @@ describe('unitMasks', () => {
     const cases: Array<[UnitScores, new (...a: never[]) => Error, RegExp]> = [
       [scores({ a: [1, 2], out: [1] }, ['a', 'a', 'out']), InvalidOptionError, /'a' twice/],
       [scores({ a: ['1', '2'], out: [1] }), InvalidOptionError, /unit score 0 of layer 'a' is string/],
-      [scores({ a: 'ab' as never, out: [1] }), InvalidOptionError, /layer 'a' must be a Float32Array/],
+      [scores({ a: 'ab', out: [1] }), InvalidOptionError, /layer 'a' must be a Float32Array/],
       [scores({ a: Float64Array.from([1, 1e39]), out: [1] }), NonFiniteError, /unit score 1 of layer 'a'.*beyond float32/],
       [scores({ a: [1, 2], out: [1] }, ['a', 7 as never]), InvalidOptionError, /not a string/],
       [{ criterion: 'x', aggregate: 'sum', layers: ['a'], scores: null as never }, InvalidOptionError, /at least one layer/],

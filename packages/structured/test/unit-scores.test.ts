@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { InvalidOptionError, NonFiniteError, ShapeMismatchError, type ModelLike } from '@spam/core';
+import { InvalidOptionError, NonFiniteError, ShapeMismatchError } from '@spam/core';
 import { magnitudeScores, ParamScores, randomScores, scoredParams } from '@spam/prune';
 import { magnitudeUnitScores, randomUnitScores, unitMasks, unitScores, type UnitScores } from '@spam/structured';
 import { arr, seedWeights, thrown } from '../../../test/helpers/index.js';
@@ -21,7 +21,7 @@ function net(): tf.Sequential {
 
 /** Element scores s = 1, 2, 3, … in canonical order (kernel then bias per layer). */
 function countingScores(m: tf.LayersModel): ParamScores {
-  const params = scoredParams(m as unknown as ModelLike);
+  const params = scoredParams(m);
   let next = 1;
   const blocks = params.map((p) => tf.tensor(Array.from({ length: p.size }, () => next++), [...p.shape]));
   return new ParamScores('counting', params, blocks);
