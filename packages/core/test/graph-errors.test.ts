@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { buildModelAdapter, getLayerAdapter, UnsupportedLayerError, type LayerLike, type ModelLike } from '@spam/core';
+import { buildModelAdapter, getLayerAdapter, UnsupportedLayerError, type LayerLike } from '@spam/core';
 import { thrown } from '../../../test/helpers/index.js';
 
 const L = tf.layers;
@@ -76,7 +76,7 @@ describe('unsupported options of graph layers raise UnsupportedLayerError naming
     it(c.name, () => {
       const { model, layer } = c.make();
       const before = tf.memory().numTensors;
-      const err = thrown(() => buildModelAdapter(model as unknown as ModelLike));
+      const err = thrown(() => buildModelAdapter(model));
       expect(err).toBeInstanceOf(UnsupportedLayerError);
       const e = err as UnsupportedLayerError;
       expect(e.layerName).toBe(layer);
@@ -91,17 +91,77 @@ describe('unsupported options of graph layers raise UnsupportedLayerError naming
 
 /** A stand-in layer for shapes tfjs itself refuses to build (the adapter must still refuse them by name). */
 function fakeLayer(className: string, config: Record<string, unknown>): LayerLike {
-  return { name: `my_${className.toLowerCase()}`, built: true, weights: [], inboundNodes: [], getClassName: () => className, getConfig: () => config };
+  return {
+    name: `my_${className.toLowerCase()}`,
+    built: true,
+    weights: [],
+    inboundNodes: [],
+    getClassName: () => className,
+    getConfig: () => config,
+  };
 }
 
 const FACTORY_CASES: Array<{ name: string; className: string; config: Record<string, unknown>; shapes: number[][]; says: string }> = [
-  { name: 'Dot on rank-4 inputs', className: 'Dot', config: { axes: -1 }, shapes: [[2, 3, 4], [2, 3, 4]], says: 'rank 4' },
-  { name: 'Dot with mismatched contraction sizes', className: 'Dot', config: { axes: -1 }, shapes: [[3, 4], [3, 5]], says: 'contract sizes 4 and 5' },
+  {
+    name: 'Dot on rank-4 inputs',
+    className: 'Dot',
+    config: { axes: -1 },
+    shapes: [
+      [2, 3, 4],
+      [2, 3, 4],
+    ],
+    says: 'rank 4',
+  },
+  {
+    name: 'Dot with mismatched contraction sizes',
+    className: 'Dot',
+    config: { axes: -1 },
+    shapes: [
+      [3, 4],
+      [3, 5],
+    ],
+    says: 'contract sizes 4 and 5',
+  },
   { name: 'Dot with three axes', className: 'Dot', config: { axes: [1, 1, 1] }, shapes: [[3], [3]], says: 'axes [1,1,1]' },
-  { name: 'Add of shapes that do not broadcast', className: 'Add', config: {}, shapes: [[3, 4], [2, 4]], says: 'do not broadcast' },
-  { name: 'Concatenate of shapes that differ off the axis', className: 'Concatenate', config: { axis: -1 }, shapes: [[3, 4], [2, 4]], says: 'do not match' },
-  { name: 'Permute with dims that are not a permutation', className: 'Permute', config: { dims: [1, 1] }, shapes: [[3, 4]], says: 'dims [1,1]' },
-  { name: 'ZeroPadding2D with a negative padding', className: 'ZeroPadding2D', config: { padding: [[-1, 0], [0, 0]] }, shapes: [[3, 4, 2]], says: 'padding' },
+  {
+    name: 'Add of shapes that do not broadcast',
+    className: 'Add',
+    config: {},
+    shapes: [
+      [3, 4],
+      [2, 4],
+    ],
+    says: 'do not broadcast',
+  },
+  {
+    name: 'Concatenate of shapes that differ off the axis',
+    className: 'Concatenate',
+    config: { axis: -1 },
+    shapes: [
+      [3, 4],
+      [2, 4],
+    ],
+    says: 'do not match',
+  },
+  {
+    name: 'Permute with dims that are not a permutation',
+    className: 'Permute',
+    config: { dims: [1, 1] },
+    shapes: [[3, 4]],
+    says: 'dims [1,1]',
+  },
+  {
+    name: 'ZeroPadding2D with a negative padding',
+    className: 'ZeroPadding2D',
+    config: {
+      padding: [
+        [-1, 0],
+        [0, 0],
+      ],
+    },
+    shapes: [[3, 4, 2]],
+    says: 'padding',
+  },
   { name: 'ELU with alpha other than 1', className: 'ELU', config: { alpha: 0.5 }, shapes: [[3]], says: 'alpha 0.5' },
   { name: 'GlobalMaxPooling1D on a vector', className: 'GlobalMaxPooling1D', config: {}, shapes: [[3]], says: 'rank 2' },
 ];

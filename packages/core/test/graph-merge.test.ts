@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { getLayerAdapter, type LayerLike, type MergeLayer } from '@spam/core';
+import { getLayerAdapter, type MergeLayer } from '@spam/core';
 import { arr, onBackend, randomTensor, relErr } from '../../../test/helpers/index.js';
 import { checkGraphModel } from './graph-reference.js';
 
@@ -174,7 +174,10 @@ describe('Maximum / Minimum with broadcasting (tfjs 4.22 cannot differentiate th
       const layer = cls === 'Maximum' ? L.maximum({}) : L.minimum({});
       const shapes = [[2, 4], [4], [2, 1]];
       layer.apply(shapes.map((s) => tf.input({ shape: s })));
-      const adapted = getLayerAdapter(cls)!(layer as unknown as LayerLike, shapes[0], { inputShapes: shapes, inputDtypes: ['float32', 'float32', 'float32'] }) as MergeLayer;
+      const adapted = getLayerAdapter(cls)!(layer, shapes[0], {
+        inputShapes: shapes,
+        inputDtypes: ['float32', 'float32', 'float32'],
+      }) as MergeLayer;
       expect(adapted.outputShape).toEqual([2, 4]);
       const n = 3;
       const before = tf.memory().numTensors;
@@ -187,7 +190,9 @@ describe('Maximum / Minimum with broadcasting (tfjs 4.22 cannot differentiate th
         [0, 1].map((k) =>
           tf.tidy(() => {
             const dk = tf.squeeze(tf.slice(dy, [k], [1]), [0]);
-            return tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(fold(a, b, c), dk)))(xs).map(arr);
+            return tf
+              .grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(fold(a, b, c), dk)))(xs)
+              .map(arr);
           }),
         ),
       );

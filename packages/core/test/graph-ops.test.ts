@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { buildModelAdapter, getLayerAdapter, type LayerLike, type ModelLike, type OpLayer } from '@spam/core';
+import { buildModelAdapter, getLayerAdapter, type OpLayer } from '@spam/core';
 import { arr, randomTensor, relErr, seedWeights } from '../../../test/helpers/index.js';
 import { adapterWeightGrads, autodiffWeightGrads, checkGraphModel } from './graph-reference.js';
 
@@ -15,7 +15,16 @@ type Sym = tf.SymbolicTensor;
 const ap = (layer: tf.layers.Layer, x: Sym | Sym[]) => layer.apply(x) as Sym;
 const dense = (units: number, activation?: string) => L.dense({ units, activation: activation as 'tanh' | undefined });
 const tokens = (inp: Sym, shape: number[], activation?: string) =>
-  ap(L.reshape({ targetShape: shape }), ap(dense(shape.reduce((a, b) => a * b, 1), activation), inp));
+  ap(
+    L.reshape({ targetShape: shape }),
+    ap(
+      dense(
+        shape.reduce((a, b) => a * b, 1),
+        activation,
+      ),
+      inp,
+    ),
+  );
 
 interface Case {
   name: string;
@@ -65,7 +74,15 @@ const CASES: Case[] = [
     inShape: [4],
     make: (inp) => {
       const img = tokens(inp, [3, 4, 2], 'tanh');
-      const padded = ap(L.zeroPadding2d({ padding: [[1, 0], [0, 2]] }), img); // [4, 6, 2]
+      const padded = ap(
+        L.zeroPadding2d({
+          padding: [
+            [1, 0],
+            [0, 2],
+          ],
+        }),
+        img,
+      ); // [4, 6, 2]
       const conv = ap(L.conv2d({ filters: 3, kernelSize: 2, activation: 'tanh' }), padded);
       const g = ap(L.globalMaxPooling2d({}), conv);
       const p1 = ap(L.flatten(), ap(L.zeroPadding2d({}), tokens(inp, [2, 2, 1])));
@@ -125,7 +142,7 @@ describe('op layers in functional models: forward, per-example backward vs tfjs 
     const out = ap(L.softmax(), ap(dense(3), ap(dense(5, 'tanh'), inp)));
     const model = tf.model({ inputs: inp, outputs: out });
     seedWeights(model, 4501, 0.8);
-    const adapter = buildModelAdapter(model as unknown as ModelLike, { logits: true });
+    const adapter = buildModelAdapter(model, { logits: true });
     expect(adapter.stripsSoftmax).toBe(true);
     const x = randomTensor([3, 4], 4502);
     tf.tidy(() => {
@@ -156,7 +173,7 @@ describe('global max pooling over exact ties routes the cotangent to the first m
       b.setWeights(a.getWeights());
       const x = randomTensor([3, 4], 4710 + i);
       const v = randomTensor([2, 3, 2], 4720 + i);
-      const adapter = buildModelAdapter(a as unknown as ModelLike);
+      const adapter = buildModelAdapter(a);
       const got = adapterWeightGrads(adapter, x, v);
       const ref = await autodiffWeightGrads(b, x, v);
       a.trainableWeights.forEach((w, j) => {
@@ -175,7 +192,10 @@ describe('ThresholdedReLU (tfjs cannot differentiate it: no gradient for Greater
     const layer = L.thresholdedReLU({ theta });
     const inp = tf.input({ shape: [2, 5] });
     layer.apply(inp);
-    const adapted = getLayerAdapter('ThresholdedReLU')!(layer as unknown as LayerLike, [2, 5], { inputShapes: [[2, 5]], inputDtypes: ['float32'] }) as OpLayer;
+    const adapted = getLayerAdapter('ThresholdedReLU')!(layer, [2, 5], {
+      inputShapes: [[2, 5]],
+      inputDtypes: ['float32'],
+    }) as OpLayer;
     const before = tf.memory().numTensors;
     const x = randomTensor([3, 2, 5], 4601);
     const dy = randomTensor([2, 3, 2, 5], 4602);

@@ -71,17 +71,28 @@ function randomNet(seed: number): { model: tf.LayersModel; inShape: number[]; cl
       else if (r < 0.4) apply(L.concatenate(), [t, branch([int(1, 4)])]);
       else if (r < 0.5) apply(L.dot({ axes: 1 }), [t, same(t)]);
       else if (r < 0.6) apply(L.repeatVector({ n: int(2, 3) }), [t]);
-      else if (r < 0.7) apply(pick([() => L.leakyReLU({ alpha: 0.1 }), () => L.elu(), () => L.softmax(), () => L.activation({ activation: 'softmax' })])(), [t]);
-      else if (r < 0.8) apply(L.multiply(), [branch([int(2, 3), a]), t]); // broadcast [T, d] ⊙ [d]
-      else if (r < 0.9) branch([int(2, 3), int(2, 4)]); // a token tensor from this or another vector
+      else if (r < 0.7)
+        apply(
+          pick([() => L.leakyReLU({ alpha: 0.1 }), () => L.elu(), () => L.softmax(), () => L.activation({ activation: 'softmax' })])(),
+          [t],
+        );
+      else if (r < 0.8)
+        apply(L.multiply(), [branch([int(2, 3), a]), t]); // broadcast [T, d] ⊙ [d]
+      else if (r < 0.9)
+        branch([int(2, 3), int(2, 4)]); // a token tensor from this or another vector
       else branch([int(2, 3), int(2, 3), int(1, 2)]); // an image
     } else if (t.shape.length === 2) {
       if (r < 0.12) apply(L.permute({ dims: [2, 1] }), [t]);
       else if (r < 0.22) apply(L.flatten(), [t]);
       else if (r < 0.32) apply((t.tied ? L.globalAveragePooling1d : pick([L.globalAveragePooling1d, L.globalMaxPooling1d]))({}), [t]);
-      else if (r < 0.42) apply(pick([() => L.softmax({ axis: -1 }), () => L.softmax({ axis: [1, 2] }), () => L.activation({ activation: 'softmax' })])(), [t]);
-      else if (r < 0.54) apply(L.dot({ axes: -1 }), [t, branch([int(2, 3), b])]); // scores [a, m]
-      else if (r < 0.64) apply(L.dot({ axes: [2, 1] }), [t, branch([b, int(2, 3)])]); // mixing [a, e]
+      else if (r < 0.42)
+        apply(pick([() => L.softmax({ axis: -1 }), () => L.softmax({ axis: [1, 2] }), () => L.activation({ activation: 'softmax' })])(), [
+          t,
+        ]);
+      else if (r < 0.54)
+        apply(L.dot({ axes: -1 }), [t, branch([int(2, 3), b])]); // scores [a, m]
+      else if (r < 0.64)
+        apply(L.dot({ axes: [2, 1] }), [t, branch([b, int(2, 3)])]); // mixing [a, e]
       else if (r < 0.72) {
         const axis = pick([1, 2]);
         apply(L.concatenate({ axis }), [t, branch(axis === 1 ? [int(1, 3), b] : [a, int(1, 3)])]);
@@ -89,11 +100,19 @@ function randomNet(seed: number): { model: tf.LayersModel; inShape: number[]; cl
         // tfjs's Maximum gradient does not reduce over broadcast axes (graph-merge tests that case).
         if (u() < 0.5) apply(pick([L.add, L.multiply, L.maximum, L.minimum])({}), [t, same(t)]);
         else apply(pick([L.add, L.multiply, L.average])({}), [t, branch([a, 1])]);
-      }
-      else if (r < 0.9) apply(L.reshape({ targetShape: [a, b, 1] }), [t]);
+      } else if (r < 0.9) apply(L.reshape({ targetShape: [a, b, 1] }), [t]);
       else apply(L.leakyReLU({ alpha: 0.3 }), [t]);
     } else {
-      if (r < 0.3) apply(L.zeroPadding2d({ padding: [[int(0, 1), int(0, 1)], [int(0, 1), int(0, 1)]] }), [t]);
+      if (r < 0.3)
+        apply(
+          L.zeroPadding2d({
+            padding: [
+              [int(0, 1), int(0, 1)],
+              [int(0, 1), int(0, 1)],
+            ],
+          }),
+          [t],
+        );
       else if (r < 0.5) apply((t.tied ? L.globalAveragePooling2d : pick([L.globalMaxPooling2d, L.globalAveragePooling2d]))({}), [t]);
       else if (r < 0.65) apply(L.permute({ dims: [2, 1, 3] }), [t]);
       else if (r < 0.8) apply(L.reshape({ targetShape: [a, b * c] }), [t]);
@@ -122,8 +141,27 @@ describe(`random graph nets (${NETS} seeds): forward, backward vs tfjs autodiff 
   });
 
   it('the nets cover every parameter-free graph layer', () => {
-    const expected = ['Add', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate', 'Dot', 'Permute', 'RepeatVector', 'Reshape', 'Flatten',
-      'ZeroPadding2D', 'GlobalAveragePooling1D', 'GlobalMaxPooling1D', 'GlobalMaxPooling2D', 'Softmax', 'Activation', 'LeakyReLU', 'ELU'];
+    const expected = [
+      'Add',
+      'Multiply',
+      'Average',
+      'Maximum',
+      'Minimum',
+      'Concatenate',
+      'Dot',
+      'Permute',
+      'RepeatVector',
+      'Reshape',
+      'Flatten',
+      'ZeroPadding2D',
+      'GlobalAveragePooling1D',
+      'GlobalMaxPooling1D',
+      'GlobalMaxPooling2D',
+      'Softmax',
+      'Activation',
+      'LeakyReLU',
+      'ELU',
+    ];
     expect(expected.filter((c) => !seen.has(c))).toEqual([]);
   });
 });

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'vitest';
-import { buildModelAdapter, type ModelAdapter, type ModelLike } from '@spam/core';
+import { buildModelAdapter, type ModelAdapter } from '@spam/core';
 import { arr, onBackend, randomTensor, relErr, seedWeights } from '../../../test/helpers/index.js';
 
 /** Per trainable weight (by variable name): gradients `[K, N, ...weightShape]`, flattened. */
@@ -25,7 +25,9 @@ export function adapterWeightGrads(adapter: ModelAdapter, x: tf.Tensor, v: tf.Te
     adapter.paramLayers.forEach((layer, i) => {
       const cap = trace.captures[i];
       if (layer.kind === 'weighted') {
-        layer.weightVjp(gs[i], cap.input, cap.preactivation).forEach((g, j) => out.set(layer.weights[j].variable.name, g.dataSync() as Float32Array));
+        layer
+          .weightVjp(gs[i], cap.input, cap.preactivation)
+          .forEach((g, j) => out.set(layer.weights[j].variable.name, g.dataSync() as Float32Array));
         return;
       }
       const a = layer.expandInput(cap.input); // [N, T, fanIn]
@@ -55,7 +57,10 @@ export async function autodiffWeightGrads(model: tf.LayersModel, x: tf.Tensor, v
         tf.tidy(() => {
           const xn = tf.slice(x, [nn], [1]);
           const vkn = tf.reshape(tf.slice(v, [kk, nn], [1, 1]), [1, ...v.shape.slice(2)]);
-          const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(model.apply(xn, { training: false }) as tf.Tensor, vkn)) as tf.Scalar, vars);
+          const { value, grads } = tf.variableGrads(
+            () => tf.sum<tf.Scalar>(tf.mul(model.apply(xn, { training: false }) as tf.Tensor, vkn)),
+            vars,
+          );
           value.dispose();
           vars.forEach((vr, i) => per[i].push(...arr(grads[vr.name] ?? tf.zerosLike(vr))));
         });
@@ -125,12 +130,17 @@ export interface CheckOptions {
  * per-example weight gradients for K random output vectors equal tfjs autodiff on cpu; the
  * backward of two half batches equals that of the full batch; no tensor is leaked.
  */
-export async function checkGraphModel(model: tf.LayersModel, inShape: number[], seed: number, opts: CheckOptions = {}): Promise<ModelAdapter> {
+export async function checkGraphModel(
+  model: tf.LayersModel,
+  inShape: number[],
+  seed: number,
+  opts: CheckOptions = {},
+): Promise<ModelAdapter> {
   const { n = 3, k = 2, scale = 0.6, tol = 1e-4, allowZero = false } = opts;
   seedWeights(model, seed, scale);
   const before = tf.memory().numTensors;
   const x = randomTensor([n, ...inShape], seed + 1);
-  const adapter = buildModelAdapter(model as unknown as ModelLike);
+  const adapter = buildModelAdapter(model);
   const v = randomTensor([k, n, adapter.outputDim], seed + 2);
 
   // Forward: equal to model.predict.

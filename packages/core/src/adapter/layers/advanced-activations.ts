@@ -13,7 +13,8 @@ import { activationOpLayer } from './activation.js';
 
 function numberOption(layer: LayerLike, key: string, fallback: number): number {
   const v = layer.getConfig()[key] ?? fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new UnsupportedLayerError(layer.name, layer.getClassName(), `${key} ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    throw new UnsupportedLayerError(layer.name, layer.getClassName(), `${key} ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -32,7 +33,8 @@ export function leakyReluLayer(layer: LayerLike, inputShape: number[]): OpLayer 
 /** `tf.layers.elu`: tfjs supports only α = 1 (its constructor throws otherwise), the `elu` activation. */
 export function eluLayer(layer: LayerLike, inputShape: number[]): OpLayer {
   const alpha = numberOption(layer, 'alpha', 1);
-  if (alpha !== 1) throw new UnsupportedLayerError(layer.name, layer.getClassName(), `alpha ${alpha} (tfjs's ELU layer computes α = 1 only)`);
+  if (alpha !== 1)
+    throw new UnsupportedLayerError(layer.name, layer.getClassName(), `alpha ${alpha} (tfjs's ELU layer computes α = 1 only)`);
   return activationOpLayer(layer, inputShape, getActivation('elu')!);
 }
 

@@ -13,7 +13,8 @@ import { perExampleAxis } from './util-merge.js';
 export function concatenateLayer(layer: LayerLike, _inputShape: number[], context: LayerAdapterContext): MergeLayer {
   const className = layer.getClassName();
   const shapes = context.inputShapes.map((s) => s.slice());
-  if (shapes.length < 2) throw new UnsupportedLayerError(layer.name, className, `Concatenate applied to ${shapes.length} input(s) (needs at least 2)`);
+  if (shapes.length < 2)
+    throw new UnsupportedLayerError(layer.name, className, `Concatenate applied to ${shapes.length} input(s) (needs at least 2)`);
   const rawAxis = layer.getConfig().axis ?? -1;
   const rank = shapes[0].length + 1;
   if (typeof rawAxis === 'number' && rawAxis < -1) {
@@ -27,7 +28,11 @@ export function concatenateLayer(layer: LayerLike, _inputShape: number[], contex
   for (const s of shapes) {
     const mismatch = s.length !== shapes[0].length || s.some((d, i) => i !== axis && d !== shapes[0][i]);
     if (mismatch) {
-      throw new UnsupportedLayerError(layer.name, className, `inputs of shapes ${shapes.map((x) => `[${x}]`).join(', ')} do not match off the concatenation axis ${axis + 1}`);
+      throw new UnsupportedLayerError(
+        layer.name,
+        className,
+        `inputs of shapes ${shapes.map((x) => `[${x}]`).join(', ')} do not match off the concatenation axis ${axis + 1}`,
+      );
     }
   }
   const sizes = shapes.map((s) => s[axis]);

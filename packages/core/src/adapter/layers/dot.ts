@@ -63,23 +63,33 @@ export function dotLayer(layer: LayerLike, _inputShape: number[], context: Layer
   const className = layer.getClassName();
   const cfg = layer.getConfig();
   const shapes = context.inputShapes.map((s) => s.slice());
-  if (shapes.length !== 2) throw new UnsupportedLayerError(layer.name, className, `Dot applied to ${shapes.length} input(s) (needs exactly 2)`);
+  if (shapes.length !== 2)
+    throw new UnsupportedLayerError(layer.name, className, `Dot applied to ${shapes.length} input(s) (needs exactly 2)`);
   shapes.forEach((s) => {
     if (s.length < 1 || s.length > 2) {
-      throw new UnsupportedLayerError(layer.name, className, `input of rank ${s.length + 1} (shape [N, ${s.join(', ')}]); Dot takes ranks 2 and 3`);
+      throw new UnsupportedLayerError(
+        layer.name,
+        className,
+        `input of rank ${s.length + 1} (shape [N, ${s.join(', ')}]); Dot takes ranks 2 and 3`,
+      );
     }
   });
   const rawAxes = cfg.axes;
   if (rawAxes === undefined || rawAxes === null) throw new UnsupportedLayerError(layer.name, className, 'axes missing');
   const pairAxes = Array.isArray(rawAxes) ? rawAxes : [rawAxes, rawAxes];
-  if (pairAxes.length !== 2) throw new UnsupportedLayerError(layer.name, className, `axes ${JSON.stringify(rawAxes)} (expected one axis or two)`);
+  if (pairAxes.length !== 2)
+    throw new UnsupportedLayerError(layer.name, className, `axes ${JSON.stringify(rawAxes)} (expected one axis or two)`);
   const sides: Side[] = shapes.map((shape, i) => {
     const axis = perExampleAxis(layer, 'axes', pairAxes[i], shape.length + 1);
     return { shape, axis, free: shape.length === 1 ? 1 : shape[1 - axis] };
   });
   const [a, b] = sides;
   if (a.shape[a.axis] !== b.shape[b.axis]) {
-    throw new UnsupportedLayerError(layer.name, className, `axes ${JSON.stringify(rawAxes)} contract sizes ${a.shape[a.axis]} and ${b.shape[b.axis]}`);
+    throw new UnsupportedLayerError(
+      layer.name,
+      className,
+      `axes ${JSON.stringify(rawAxes)} contract sizes ${a.shape[a.axis]} and ${b.shape[b.axis]}`,
+    );
   }
   const normalize = cfg.normalize === true;
   const eps = normalize ? tf.backend().epsilon() : 0;
@@ -87,7 +97,7 @@ export function dotLayer(layer: LayerLike, _inputShape: number[], context: Layer
   const outCore = [...rest(a), ...rest(b)];
   const outputShape = outCore.length === 0 ? [1] : outCore;
   const product = (x1: Tensor, x2: Tensor) => {
-    const y = tf.matMul(toMatrix(x1, a, true) as tf.Tensor3D, toMatrix(x2, b, false) as tf.Tensor3D);
+    const y = tf.matMul(toMatrix(x1, a, true), toMatrix(x2, b, false));
     return tf.reshape(y, [x1.shape[0], ...outputShape]);
   };
   return {
@@ -106,7 +116,7 @@ export function dotLayer(layer: LayerLike, _inputShape: number[], context: Layer
         const n2 = normalize ? l2Normalize(x2, b.axis + 1, eps) : null;
         const u1 = n1 ? n1.u : x1;
         const u2 = n2 ? n2.u : x2;
-        const g = tf.reshape(foldK(dy), [-1, a.free, b.free]) as tf.Tensor3D;
+        const g = tf.reshape<tf.Rank.R3>(foldK(dy), [-1, a.free, b.free]);
         // dA = dY Bᵀ, dB = Aᵀ dY (A [N, P1, c], B [N, c, P2]), with the transposes materialised.
         const bT = tileK(tf.transpose(toMatrix(u2, b, false), [0, 2, 1]), k) as tf.Tensor3D;
         const aT = tileK(tf.transpose(toMatrix(u1, a, true), [0, 2, 1]), k) as tf.Tensor3D;

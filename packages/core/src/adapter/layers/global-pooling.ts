@@ -79,6 +79,7 @@ export function globalMaxPooling1dLayer(layer: LayerLike, inputShape: number[]):
 export function globalMaxPooling2dLayer(layer: LayerLike, inputShape: number[]): OpLayer {
   requireRank(layer, inputShape, 3);
   const fmt = layer.getConfig().dataFormat ?? 'channelsLast';
-  if (fmt !== 'channelsLast' && fmt !== 'channelsFirst') throw new UnsupportedLayerError(layer.name, layer.getClassName(), `dataFormat '${String(fmt)}'`);
+  if (fmt !== 'channelsLast' && fmt !== 'channelsFirst')
+    throw new UnsupportedLayerError(layer.name, layer.getClassName(), `dataFormat '${String(fmt)}'`);
   return globalMax(layer, inputShape, fmt === 'channelsLast' ? [0, 1] : [1, 2]);
 }

@@ -29,7 +29,13 @@ function mergeBase(layer: LayerLike, context: LayerAdapterContext): MergeBase {
 }
 
 function header(layer: LayerLike, base: MergeBase) {
-  return { kind: 'merge' as const, name: layer.name, className: layer.getClassName(), inputShapes: base.shapes, outputShape: base.outputShape };
+  return {
+    kind: 'merge' as const,
+    name: layer.name,
+    className: layer.getClassName(),
+    inputShapes: base.shapes,
+    outputShape: base.outputShape,
+  };
 }
 
 /** y = the broadcast output shape of x for `[N, ...]` inputs (a no-op when the shapes already agree). */
@@ -63,10 +69,11 @@ export function averageLayer(layer: LayerLike, _inputShape: number[], context: L
         for (const x of rest) y = tf.add(y, x);
         return toOutput(tf.mul(1 / m, y), base.outputShape);
       }),
-    vjp: (dy) => tf.tidy(() => {
-      const g = tf.mul(dy, 1 / m);
-      return base.shapes.map((s) => unbroadcast(g, s));
-    }),
+    vjp: (dy) =>
+      tf.tidy(() => {
+        const g = tf.mul(dy, 1 / m);
+        return base.shapes.map((s) => unbroadcast(g, s));
+      }),
   };
 }
 
@@ -101,7 +108,13 @@ function extremumLayer(kind: 'max' | 'min', layer: LayerLike, context: LayerAdap
   return {
     ...header(layer, base),
     // Piecewise linear: MergeLayer has no such linearity fact, so second-order consumers refuse it.
-    forward: (xs) => tf.tidy(() => toOutput(base.align(xs).reduce((acc, x) => op(acc, x)), base.outputShape)),
+    forward: (xs) =>
+      tf.tidy(() =>
+        toOutput(
+          base.align(xs).reduce((acc, x) => op(acc, x)),
+          base.outputShape,
+        ),
+      ),
     vjp: (dy, xs) =>
       tf.tidy(() => {
         const al = base.align(xs);

@@ -9,11 +9,15 @@ import { inversePermutation } from './util-merge.js';
  * The VJP transposes back. Channel flags map through when the last axis stays last.
  */
 export function permuteLayer(layer: LayerLike, inputShape: number[]): OpLayer {
-  const dims = layer.getConfig().dims as unknown;
+  const dims = layer.getConfig().dims;
   const rank = inputShape.length;
   const valid = Array.isArray(dims) && dims.length === rank && [...dims].sort((p, q) => p - q).every((d, i) => d === i + 1);
   if (!valid) {
-    throw new UnsupportedLayerError(layer.name, layer.getClassName(), `dims ${JSON.stringify(dims)} is not a permutation of 1..${rank} for per-example shape [${inputShape}]`);
+    throw new UnsupportedLayerError(
+      layer.name,
+      layer.getClassName(),
+      `dims ${JSON.stringify(dims)} is not a permutation of 1..${rank} for per-example shape [${inputShape}]`,
+    );
   }
   const perm = (dims as number[]).map((d) => d - 1);
   const inv = inversePermutation(perm);

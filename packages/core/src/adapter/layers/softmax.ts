@@ -35,7 +35,8 @@ export function softmaxLayer(layer: LayerLike, inputShape: number[]): OpLayer {
   const list = Array.isArray(raw) ? (raw as unknown[]) : [raw];
   if (list.length === 0) throw new UnsupportedLayerError(layer.name, layer.getClassName(), 'axis [] (no axis)');
   const axes = list.map((a) => perExampleAxis(layer, 'axis', a, rank));
-  if (new Set(axes).size !== axes.length) throw new UnsupportedLayerError(layer.name, layer.getClassName(), `axis ${JSON.stringify(raw)} repeats an axis`);
+  if (new Set(axes).size !== axes.length)
+    throw new UnsupportedLayerError(layer.name, layer.getClassName(), `axis ${JSON.stringify(raw)} repeats an axis`);
   if (axes.length === 1) {
     const single = list[0] as number;
     // tf.softmax accepts dim −1 or rank − 1 only.

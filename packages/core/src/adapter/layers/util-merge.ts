@@ -23,7 +23,11 @@ export function perExampleAxis(layer: LayerLike, option: string, axis: unknown, 
     throw new UnsupportedLayerError(layer.name, layer.getClassName(), `${option} ${axis} is out of range for inputs of rank ${rank}`);
   }
   if (a === 0) {
-    throw new UnsupportedLayerError(layer.name, layer.getClassName(), `${option} ${axis} is the batch axis (examples must stay independent)`);
+    throw new UnsupportedLayerError(
+      layer.name,
+      layer.getClassName(),
+      `${option} ${axis} is the batch axis (examples must stay independent)`,
+    );
   }
   return a - 1;
 }
@@ -40,7 +44,11 @@ export function broadcastShapes(layer: LayerLike, shapes: number[][]): number[] 
     padded.forEach((d, i) => {
       if (d === out[i] || d === 1) return;
       if (out[i] !== 1) {
-        throw new UnsupportedLayerError(layer.name, layer.getClassName(), `inputs of shapes ${shapes.map((x) => `[${x}]`).join(', ')} do not broadcast`);
+        throw new UnsupportedLayerError(
+          layer.name,
+          layer.getClassName(),
+          `inputs of shapes ${shapes.map((x) => `[${x}]`).join(', ')} do not broadcast`,
+        );
       }
       out[i] = d;
     });
@@ -74,8 +82,8 @@ export function unbroadcast(g: Tensor, inShape: number[]): Tensor {
     if (d === 1 && outShape[i] !== 1) axes.push(i + 2);
   });
   const [k, n] = g.shape;
-  if (axes.length === 0) return padded.length === inShape.length ? tf.clone(g) : tf.reshape(g, [k, n as number, ...inShape]);
-  return tf.reshape(tf.sum(g, axes, true), [k, n as number, ...inShape]);
+  if (axes.length === 0) return padded.length === inShape.length ? tf.clone(g) : tf.reshape(g, [k, n, ...inShape]);
+  return tf.reshape(tf.sum(g, axes, true), [k, n, ...inShape]);
 }
 
 /** The inverse of a permutation. */
