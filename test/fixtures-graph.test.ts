@@ -13,7 +13,7 @@ const CASES = (JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as { ca
 
 /** Every report key the fixture's `expected` asks for, derived from the fixture alone (so nothing is skipped silently). */
 function expectedKeys(fx: GraphFixture): string[] {
-  const e = fx.expected as GraphFixture['expected'] & Record<string, unknown>;
+  const e = fx.expected;
   const keys = ['outputs', 'loss', 'outputs.adapter', 'log_likelihood', 'grad_loss', 'ggn_diag', 'ef_diag', 'kfac.structure'];
   if (e.ggn_full) keys.push('ggn_full');
   const inputs = new Set(fx.model.nodes.filter((n) => n.className === 'InputLayer').map((n) => n.name));
@@ -25,10 +25,12 @@ function expectedKeys(fx: GraphFixture): string[] {
     keys.push(`log_marglik.${p}.log_likelihood`, `log_marglik.${p}.scatter`, `log_marglik.${p}.log_det_prior`);
     for (const m of Object.keys(methods)) keys.push(`log_marglik.${p}.${m}`, `log_marglik.${p}.${m}.log_det_posterior`);
   }
-  for (const [p, methods] of Object.entries(e.opd as Record<string, Record<string, unknown>>)) for (const m of Object.keys(methods)) keys.push(`opd.${p}.${m}`);
+  for (const [p, methods] of Object.entries(e.opd as Record<string, Record<string, unknown>>))
+    for (const m of Object.keys(methods)) keys.push(`opd.${p}.${m}`);
   const masks = e.opd_masks as Record<string, Record<string, Record<string, { relative_margin: number }>>>;
   for (const [p, methods] of Object.entries(masks)) {
-    for (const [m, pcts] of Object.entries(methods)) for (const [pct, r] of Object.entries(pcts)) if (r.relative_margin >= MASK_MARGIN) keys.push(`masks.${p}.${m}.${pct}`);
+    for (const [m, pcts] of Object.entries(methods))
+      for (const [pct, r] of Object.entries(pcts)) if (r.relative_margin >= MASK_MARGIN) keys.push(`masks.${p}.${m}.${pct}`);
   }
   for (const s of Object.keys(e.scores as object)) keys.push(`scores.${s}`);
   return keys;
@@ -44,7 +46,12 @@ describe('graph fixtures, schema v2 (test/fixtures-graph, tolerance 1e-4)', asyn
     it(`${c.name}: the model and data were built (no case error)`, () => expect(c.error).toBeUndefined());
     it(`${c.name}: reports every quantity the fixture holds`, () => {
       const missing = expectedKeys(load(c.name)).filter((k) => !(k in c.quantities));
-      expect(missing, `missing: ${missing.join(', ')}; family errors: ${formatCase(c).filter((l) => l.includes('error')).join('\n')}`).toEqual([]);
+      expect(
+        missing,
+        `missing: ${missing.join(', ')}; family errors: ${formatCase(c)
+          .filter((l) => l.includes('error'))
+          .join('\n')}`,
+      ).toEqual([]);
     });
     it(`${c.name}: names what it does not compare (predictive, hessian_diag)`, () => {
       expect(c.skipped.some((s) => s.startsWith('expected.predictive:'))).toBe(true);
@@ -87,7 +94,14 @@ describe('graph fixture reader', () => {
     const layerwise = fx.priors!.layerwise.values as number[];
     fx.priors!.layerwise.values = moved.map((b) => layerwise[old.findIndex((o) => blockKey(o) === blockKey(b))]);
     const r = await checkFixture(fx);
-    for (const k of ['ggn_diag', 'grad_loss', 'prior.diag', 'prior.layerwise', 'log_marglik.diag.kron_mixed_exact', 'log_marglik.layerwise.diag_ggn']) {
+    for (const k of [
+      'ggn_diag',
+      'grad_loss',
+      'prior.diag',
+      'prior.layerwise',
+      'log_marglik.diag.kron_mixed_exact',
+      'log_marglik.layerwise.diag_ggn',
+    ]) {
       expect(r.quantities[k].pass, k).toBe(true);
     }
   });

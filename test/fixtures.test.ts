@@ -7,9 +7,14 @@ const dir = fileURLToPath(new URL('./fixtures', import.meta.url));
 describe('float64 fixtures (test/fixtures, tolerance 1e-4)', async () => {
   const report = await checkFixtureDir(dir, 1e-4);
   it('found every case', () => {
-    expect(report.cases.map((c) => c.name).sort()).toEqual(
-      ['cnn_cls_maxpool', 'cnn_reg_tanh', 'mlp_cls_relu_nobias', 'mlp_cls_tanh', 'mlp_reg_relu_1out', 'mlp_reg_tanh'],
-    );
+    expect(report.cases.map((c) => c.name).sort()).toEqual([
+      'cnn_cls_maxpool',
+      'cnn_reg_tanh',
+      'mlp_cls_relu_nobias',
+      'mlp_cls_tanh',
+      'mlp_reg_relu_1out',
+      'mlp_reg_tanh',
+    ]);
   });
   for (const c of report.cases) {
     it(`${c.name}: no case error`, () => expect(c.error).toBeUndefined());
