@@ -38,24 +38,30 @@ function randomNet(seed: number): { model: tf.LayersModel; inShape: number[]; cl
   const nodes: Node[] = [];
   const apply = (layer: tf.layers.Layer, ins: Node[]): Node => {
     classes.add(layer.getClassName());
+    if (layer.getClassName() === 'Dense' && ins[0].shape.length > 1) classes.add('Dense on tokens');
     ins.forEach((n) => (n.used = true));
     const sym = layer.apply(ins.length === 1 ? ins[0].sym : ins.map((n) => n.sym)) as Sym;
     const cls = layer.getClassName();
-    const tied = cls === 'RepeatVector' || (cls !== 'Dense' && ins.some((n) => n.tied));
+    // A Dense on a vector mixes the copies; on tokens it maps equal tokens to equal tokens.
+    const mixes = cls === 'Dense' && ins[0].shape.length === 1;
+    const tied = cls === 'RepeatVector' || (!mixes && ins.some((n) => n.tied));
     const node = { sym, shape: sym.shape.slice(1) as number[], used: false, tied };
     nodes.push(node);
     return node;
   };
   const vectors = () => nodes.filter((n) => n.shape.length === 1);
   const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
-  /** A fresh branch of the given shape: Dense from a random vector node, reshaped. */
+  /** A fresh branch of the given shape: Dense from a random vector node (or a flattened node), reshaped. */
   const branch = (shape: number[]): Node => {
-    const d = apply(L.dense({ units: size(shape), activation: pick(ACTS) }), [pick(vectors())]);
+    const any = pick(nodes);
+    const source = vectors().length > 0 && u() < 0.8 ? pick(vectors()) : any.shape.length === 1 ? any : apply(L.flatten(), [any]);
+    const d = apply(L.dense({ units: size(shape), activation: pick(ACTS) }), [source]);
     return shape.length === 1 ? d : apply(L.reshape({ targetShape: shape }), [d]);
   };
   const same = (n: Node) => nodes.find((m) => m !== n && m.shape.join() === n.shape.join()) ?? branch(n.shape);
 
-  const inShape = [int(3, 5)];
+  // Vector inputs, or token inputs [T, d] (the first Dense then acts token-wise).
+  const inShape = u() < 0.6 ? [int(3, 5)] : [int(2, 4), int(2, 4)];
   const input = tf.input({ shape: inShape });
   const inNode: Node = { sym: input, shape: inShape, used: false };
   apply(L.dense({ units: int(3, 6), activation: pick(ACTS) }), [inNode]);
@@ -65,6 +71,10 @@ function randomNet(seed: number): { model: tf.LayersModel; inShape: number[]; cl
     const t = u() < 0.75 && unused.length > 0 ? pick(unused) : pick(nodes);
     const [a, b, c] = t.shape;
     const r = u();
+    if (t.shape.length > 1 && u() < 0.2) {
+      apply(L.dense({ units: int(2, 4), activation: pick(ACTS) }), [t]); // token-wise (last axis)
+      continue;
+    }
     if (t.shape.length === 1) {
       if (r < 0.15) apply(L.dense({ units: int(2, 6), activation: pick(ACTS) }), [t]);
       else if (r < 0.3) apply(pick([L.add, L.multiply, L.average, L.maximum, L.minimum])({}), [t, same(t)]);
@@ -161,6 +171,7 @@ describe(`random graph nets (${NETS} seeds): forward, backward vs tfjs autodiff 
       'Activation',
       'LeakyReLU',
       'ELU',
+      'Dense on tokens',
     ];
     expect(expected.filter((c) => !seen.has(c))).toEqual([]);
   });
