@@ -318,6 +318,7 @@ export function batchHessianVectorProduct(
   y: Tensor,
   v: readonly Tensor[],
 ): Tensor[] {
+  requireChainOfAffineLayers(adapter, 'GraSP');
   return tf.tidy(() => {
     const params = layerParams(adapter, adapter.params.map((b) => b.variable.read()));
     const tangent = layerParams(adapter, v as Tensor[]);
@@ -344,6 +345,7 @@ export function batchHessianVectorProduct(
  * weights are neither read nor written) and one input batch x. Call inside `tf.tidy`.
  */
 export function outputSumGradient(adapter: ModelAdapter, x: Tensor, blocks: readonly Tensor[]): Tensor[] {
+  requireChainOfAffineLayers(adapter, 'SynFlow');
   return tf.tidy(() => {
     const params = layerParams(adapter, blocks);
     const rec = forwardWithTangent(adapter, x, params, null);
