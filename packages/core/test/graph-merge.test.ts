@@ -5,9 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { getLayerAdapter, type MergeLayer } from '@spam/core';
-import { arr, onBackend, randomTensor, relErr } from '../../../test/helpers/index.js';
-import { checkGraphModel } from './graph-reference.js';
+import { buildModelAdapter, getLayerAdapter, type MergeLayer } from '@spam/core';
+import { arr, onBackend, randomTensor, relErr, seedWeights } from '../../../test/helpers/index.js';
+import { adapterWeightGrads, autodiffWeightGrads, checkGraphModel } from './graph-reference.js';
 
 const L = tf.layers;
 type Sym = tf.SymbolicTensor;
@@ -211,5 +211,36 @@ describe('Maximum / Minimum with broadcasting (tfjs 4.22 cannot differentiate th
       tf.dispose([...xs, dy]);
       expect(tf.memory().numTensors).toBe(before);
     });
+  });
+});
+
+describe('a tensor read twice by one layer and once by another (tfjs 4.22 model.predict disposes it too early)', () => {
+  it('the adapter matches tfjs autodiff of the same net with the second read through a no-op Reshape', async () => {
+    const build = (workaround: boolean) => {
+      const inp = tf.input({ shape: [5] });
+      const h = ap(L.reshape({ targetShape: [3, 4] }), ap(dense(12, 'tanh'), inp));
+      const h2 = workaround ? ap(L.reshape({ targetShape: [3, 4] }), h) : h;
+      const attn = ap(L.activation({ activation: 'softmax' }), ap(L.dot({ axes: 2 }), [h, h2]));
+      const o = ap(L.dot({ axes: [2, 1] }), [attn, h]); // h read again by another layer
+      return tf.model({ inputs: inp, outputs: ap(dense(2), ap(L.flatten(), o)) });
+    };
+    const a = build(false);
+    const b = build(true);
+    seedWeights(a, 5301, 0.7);
+    b.setWeights(a.getWeights());
+    const x = randomTensor([3, 5], 5302);
+    const v = randomTensor([2, 3, 2], 5303);
+    const adapter = buildModelAdapter(a);
+    tf.tidy(() => {
+      expect(relErr(arr(adapter.predict(x)), arr(b.predict(x) as tf.Tensor))).toBeLessThan(1e-5);
+    });
+    const got = adapterWeightGrads(adapter, x, v);
+    const ref = await autodiffWeightGrads(b, x, v);
+    a.trainableWeights.forEach((w, j) => {
+      const r = ref.get(b.trainableWeights[j].name)!;
+      expect(Math.max(...Array.from(r, Math.abs))).toBeGreaterThan(1e-3);
+      expect(relErr(got.get(w.name)!, r), w.name).toBeLessThan(1e-4);
+    });
+    tf.dispose([x, v]);
   });
 });
