@@ -33,7 +33,7 @@ export interface EvaluateOptions {
 }
 
 /** Checks the arguments of {@link evaluate}; returns [n, batchSize, sigma]. */
-function checkArgs(xs: Tensor, ys: Tensor, options: EvaluateOptions): [number, number, number] {
+function checkArgs(adapter: ModelAdapter, xs: Tensor, ys: Tensor, options: EvaluateOptions): [number, number, number] {
   if (options === null || typeof options !== 'object') throw new InvalidOptionError('evaluate options must be an object {sigma, batchSize}');
   const bs = options.batchSize ?? 1024;
   const sigma = options.sigma ?? 1;
@@ -46,6 +46,12 @@ function checkArgs(xs: Tensor, ys: Tensor, options: EvaluateOptions): [number, n
     }
     if (t.isDisposed) throw new DisposedError('tensor', name);
     if (t.rank === 0) throw new ShapeMismatchError(`${name} must have a leading example axis, got a scalar`);
+    if (t.dtype === 'string') throw new InvalidDataError(`${name} must be a numeric tensor, got dtype string`);
+  }
+  const want = adapter.inputShape;
+  const got = xs.shape.slice(1);
+  if (got.length !== want.length || want.some((d, i) => typeof d === 'number' && d > 0 && got[i] !== d)) {
+    throw new ShapeMismatchError(`xs has shape [${xs.shape}]: per-example [${got}], but model '${adapter.name}' expects [N, ${want}]`);
   }
   const n = xs.shape[0];
   if (n === 0) throw new InvalidDataError('evaluate needs at least one example; xs has 0 rows');
@@ -63,8 +69,10 @@ function sliceNonFinite(t: Tensor, start: number, size: number): boolean {
  * classification (softmax of f); MSE and Gaussian NLL (noise σ) for regression. Never reports a
  * metric computed from NaN: `InvalidDataError` when xs (or regression ys) hold NaN/±∞, naming the
  * rows; `NonFiniteError` when the network's outputs (or a squared error) are NaN/±∞ for finite
- * inputs (non-finite weights, overflow). `InvalidOptionError` for a bad `batchSize` / `sigma` /
- * likelihood, `ShapeMismatchError` / `InvalidDataError` for mismatched or empty data,
+ * inputs (non-finite weights, overflow) or a metric overflows (the Gaussian NLL at a tiny σ).
+ * `InvalidOptionError` for a bad `batchSize` / `sigma` /
+ * likelihood, `ShapeMismatchError` for xs of another per-example shape than the model's input or
+ * row counts that differ, `InvalidDataError` for empty or string data,
  * `DisposedError` for a disposed tensor. No tensors are left behind, also on error.
  */
 export function evaluate(
@@ -75,7 +83,7 @@ export function evaluate(
   options: EvaluateOptions = {},
 ): ClassificationMetrics | RegressionMetrics {
   checkLikelihood(likelihood);
-  const [n, bs, sigma] = checkArgs(xs, ys, options);
+  const [n, bs, sigma] = checkArgs(adapter, xs, ys, options);
   const bins = new Float64Array(30); // [count, sum conf, sum correct] per bin
   let correct = 0;
   let nll = 0;
@@ -127,12 +135,20 @@ export function evaluate(
   if (likelihood === 'regression') {
     const k = adapter.outputDim;
     const mse = sq / (n * k);
-    return { mse, nll: (0.5 * sq) / (sigma * sigma * n) + k * Math.log(sigma * Math.sqrt(2 * Math.PI)) };
+    return finiteMetrics({ mse, nll: (0.5 * (sq / n)) / sigma / sigma + k * (Math.log(sigma) + 0.5 * Math.log(2 * Math.PI)) }, sigma);
   }
   let ece = 0;
   for (let b = 0; b < 10; b++) {
     const c = bins[b * 3];
     if (c > 0) ece += (c / n) * Math.abs(bins[b * 3 + 1] / c - bins[b * 3 + 2] / c);
   }
-  return { accuracy: correct / n, nll: nll / n, brier: brier / n, ece };
+  return finiteMetrics({ accuracy: correct / n, nll: nll / n, brier: brier / n, ece }, sigma);
+}
+
+/** The metrics, after checking that each is finite (`NonFiniteError` naming the metric otherwise: e.g. the NLL at a tiny σ). */
+function finiteMetrics<M extends ClassificationMetrics | RegressionMetrics>(m: M, sigma: number): M {
+  for (const [key, v] of Object.entries(m)) {
+    if (!Number.isFinite(v)) throw new NonFiniteError(`evaluate: ${key} is ${v as number}${key === 'nll' ? ` (noise sigma ${sigma})` : ''}; it does not fit in a double`);
+  }
+  return m;
 }

@@ -135,7 +135,14 @@ describe('no metric from NaN', () => {
     const e2 = evalError(adapterOf(r, 'regression'), 'regression', xs, zeros);
     expect(e2).toBeInstanceOf(NonFiniteError);
     expect(e2.message).toMatch(/squared error .* overflows/);
-    tf.dispose([xs, ys, nanW, big, bias, zeros]);
+    // a σ so small that the Gaussian NLL exceeds a double (σ² underflows)
+    const q = linear(1, 20);
+    const targets = randomTensor([4, 1], 21);
+    const e3 = evalError(adapterOf(q, 'regression'), 'regression', xs, targets, { sigma: 1e-300 });
+    expect(e3).toBeInstanceOf(NonFiniteError);
+    expect(e3.message).toMatch(/nll is Infinity \(noise sigma 1e-300\)/);
+    tf.dispose([xs, ys, nanW, big, bias, zeros, targets]);
+    q.dispose();
     m.dispose();
     r.dispose();
   });
@@ -165,6 +172,18 @@ describe('bad arguments', () => {
     const xs = randomTensor([3, 3], 17);
     const ys = randomTensor([2, 2], 18);
     expect(evalError(a, 'regression', xs, ys)).toBeInstanceOf(ShapeMismatchError);
+    // per-example shape other than the model's input [3]: rank 1, [N, 4], [N, 3, 1]
+    const ys3 = randomTensor([3, 2], 19);
+    for (const shape of [[3], [3, 4], [3, 3, 1]]) {
+      const x = tf.ones(shape);
+      const e = evalError(a, 'regression', x, ys3);
+      expect(e, `[${shape}]`).toBeInstanceOf(ShapeMismatchError);
+      expect(e.message).toMatch(/expects \[N, 3\]/);
+      x.dispose();
+    }
+    const str = tf.tensor(['a', 'b', 'c']);
+    expect(evalError(a, 'regression', str, ys3)).toBeInstanceOf(InvalidDataError);
+    tf.dispose([ys3, str]);
     expect(evalError(a, 'regression', null as never, ys)).toBeInstanceOf(InvalidDataError);
     expect(evalError(a, 'regression', [[1, 2, 3]] as never, ys)).toBeInstanceOf(InvalidDataError);
     ys.dispose();
