@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidOptionError } from '@spam/core';
 import { ModelFileError, TargetDirError } from './fs-errors.js';
@@ -68,8 +68,9 @@ async function writeReplacing(target: string, data: Uint8Array | string, dir: st
  * need (Π shape × dtype size), else {@link ModelFileError} before any tensor is created.
  * Bad option types raise `InvalidOptionError` at once.
  */
-export function fileSystem(dir: string, options: FileSystemOptions = {}): tf.io.IOHandler {
-  checkDirArg(dir);
+export function fileSystem(dirArg: string, options: FileSystemOptions = {}): tf.io.IOHandler {
+  // Resolved once, so that a later process.chdir() cannot move the files.
+  const dir = resolve(checkDirArg(dirArg));
   if (options === null || typeof options !== 'object') throw new InvalidOptionError('fileSystem options must be an object {modelFile, weightsFile}');
   const modelFile = options.modelFile ?? 'model.json';
   const weightsFile = options.weightsFile ?? 'weights.bin';

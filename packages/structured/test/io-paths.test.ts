@@ -132,6 +132,23 @@ describe('save: modelFile / weightsFile stay inside dir', () => {
     expect(existsSync(join(outsideDir, 'w.bin'))).toBe(false);
   });
 
+  it('a relative dir is resolved when the handler is made: a later chdir does not move the files', async () => {
+    const cwd = process.cwd();
+    process.chdir(root);
+    let handler;
+    try {
+      handler = fileSystem('rel-dir');
+      process.chdir(tmpdir());
+      const m = small();
+      await m.save(handler);
+      m.dispose();
+    } finally {
+      process.chdir(cwd);
+    }
+    expect(statSync(join(root, 'rel-dir', 'weights.bin')).size).toBe(32);
+    expect(existsSync(join(tmpdir(), 'rel-dir'))).toBe(false);
+  });
+
   it('nested file names inside dir round-trip', async () => {
     const dir = join(root, 'nested-names');
     const m = small();
