@@ -1,238 +1,13 @@
 /**
  * Shared fast-check arbitraries of the fuzz suite. They generate plain, printable SPECS (numbers,
  * strings, shapes, fills) rather than tensors, so that a counterexample reads as data and can be
- * replayed; `build.ts` turns specs into tensors and data sources.
+ * replayed; `build.ts` turns specs into tensors and data sources. Options are in
+ * `arbitraries-options.ts`, data in `arbitraries-data.ts`; import both from here.
  */
 import fc from 'fast-check';
 
-/**
- * Values of the wrong type for any option — the ones a config file, JSON or command line can
- * produce (symbols, BigInts and functions are left out: a template string with a Symbol throws a
- * TypeError everywhere, which would mask every other finding).
- */
-export const WRONG_TYPES: readonly unknown[] = ['1', '', null, true, false, {}, [], [1]];
-
-/** String literals no option accepts (including ones that hit `Object.prototype` when used as keys). */
-export const UNKNOWN_LITERALS: readonly string[] = ['bogus', '', 'KRON', 'Diag', ' kron', 'toString', '__proto__', 'constructor', 'hasOwnProperty'];
-
-/** An unknown string literal or a wrong type. */
-export const badLiteral = (): fc.Arbitrary<unknown> => fc.constantFrom<unknown>(...UNKNOWN_LITERALS, ...WRONG_TYPES, 0, NaN);
-
-/** A count option (integer ≥ 1): bad values only — never huge (a huge count is a legitimately long run). */
-export const badCount = (): fc.Arbitrary<unknown> => fc.constantFrom<unknown>(0, -1, -7, 0.5, 1.5, NaN, Infinity, -Infinity, -0.000001, ...WRONG_TYPES);
-
-/** A non-negative count option (integer ≥ 0): bad values only. */
-export const badCount0 = (): fc.Arbitrary<unknown> => fc.constantFrom<unknown>(-1, -7, 0.5, 1.5, NaN, Infinity, -Infinity, ...WRONG_TYPES);
-
-/** A positive scale (σ, δ, learning rate): bad or extreme values, including ones float32 cannot hold. */
-export const badScale = (): fc.Arbitrary<unknown> =>
-  fc.constantFrom<unknown>(0, -0, -1, -1e-300, NaN, Infinity, -Infinity, 1e300, 1e39, 3.5e38, 1e-45, 1e-300, Number.MIN_VALUE, Number.MAX_VALUE, ...WRONG_TYPES);
-
-/** A positive scale with the usual sane values. */
-export const goodScale = (): fc.Arbitrary<number> => fc.constantFrom(0.1, 0.5, 1, 2, 3);
-
-/** A fraction option that must be in [0, 1) (sparsity): bad values only. */
-export const badFraction = (): fc.Arbitrary<unknown> => fc.constantFrom<unknown>(-0.1, -1, 1, 1.0000001, 1.5, 100, NaN, Infinity, -Infinity, ...WRONG_TYPES);
-
-/** A valid fraction in [0, 1). */
-export const goodFraction = (): fc.Arbitrary<number> => fc.constantFrom(0, 0.1, 0.3, 0.5, 0.75, 0.9, 0.99);
-
-/** A seed option (integer): bad values. */
-export const badSeed = (): fc.Arbitrary<unknown> => fc.constantFrom<unknown>(0.5, -1.5, NaN, Infinity, -Infinity, ...WRONG_TYPES);
-
-/** A valid seed. */
-export const goodSeed = (): fc.Arbitrary<number> => fc.constantFrom(0, 1, 7, 42, -3, 2 ** 31 - 1);
-
-/**
- * An option value: absent (undefined), a valid value, or a bad one (weighted so that a bad value
- * is common but one-bad-value-at-a-time cases also occur in records of several options).
- */
-export function optionOf<T>(good: fc.Arbitrary<T>, bad: fc.Arbitrary<unknown>): fc.Arbitrary<T | unknown> {
-  return fc.oneof({ arbitrary: fc.constant(undefined), weight: 2 }, { arbitrary: good, weight: 3 }, { arbitrary: bad, weight: 2 });
-}
-
-/** How a spec tensor is filled. */
-export type Fill = 'normal' | 'zeros' | 'ones' | 'nan' | 'inf' | '-inf' | 'huge' | 'tiny' | 'one-nan';
-
-/** Tensor dtypes the suite feeds in. */
-export type SpecDtype = 'float32' | 'int32' | 'bool' | 'string';
-
-/** A tensor to build: shape, dtype and fill (seeded). */
-export interface TensorSpec {
-  shape: number[];
-  dtype: SpecDtype;
-  fill: Fill;
-  seed: number;
-}
-
-/** Fills that hold only finite values. */
-export const FINITE_FILLS: readonly Fill[] = ['normal', 'zeros', 'ones', 'tiny'];
-
-/** A fill, mostly finite. */
-export const fillArb = (): fc.Arbitrary<Fill> =>
-  fc.oneof({ arbitrary: fc.constantFrom<Fill>('normal', 'ones', 'zeros'), weight: 4 }, { arbitrary: fc.constantFrom<Fill>('nan', 'inf', '-inf', 'huge', 'tiny', 'one-nan'), weight: 3 });
-
-/** A dtype, mostly float32. */
-export const dtypeArb = (): fc.Arbitrary<SpecDtype> =>
-  fc.oneof({ arbitrary: fc.constant<SpecDtype>('float32'), weight: 6 }, { arbitrary: fc.constantFrom<SpecDtype>('int32', 'bool', 'string'), weight: 1 });
-
-/**
- * A per-example shape: usually `good`, sometimes one dimension off, one dimension more or less,
- * or a scalar.
- */
-export function rowShapeArb(good: readonly number[]): fc.Arbitrary<number[]> {
-  const off: fc.Arbitrary<number[]> =
-    good.length > 0 ? fc.nat(good.length - 1).chain((i) => fc.constantFrom(0, 1, good[i] + 1).map((d) => good.map((g, j) => (j === i ? d : g)))) : fc.constant([1]);
-  return fc.oneof(
-    { arbitrary: fc.constant([...good]), weight: 6 },
-    { arbitrary: off, weight: 1 },
-    { arbitrary: fc.constant([...good, 1]), weight: 1 },
-    { arbitrary: fc.constant(good.slice(1)), weight: 1 },
-  ) as fc.Arbitrary<number[]>;
-}
-
-/** Row counts: mostly small positive, sometimes 0. */
-export const rowsArb = (): fc.Arbitrary<number> => fc.oneof({ arbitrary: fc.integer({ min: 1, max: 9 }), weight: 6 }, { arbitrary: fc.constant(0), weight: 1 });
-
-/** A tensor spec `[n, ...row]` with a row shape near `row`. */
-export function inputSpec(row: readonly number[], n?: number): fc.Arbitrary<TensorSpec> {
-  return fc.record({
-    shape: fc.tuple(n === undefined ? rowsArb() : fc.constant(n), rowShapeArb(row)).map(([r, s]) => [r, ...s]),
-    dtype: dtypeArb(),
-    fill: fillArb(),
-    seed: fc.nat(1000),
-  }, { noNullPrototype: true });
-}
-
-/** What kind of label tensor to build for a likelihood with `outDim` outputs. */
-export type LabelKind =
-  | 'index' // [n] integers in [0, C)
-  | 'index-col' // [n, 1]
-  | 'onehot' // [n, C]
-  | 'out-of-range' // [n] with a label C
-  | 'negative' // [n] with a label −1
-  | 'fractional' // [n] with a label 0.5
-  | 'nan' // [n] or [n, K] with a NaN
-  | 'inf'
-  | 'onehot-bad' // [n, C] with a row summing to 2
-  | 'targets' // regression [n, K] normal values
-  | 'targets-flat' // [n]
-  | 'huge' // values 1e30
-  | 'wrong-rank' // [n, 2, 2]
-  | 'scalar'; // []
-
-/** A label tensor to build. */
-export interface LabelSpec {
-  kind: LabelKind;
-  /** Rows (may differ from the inputs'). */
-  n: number;
-  dtype: 'float32' | 'int32' | 'bool' | 'string';
-  seed: number;
-}
-
-/** Labels for `n` rows (sometimes n ± 1), valid ones weighted up. */
-export function labelSpec(n: number, likelihood: 'classification' | 'regression'): fc.Arbitrary<LabelSpec> {
-  const good: LabelKind[] = likelihood === 'classification' ? ['index', 'index-col', 'onehot'] : ['targets'];
-  const bad: LabelKind[] = ['out-of-range', 'negative', 'fractional', 'nan', 'inf', 'onehot-bad', 'huge', 'wrong-rank', 'scalar', 'targets-flat'];
-  return fc.record({
-    kind: fc.oneof({ arbitrary: fc.constantFrom(...good), weight: 4 }, { arbitrary: fc.constantFrom(...bad), weight: 2 }),
-    n: fc.oneof({ arbitrary: fc.constant(n), weight: 8 }, { arbitrary: fc.constantFrom(Math.max(0, n - 1), n + 1), weight: 1 }),
-    dtype: fc.oneof({ arbitrary: fc.constant<'float32'>('float32'), weight: 8 }, { arbitrary: fc.constantFrom<'int32' | 'bool' | 'string'>('int32', 'bool', 'string'), weight: 1 }),
-    seed: fc.nat(1000),
-  }, { noNullPrototype: true });
-}
-
-/** An example set: inputs and labels. */
-export interface PairSpec {
-  xs: TensorSpec;
-  ys: LabelSpec;
-}
-
-/** Inputs near `row` and labels for a likelihood with any row count. */
-export function pairSpec(row: readonly number[], likelihood: 'classification' | 'regression'): fc.Arbitrary<PairSpec> {
-  return inputSpec(row).chain((xs) => labelSpec(xs.shape[0], likelihood).map((ys) => ({ xs, ys })));
-}
-
-/** A training-data source to build (see `build.ts`). */
-export type DataSpec =
-  | { form: 'tensors'; pair: PairSpec; batchSize?: unknown; shuffle?: unknown }
-  | { form: 'array' | 'generator' | 'async'; batches: PairSpec[] }
-  | { form: 'dataset'; pair: PairSpec; batch: number | null }
-  | { form: 'elements'; elements: unknown[] }
-  | { form: 'junk'; value: unknown };
-
-/** Junk where data is expected. */
-export const JUNK_DATA: readonly unknown[] = [null, undefined, 0, 'data', [], {}, { xs: 1, ys: 2 }, { xs: null, ys: null }, [[1, 2]], new Map(), { iterator: 1 }];
-
-/** A data source in every form SpaM accepts, plus junk; valid tensors weighted up. */
-export function dataSpec(row: readonly number[], likelihood: 'classification' | 'regression'): fc.Arbitrary<DataSpec> {
-  const pair = pairSpec(row, likelihood);
-  const batchSize = optionOf(fc.integer({ min: 1, max: 8 }), fc.constantFrom<unknown>(...[0, -1, 0.5, NaN, Infinity, 1e12, ...WRONG_TYPES]));
-  const shuffle = optionOf(fc.constantFrom<unknown>(true, false, 3), fc.constantFrom<unknown>(NaN, 0.5, -1, 'yes', null, Infinity));
-  return fc.oneof(
-    { arbitrary: fc.record({ form: fc.constant<'tensors'>('tensors'), pair, batchSize, shuffle }, { noNullPrototype: true }), weight: 8 },
-    { arbitrary: fc.record({ form: fc.constantFrom<'array' | 'generator' | 'async'>('array', 'generator', 'async'), batches: fc.array(pair, { minLength: 0, maxLength: 3 }) }, { noNullPrototype: true }), weight: 2 },
-    { arbitrary: fc.record({ form: fc.constant<'dataset'>('dataset'), pair, batch: fc.oneof(fc.constant(null), fc.integer({ min: 1, max: 4 })) }, { noNullPrototype: true }), weight: 2 },
-    { arbitrary: fc.record({ form: fc.constant<'elements'>('elements'), elements: fc.array(fc.constantFrom<unknown>(...JUNK_DATA), { minLength: 1, maxLength: 2 }) }, { noNullPrototype: true }), weight: 1 },
-    { arbitrary: fc.record({ form: fc.constant<'junk'>('junk'), value: fc.constantFrom<unknown>(...JUNK_DATA) }, { noNullPrototype: true }), weight: 1 },
-  );
-}
-
-/** One option of {@link optionsArb}: its valid values, its bad values, and whether it may be omitted. */
-export interface OptionSpec {
-  good: fc.Arbitrary<unknown>;
-  bad: fc.Arbitrary<unknown>;
-  required?: boolean;
-}
-
-/**
- * Option records where usually none or exactly one option is bad (so that success paths and the
- * check of each single option are both exercised), sometimes several at once.
- */
-export function optionsArb(spec: Record<string, OptionSpec>): fc.Arbitrary<Record<string, unknown>> {
-  const keys = Object.keys(spec);
-  const ok = (k: string) => (spec[k].required ? spec[k].good : fc.oneof(fc.constant(undefined), spec[k].good));
-  const record = (pick: (k: string) => fc.Arbitrary<unknown>) => fc.record(Object.fromEntries(keys.map((k) => [k, pick(k)])), { noNullPrototype: true });
-  return fc.oneof(
-    { arbitrary: record(ok), weight: 3 },
-    { arbitrary: fc.constantFrom(...keys).chain((b) => record((k) => (k === b ? spec[k].bad : ok(k)))), weight: 4 },
-    { arbitrary: record((k) => (spec[k].required ? fc.oneof(spec[k].good, spec[k].bad) : optionOf(spec[k].good, spec[k].bad))), weight: 1 },
-  );
-}
-
-/** Valid data in every form (tensors, array / async batches, batched dataset), finite values. */
-export function goodDataSpec(row: readonly number[], likelihood: 'classification' | 'regression'): fc.Arbitrary<DataSpec> {
-  const pair = (n: number) => fc.record({
-    xs: fc.record({ shape: fc.constant([n, ...row]), dtype: fc.constant<SpecDtype>('float32'), fill: fc.constantFrom<Fill>('normal', 'ones', 'zeros'), seed: fc.nat(1000) }, { noNullPrototype: true }),
-    ys: fc.record({ kind: fc.constantFrom<LabelKind>(...(likelihood === 'classification' ? (['index', 'index-col', 'onehot'] as const) : (['targets'] as const))), n: fc.constant(n), dtype: fc.constant<'float32'>('float32'), seed: fc.nat(1000) }, { noNullPrototype: true }),
-  }, { noNullPrototype: true });
-  const n = fc.integer({ min: 1, max: 8 });
-  return fc.oneof(
-    { arbitrary: fc.record({ form: fc.constant<'tensors'>('tensors'), pair: n.chain(pair), batchSize: fc.oneof(fc.constant(undefined), fc.integer({ min: 1, max: 8 })) }, { noNullPrototype: true }), weight: 4 },
-    { arbitrary: fc.record({ form: fc.constantFrom<'array' | 'async'>('array', 'async'), batches: fc.array(n.chain(pair), { minLength: 1, maxLength: 2 }) }, { noNullPrototype: true }), weight: 1 },
-    { arbitrary: fc.record({ form: fc.constant<'dataset'>('dataset'), pair: n.chain(pair), batch: fc.integer({ min: 1, max: 4 }) }, { noNullPrototype: true }), weight: 1 },
-  ) as unknown as fc.Arbitrary<DataSpec>;
-}
-
-/** What a case breaks: nothing, the data, the options, or both (data and options drawn accordingly). */
-export function dataAndOptions(row: readonly number[], likelihood: 'classification' | 'regression', options: Record<string, OptionSpec>): fc.Arbitrary<{ data: DataSpec; options: Record<string, unknown> }> {
-  const keys = Object.keys(options);
-  const allGood = fc.record(Object.fromEntries(keys.map((k) => [k, options[k].required ? options[k].good : fc.oneof(fc.constant(undefined), options[k].good)])), { noNullPrototype: true });
-  return fc.oneof(
-    { arbitrary: fc.record({ data: goodDataSpec(row, likelihood), options: allGood }, { noNullPrototype: true }), weight: 2 },
-    { arbitrary: fc.record({ data: dataSpec(row, likelihood), options: allGood }, { noNullPrototype: true }), weight: 3 },
-    { arbitrary: fc.record({ data: goodDataSpec(row, likelihood), options: optionsArb(options) }, { noNullPrototype: true }), weight: 3 },
-    { arbitrary: fc.record({ data: dataSpec(row, likelihood), options: optionsArb(options) }, { noNullPrototype: true }), weight: 1 },
-  );
-}
-
-/** Valid tensor data only (for entry points whose other inputs are being fuzzed). */
-export function goodPair(row: readonly number[], likelihood: 'classification' | 'regression', n = 6): PairSpec {
-  return {
-    xs: { shape: [n, ...row], dtype: 'float32', fill: 'normal', seed: 1 },
-    ys: { kind: likelihood === 'classification' ? 'index' : 'targets', n, dtype: 'float32', seed: 2 },
-  };
-}
+export * from './arbitraries-options.js';
+export * from './arbitraries-data.js';
 
 /** Path-like names: traversal, absolute, odd characters. `abs` is an absolute path of the sandbox to point at. */
 export function pathLikeName(abs: string): fc.Arbitrary<string> {
@@ -240,8 +15,23 @@ export function pathLikeName(abs: string): fc.Arbitrary<string> {
     { arbitrary: fc.constantFrom('model.json', 'weights.bin', 'w-1.bin', 'sub/w.bin'), weight: 2 },
     {
       arbitrary: fc.constantFrom(
-        '../x', '../../x', '../../../x', './../x', 'a/../../x', '..', '.', '', '/', '..\\x', 'sub/../../x',
-        `${abs}/escaped.bin`, `${abs}/../escaped2.bin`, 'x\u0000y', '%2e%2e/x', 'file:../x', '~/x',
+        '../x',
+        '../../x',
+        '../../../x',
+        './../x',
+        'a/../../x',
+        '..',
+        '.',
+        '',
+        '/',
+        '..\\x',
+        'sub/../../x',
+        `${abs}/escaped.bin`,
+        `${abs}/../escaped2.bin`,
+        'x\u0000y',
+        '%2e%2e/x',
+        'file:../x',
+        '~/x',
       ),
       weight: 3,
     },

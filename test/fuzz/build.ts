@@ -31,9 +31,24 @@ function fillValues(fill: Fill, size: number, seed: number): number[] {
 }
 
 function make(values: number[], shape: number[], dtype: TensorSpec['dtype']): tf.Tensor {
-  if (dtype === 'string') return tf.tensor(values.map((v) => String(v)), shape, 'string');
-  if (dtype === 'bool') return tf.tensor(values.map((v) => v > 0), shape, 'bool');
-  if (dtype === 'int32') return tf.tensor(values.map((v) => (Number.isFinite(v) ? Math.max(-1e9, Math.min(1e9, Math.round(v))) : 0)), shape, 'int32');
+  if (dtype === 'string')
+    return tf.tensor(
+      values.map((v) => String(v)),
+      shape,
+      'string',
+    );
+  if (dtype === 'bool')
+    return tf.tensor(
+      values.map((v) => v > 0),
+      shape,
+      'bool',
+    );
+  if (dtype === 'int32')
+    return tf.tensor(
+      values.map((v) => (Number.isFinite(v) ? Math.max(-1e9, Math.min(1e9, Math.round(v))) : 0)),
+      shape,
+      'int32',
+    );
   return tf.tensor(values, shape, 'float32');
 }
 
@@ -132,7 +147,12 @@ export function buildData(spec: DataSpec, outDim: number): Built<unknown> {
   switch (spec.form) {
     case 'tensors': {
       const { xs, ys } = pair(spec.pair);
-      value = { xs, ys, ...(spec.batchSize !== undefined ? { batchSize: spec.batchSize } : {}), ...(spec.shuffle !== undefined ? { shuffle: spec.shuffle } : {}) };
+      value = {
+        xs,
+        ys,
+        ...(spec.batchSize !== undefined ? { batchSize: spec.batchSize } : {}),
+        ...(spec.shuffle !== undefined ? { shuffle: spec.shuffle } : {}),
+      };
       break;
     }
     case 'array': {
@@ -141,12 +161,20 @@ export function buildData(spec: DataSpec, outDim: number): Built<unknown> {
     }
     case 'generator': {
       const batches = spec.batches.map(pair);
-      value = { *[Symbol.iterator]() { yield* batches; } };
+      value = {
+        *[Symbol.iterator]() {
+          yield* batches;
+        },
+      };
       break;
     }
     case 'async': {
       const batches = spec.batches.map(pair);
-      value = { async *[Symbol.asyncIterator]() { yield* batches; } };
+      value = {
+        async *[Symbol.asyncIterator]() {
+          yield* batches;
+        },
+      };
       break;
     }
     case 'dataset': {
@@ -177,4 +205,3 @@ export function weightKeeper(model: tf.LayersModel): { restore(): void; dispose(
     dispose: () => tf.dispose(saved),
   };
 }
-

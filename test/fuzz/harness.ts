@@ -93,7 +93,11 @@ export const show = (v: unknown): string => fc.stringify(v);
 /** A short description of anything thrown. */
 export function describeError(e: unknown): string {
   if (e instanceof Error) {
-    const frames = (e.stack ?? '').split('\n').slice(1, 5).map((l) => l.trim()).join(' | ');
+    const frames = (e.stack ?? '')
+      .split('\n')
+      .slice(1, 5)
+      .map((l) => l.trim())
+      .join(' | ');
     return `${e.constructor.name}: ${e.message} [${frames}]`;
   }
   return `non-Error ${typeof e}: ${String(e)}`;
@@ -137,7 +141,8 @@ export async function expectSafe<T>(label: string, run: () => T | Promise<T>, op
   } catch (e) {
     if (options.passthrough?.(e)) {
       const after = tf.memory().numTensors;
-      if (after !== before && options.countTensors !== false) throw new Error(`${label}: tf.memory().numTensors went from ${before} to ${after} (after the callback's own error)`);
+      if (after !== before && options.countTensors !== false)
+        throw new Error(`${label}: tf.memory().numTensors went from ${before} to ${after} (after the callback's own error)`);
       return { ok: false, error: e as SpamError };
     }
     if (!(e instanceof SpamError)) throw new Error(`${label}: threw ${describeError(e)} — expected a SpamError subclass`);

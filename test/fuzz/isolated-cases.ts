@@ -34,7 +34,9 @@ function finite(v: unknown): boolean {
 async function main(name: string): Promise<void> {
   await tf.setBackend('wasm');
   await tf.ready();
-  const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 4, activation: 'relu' }), tf.layers.dense({ units: 3 })] });
+  const model = tf.sequential({
+    layers: [tf.layers.dense({ inputShape: [3], units: 4, activation: 'relu' }), tf.layers.dense({ units: 3 })],
+  });
   const xs = tf.randomNormal([5, 3], 0, 1, 'float32', 1);
   const ys = tf.tensor1d([0, 1, 2, 0, 1]);
   const before = tf.memory().numTensors;

@@ -37,11 +37,19 @@ function runCase(name: string): Promise<{ outcome: string; detail?: string }> {
 }
 
 /** Only the inputs that can hang; other bad batch sizes are in the in-process properties. */
-const CASES = ['evaluate batchSize 0', 'sparsitySweep batchSize 0', ...(process.platform === 'linux' ? ["fileSystem('/proc/x').save"] : [])];
+const CASES = [
+  'evaluate batchSize 0',
+  'sparsitySweep batchSize 0',
+  ...(process.platform === 'linux' ? ["fileSystem('/proc/x').save"] : []),
+];
 
 describe('fuzz: formerly hanging inputs, each in a child process', () => {
-  it.concurrent.each(CASES)('%s ends with a SpamError or a finite result', async (name) => {
-    const r = await runCase(name);
-    expect(['ok', 'spam-error'], `${name}: ${r.outcome} — ${r.detail}`).toContain(r.outcome);
-  }, TIMEOUT_MS + 10_000);
+  it.concurrent.each(CASES)(
+    '%s ends with a SpamError or a finite result',
+    async (name) => {
+      const r = await runCase(name);
+      expect(['ok', 'spam-error'], `${name}: ${r.outcome} — ${r.detail}`).toContain(r.outcome);
+    },
+    TIMEOUT_MS + 10_000,
+  );
 });

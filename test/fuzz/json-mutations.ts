@@ -7,20 +7,48 @@ import fc from 'fast-check';
 
 /** Replacement values: wrong types, non-finite and unrepresentable numbers, path-like strings. */
 export const REPLACEMENTS: readonly unknown[] = [
-  null, NaN, Infinity, -Infinity, 1000, -1000, 1e39, -1e39, 1e-300, 0, -1, 0.5, 2 ** 31, 'x', '', '../x', '../../../../etc/passwd', '/etc/passwd',
-  true, [], {}, [[]], [null], [1e39], ['../x'], { paths: ['../x'] },
+  null,
+  NaN,
+  Infinity,
+  -Infinity,
+  1000,
+  -1000,
+  1e39,
+  -1e39,
+  1e-300,
+  0,
+  -1,
+  0.5,
+  2 ** 31,
+  'x',
+  '',
+  '../x',
+  '../../../../etc/passwd',
+  '/etc/passwd',
+  true,
+  [],
+  {},
+  [[]],
+  [null],
+  [1e39],
+  ['../x'],
+  { paths: ['../x'] },
 ];
 
 /** One mutation: which path (an index into the document's paths, modulo) and what to do. */
-export type Mutation =
-  | { op: 'delete' | 'null' | 'duplicate-array-item' | 'empty'; at: number }
-  | { op: 'set'; at: number; value: unknown };
+export type Mutation = { op: 'delete' | 'null' | 'duplicate-array-item' | 'empty'; at: number } | { op: 'set'; at: number; value: unknown };
 
 /** One to three mutations. */
 export const mutationsArb = (): fc.Arbitrary<Mutation[]> =>
   fc.array(
     fc.oneof(
-      fc.record({ op: fc.constantFrom<'delete' | 'null' | 'duplicate-array-item' | 'empty'>('delete', 'null', 'duplicate-array-item', 'empty'), at: fc.nat(10_000) }, { noNullPrototype: true }),
+      fc.record(
+        {
+          op: fc.constantFrom<'delete' | 'null' | 'duplicate-array-item' | 'empty'>('delete', 'null', 'duplicate-array-item', 'empty'),
+          at: fc.nat(10_000),
+        },
+        { noNullPrototype: true },
+      ),
       fc.record({ op: fc.constant<'set'>('set'), at: fc.nat(10_000), value: fc.constantFrom(...REPLACEMENTS) }, { noNullPrototype: true }),
     ),
     { minLength: 1, maxLength: 3 },
@@ -72,14 +100,21 @@ export function applyMutations<T>(doc: T, mutations: readonly Mutation[], restri
 }
 
 /** A text-level corruption: keep the first `keep` fraction, or flip bit `bit` of byte `at`. */
-export type TextCorruption = { kind: 'truncate'; keep: number } | { kind: 'flip'; at: number; bit: number } | { kind: 'append'; extra: string };
+export type TextCorruption =
+  { kind: 'truncate'; keep: number } | { kind: 'flip'; at: number; bit: number } | { kind: 'append'; extra: string };
 
 /** A text corruption spec. */
 export const textCorruptionArb = (): fc.Arbitrary<TextCorruption> =>
   fc.oneof(
-    fc.record({ kind: fc.constant<'truncate'>('truncate'), keep: fc.double({ min: 0, max: 0.999, noNaN: true }) }, { noNullPrototype: true }),
+    fc.record(
+      { kind: fc.constant<'truncate'>('truncate'), keep: fc.double({ min: 0, max: 0.999, noNaN: true }) },
+      { noNullPrototype: true },
+    ),
     fc.record({ kind: fc.constant<'flip'>('flip'), at: fc.nat(1_000_000), bit: fc.nat(7) }, { noNullPrototype: true }),
-    fc.record({ kind: fc.constant<'append'>('append'), extra: fc.constantFrom('\0', 'garbage', '}', '\u0000\u0000\u0000\u0000') }, { noNullPrototype: true }),
+    fc.record(
+      { kind: fc.constant<'append'>('append'), extra: fc.constantFrom('\0', 'garbage', '}', '\u0000\u0000\u0000\u0000') },
+      { noNullPrototype: true },
+    ),
   );
 
 /** Corrupts bytes (a copy). */

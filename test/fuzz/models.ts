@@ -39,20 +39,27 @@ export function zoo(name: ZooName, seed = 3): ZooModel {
     case 'mlp-cls':
       row = [3];
       outDim = 3;
-      model = tf.sequential({ layers: [L.dense({ inputShape: row, units: 4, activation: 'tanh', name: 'h' }), L.dense({ units: 3, name: 'out' })] });
+      model = tf.sequential({
+        layers: [L.dense({ inputShape: row, units: 4, activation: 'tanh', name: 'h' }), L.dense({ units: 3, name: 'out' })],
+      });
       break;
     case 'mlp-softmax':
       row = [3];
       outDim = 2;
       model = tf.sequential({
-        layers: [L.dense({ inputShape: row, units: 3, activation: 'relu', name: 'h' }), L.dense({ units: 2, activation: 'softmax', name: 'out' })],
+        layers: [
+          L.dense({ inputShape: row, units: 3, activation: 'relu', name: 'h' }),
+          L.dense({ units: 2, activation: 'softmax', name: 'out' }),
+        ],
       });
       break;
     case 'mlp-reg':
       row = [2];
       outDim = 2;
       likelihood = 'regression';
-      model = tf.sequential({ layers: [L.dense({ inputShape: row, units: 3, activation: 'sigmoid', name: 'h' }), L.dense({ units: 2, name: 'out' })] });
+      model = tf.sequential({
+        layers: [L.dense({ inputShape: row, units: 3, activation: 'sigmoid', name: 'h' }), L.dense({ units: 2, name: 'out' })],
+      });
       break;
     case 'cnn-cls':
       row = [4, 4, 1];
@@ -78,7 +85,8 @@ export const ZOO: readonly ZooName[] = ['mlp-cls', 'mlp-reg', 'cnn-cls', 'mlp-so
 export const zooName = (): fc.Arbitrary<ZooName> => fc.constantFrom(...ZOO);
 
 /** Names of the models SpaM must refuse (with a typed error). */
-export type BadModelName = 'unbuilt' | 'lstm' | 'batchnorm' | 'two-inputs' | 'two-outputs' | 'add' | 'no-dense' | 'matrix-output' | 'shared' | 'disposed';
+export type BadModelName =
+  'unbuilt' | 'lstm' | 'batchnorm' | 'two-inputs' | 'two-outputs' | 'add' | 'no-dense' | 'matrix-output' | 'shared' | 'disposed';
 
 /** Builds a model SpaM does not support; `dispose` frees what is left of it. */
 export function badModel(name: BadModelName): { model: tf.LayersModel; dispose(): void } {
@@ -92,7 +100,9 @@ export function badModel(name: BadModelName): { model: tf.LayersModel; dispose()
       break;
     case 'batchnorm':
       // BatchNormalization on a non-last axis (the last axis is supported).
-      model = tf.sequential({ layers: [L.dense({ inputShape: [2, 1], units: 1 }), L.batchNormalization({ axis: 1 }), L.flatten(), L.dense({ units: 2 })] });
+      model = tf.sequential({
+        layers: [L.dense({ inputShape: [2, 1], units: 1 }), L.batchNormalization({ axis: 1 }), L.flatten(), L.dense({ units: 2 })],
+      });
       break;
     case 'two-inputs': {
       const a = tf.input({ shape: [2] });
@@ -103,7 +113,10 @@ export function badModel(name: BadModelName): { model: tf.LayersModel; dispose()
     }
     case 'two-outputs': {
       const a = tf.input({ shape: [2] });
-      model = tf.model({ inputs: a, outputs: [L.dense({ units: 2 }).apply(a) as tf.SymbolicTensor, L.dense({ units: 1 }).apply(a) as tf.SymbolicTensor] });
+      model = tf.model({
+        inputs: a,
+        outputs: [L.dense({ units: 2 }).apply(a) as tf.SymbolicTensor, L.dense({ units: 1 }).apply(a) as tf.SymbolicTensor],
+      });
       break;
     }
     case 'add': {
@@ -144,7 +157,18 @@ export function badModel(name: BadModelName): { model: tf.LayersModel; dispose()
 
 /** A refused model's name. */
 export const badModelName = (): fc.Arbitrary<BadModelName> =>
-  fc.constantFrom<BadModelName>('unbuilt', 'lstm', 'batchnorm', 'two-inputs', 'two-outputs', 'add', 'no-dense', 'matrix-output', 'shared', 'disposed');
+  fc.constantFrom<BadModelName>(
+    'unbuilt',
+    'lstm',
+    'batchnorm',
+    'two-inputs',
+    'two-outputs',
+    'add',
+    'no-dense',
+    'matrix-output',
+    'shared',
+    'disposed',
+  );
 
 /** Things that are not models at all. */
 export const NOT_MODELS: readonly unknown[] = [null, undefined, 0, 'model', {}, [], { layers: [] }, { layers: 1, inputs: [] }];
