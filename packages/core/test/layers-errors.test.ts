@@ -3,7 +3,7 @@
 // constants; the canonical parameter order of a model mixing every new layer is tfjs's.
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { InvalidDataError, supportedLayerTypes, UnsupportedLayerError, type ModelLike } from '@spam/core';
+import { InvalidDataError, supportedLayerTypes, UnsupportedLayerError } from '@spam/core';
 import { arr, maxAbsDiff, randomTensor, seedWeights, thrown } from '../../../test/helpers/index.js';
 import { adapterOf, adapterPerExample, randomIds, randomizeBatchNorm, referencePerExample, worstRelErr } from './layers-helpers.js';
 
@@ -26,41 +26,144 @@ function refused(make: () => tf.LayersModel, layerName: string, className: strin
 
 describe('unsupported options: UnsupportedLayerError naming the layer, class and option', () => {
   it('BatchNormalization on an axis other than the last', () => {
-    refused(() => tf.sequential({ layers: [L.dense({ inputShape: [4, 3], units: 2 }), L.batchNormalization({ name: 'bn_ax', axis: 1 }), L.flatten(), L.dense({ units: 2 })] }),
-      'bn_ax', 'BatchNormalization', /axis 1/);
+    refused(
+      () =>
+        tf.sequential({
+          layers: [
+            L.dense({ inputShape: [4, 3], units: 2 }),
+            L.batchNormalization({ name: 'bn_ax', axis: 1 }),
+            L.flatten(),
+            L.dense({ units: 2 }),
+          ],
+        }),
+      'bn_ax',
+      'BatchNormalization',
+      /axis 1/,
+    );
   });
 
   it('LayerNormalization over several axes', () => {
-    refused(() => tf.sequential({ layers: [L.dense({ inputShape: [4, 3], units: 2 }), L.layerNormalization({ name: 'ln_ax', axis: [1, 2] }), L.flatten(), L.dense({ units: 2 })] }),
-      'ln_ax', 'LayerNormalization', /axis \[1,2\]/);
+    refused(
+      () =>
+        tf.sequential({
+          layers: [
+            L.dense({ inputShape: [4, 3], units: 2 }),
+            L.layerNormalization({ name: 'ln_ax', axis: [1, 2] }),
+            L.flatten(),
+            L.dense({ units: 2 }),
+          ],
+        }),
+      'ln_ax',
+      'LayerNormalization',
+      /axis \[1,2\]/,
+    );
   });
 
   it("Conv1D with 'causal' padding or dilation", () => {
-    refused(() => tf.sequential({ layers: [L.conv1d({ name: 'causal', inputShape: [8, 2], filters: 2, kernelSize: 3, padding: 'causal' }), L.flatten(), L.dense({ units: 2 })] }),
-      'causal', 'Conv1D', /padding 'causal'/);
-    refused(() => tf.sequential({ layers: [L.conv1d({ name: 'dil1d', inputShape: [8, 2], filters: 2, kernelSize: 2, dilationRate: 2 }), L.flatten(), L.dense({ units: 2 })] }),
-      'dil1d', 'Conv1D', /dilationRate 2/);
+    refused(
+      () =>
+        tf.sequential({
+          layers: [
+            L.conv1d({ name: 'causal', inputShape: [8, 2], filters: 2, kernelSize: 3, padding: 'causal' }),
+            L.flatten(),
+            L.dense({ units: 2 }),
+          ],
+        }),
+      'causal',
+      'Conv1D',
+      /padding 'causal'/,
+    );
+    refused(
+      () =>
+        tf.sequential({
+          layers: [
+            L.conv1d({ name: 'dil1d', inputShape: [8, 2], filters: 2, kernelSize: 2, dilationRate: 2 }),
+            L.flatten(),
+            L.dense({ units: 2 }),
+          ],
+        }),
+      'dil1d',
+      'Conv1D',
+      /dilationRate 2/,
+    );
   });
 
   it('DepthwiseConv2D / SeparableConv2D with dilation or channelsFirst', () => {
-    refused(() => tf.sequential({ layers: [L.depthwiseConv2d({ name: 'dw_dil', inputShape: [6, 6, 2], kernelSize: 2, dilationRate: 2 }), L.flatten(), L.dense({ units: 2 })] }),
-      'dw_dil', 'DepthwiseConv2D', /dilationRate/);
-    refused(() => tf.sequential({ layers: [L.separableConv2d({ name: 'sep_dil', inputShape: [6, 6, 2], filters: 2, kernelSize: 2, dilationRate: 2 }), L.flatten(), L.dense({ units: 2 })] }),
-      'sep_dil', 'SeparableConv2D', /dilationRate/);
-    refused(() => tf.sequential({ layers: [L.depthwiseConv2d({ name: 'dw_cf', inputShape: [2, 6, 6], kernelSize: 2, dataFormat: 'channelsFirst' }), L.flatten(), L.dense({ units: 2 })] }),
-      'dw_cf', 'DepthwiseConv2D', /channelsFirst/);
+    refused(
+      () =>
+        tf.sequential({
+          layers: [
+            L.depthwiseConv2d({ name: 'dw_dil', inputShape: [6, 6, 2], kernelSize: 2, dilationRate: 2 }),
+            L.flatten(),
+            L.dense({ units: 2 }),
+          ],
+        }),
+      'dw_dil',
+      'DepthwiseConv2D',
+      /dilationRate/,
+    );
+    refused(
+      () =>
+        tf.sequential({
+          layers: [
+            L.separableConv2d({ name: 'sep_dil', inputShape: [6, 6, 2], filters: 2, kernelSize: 2, dilationRate: 2 }),
+            L.flatten(),
+            L.dense({ units: 2 }),
+          ],
+        }),
+      'sep_dil',
+      'SeparableConv2D',
+      /dilationRate/,
+    );
+    refused(
+      () =>
+        tf.sequential({
+          layers: [
+            L.depthwiseConv2d({ name: 'dw_cf', inputShape: [2, 6, 6], kernelSize: 2, dataFormat: 'channelsFirst' }),
+            L.flatten(),
+            L.dense({ units: 2 }),
+          ],
+        }),
+      'dw_cf',
+      'DepthwiseConv2D',
+      /channelsFirst/,
+    );
   });
 
   it('Embedding with maskZero, or with integer embeddings (dtype set on the layer)', () => {
-    refused(() => tf.sequential({ layers: [L.embedding({ name: 'masked', inputShape: [4], inputDim: 5, outputDim: 2, maskZero: true }), L.flatten(), L.dense({ units: 2 })] }),
-      'masked', 'Embedding', /maskZero/);
-    refused(() => tf.sequential({ layers: [L.embedding({ name: 'int_emb', inputShape: [4], inputDim: 5, outputDim: 2, dtype: 'int32' }), L.flatten(), L.dense({ units: 2 })] }),
-      'int_emb', 'Embedding', /dtype int32/);
+    refused(
+      () =>
+        tf.sequential({
+          layers: [
+            L.embedding({ name: 'masked', inputShape: [4], inputDim: 5, outputDim: 2, maskZero: true }),
+            L.flatten(),
+            L.dense({ units: 2 }),
+          ],
+        }),
+      'masked',
+      'Embedding',
+      /maskZero/,
+    );
+    refused(
+      () =>
+        tf.sequential({
+          layers: [
+            L.embedding({ name: 'int_emb', inputShape: [4], inputDim: 5, outputDim: 2, dtype: 'int32' }),
+            L.flatten(),
+            L.dense({ units: 2 }),
+          ],
+        }),
+      'int_emb',
+      'Embedding',
+      /dtype int32/,
+    );
   });
 
   it('a frozen DepthwiseConv2D', () => {
     const make = () => {
-      const m = tf.sequential({ layers: [L.depthwiseConv2d({ name: 'dw_frozen', inputShape: [4, 4, 2], kernelSize: 2 }), L.flatten(), L.dense({ units: 2 })] });
+      const m = tf.sequential({
+        layers: [L.depthwiseConv2d({ name: 'dw_frozen', inputShape: [4, 4, 2], kernelSize: 2 }), L.flatten(), L.dense({ units: 2 })],
+      });
       m.layers[0].trainable = false;
       return m;
     };
@@ -69,7 +172,8 @@ describe('unsupported options: UnsupportedLayerError naming the layer, class and
 
   it('every new class is registered', () => {
     const types = supportedLayerTypes();
-    for (const c of ['Conv1D', 'Embedding', 'BatchNormalization', 'LayerNormalization', 'DepthwiseConv2D', 'SeparableConv2D', 'PReLU']) expect(types).toContain(c);
+    for (const c of ['Conv1D', 'Embedding', 'BatchNormalization', 'LayerNormalization', 'DepthwiseConv2D', 'SeparableConv2D', 'PReLU'])
+      expect(types).toContain(c);
   });
 });
 
@@ -85,9 +189,19 @@ describe('integer token ids', () => {
   });
 
   it('ids outside [0, inputDim): InvalidDataError naming the layer, no tensor left behind', () => {
-    const m = tf.sequential({ layers: [L.inputLayer({ inputShape: [3], dtype: 'int32' }), L.embedding({ name: 'emb', inputDim: 4, outputDim: 2 }), L.flatten(), L.dense({ units: 2 })] });
+    const m = tf.sequential({
+      layers: [
+        L.inputLayer({ inputShape: [3], dtype: 'int32' }),
+        L.embedding({ name: 'emb', inputDim: 4, outputDim: 2 }),
+        L.flatten(),
+        L.dense({ units: 2 }),
+      ],
+    });
     const adapter = adapterOf(m);
-    for (const bad of [[0, 4, 1], [-1, 0, 0]]) {
+    for (const bad of [
+      [0, 4, 1],
+      [-1, 0, 0],
+    ]) {
       const x = tf.tensor2d([bad], [1, 3], 'int32');
       const before = tf.memory().numTensors;
       const e = thrown(() => adapter.predict(x));
@@ -101,7 +215,14 @@ describe('integer token ids', () => {
   });
 
   it('an Embedding fed by layers with parameters: the backward pass refuses (typed), no tensor left behind', () => {
-    const m = tf.sequential({ layers: [L.dense({ inputShape: [3], units: 3, activation: 'relu' }), L.embedding({ name: 'emb_late', inputDim: 50, outputDim: 2 }), L.flatten(), L.dense({ units: 2 })] });
+    const m = tf.sequential({
+      layers: [
+        L.dense({ inputShape: [3], units: 3, activation: 'relu' }),
+        L.embedding({ name: 'emb_late', inputDim: 50, outputDim: 2 }),
+        L.flatten(),
+        L.dense({ units: 2 }),
+      ],
+    });
     seedWeights(m, 3);
     const adapter = adapterOf(m);
     const x = tf.abs(randomTensor([2, 3], 4));
@@ -118,12 +239,16 @@ describe('integer token ids', () => {
 
 describe('frozen normalisation layers and the canonical order', () => {
   it('a frozen BatchNormalization is a constant: no parameters, forward = predict', () => {
-    const m = tf.sequential({ layers: [L.dense({ inputShape: [3], units: 4 }), L.batchNormalization({ name: 'bn_frozen' }), L.dense({ units: 2 })] });
+    const m = tf.sequential({
+      layers: [L.dense({ inputShape: [3], units: 4 }), L.batchNormalization({ name: 'bn_frozen' }), L.dense({ units: 2 })],
+    });
     seedWeights(m, 8);
     randomizeBatchNorm(m, 9);
     m.layers[1].trainable = false;
     const adapter = adapterOf(m);
-    expect(adapter.params.map((p) => p.name)).toEqual(m.trainableWeights.map((w) => (w as unknown as { originalName: string }).originalName));
+    expect(adapter.params.map((p) => p.name)).toEqual(
+      m.trainableWeights.map((w) => (w as unknown as { originalName: string }).originalName),
+    );
     expect(adapter.layers[1].kind).toBe('op');
     const x = randomTensor([3, 3], 10);
     const [a, b] = [adapter.predict(x), m.predict(x) as tf.Tensor];
@@ -151,12 +276,42 @@ describe('frozen normalisation layers and the canonical order', () => {
     const names = m.trainableWeights.map((w) => (w as unknown as { originalName: string }).originalName);
     expect(adapter.params.map((p) => p.name)).toEqual(names);
     expect(names).toEqual([
-      'emb/embeddings', 'c1/kernel', 'c1/bias', 'ln/gamma', 'ln/beta', 'tok/kernel', 'tok/bias', 'bn/gamma', 'bn/beta', 'pr/alpha',
-      'dw/depthwise_kernel', 'dw/bias', 'sep/depthwise_kernel', 'sep/pointwise_kernel', 'sep/bias', 'out/kernel', 'out/bias',
+      'emb/embeddings',
+      'c1/kernel',
+      'c1/bias',
+      'ln/gamma',
+      'ln/beta',
+      'tok/kernel',
+      'tok/bias',
+      'bn/gamma',
+      'bn/beta',
+      'pr/alpha',
+      'dw/depthwise_kernel',
+      'dw/bias',
+      'sep/depthwise_kernel',
+      'sep/pointwise_kernel',
+      'sep/bias',
+      'out/kernel',
+      'out/bias',
     ]);
     expect(adapter.params.map((p) => `${p.role}${p.kron ? '+kron' : ''}`)).toEqual([
-      'kernel+kron', 'kernel+kron', 'bias+kron', 'scale', 'bias', 'kernel+kron', 'bias+kron', 'scale', 'bias', 'scale',
-      'kernel', 'bias', 'kernel', 'kernel+kron', 'bias+kron', 'kernel+kron', 'bias+kron',
+      'kernel+kron',
+      'kernel+kron',
+      'bias+kron',
+      'scale',
+      'bias',
+      'kernel+kron',
+      'bias+kron',
+      'scale',
+      'bias',
+      'scale',
+      'kernel',
+      'bias',
+      'kernel',
+      'kernel+kron',
+      'bias+kron',
+      'kernel+kron',
+      'bias+kron',
     ]);
     const dw = adapter.params.find((p) => p.name === 'dw/depthwise_kernel')!;
     expect(dw.units).toEqual({ window: 4, inUnits: null, outUnits: 2 });

@@ -4,7 +4,7 @@
  * laid out identically ([K][N][P] in model.trainableWeights order), and a few model builders.
  */
 import * as tf from '@tensorflow/tfjs';
-import { buildModelAdapter, type ModelAdapter, type ModelLike } from '@spam/core';
+import { buildModelAdapter, type ModelAdapter } from '@spam/core';
 import { arr, onBackend, randn, rng } from '../../../test/helpers/index.js';
 
 /** Per-example gradients `[K][N][P]` of ⟨v_{k,n}, f(x_n)⟩ from the adapter, canonical order. */
@@ -32,7 +32,9 @@ export function adapterPerExample(adapter: ModelAdapter, x: tf.Tensor, v: tf.Ten
   const [k, n, p] = blocks.shape;
   const data = blocks.dataSync();
   blocks.dispose();
-  return Array.from({ length: k }, (_, a) => Array.from({ length: n }, (_, b) => Array.from(data.subarray((a * n + b) * p, (a * n + b + 1) * p))));
+  return Array.from({ length: k }, (_, a) =>
+    Array.from({ length: n }, (_, b) => Array.from(data.subarray((a * n + b) * p, (a * n + b + 1) * p))),
+  );
 }
 
 /**
@@ -49,7 +51,7 @@ export function autodiffPerExample(model: tf.LayersModel, x: tf.Tensor, v: tf.Te
       const { value, grads } = tf.variableGrads(() => {
         const xn = tf.slice(x, [b], [1]);
         const f = model.apply(xn, { training: false }) as tf.Tensor;
-        return tf.sum(tf.mul(f, tf.reshape(tf.slice(v, [a, b], [1, 1]), f.shape))) as tf.Scalar;
+        return tf.sum<tf.Scalar>(tf.mul(f, tf.reshape(tf.slice(v, [a, b], [1, 1]), f.shape)));
       }, vars);
       row.push(vars.flatMap((w) => arr(grads[w.name])));
       tf.dispose([value, ...Object.values(grads)]);
@@ -98,7 +100,9 @@ async function fullNormTwin(model: tf.LayersModel): Promise<tf.LayersModel> {
  * `cpu` (through a {@link fullNormTwin} when a normalisation layer lacks γ or β).
  */
 export async function referencePerExample(model: tf.LayersModel, x: tf.Tensor, v: tf.Tensor): Promise<number[][][]> {
-  const needsTwin = model.layers.some((l) => NORMS.has(l.getClassName()) && (l.getConfig().center === false || l.getConfig().scale === false));
+  const needsTwin = model.layers.some(
+    (l) => NORMS.has(l.getClassName()) && (l.getConfig().center === false || l.getConfig().scale === false),
+  );
   if (!needsTwin) return onBackend('cpu', () => autodiffPerExample(model, x, v));
   const twin = await fullNormTwin(model);
   try {
@@ -115,14 +119,18 @@ export async function referencePerExample(model: tf.LayersModel, x: tf.Tensor, v
 
 /** The adapter of a model (tfjs type cast). */
 export function adapterOf(model: tf.LayersModel, logits = false): ModelAdapter {
-  return buildModelAdapter(model as unknown as ModelLike, { logits });
+  return buildModelAdapter(model, { logits });
 }
 
 /** Seeded int32 token ids `[N, ...shape]` in [0, vocab). */
 export function randomIds(shape: number[], vocab: number, seed: number): tf.Tensor {
   const u = rng(seed);
   const size = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(Array.from({ length: size }, () => Math.floor(u() * vocab)), shape, 'int32');
+  return tf.tensor(
+    Array.from({ length: size }, () => Math.floor(u() * vocab)),
+    shape,
+    'int32',
+  );
 }
 
 /**

@@ -37,7 +37,9 @@ describe('weighted layers: per-example parameter gradients equal tfjs autodiff o
       // canonical order = model.trainableWeights order, by name
       const names = model.trainableWeights.map((w) => (w as unknown as { originalName: string }).originalName);
       expect(adapter.params.map((p) => p.name)).toEqual(names);
-      expect(adapter.numParams).toBe(model.countParams() - model.nonTrainableWeights.reduce((a, w) => a + (w.shape as number[]).reduce((p, d) => p * d, 1), 0));
+      expect(adapter.numParams).toBe(
+        model.countParams() - model.nonTrainableWeights.reduce((a, w) => a + (w.shape as number[]).reduce((p, d) => p * d, 1), 0),
+      );
       const before = tf.memory().numTensors;
       const ours = adapterPerExample(adapter, x, v);
       expect(tf.memory().numTensors).toBe(before);
@@ -60,9 +62,10 @@ describe('weighted layers: batch-split invariance and the K slices', () => {
       const adapter = adapterOf(model);
       const v = randomTensor([3, n, adapter.outputDim], 800 + ci);
       const whole = adapterPerExample(adapter, x, v);
-      const parts = [[0, 2], [2, 3]].map(([s, m]) =>
-        tf.tidy(() => adapterPerExample(adapter, tf.slice(x, [s], [m]), tf.slice(v, [0, s], [-1, m]))),
-      );
+      const parts = [
+        [0, 2],
+        [2, 3],
+      ].map(([s, m]) => tf.tidy(() => adapterPerExample(adapter, tf.slice(x, [s], [m]), tf.slice(v, [0, s], [-1, m]))));
       const joined = whole.map((_, k) => [...parts[0][k], ...parts[1][k]]);
       expect(worstRelErr(joined, whole)).toBeLessThan(1e-5);
       // One K slice alone gives the same rows as the stacked call.

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { buildModelAdapter, type ModelLike } from '@spam/core';
 import { createPrior } from '@spam/priors';
-import { fitLaplace, logMarginalLikelihoodTerms, type DiagLaplace, type FullLaplace, type KronLaplace } from '@spam/laplace';
+import { fitLaplace, logMarginalLikelihoodTerms } from '@spam/laplace';
 import { arr, onBackend, randomLabels, randomTensor, relErr, rng, seedWeights } from '../../../test/helpers/index.js';
 
 const L = tf.layers;
@@ -26,7 +26,10 @@ function bruteGgn(model: tf.LayersModel, xs: tf.Tensor): number[][] {
     const p = e.map((v) => v / s);
     const J = f.map((_, c) =>
       tf.tidy(() => {
-        const { value, grads } = tf.variableGrads(() => tf.sum(tf.slice(model.apply(xi, { training: false }) as tf.Tensor, [0, c], [1, 1])) as tf.Scalar, vars);
+        const { value, grads } = tf.variableGrads(
+          () => tf.sum<tf.Scalar>(tf.slice(model.apply(xi, { training: false }) as tf.Tensor, [0, c], [1, 1])),
+          vars,
+        );
         value.dispose();
         return vars.flatMap((v) => arr(grads[v.name]));
       }),
@@ -57,7 +60,11 @@ const N = 6;
 
 function ids(seed: number, vocab: number, t: number): tf.Tensor {
   const u = rng(seed);
-  return tf.tensor2d(Array.from({ length: N * t }, () => Math.floor(u() * vocab)), [N, t], 'int32');
+  return tf.tensor2d(
+    Array.from({ length: N * t }, () => Math.floor(u() * vocab)),
+    [N, t],
+    'int32',
+  );
 }
 
 const CASES: Case[] = [
@@ -118,7 +125,7 @@ describe('fitLaplace on graph models with every weighted layer: exact GGN', () =
       expect(adapter.numParams).toBe(H.length);
       const before = tf.memory().numTensors;
 
-      const diag = (await fitLaplace(asModel(model), { xs, ys, batchSize: 4 }, { likelihood: 'classification', structure: 'diag' })) as DiagLaplace;
+      const diag = await fitLaplace<'diag'>(asModel(model), { xs, ys, batchSize: 4 }, { likelihood: 'classification', structure: 'diag' });
       expect(Math.max(...diagRef)).toBeGreaterThan(1e-3);
       expect(relErr(arr(diag.diag), diagRef)).toBeLessThan(1e-4);
       // every parameter tensor on its own (a wrong block would hide in the global norm)
@@ -128,10 +135,10 @@ describe('fitLaplace on graph models with every weighted layer: exact GGN', () =
         expect(relErr(ours, ref), p.name).toBeLessThan(1e-3);
       }
 
-      const full = (await fitLaplace(asModel(model), { xs, ys, batchSize: 5 }, { likelihood: 'classification', structure: 'full' })) as FullLaplace;
+      const full = await fitLaplace<'full'>(asModel(model), { xs, ys, batchSize: 5 }, { likelihood: 'classification', structure: 'full' });
       expect(relErr(arr(full.H), H.flat())).toBeLessThan(1e-4);
 
-      const kron = (await fitLaplace(asModel(model), { xs, ys, batchSize: 4 }, { likelihood: 'classification', structure: 'kron' })) as KronLaplace;
+      const kron = await fitLaplace<'kron'>(asModel(model), { xs, ys, batchSize: 4 }, { likelihood: 'classification', structure: 'kron' });
       expect(kron.factors).toHaveLength(adapter.parametric.length);
       // Weighted layers are exact diagonal blocks inside kron.
       adapter.params.forEach((p, i) => {

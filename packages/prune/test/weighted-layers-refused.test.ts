@@ -11,7 +11,9 @@ const L = tf.layers;
 
 describe('GraSP / SynFlow on a model with a weighted layer', () => {
   it('refuse it by name (typed), while magnitude and SNIP score every parameter', async () => {
-    const m = tf.sequential({ layers: [L.dense({ inputShape: [3], units: 3 }), L.layerNormalization({ name: 'ln_x' }), L.dense({ units: 3 })] });
+    const m = tf.sequential({
+      layers: [L.dense({ inputShape: [3], units: 3 }), L.layerNormalization({ name: 'ln_x' }), L.dense({ units: 3 })],
+    });
     seedWeights(m, 3);
     const model = m as unknown as ModelLike;
     const xs = randomTensor([4, 3], 1);

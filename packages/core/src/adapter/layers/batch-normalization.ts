@@ -17,7 +17,11 @@ export function batchNormalizationLayer(layer: LayerLike, inputShape: number[]):
   const cfg = layer.getConfig();
   const className = layer.getClassName();
   if (!isLastAxis(cfg.axis, inputShape.length)) {
-    throw new UnsupportedLayerError(layer.name, className, `axis ${JSON.stringify(cfg.axis)} (only the last axis, -1, for an input of rank ${inputShape.length + 1})`);
+    throw new UnsupportedLayerError(
+      layer.name,
+      className,
+      `axis ${JSON.stringify(cfg.axis)} (only the last axis, -1, for an input of rank ${inputShape.length + 1})`,
+    );
   }
   const eps = typeof cfg.epsilon === 'number' ? cfg.epsilon : 1e-3;
   let i = 0;
@@ -27,10 +31,15 @@ export function batchNormalizationLayer(layer: LayerLike, inputShape: number[]):
   const movingVar = layer.weights[i++];
   const c = inputShape[inputShape.length - 1];
   if (!movingMean || !movingVar || (gamma !== null && !gamma) || (beta !== null && !beta)) {
-    throw new UnsupportedLayerError(layer.name, className, 'weights are missing (expected gamma, beta, moving_mean, moving_variance per its center/scale flags)');
+    throw new UnsupportedLayerError(
+      layer.name,
+      className,
+      'weights are missing (expected gamma, beta, moving_mean, moving_variance per its center/scale flags)',
+    );
   }
   /** γ/√(v + ε) (1/√(v + ε) without γ). */
-  const factor = () => tf.tidy(() => (gamma ? tf.mul(gamma.read(), tf.rsqrt(tf.add(movingVar.read(), eps))) : tf.rsqrt(tf.add(movingVar.read(), eps))));
+  const factor = () =>
+    tf.tidy(() => (gamma ? tf.mul(gamma.read(), tf.rsqrt(tf.add(movingVar.read(), eps))) : tf.rsqrt(tf.add(movingVar.read(), eps))));
   const forward = (x: Tensor) =>
     tf.tidy(() => {
       const y = tf.mul(tf.sub(x, movingMean.read()), factor());

@@ -25,17 +25,21 @@ export function conv1dLayer(layer: LayerLike, inputShape: number[]): ParametricL
   if (fmt !== 'channelsLast') throw new UnsupportedLayerError(layer.name, className, `dataFormat '${String(fmt)}' (only channelsLast)`);
   const padding = (cfg.padding ?? 'valid') as string;
   if (padding !== 'valid' && padding !== 'same') {
-    throw new UnsupportedLayerError(layer.name, className, `padding '${padding}' (only 'valid' and 'same'; tfjs 4.22 does not run 'causal' either)`);
+    throw new UnsupportedLayerError(
+      layer.name,
+      className,
+      `padding '${padding}' (only 'valid' and 'same'; tfjs 4.22 does not run 'causal' either)`,
+    );
   }
   requireRank(layer, inputShape, 2);
   const dilation = single(cfg.dilationRate, 1);
   if (dilation !== 1) throw new UnsupportedLayerError(layer.name, className, `dilationRate ${dilation} (only 1)`);
   const [kernel, maybeBias] = layer.weights;
   if (!kernel || kernel.shape.length !== 3) throw new UnsupportedLayerError(layer.name, className, 'kernel is missing');
-  const bias = cfg.useBias === false ? null : maybeBias ?? null;
+  const bias = cfg.useBias === false ? null : (maybeBias ?? null);
   const [k, cin, units] = kernel.shape as number[];
   const stride = single(cfg.strides, 1);
-  const pad = padding as 'valid' | 'same';
+  const pad = padding;
   const [w] = inputShape;
   const wo = windowOutputSize(w, k, stride, pad);
   const fanIn = k * cin;
@@ -62,8 +66,8 @@ export function conv1dLayer(layer: LayerLike, inputShape: number[]): ParametricL
         const kk = gz.shape[0];
         const g = foldK(gz);
         const m = g.shape[0];
-        const g4 = tf.reshape(g, [m, 1, wo, units]) as tf.Tensor4D;
-        const w4 = tf.reshape(kernel.read(), [1, k, cin, units]) as tf.Tensor4D;
+        const g4 = tf.reshape<tf.Rank.R4>(g, [m, 1, wo, units]);
+        const w4 = tf.reshape<tf.Rank.R4>(kernel.read(), [1, k, cin, units]);
         const dx = tf.conv2dTranspose(g4, w4, [m, 1, w, cin], [1, stride], pad);
         return unfoldK(tf.reshape(dx, [m, w, cin]), kk);
       }),
@@ -71,8 +75,8 @@ export function conv1dLayer(layer: LayerLike, inputShape: number[]): ParametricL
     expandInput: (x) =>
       tf.tidy(() => {
         const n = x.shape[0];
-        const eye = tf.reshape(tf.eye(fanIn), [1, k, cin, fanIn]) as tf.Tensor4D;
-        const patches = tf.conv2d(tf.reshape(x, [n, 1, w, cin]) as tf.Tensor4D, eye, [1, stride], pad);
+        const eye = tf.reshape<tf.Rank.R4>(tf.eye(fanIn), [1, k, cin, fanIn]);
+        const patches = tf.conv2d(tf.reshape<tf.Rank.R4>(x, [n, 1, w, cin]), eye, [1, stride], pad);
         return tf.reshape(patches, [n, wo, fanIn]);
       }),
     unitSlicing: { inputAxis: 1, unitsKey: 'filters' },

@@ -14,7 +14,7 @@ export function denseLayer(layer: LayerLike, inputShape: number[]): ParametricLa
   if (inputShape.length < 1) throw new UnsupportedLayerError(layer.name, 'Dense', 'a scalar input (rank 1 [N])');
   const [kernel, maybeBias] = layer.weights;
   if (!kernel || kernel.shape.length !== 2) throw new UnsupportedLayerError(layer.name, 'Dense', 'kernel is missing');
-  const bias = cfg.useBias === false ? null : maybeBias ?? null;
+  const bias = cfg.useBias === false ? null : (maybeBias ?? null);
   return tokenwiseAffine({
     layer,
     inputShape,

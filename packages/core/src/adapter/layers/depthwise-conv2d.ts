@@ -32,12 +32,18 @@ export function depthwiseLinear(
 ): WeightedLayer {
   const kshape = kernel.shape as number[];
   if (kshape.length !== 4 || kshape[2] !== inputShape[2]) {
-    throw new UnsupportedLayerError(layer.name, layer.getClassName(), `${kernelWeight} [${kshape}] does not match an input with ${inputShape[2]} channels`);
+    throw new UnsupportedLayerError(
+      layer.name,
+      layer.getClassName(),
+      `${kernelWeight} [${kshape}] does not match an input with ${inputShape[2]} channels`,
+    );
   }
   const strides = pair(cfg.strides, 1);
   const g = depthwiseGeometry(kshape, inputShape, strides, (cfg.padding ?? 'valid') as 'valid' | 'same');
   const outC = g.cin * g.mult;
-  const weights: LayerWeight[] = [{ weight: kernelWeight, role: 'kernel', variable: kernel, units: { window: g.kh * g.kw, inUnits: null, outUnits: outC } }];
+  const weights: LayerWeight[] = [
+    { weight: kernelWeight, role: 'kernel', variable: kernel, units: { window: g.kh * g.kw, inUnits: null, outUnits: outC } },
+  ];
   if (bias) weights.push({ weight: 'bias', role: 'bias', variable: bias, units: vectorUnits(outC) });
   return {
     kind: 'weighted',
@@ -71,9 +77,13 @@ export function depthwiseConv2dLayer(layer: LayerLike, inputShape: number[]): We
   checkDepthwiseConfig(layer, cfg, inputShape);
   const [kernel, maybeBias] = layer.weights;
   if (!kernel) throw new UnsupportedLayerError(layer.name, layer.getClassName(), 'depthwise_kernel is missing');
-  const bias = cfg.useBias === false ? null : maybeBias ?? null;
+  const bias = cfg.useBias === false ? null : (maybeBias ?? null);
   if (!kernel.trainable || (bias && !bias.trainable)) {
     throw new UnsupportedLayerError(layer.name, layer.getClassName(), 'non-trainable (frozen) weights');
   }
-  return withActivation(layer, depthwiseLinear(layer, inputShape, kernel, 'depthwise_kernel', bias, cfg), activationOf(layer, cfg.activation));
+  return withActivation(
+    layer,
+    depthwiseLinear(layer, inputShape, kernel, 'depthwise_kernel', bias, cfg),
+    activationOf(layer, cfg.activation),
+  );
 }

@@ -31,7 +31,12 @@ export interface DepthwiseGeometry {
 }
 
 /** The geometry of a depthwise kernel `[kh, kw, in, mult]` on a per-example input `[h, w, in]`. */
-export function depthwiseGeometry(kernelShape: number[], inputShape: number[], strides: [number, number], padding: 'valid' | 'same'): DepthwiseGeometry {
+export function depthwiseGeometry(
+  kernelShape: number[],
+  inputShape: number[],
+  strides: [number, number],
+  padding: 'valid' | 'same',
+): DepthwiseGeometry {
   const [kh, kw, cin, mult] = kernelShape;
   const [h, w] = inputShape;
   const ho = windowOutputSize(h, kh, strides[0], padding);
@@ -47,7 +52,12 @@ export function depthwiseGeometry(kernelShape: number[], inputShape: number[], s
 function dilateAxis1(t: Tensor, s: number): Tensor {
   if (s === 1) return t;
   const [b, l, m, c] = t.shape as number[];
-  const spread = tf.pad(tf.reshape(t, [b, l, 1, m * c]), [[0, 0], [0, 0], [0, s - 1], [0, 0]]);
+  const spread = tf.pad(tf.reshape(t, [b, l, 1, m * c]), [
+    [0, 0],
+    [0, 0],
+    [0, s - 1],
+    [0, 0],
+  ]);
   return tf.slice(tf.reshape(spread, [b, l * s, m, c]), [0, 0, 0, 0], [b, (l - 1) * s + 1, m, c]);
 }
 
@@ -55,7 +65,12 @@ function dilateAxis1(t: Tensor, s: number): Tensor {
 function dilateAxis2(t: Tensor, s: number): Tensor {
   if (s === 1) return t;
   const [b, l, m, c] = t.shape as number[];
-  const spread = tf.pad(tf.reshape(t, [b * l, m, 1, c]), [[0, 0], [0, 0], [0, s - 1], [0, 0]]);
+  const spread = tf.pad(tf.reshape(t, [b * l, m, 1, c]), [
+    [0, 0],
+    [0, 0],
+    [0, s - 1],
+    [0, 0],
+  ]);
   return tf.slice(tf.reshape(spread, [b, l, m * s, c]), [0, 0, 0, 0], [b, l, (m - 1) * s + 1, c]);
 }
 
@@ -71,15 +86,26 @@ export function depthwiseInputVjp(dz: Tensor, kernel: Tensor, g: DepthwiseGeomet
     const { kh, kw, cin, mult, strides, h, w, top, left } = g;
     const d = dilateAxis2(dilateAxis1(foldK(dz), strides[0]), strides[1]);
     const m = d.shape[0];
-    const dp = tf.pad(d, [[0, 0], [kh - 1, kh - 1], [kw - 1, kw - 1], [0, 0]]) as tf.Tensor4D;
-    const flipped = tf.reshape(tf.reverse(kernel, [0, 1]), [kh, kw, cin * mult, 1]) as tf.Tensor4D;
+    const dp = tf.pad(d, [
+      [0, 0],
+      [kh - 1, kh - 1],
+      [kw - 1, kw - 1],
+      [0, 0],
+    ]) as tf.Tensor4D;
+    const flipped = tf.reshape<tf.Rank.R4>(tf.reverse(kernel, [0, 1]), [kh, kw, cin * mult, 1]);
     let dxp: Tensor = tf.depthwiseConv2d(dp, flipped, 1, 'valid'); // [M, Lh, Lw, in·mult]
-    const [lh, lw] = dxp.shape.slice(1, 3) as number[];
+    const [lh, lw] = dxp.shape.slice(1, 3);
     if (mult > 1) dxp = tf.sum(tf.reshape(dxp, [m, lh, lw, cin, mult]), -1);
     // Rows/columns of the padded grid past the last window get no gradient: pad them with zeros.
     const extraH = Math.max(0, top + h - lh);
     const extraW = Math.max(0, left + w - lw);
-    if (extraH > 0 || extraW > 0) dxp = tf.pad(dxp, [[0, 0], [0, extraH], [0, extraW], [0, 0]]);
+    if (extraH > 0 || extraW > 0)
+      dxp = tf.pad(dxp, [
+        [0, 0],
+        [0, extraH],
+        [0, extraW],
+        [0, 0],
+      ]);
     return unfoldK(tf.slice(dxp, [0, top, left, 0], [m, h, w, cin]), k);
   });
 }
@@ -96,12 +122,25 @@ export function depthwiseKernelGrads(dz: Tensor, x: Tensor, g: DepthwiseGeometry
     const { kh, kw, cin, mult, strides, ho, wo, top, left, bottom, right } = g;
     const t = ho * wo;
     const p = kh * kw;
-    const xp = top + bottom + left + right > 0 ? tf.pad(x, [[0, 0], [top, bottom], [left, right], [0, 0]]) : x;
+    const xp =
+      top + bottom + left + right > 0
+        ? tf.pad(x, [
+            [0, 0],
+            [top, bottom],
+            [left, right],
+            [0, 0],
+          ])
+        : x;
     const windows: Tensor[] = [];
     for (let i = 0; i < kh; i++) {
       for (let j = 0; j < kw; j++) {
         windows.push(
-          tf.stridedSlice(xp, [0, i, j, 0], [n, i + (ho - 1) * strides[0] + 1, j + (wo - 1) * strides[1] + 1, cin], [1, strides[0], strides[1], 1]),
+          tf.stridedSlice(
+            xp,
+            [0, i, j, 0],
+            [n, i + (ho - 1) * strides[0] + 1, j + (wo - 1) * strides[1] + 1, cin],
+            [1, strides[0], strides[1], 1],
+          ),
         );
       }
     }
@@ -109,7 +148,7 @@ export function depthwiseKernelGrads(dz: Tensor, x: Tensor, g: DepthwiseGeometry
     const patches = tf.reshape(tf.transpose(tf.reshape(tf.stack(windows, 0), [p, n, t, cin]), [1, 3, 0, 2]), [n * cin, p, t]);
     // [K, N, T, C, mult] → [N, C, T, K, mult] → [N·C, T, K·mult]
     const cot = tf.reshape(tf.transpose(tf.reshape(dz, [k, n, t, cin, mult]), [1, 3, 2, 0, 4]), [n * cin, t, k * mult]);
-    const prodT = tf.matMul(patches as tf.Tensor3D, cot as tf.Tensor3D); // [N·C, P, K·mult]
+    const prodT = tf.matMul(patches, cot); // [N·C, P, K·mult]
     // [N, C, P, K, mult] → [K, N, P, C, mult] → [K, N, kh, kw, C, mult]
     const per = tf.transpose(tf.reshape(prodT, [n, cin, p, k, mult]), [3, 0, 2, 1, 4]);
     return tf.reshape(per, [k, n, kh, kw, cin, mult]);

@@ -13,7 +13,9 @@ function checkedIds(layerName: string, x: Tensor, vocab: number): Tensor {
     const lo = tf.min(ids).dataSync()[0];
     const hi = tf.max(ids).dataSync()[0];
     if (lo < 0 || hi >= vocab) {
-      throw new InvalidDataError(`Embedding layer '${layerName}': token id ${lo < 0 ? lo : hi} is outside [0, ${vocab}) (inputDim ${vocab})`);
+      throw new InvalidDataError(
+        `Embedding layer '${layerName}': token id ${lo < 0 ? lo : hi} is outside [0, ${vocab}) (inputDim ${vocab})`,
+      );
     }
   }
   return ids;
@@ -36,7 +38,11 @@ export function embeddingLayer(layer: LayerLike, inputShape: number[]): Parametr
   if (cfg.inputLength !== undefined && cfg.inputLength !== null) {
     const lens = (Array.isArray(cfg.inputLength) ? cfg.inputLength : [cfg.inputLength]) as Array<number | null>;
     if (lens.length !== inputShape.length || lens.some((l, i) => l !== null && l !== inputShape[i])) {
-      throw new UnsupportedLayerError(layer.name, className, `inputLength ${JSON.stringify(cfg.inputLength)} for an input of per-example shape [${inputShape}]`);
+      throw new UnsupportedLayerError(
+        layer.name,
+        className,
+        `inputLength ${JSON.stringify(cfg.inputLength)} for an input of per-example shape [${inputShape}]`,
+      );
     }
   }
   const [embeddings] = layer.weights;
@@ -44,7 +50,11 @@ export function embeddingLayer(layer: LayerLike, inputShape: number[]): Parametr
   const dtype = embeddings.read().dtype;
   if (dtype !== 'float32') {
     // tfjs gives the embeddings the layer's dtype: Embedding({dtype: 'int32'}) has integer embeddings.
-    throw new UnsupportedLayerError(layer.name, className, `embeddings of dtype ${dtype} (set dtype 'int32' on the model input, not on the Embedding layer)`);
+    throw new UnsupportedLayerError(
+      layer.name,
+      className,
+      `embeddings of dtype ${dtype} (set dtype 'int32' on the model input, not on the Embedding layer)`,
+    );
   }
   const [vocab, units] = embeddings.shape as number[];
   const locations = prod(inputShape);
@@ -80,7 +90,7 @@ export function embeddingLayer(layer: LayerLike, inputShape: number[]): Parametr
       tf.tidy(() => {
         const ids = checkedIds(layer.name, x, vocab);
         // oneHot int32 then cast: tfjs 4.22's wasm OneHot ignores dtype 'float32' (int bits come back as floats).
-        return tf.cast(tf.oneHot(tf.reshape(ids, [x.shape[0], locations]) as tf.Tensor2D, vocab), 'float32');
+        return tf.cast(tf.oneHot(tf.reshape<tf.Rank.R2>(ids, [x.shape[0], locations]), vocab), 'float32');
       }),
   };
 }

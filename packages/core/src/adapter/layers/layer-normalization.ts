@@ -25,7 +25,11 @@ export function layerNormalizationLayer(layer: LayerLike, inputShape: number[]):
   const cfg = layer.getConfig();
   const className = layer.getClassName();
   if (!isLastAxis(cfg.axis, inputShape.length)) {
-    throw new UnsupportedLayerError(layer.name, className, `axis ${JSON.stringify(cfg.axis)} (only the last axis, -1, for an input of rank ${inputShape.length + 1})`);
+    throw new UnsupportedLayerError(
+      layer.name,
+      className,
+      `axis ${JSON.stringify(cfg.axis)} (only the last axis, -1, for an input of rank ${inputShape.length + 1})`,
+    );
   }
   const eps = typeof cfg.epsilon === 'number' ? cfg.epsilon : 1e-3;
   let i = 0;

@@ -20,7 +20,7 @@ export function separableConv2dLayer(layer: LayerLike, inputShape: number[]): Ad
   if (!depthwise || !pointwise || pointwise.shape.length !== 4) {
     throw new UnsupportedLayerError(layer.name, layer.getClassName(), 'depthwise_kernel or pointwise_kernel is missing');
   }
-  const bias = cfg.useBias === false ? null : maybeBias ?? null;
+  const bias = cfg.useBias === false ? null : (maybeBias ?? null);
   if (![depthwise, pointwise, bias].every((w) => w === null || w.trainable)) {
     throw new UnsupportedLayerError(layer.name, layer.getClassName(), 'non-trainable (frozen) weights');
   }

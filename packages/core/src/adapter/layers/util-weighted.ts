@@ -54,7 +54,11 @@ export function tokenwiseAffine(o: TokenwiseAffineOptions): ParametricLayer {
   const fanIn = prod(kshape) / units;
   const cin = inputShape[inputShape.length - 1];
   if (cin !== fanIn) {
-    throw new UnsupportedLayerError(layer.name, layer.getClassName(), `kernel [${kshape}] does not match an input with ${cin} features on its last axis`);
+    throw new UnsupportedLayerError(
+      layer.name,
+      layer.getClassName(),
+      `kernel [${kshape}] does not match an input with ${cin} features on its last axis`,
+    );
   }
   const middle = inputShape.slice(0, -1);
   const locations = prod(middle);
@@ -76,7 +80,7 @@ export function tokenwiseAffine(o: TokenwiseAffineOptions): ParametricLayer {
     linear: (x) =>
       tf.tidy(() => {
         const n = x.shape[0];
-        const z = tf.matMul(tf.reshape(x, [n * locations, fanIn]) as tf.Tensor2D, w2() as tf.Tensor2D);
+        const z = tf.matMul(tf.reshape<tf.Rank.R2>(x, [n * locations, fanIn]), w2());
         const zb = bias ? tf.add(z, bias.read()) : z;
         return tf.reshape(zb, [n, ...outputShape]);
       }),
@@ -84,7 +88,7 @@ export function tokenwiseAffine(o: TokenwiseAffineOptions): ParametricLayer {
     linearVjp: (gz) =>
       tf.tidy(() => {
         const [k, n] = gz.shape as number[];
-        const dx = tf.matMul(tf.reshape(gz, [k * n * locations, units]) as tf.Tensor2D, tf.transpose(w2()) as tf.Tensor2D);
+        const dx = tf.matMul(tf.reshape<tf.Rank.R2>(gz, [k * n * locations, units]), tf.transpose(w2()));
         return tf.reshape(dx, [k, n, ...inputShape]);
       }),
     expandInput: (x) => tf.reshape(x, [x.shape[0], locations, fanIn]),
@@ -108,21 +112,21 @@ export function withActivation(layer: LayerLike, linearPart: WeightedLayer, act:
 export function isLastAxis(axis: unknown, perExampleRank: number): boolean {
   const list = Array.isArray(axis) ? axis : [axis ?? -1];
   if (list.length !== 1 || typeof list[0] !== 'number') return false;
-  const a = list[0] as number;
+  const a = list[0];
   return a === -1 || a === perExampleRank;
 }
 
 /** Reshapes `[K, N, ...middle, C]` to `[K, N, S, C]` (S = product of the middle axes). */
 export function toKNSC(t: Tensor): Tensor {
   const [k, n] = t.shape as number[];
-  const c = t.shape[t.shape.length - 1] as number;
+  const c = t.shape[t.shape.length - 1];
   return tf.reshape(t, [k, n, t.size / (k * n * c), c]);
 }
 
 /** Reshapes `[N, ...middle, C]` to `[N, S, C]`. */
 export function toNSC(t: Tensor): Tensor {
   const n = t.shape[0];
-  const c = t.shape[t.shape.length - 1] as number;
+  const c = t.shape[t.shape.length - 1];
   return tf.reshape(t, [n, t.size / (n * c), c]);
 }
 
