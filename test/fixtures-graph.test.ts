@@ -25,14 +25,14 @@ function expectedKeys(fx: GraphFixture): string[] {
     keys.push(`log_marglik.${p}.log_likelihood`, `log_marglik.${p}.scatter`, `log_marglik.${p}.log_det_prior`);
     for (const m of Object.keys(methods)) keys.push(`log_marglik.${p}.${m}`, `log_marglik.${p}.${m}.log_det_posterior`);
   }
-  for (const [p, methods] of Object.entries(e.opd as Record<string, Record<string, unknown>>))
+  for (const [p, methods] of Object.entries((e.opd ?? {}) as Record<string, Record<string, unknown>>))
     for (const m of Object.keys(methods)) keys.push(`opd.${p}.${m}`);
-  const masks = e.opd_masks as Record<string, Record<string, Record<string, { relative_margin: number }>>>;
+  const masks = (e.opd_masks ?? {}) as Record<string, Record<string, Record<string, { relative_margin: number }>>>;
   for (const [p, methods] of Object.entries(masks)) {
     for (const [m, pcts] of Object.entries(methods))
       for (const [pct, r] of Object.entries(pcts)) if (r.relative_margin >= MASK_MARGIN) keys.push(`masks.${p}.${m}.${pct}`);
   }
-  for (const s of Object.keys(e.scores as object)) keys.push(`scores.${s}`);
+  for (const s of Object.keys(e.scores ?? {})) keys.push(`scores.${s}`);
   return keys;
 }
 
@@ -137,5 +137,20 @@ describe('graph fixture reader', () => {
     const r = await checkFixture(fx);
     expect(r.skipped).toContain('expected.new_quantity: not known to the checker');
     expect(r.skipped).toContain('log_marglik.scalar.kron_new: method not known to the checker');
+  });
+});
+
+describe('fixture conventions', () => {
+  it('refuses a temperature, prior mean or h_factor the library does not implement, naming the field', async () => {
+    for (const [field, value, re] of [
+      ['temperature', 0.5, /temperature = 0.5/],
+      ['prior_mean', 0.1, /prior_mean = 0.1/],
+      ['h_factor', 2, /h_factor = 2; .*1\/σ² = 1/],
+    ] as const) {
+      const fx = { ...load('g_resmlp_cls'), [field]: value };
+      const r = await checkFixture(fx);
+      expect(r.error, field).toMatch(re);
+      expect(r.quantities).toEqual({});
+    }
   });
 });
