@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import type { CurvatureAccumulator, LayerInput } from './base.js';
-import { BaseLaplace, squaredGradSums, perExampleBiasGrads, perExampleKernelGrads, type LaplaceInfo, type StructureSpec } from './base.js';
+import { BaseLaplace, squaredGradSums, squaredKernelGradSums, perExampleBiasGrads, type LaplaceInfo, type StructureSpec } from './base.js';
 
 /**
  * Diagonal curvature: h_i = Σ_n Σ_k (J_nᵀ v_{n,k})_i², per-example gradients summed over
@@ -24,7 +24,7 @@ export const diagAccumulator: CurvatureAccumulator = {
         out.push(tf.matMul(a2 as tf.Tensor2D, s as tf.Tensor2D));
         if (capture.layer.bias) out.push(tf.sum(s, 0));
       } else {
-        out.push(tf.sum(tf.square(perExampleKernelGrads(a, g)), 0));
+        out.push(squaredKernelGradSums(a, g));
         if (capture.layer.bias) out.push(tf.sum(tf.square(perExampleBiasGrads(g)), 0));
       }
     }
