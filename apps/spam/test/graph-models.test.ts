@@ -13,7 +13,7 @@ describe('spam --model resnet|vit|mixer', () => {
   });
 
   it('runs the residual Mixer and the BN ResNet on a few MNIST digits into one report: sweep rows, no structured rows, GraSP skipped by name, no leak', async () => {
-    for (const model of ['mixer']) {
+    for (const model of ['mixer', 'resnet']) {
       const out = mkdtempSync(join(tmpdir(), `spam-${model}-`));
       const cfg = parseCli([
         '--model', model, '--quick', '--train-size', '128', '--test-size', '64', '--epochs', '1', '--hyper-steps', '2', '--batch-size', '32',

@@ -11,7 +11,7 @@ import type { Suite, SuiteContext, SuiteOutput } from './types.js';
 
 /** One row of `bench/results/architectures.json`. */
 export interface ArchitectureRow {
-  task: 'train-epoch' | 'diag-ggn-fit' | 'kfac-ggn-fit';
+  task: 'train-epoch' | 'diag-ggn-fit' | 'diag-mc-fit' | 'kfac-ggn-fit';
   model: 'resnet' | 'vit';
   backend: 'wasm';
   n: number;
@@ -29,16 +29,19 @@ const BATCH_SIZE = 128;
 const QUICK_EXAMPLES = 1000;
 /** The warm-up (wasm kernel set-up, adapter caches) runs on this many examples, not a whole pass. */
 const WARM_EXAMPLES = 256;
-/** Targets of issue 11: a diag GGN fit ≤ 3× and a KFAC fit ≤ 4× a training epoch of the same net. */
-const TARGETS: Record<string, number> = { 'diag-ggn-fit': 3, 'kfac-ggn-fit': 4 };
+/**
+ * Targets of issue 11: a diag GGN fit ≤ 3× and a KFAC fit ≤ 4× a training epoch of the same net
+ * (judged on the exact GGN rows; the MC row shows the one-sample alternative).
+ */
+const TARGETS: Record<string, number> = { 'diag-ggn-fit': 3, 'diag-mc-fit': 3, 'kfac-ggn-fit': 4 };
 
 const MODELS = {
   resnet: { build: () => buildResnet({ seed: 1 }), describe: 'ResNet-style CNN, 3 residual blocks (16/32/64), BN' },
   vit: { build: () => buildVit({ seed: 1 }), describe: 'SimpleViT: 16 tokens × 128, 8 heads, MLP 256' },
 } as const;
 const TASKS: Record<keyof typeof MODELS, ArchitectureRow['task'][]> = {
-  resnet: ['train-epoch', 'diag-ggn-fit', 'kfac-ggn-fit'],
-  vit: ['train-epoch', 'diag-ggn-fit', 'kfac-ggn-fit'],
+  resnet: ['train-epoch', 'diag-ggn-fit', 'diag-mc-fit', 'kfac-ggn-fit'],
+  vit: ['train-epoch', 'diag-ggn-fit', 'diag-mc-fit', 'kfac-ggn-fit'],
 };
 
 /** Runs a task once on `xs`/`ys`; returns wall and CPU seconds. */
@@ -53,7 +56,14 @@ async function runTask(task: ArchitectureRow['task'], model: tf.LayersModel, xs:
       optimizer.dispose();
     }
   } else {
-    const lap = await fitLaplace(model, { xs, ys, batchSize: BATCH_SIZE }, { likelihood: 'classification', structure: task === 'diag-ggn-fit' ? 'diag' : 'kron', curvature: 'ggn' });
+    // Exact GGN: K = 10 output vectors per example through the graph; MC: one sampled vector (K = 1).
+    const lap = await fitLaplace(model, { xs, ys, batchSize: BATCH_SIZE }, {
+      likelihood: 'classification',
+      structure: task.startsWith('diag') ? 'diag' : 'kron',
+      curvature: task.includes('-mc-') ? 'mc' : 'ggn',
+      mcSamples: 1,
+      seed: 7,
+    });
     lap.dispose();
   }
   const seconds = secondsSince(start);
@@ -92,7 +102,7 @@ function report(rows: ArchitectureRow[], quick: boolean, backendLine: string): s
 
 export const architecturesSuite: Suite = {
   name: 'architectures',
-  description: 'trainEpoch, diag GGN and KFAC Laplace fits of the ResNet-style CNN (BN) and the SimpleViT on 10k MNIST digits (wasm)',
+  description: 'trainEpoch, diag (GGN, MC) and KFAC GGN Laplace fits of the ResNet-style CNN (BN) and the SimpleViT on 10k MNIST digits (wasm)',
   async run(ctx: SuiteContext): Promise<SuiteOutput<ArchitectureRow>> {
     await useBackend('wasm');
     const backendLine = await describeBackend();

@@ -9,7 +9,8 @@ const d = SCHEDULES.default;
 export const USAGE = `usage: tsx src/main.ts [--quick] [--models resnet,vit,mixer] [--trainings a,b] [--criteria a,b]
                        [--sparsities 0.8,0.9] [--backend wasm|cpu] [--seed N] [--epochs N] [--marglik-every F]
                        [--hyper-steps K] [--train-size N] [--test-size N] [--out results.json]
-  (default)        MNIST 8,000 / 2,000; resnet ${d.resnet.epochs} epochs, vit ${d.vit.epochs}, mixer ${d.mixer.epochs}
+  (default)        MNIST: mixer ${d.mixer.trainSize} / ${d.mixer.testSize} digits, ${d.mixer.epochs} epochs; resnet and vit
+                   ${d.vit.trainSize} / ${d.vit.testSize} digits, ${d.vit.epochs} epochs (their exact diag GGN fits cost ~10× an epoch)
   --quick          smoke run: 500 / 300 digits, 1 epoch, K = 5
   --models         from ${ARCHITECTURE_NAMES.join(', ')} (default all)
   --trainings      from ${Object.keys(TRAININGS).join(', ')} for every model (default: ${ARCHITECTURE_NAMES.map((m) => `${m} ${MODEL_TRAININGS[m].join('+')}`).join('; ')})

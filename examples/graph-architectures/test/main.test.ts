@@ -14,7 +14,8 @@ describe('graph-architectures example: schedule and flags', () => {
     expect(schedule.trainings.vit[1]).toMatchObject({ hessian: 'diag', prior: 'parameterwise', map: false });
     expect(schedule.criteria).toEqual(['opd', 'magnitude', 'snip']);
     expect(schedule.sparsities).toEqual([0.8, 0.9, 0.95, 0.99]);
-    expect(schedule.perModel.resnet.trainSize).toBe(8000);
+    expect(schedule.perModel.mixer.trainSize).toBe(8000);
+    expect(schedule.perModel.resnet).toMatchObject({ trainSize: 2000, testSize: 1000 });
     const q = resolveSchedule({ quick: true, models: ['vit'], trainings: ['map'], epochs: 2 }).schedule;
     expect(q.models).toEqual(['vit']);
     expect(q.perModel.vit).toMatchObject({ epochs: 2, trainSize: 500 });
