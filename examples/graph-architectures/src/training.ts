@@ -135,7 +135,7 @@ export async function runTraining(
     } finally {
       bar?.finish();
     }
-    const params = model.trainableWeights.reduce((a, w) => a + w.shape.reduce((x, y) => x * (y ?? 1), 1), 0);
+    const params = model.trainableWeights.reduce((a, w) => a + w.shape.reduce<number>((x, y) => x * (y ?? 1), 1), 0);
     return { ...spec, model: modelName, params, dense, sweep, times, precision: result.prior.summary() };
   } finally {
     progress?.bar.finish();

@@ -43,7 +43,7 @@ export function calibrateBatchNorm(model: tf.LayersModel, xs: tf.Tensor, options
     if (!movingMean || !movingVar) throw new InvalidOptionError(`calibrateBatchNorm: layer '${layer.name}' has no moving statistics`);
     // The sub-model shares the layers (and their weights); it is not disposed, which would dispose them.
     const probe = tf.model({ inputs: model.inputs, outputs: layer.input as tf.SymbolicTensor });
-    const c = movingMean.shape[0];
+    const c = Number(movingMean.shape[0]);
     const sum = new Float64Array(c);
     const sumSq = new Float64Array(c);
     let count = 0;

@@ -60,16 +60,16 @@ export class SinCosPosition2D extends tf.layers.Layer {
     return tf.tensor2d(this.table, [this.gridHeight * this.gridWidth, dim]);
   }
 
-  computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
     return inputShape;
   }
 
-  call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     return tf.tidy(() => tf.add(x, this.positions(x.shape[x.shape.length - 1])));
   }
 
-  getConfig(): tf.serialization.ConfigDict {
+  override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), gridHeight: this.gridHeight, gridWidth: this.gridWidth };
   }
 }
@@ -90,16 +90,16 @@ export class ScaleBy extends tf.layers.Layer {
     this.scale = config.scale;
   }
 
-  computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
     return inputShape;
   }
 
-  call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     return tf.tidy(() => tf.mul(x, this.scale));
   }
 
-  getConfig(): tf.serialization.ConfigDict {
+  override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), scale: this.scale };
   }
 }

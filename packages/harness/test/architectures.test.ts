@@ -3,7 +3,7 @@ import { buildModelAdapter, InvalidOptionError, meanNllGradients } from '@spam/c
 import { describe, expect, it } from 'vitest';
 import { buildArchitecture, buildMixer, buildResnet, buildVit, calibrateBatchNorm, registerVitLayers, ScaleBy, SinCosPosition2D, sinCosPositions2d } from '../src/index.js';
 
-const trainable = (m: tf.LayersModel) => m.trainableWeights.reduce((s, w) => s + w.shape.reduce((a, b) => a * (b ?? 1), 1), 0);
+const trainable = (m: tf.LayersModel) => m.trainableWeights.reduce((s, w) => s + w.shape.reduce<number>((a, b) => a * (b ?? 1), 1), 0);
 
 describe('architectures: shapes and parameter counts', () => {
   it('resnet, vit and mixer have the hand-counted trainable parameters and give [N, 10] logits', () => {
