@@ -75,7 +75,7 @@ function report(rows: ArchitectureRow[], quick: boolean, backendLine: string): s
   const find = (task: string, model: string) => rows.find((r) => r.task === task && r.model === model);
   const out: string[] = [`Backend: ${backendLine}`, ''];
   out.push(
-    ...formatTable(
+    formatTable(
       ['model', 'task', 'n', 'seconds', 'cpu s', 'repeats', '×train-epoch (cpu)', 'load before→after'],
       rows.map((r) => {
         const te = find('train-epoch', r.model);
