@@ -29,6 +29,7 @@ function referenceGrads(model: tf.LayersModel, x: tf.Tensor, v: tf.Tensor, strip
   const apply = (j: number, y: tf.Tensor): tf.Tensor => {
     const strip = stripFinalSoftmax && j === last;
     if (isParam(layers[j])) return strip ? linear(layers[j], y) : (layers[j].apply(y, { training: false }) as tf.Tensor);
+    if (layers[j].getClassName() === 'AveragePooling2D' && layers[j].getConfig().padding === 'same') return exactAvgPoolSame(layers[j], y);
     return strip ? y : (layers[j].apply(y, { training: false }) as tf.Tensor);
   };
   tf.tidy(() => {
@@ -55,6 +56,27 @@ function referenceGrads(model: tf.LayersModel, x: tf.Tensor, v: tf.Tensor, strip
     });
   });
   return out;
+}
+
+/**
+ * AveragePooling2D 'same' written so that tfjs autodiff is exact (tfjs's AvgPoolGrad divides by the
+ * full window where it overlaps the padding): explicit zero padding, a 'valid' sum pool, divided by
+ * the number of valid entries of each window (a constant, from pooling a ones map the same way).
+ */
+function exactAvgPoolSame(layer: AnyLayer, y: tf.Tensor): tf.Tensor {
+  const cfg = layer.getConfig();
+  const pool = cfg.poolSize as [number, number];
+  const strides = (cfg.strides ?? pool) as [number, number];
+  const [h, w] = y.shape.slice(1) as number[];
+  const pads = [h, w].map((size, a) => {
+    const out = Math.ceil(size / strides[a]);
+    const total = Math.max((out - 1) * strides[a] + pool[a] - size, 0);
+    return [Math.floor(total / 2), total - Math.floor(total / 2)] as [number, number];
+  });
+  const pad4 = (t: tf.Tensor) => tf.pad(t, [[0, 0], pads[0], pads[1], [0, 0]]);
+  const sumPool = (t: tf.Tensor) => tf.mul(tf.avgPool(pad4(t) as tf.Tensor4D, pool, strides, 'valid'), pool[0] * pool[1]);
+  const counts = sumPool(tf.ones([1, h, w, 1]));
+  return tf.div(sumPool(y), counts);
 }
 
 interface Case {

@@ -24,6 +24,9 @@ function pooling2d(kind: PoolKind, layer: LayerLike, inputShape: number[]): OpLa
     windowOutputSize(w, pool[1], strides[1], padding),
     c,
   ];
+  const sameScale = kind === 'avg' && padding === 'same' ? sameWindowScale(h, w, pool, strides, outputShape) : null;
+  // Host values only: a tensor made here would outlive every caller's tidy scope.
+  const scale = sameScale && sameScale.some((v) => v !== 1) ? sameScale : null;
   const forward = (x: Tensor) =>
     kind === 'max'
       ? tf.maxPool(x as tf.Tensor4D, pool, strides, padding)
@@ -41,12 +44,37 @@ function pooling2d(kind: PoolKind, layer: LayerLike, inputShape: number[]): OpLa
         if (kind === 'max') return maxPoolVjp(dy, x, pool, strides, padding, outputShape);
         const k = dy.shape[0];
         const attrs = { filterSize: pool, strides, pad: padding };
-        const dx = tf.engine().runKernel('AvgPoolGrad', { dy: foldK(dy), input: tileK(x, k) } as never, attrs as never) as Tensor;
+        // tfjs's AvgPoolGrad divides by the full window ph·pw also where a 'same' window overlaps
+        // the padding, while the forward averages over the valid entries only: rescale dy first.
+        const g = scale ? tf.mul(foldK(dy), tf.tensor4d(scale, [1, outputShape[0], outputShape[1], 1])) : foldK(dy);
+        const dx = tf.engine().runKernel('AvgPoolGrad', { dy: g, input: tileK(x, k) } as never, attrs as never) as Tensor;
         return unfoldK(dx, k);
       }),
     // Pooling windows stay within one channel.
     mapChannels: (keep) => keep.slice(),
   };
+}
+
+/**
+ * Per output position of a 'same' pooling window, (ph·pw) / (number of window entries inside the
+ * input): the factor that turns tfjs's AvgPoolGrad (which divides by ph·pw) into the derivative of
+ * the forward average over the valid entries. Row-major `[Ho·Wo]`.
+ */
+function sameWindowScale(h: number, w: number, pool: [number, number], strides: [number, number], outputShape: number[]): Float32Array {
+  const [ho, wo] = outputShape;
+  const valid = (size: number, out: number, k: number, s: number) => {
+    const pad = Math.max((out - 1) * s + k - size, 0);
+    const before = Math.floor(pad / 2);
+    return Array.from({ length: out }, (_, i) => {
+      const start = i * s - before;
+      return Math.min(start + k, size) - Math.max(start, 0);
+    });
+  };
+  const rows = valid(h, ho, pool[0], strides[0]);
+  const cols = valid(w, wo, pool[1], strides[1]);
+  const out = new Float32Array(ho * wo);
+  for (let i = 0; i < ho; i++) for (let j = 0; j < wo; j++) out[i * wo + j] = (pool[0] * pool[1]) / (rows[i] * cols[j]);
+  return out;
 }
 
 /** `tf.layers.maxPooling2d`. */
