@@ -1,4 +1,4 @@
-import { buildModelAdapter, type ModelLike, type ParamBlock } from '@spam/core';
+import { buildModelAdapter, InvalidOptionError, type ModelLike, type ParamBlock } from '@spam/core';
 import { Mask } from './mask.js';
 
 /** Zero counts of one group of parameters. */
@@ -53,11 +53,33 @@ export function sparsityReport(source: ModelLike | Mask): SparsityReport {
   };
 }
 
-/** The report as a plain-text table (layer, kernel/bias/all sparsity in %). */
+/**
+ * The report as a plain-text table (layer, kernel/bias/all sparsity in %). `InvalidOptionError`
+ * unless `report` has the shape {@link sparsityReport} returns.
+ */
 export function formatSparsityReport(report: SparsityReport): string {
+  checkReport(report);
   const pct = (c: SparsityCount) => (c.total ? `${(100 * c.sparsity).toFixed(2)}% of ${c.total}` : '-');
   const rows = [['layer', 'kernel', 'bias', 'all'], ...report.layers.map((l) => [l.layer, pct(l.kernel), pct(l.bias), pct(l.all)]),
     ['overall', pct(report.overall.kernel), pct(report.overall.bias), pct(report.overall.all)]];
   const w = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   return rows.map((r) => r.map((x, c) => x.padEnd(w[c])).join('  ').trimEnd()).join('\n');
+}
+
+function checkReport(report: SparsityReport): void {
+  const isCount = (c: unknown): boolean => {
+    if (c === null || typeof c !== 'object') return false;
+    const { total, zeros, sparsity } = c as Record<string, unknown>;
+    return [total, zeros, sparsity].every((v) => typeof v === 'number' && Number.isFinite(v));
+  };
+  const isGroup = (g: unknown): boolean => g !== null && typeof g === 'object' && ['kernel', 'bias', 'all'].every((k) => isCount((g as Record<string, unknown>)[k]));
+  const bad = (what: string) => new InvalidOptionError(`formatSparsityReport needs a report from sparsityReport(): ${what}`);
+  if (report === null || typeof report !== 'object') throw bad(`got ${report === null ? 'null' : typeof report}`);
+  if (!Array.isArray(report.layers)) throw bad('`layers` is not an array');
+  report.layers.forEach((l, i) => {
+    if (l === null || typeof l !== 'object' || typeof l.layer !== 'string' || !isGroup(l)) {
+      throw bad(`layers[${i}] is not {layer: string, kernel, bias, all} with finite counts`);
+    }
+  });
+  if (!isGroup(report.overall)) throw bad('`overall` is not {kernel, bias, all} with finite counts');
 }

@@ -1,6 +1,6 @@
 import { InvalidOptionError } from '@spam/core';
 import type { ParamScores, ScoredParam } from '../scores/scores.js';
-import { Mask, assertSameParams } from './mask.js';
+import { Mask, assertMask, assertSameParams, describeValue } from './mask.js';
 
 /** Options of {@link scoreMask}. */
 export interface MaskOptions {
@@ -20,8 +20,13 @@ export function checkSparsity(s: number, name = 'sparsity'): number {
   return s;
 }
 
-/** ⌊n·s⌋ robust to binary rounding (0.29·100 = 28.999… counts as 29). */
+/**
+ * ⌊n·s⌋ robust to binary rounding (0.29·100 = 28.999… counts as 29). `InvalidOptionError` unless
+ * `n` is a non-negative integer and `s` ∈ [0, 1).
+ */
 export function pruneCount(n: number, s: number): number {
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw new InvalidOptionError(`count must be a non-negative integer, got ${describeValue(n)}`);
+  checkSparsity(s);
   return Math.min(n, Math.floor(n * s + 1e-9 * Math.max(1, n)));
 }
 
@@ -30,9 +35,11 @@ export function pruneCount(n: number, s: number): number {
  * layer. Ties break deterministically: the lower canonical flat index is pruned first.
  */
 export function scoreMask(scores: ParamScores, options: MaskOptions): Mask {
+  if (options === null || typeof options !== 'object') throw new InvalidOptionError(`mask options must be an object {sparsity, scope?, …}, got ${describeValue(options)}`);
   const s = checkSparsity(options.sparsity);
   const scope = options.scope ?? 'global';
   if (scope !== 'global' && scope !== 'layer') throw new InvalidOptionError(`scope must be 'global' or 'layer', got '${String(scope)}'`);
+  if (options.previous !== undefined) assertMask(options.previous, 'previous');
   if (options.previous) assertSameParams(scores.params, options.previous.params, 'previous mask');
   const prunable = scores.params.filter((p) => p.role === 'kernel' || options.includeBias);
   const groups: ScoredParam[][] = scope === 'global' ? [prunable] : groupByLayer(prunable);

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { deprecated, InvalidOptionError } from '@spam/core';
-import type { Prior } from '@spam/priors';
+import { MAX_PRECISION, Prior } from '@spam/priors';
 import { checkPriorFits, resolveKronPrior, type KronPriorMode, type Laplace } from '@spam/laplace';
 
 /** @deprecated Use `KronPriorMode` (`kronPrior`): `'eigen'` is `'projected'`. */
@@ -22,16 +22,26 @@ export interface PrecisionDiagonalOptions {
 
 /** The `kron` diagonal mode of the options (default `'exact'`), accepting the deprecated `kronDiagonal`. */
 export function kronDiagonalMode(options: PrecisionDiagonalOptions): KronPriorMode {
+  if (options === null || typeof options !== 'object') throw new InvalidOptionError(`precision/OPD options must be an object {kronPrior?}, got ${options === null ? 'null' : typeof options}`);
   if (options.kronPrior !== undefined) return resolveKronPrior(options.kronPrior, 'exact');
   return resolveKronPrior(deprecated(options.kronDiagonal, "option `kronDiagonal: 'exact' | 'eigen'`", "`kronPrior: 'exact' | 'projected'`"), 'exact', 'kronDiagonal');
 }
 
-/** δ per parameter tensor in the parameters' shapes, from a prior or a constant precision. */
+/**
+ * δ per parameter tensor in the parameters' shapes, from a prior or a constant precision δ ∈
+ * [0, MAX_PRECISION] (δ = 0: no prior term, as for OBD; above MAX_PRECISION ≈ 1.65e38 δ is not a
+ * finite float32). `InvalidOptionError` for any other `prior`.
+ */
 export function priorPrecisionBlocks(laplace: Laplace, prior: Prior | number): Tensor[] {
   laplace.assertNotDisposed();
   if (typeof prior === 'number') {
-    if (!(prior >= 0) || !Number.isFinite(prior)) throw new InvalidOptionError(`prior precision must be a finite number ≥ 0, got ${prior}`);
+    if (!(prior >= 0 && prior <= MAX_PRECISION)) {
+      throw new InvalidOptionError(`prior precision must be 0 or a number up to MAX_PRECISION ≈ ${MAX_PRECISION.toPrecision(4)} (finite in float32), got ${prior}`);
+    }
     return laplace.params.map((p) => tf.fill(p.shape, prior));
+  }
+  if (!(prior instanceof Prior)) {
+    throw new InvalidOptionError(`prior must be a Prior (createPrior) or a constant precision δ ≥ 0, got ${prior === null ? 'null' : Array.isArray(prior) ? 'an array' : typeof prior}`);
   }
   checkPriorFits(laplace, prior);
   return tf.tidy(() => prior.precisionBlocks().map((d, i) => tf.add(tf.zeros(laplace.params[i].shape), d)));

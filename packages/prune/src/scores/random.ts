@@ -9,10 +9,14 @@ export interface RandomScoreOptions {
   seed?: number;
 }
 
-/** Random pruning: score_i ~ U(0, 1), i.i.d. from a seeded generator (mulberry32). */
+/**
+ * Random pruning: score_i ~ U(0, 1), i.i.d. from a seeded generator (mulberry32). `InvalidOptionError`
+ * if `options` is not an object (omit it for the defaults) or the seed is not an integer.
+ */
 export function randomScores(model: ModelLike, options: RandomScoreOptions = {}): ParamScores {
+  if (options === null || typeof options !== 'object') throw new InvalidOptionError(`randomScores options must be an object {seed?}, got ${options === null ? 'null' : typeof options}`);
   const seed = options.seed ?? 0;
-  if (!Number.isInteger(seed)) throw new InvalidOptionError(`seed must be an integer, got ${seed}`);
+  if (!Number.isInteger(seed)) throw new InvalidOptionError(`seed must be an integer, got ${String(seed)}`);
   const params = buildModelAdapter(model).params;
   const rand = mulberry32(seed);
   const blocks = params.map((p) => {
