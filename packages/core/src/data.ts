@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { DisposedError, InvalidDataError, InvalidOptionError, ShapeMismatchError } from './errors.js';
-import { mulberry32 } from './random.js';
+import { permutation } from './random.js';
+
+export { permutation };
 
 /** One batch of inputs and labels. */
 export interface Batch {
@@ -190,19 +192,6 @@ export function assertFinite(x: Tensor, what: string): void {
   checkNumeric(x, what);
   const probe = tf.tidy(() => tf.sum(tf.mul(tf.cast(x, 'float32'), 0)).dataSync()[0]);
   if (!Number.isFinite(probe)) throw new InvalidDataError(`${what} contains NaN or Inf`);
-}
-
-/** A seeded random permutation of 0..n−1 (Fisher–Yates with {@link mulberry32}). */
-export function permutation(n: number, seed: number): Int32Array {
-  const p = Int32Array.from({ length: n }, (_, i) => i);
-  const rand = mulberry32(seed);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    const t = p[i];
-    p[i] = p[j];
-    p[j] = t;
-  }
-  return p;
 }
 
 /** The number of examples when it is known without iterating (valid tensor data), else undefined. */

@@ -20,6 +20,7 @@ export type {
   WeightedLayer,
 } from './adapter/types.js';
 export { buildModelGraph, type GraphNode, type ModelGraph } from './adapter/graph.js';
+export { checkModelInput, type ModelInputSpec } from './adapter/input-check.js';
 export { registerLayerAdapter, getLayerAdapter, supportedLayerTypes } from './adapter/registry.js';
 export {
   buildModelAdapter,
@@ -31,6 +32,7 @@ export {
 export { canonicalParams, layerWeights, paramTensors, type ParamBlock } from './params.js';
 export {
   checkLikelihood,
+  checkSigma,
   denseTargets,
   lossSum,
   logLikelihoodFromLoss,

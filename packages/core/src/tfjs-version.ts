@@ -11,8 +11,13 @@ export const SUPPORTED_TFJS_CORE_RANGE = '>=4.10.0 <5';
 const WARNED = Symbol.for('@spam/core.tfjsVersionWarned');
 const shared = globalThis as typeof globalThis & { [WARNED]?: boolean };
 
-/** Whether a tfjs-core version string (e.g. `'4.22.0'`, `tf.version_core`) lies in {@link SUPPORTED_TFJS_CORE_RANGE}. */
+/**
+ * Whether a tfjs-core version string (e.g. `'4.22.0'`, `tf.version_core`) lies in
+ * {@link SUPPORTED_TFJS_CORE_RANGE}. Anything that is not a version string (null, a number, an
+ * array) is not a supported version: false.
+ */
 export function isSupportedTfjsVersion(version: string): boolean {
+  if (typeof version !== 'string') return false;
   const m = /^(\d+)\.(\d+)\.(\d+)/.exec(version.trim());
   if (!m) return false;
   const major = Number(m[1]);

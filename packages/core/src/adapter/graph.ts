@@ -4,6 +4,7 @@
  * input). Sequential models are the special case of a chain.
  * @packageDocumentation
  */
+import { assertModelUsable } from '../disposed.js';
 import { ModelNotBuiltError, UnsupportedLayerError, UnsupportedTopologyError } from '../errors.js';
 import type { LayerLike, ModelLike } from '../model-like.js';
 import { getLayerAdapter } from './registry.js';
@@ -59,9 +60,11 @@ const isInputLayer = (l: LayerLike) => l.getClassName() === 'InputLayer';
  * Builds the {@link ModelGraph} of a functional or Sequential model. Typed errors name the layer:
  * `UnsupportedLayerError` (no adapter, an option it cannot express, integer input to a layer that
  * is not an Embedding), `UnsupportedTopologyError` (a layer applied more than once, several inputs
- * or outputs, a branch that does not reach the output, a nested model), `ModelNotBuiltError`.
+ * or outputs, a branch that does not reach the output, a nested model), `ModelNotBuiltError`,
+ * `InvalidOptionError` when `model` is not a tfjs-layers model, `DisposedError` when it is disposed.
  */
 export function buildModelGraph(model: ModelLike): ModelGraph {
+  assertModelUsable(model);
   const input = modelInput(model);
   const nodes: GraphNode[] = [];
   /** tfjs layer → index of its last adapted node. */

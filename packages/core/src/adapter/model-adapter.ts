@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { ShapeMismatchError, UnsupportedTopologyError } from '../errors.js';
+import { InvalidOptionError, ShapeMismatchError, UnsupportedTopologyError } from '../errors.js';
 import type { ModelLike } from '../model-like.js';
 import type { AdaptedLayer, ParametricLayer, ParamLayer } from './types.js';
 import { buildModelGraph, type GraphNode } from './graph.js';
 import { canonicalParams, type ParamBlock } from '../params.js';
 import { checkTfjsVersion } from '../tfjs-version.js';
+import { checkModelInput } from './input-check.js';
 
 /** What one forward pass recorded for a parameter layer. */
 export interface LayerCapture {
@@ -77,9 +78,13 @@ export interface ModelAdapter {
    * layer's softmax there.
    */
   readonly strippedLayerIndex: number;
-  /** f(x) without recording (equals `model.predict` unless a final softmax is stripped). */
+  /**
+   * f(x) without recording (equals `model.predict` unless a final softmax is stripped). `x` is
+   * `[N, ...inputShape]` with N ≥ 1: `ShapeMismatchError` / `InvalidDataError` / `DisposedError`
+   * otherwise (see {@link checkModelInput}).
+   */
   predict(x: Tensor): Tensor;
-  /** f(x) with every layer's input/output recorded. Call inside `tf.tidy`. */
+  /** f(x) with every layer's input/output recorded; `x` is checked as in `predict`. Call inside `tf.tidy`. */
   forward(x: Tensor): ForwardTrace;
   /**
    * For output-space vectors `v` `[K, N, outDim]`, one cotangent per parameter layer
@@ -101,12 +106,16 @@ function strippedNode(nodes: readonly GraphNode[], output: number, logits: boole
 
 /**
  * Builds the {@link ModelAdapter} of a Sequential or functional (DAG) model with one input and one
- * output. Throws `UnsupportedLayerError` for any layer without a registered adapter (naming the
+ * output. Throws `InvalidOptionError` when `model` is not a tfjs-layers model (or `options` not an
+ * object), `DisposedError` when it has been disposed, `UnsupportedLayerError` for any layer without a registered adapter (naming the
  * layer, its class and how to register one), `UnsupportedTopologyError` for shared layers,
  * several inputs/outputs or unused branches.
  */
 export function buildModelAdapter(model: ModelLike, options: AdapterOptions = {}): ModelAdapter {
   checkTfjsVersion();
+  if (options === null || typeof options !== 'object') {
+    throw new InvalidOptionError(`buildModelAdapter options must be an object such as { logits: true }, got ${String(options)}`);
+  }
   const graph = buildModelGraph(model);
   const { nodes, output } = graph;
   const layers = nodes.map((n) => n.layer);
@@ -126,7 +135,10 @@ export function buildModelAdapter(model: ModelLike, options: AdapterOptions = {}
     needsGrad[i] = paramIndex[i] >= 0 || n.inbound.some((j) => j >= 0 && needsGrad[j]) ? 1 : 0;
   });
 
-  const run = (x: Tensor): ForwardTrace => {
+  const run = (x0: Tensor): ForwardTrace => {
+    checkModelInput({ name: model.name, inputShape: graph.inputShape }, x0);
+    // A float model takes int32/bool rows as numbers (as tfjs-layers does); token ids stay int32.
+    const x = graph.inputDtype === 'float32' && x0.dtype !== 'float32' ? tf.cast(x0, 'float32') : x0;
     const outs: Tensor[] = new Array(nodes.length);
     const nodeInputs: Tensor[][] = new Array(nodes.length);
     const captures: LayerCapture[] = new Array(paramLayers.length);

@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import type { ModelAdapter } from '../adapter/model-adapter.js';
-import { denseTargets, type LikelihoodName } from '../likelihood.js';
+import { checkModelInput } from '../adapter/input-check.js';
+import { NonFiniteError } from '../errors.js';
+import { checkLikelihood, checkSigma, denseTargets, type LikelihoodName } from '../likelihood.js';
 
 /** Loss and gradients of one batch, from {@link meanNllGradients}. */
 export interface LossAndGradients {
@@ -17,6 +19,12 @@ export interface LossAndGradients {
  * explicit transposes: faster than tfjs autodiff on wasm, whose matMul gradients use the slow
  * transposed-operand kernels. NLL: softmax cross-entropy, or ½‖f − y‖²/σ² for regression
  * (constants dropped). Call inside `tf.tidy` or dispose the result.
+ *
+ * Throws `InvalidOptionError` for an unknown likelihood or a σ outside {@link checkSigma}'s range,
+ * `ShapeMismatchError` / `InvalidDataError` for inputs that do not fit the model
+ * ({@link checkModelInput}: shape, dtype, 0 rows) or bad labels ({@link denseTargets}), and
+ * `NonFiniteError` (nothing returned, nothing left allocated) when the loss or a gradient is NaN/Inf,
+ * e.g. for NaN/Inf or huge inputs: one small read-back per call.
  */
 export function meanNllGradients(
   adapter: ModelAdapter,
@@ -25,14 +33,17 @@ export function meanNllGradients(
   ys: Tensor,
   sigma = 1,
 ): LossAndGradients {
+  const lik = checkLikelihood(likelihood);
+  checkSigma(sigma);
+  checkModelInput(adapter, xs, 'xs');
   const out = tf.tidy(() => {
     const n = xs.shape[0];
-    const y = denseTargets(likelihood, ys, n, adapter.outputDim);
+    const y = denseTargets(lik, ys, n, adapter.outputDim);
     const trace = adapter.forward(xs);
     const f = trace.output;
     let loss: Tensor;
     let dF: Tensor;
-    if (likelihood === 'classification') {
+    if (lik === 'classification') {
       loss = tf.div(tf.neg(tf.sum(tf.mul(y, tf.logSoftmax(f)))), n);
       dF = tf.div(tf.sub(tf.softmax(f), y), n);
     } else {
@@ -56,5 +67,17 @@ export function meanNllGradients(
     });
     return [loss, ...grads];
   });
+  const bad = firstNonFinite(out);
+  if (bad >= 0) {
+    tf.dispose(out);
+    const what = bad === 0 ? 'the mean NLL' : `the gradient of '${adapter.params[bad - 1]?.name ?? `parameter ${bad - 1}`}'`;
+    throw new NonFiniteError(`${what} of model '${adapter.name}' is NaN or Inf: check the inputs and labels for NaN/Inf or huge values, σ and the weights`);
+  }
   return { loss: out[0], grads: out.slice(1) };
+}
+
+/** Index of the first tensor holding a NaN/Inf (Σ 0·t is NaN exactly then; one read-back), or -1. */
+export function firstNonFinite(ts: readonly Tensor[]): number {
+  const probes = tf.tidy(() => tf.stack(ts.map((t) => tf.sum(tf.mul(t, 0)))).dataSync());
+  return Array.from(probes).findIndex((p) => !Number.isFinite(p));
 }
