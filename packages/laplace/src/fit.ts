@@ -4,12 +4,12 @@ import {
   eventLoopYielder,
   assertFinite,
   buildModelAdapter,
+  checkModelInput,
   denseTargets,
   iterateBatches,
   knownExampleCount,
   lossSum,
   NonFiniteError,
-  ShapeMismatchError,
   type DataSource,
   type ModelAdapter,
   type ModelLike,
@@ -50,7 +50,7 @@ export async function fitLaplace<S extends CurvatureStructure = 'kron'>(
   try {
     for await (const b of iterateBatches(data, { ordered: true })) {
       try {
-        checkInputShape(adapter, b.xs);
+        checkModelInput(adapter, b.xs, `inputs (batch ${batches})`);
         assertFinite(b.xs, `inputs (batch ${batches})`);
         const [contrib, batchLoss] = batchContributions(adapter, acc, o, b.xs, b.ys, batches);
         sums = addInto(sums, contrib);
@@ -72,13 +72,6 @@ export async function fitLaplace<S extends CurvatureStructure = 'kron'>(
   const theta = adapter.params.map((p) => tf.clone(p.variable.read()));
   const info: LaplaceInfo = { likelihood: o.likelihood, curvature: o.curvature, sigma: o.sigma, nData: n, loss, params: adapter.params, theta };
   return spec.create(info, result, adapter, o) as LaplaceFor<S>;
-}
-
-function checkInputShape(adapter: ModelAdapter, xs: Tensor): void {
-  const shape = xs.shape.slice(1);
-  if (shape.length !== adapter.inputShape.length || shape.some((d, i) => d !== adapter.inputShape[i])) {
-    throw new ShapeMismatchError(`inputs have per-example shape [${shape}] but model '${adapter.name}' expects [${adapter.inputShape}]`);
-  }
 }
 
 /** One batch: forward, output vectors, one backward sweep, the structure's contributions and the loss. */

@@ -6,6 +6,8 @@
  * contiguous memory. Eigenvalues come out ascending.
  */
 
+import { checkEighArgs, checkEighResult } from './eigh-checks.js';
+
 /** Result of {@link eigh}. */
 export interface Eigh {
   /** Eigenvalues, ascending. */
@@ -25,14 +27,21 @@ export interface EighOptions {
 /**
  * Eigendecomposition of the symmetric part ½(A + Aᵀ) of a row-major n×n matrix.
  * Survives singular and repeated-eigenvalue matrices (zero rows from dead ReLUs, identities).
+ * Throws `ShapeMismatchError` when `a` does not hold n² entries, `InvalidOptionError` for a bad
+ * `n` or `options`, `NonFiniteError` for a NaN/Inf entry or a result that overflowed.
  */
 export function eigh(a: ArrayLike<number>, n: number, options: EighOptions = {}): Eigh {
-  if (a.length !== n * n) throw new RangeError(`eigh: expected ${n * n} entries for a ${n}x${n} matrix, got ${a.length}`);
+  const clamp = checkEighArgs('eigh', a, n, options);
+  const out = eighUnchecked(a, n, clamp);
+  checkEighResult('eigh', n, out.values, out.vectors);
+  return out;
+}
+
+function eighUnchecked(a: ArrayLike<number>, n: number, clamp: boolean): Eigh {
   const w = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) w[i * n + j] = 0.5 * (a[i * n + j] + a[j * n + i]);
   }
-  const clamp = options.clampNegative ?? false;
   // Deflate rows/columns that are exactly zero (dead units, constant-zero inputs): eigenvalue 0, unit vector.
   const live = liveIndices(w, n);
   if (live.length === n) return eighDense(w, n, clamp);
@@ -58,9 +67,10 @@ export function eigh(a: ArrayLike<number>, n: number, options: EighOptions = {})
  * Eigenvalues only (ascending) of the symmetric part of a row-major n×n matrix: Householder
  * reduction without accumulating the transform, then QL without vectors — about a third of
  * {@link eigh}'s work. Enough for log det(s·A⊗G + δI) with a scalar or layer-wise prior.
+ * Errors as {@link eigh}.
  */
 export function eigvalsh(a: ArrayLike<number>, n: number, options: EighOptions = {}): Float64Array {
-  if (a.length !== n * n) throw new RangeError(`eigvalsh: expected ${n * n} entries for a ${n}x${n} matrix, got ${a.length}`);
+  const clamp = checkEighArgs('eigvalsh', a, n, options);
   const w = new Float64Array(n * n);
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) w[i * n + j] = 0.5 * (a[i * n + j] + a[j * n + i]);
   const live = liveIndices(w, n);
@@ -74,7 +84,8 @@ export function eigvalsh(a: ArrayLike<number>, n: number, options: EighOptions =
     implicitQL(null, d, e, m);
   }
   d.sort();
-  if (options.clampNegative) for (let i = 0; i < n; i++) if (d[i] < 0) d[i] = 0;
+  checkEighResult('eigvalsh', n, d);
+  if (clamp) for (let i = 0; i < n; i++) if (d[i] < 0) d[i] = 0;
   return d;
 }
 

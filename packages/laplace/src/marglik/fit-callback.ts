@@ -9,6 +9,8 @@ import { MarglikTuner, type HyperProgress, type MarglikTunerOptions } from './tu
 /**
  * A loss for `model.compile` that adds the prior penalty: base(yTrue, yPred) + ½Σδθ²/N, with θ the
  * model's live weights and δ the prior's current precisions (not trained by `model.fit`).
+ * `nData` is the training-set size N (a number in [1, 2⁵³ − 1]) and `base` a function:
+ * `InvalidOptionError` otherwise, when the loss is created.
  */
 export function lossWithPrior(
   model: ModelLike,
@@ -16,9 +18,14 @@ export function lossWithPrior(
   nData: number,
   base: (yTrue: Tensor, yPred: Tensor) => Tensor,
 ): (yTrue: Tensor, yPred: Tensor) => Tensor {
+  if (typeof nData !== 'number' || !(nData >= 1 && nData <= Number.MAX_SAFE_INTEGER)) {
+    throw new InvalidOptionError(`nData must be the training-set size, a number in [1, 2^53 - 1], got ${String(nData)}`);
+  }
+  if (typeof base !== 'function') {
+    throw new InvalidOptionError(`base must be a loss function (yTrue, yPred) => tf.Tensor, e.g. (y, f) => tf.losses.softmaxCrossEntropy(y, f); got ${base === null ? 'null' : typeof base}`);
+  }
   const adapter = buildModelAdapter(model);
   checkPriorFits(adapter, prior);
-  if (!(nData > 0)) throw new InvalidOptionError(`nData must be the positive training-set size, got ${nData}`);
   return (yTrue, yPred) =>
     tf.tidy(() => tf.add(base(yTrue, yPred), tf.div(prior.penalty(adapter.params.map((p) => p.variable.read())), nData)));
 }
