@@ -67,7 +67,7 @@ check('accuracy' in metrics && metrics.accuracy >= 0 && metrics.accuracy <= 1, '
 // 4. Structured removal: OPD summed per unit, half the hidden units removed, a smaller model that
 //    computes what the unit-masked model computes.
 const units = unitScores(opd);
-const unitMask = unitMasks(units, { fraction: 0.5 });
+const unitMask = unitMasks(units, { sparsity: 0.5 });
 const small = pruneUnits(model, unitMask);
 const masked = maskUnits(model, unitMask);
 check(countParams(small) === 6 * 8 + 8 + 8 * 3 + 3, `pruneUnits keeps 8 of 16 hidden units (params ${countParams(small)})`);

@@ -188,7 +188,7 @@ async function runTraining(
           for (const fraction of cfg.unitFractions) {
             await turn();
             checkpoint(sink);
-            const small = pruneUnits(model, unitMasks(us, { fraction }));
+            const small = pruneUnits(model, unitMasks(us, { sparsity: fraction }));
             try {
               const m = evaluate(buildModelAdapter(small, { logits: likelihood === 'classification' }), likelihood, data.xTest, data.yTest, { sigma });
               structured.push({

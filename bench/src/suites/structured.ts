@@ -192,7 +192,7 @@ async function measureNet(cfg: NetConfig, ctx: SuiteContext, repeats: number, ro
     ctx.log(`  trained in ${((performance.now() - t0) / 1000).toFixed(1)} s, test accuracy ${(accuracyBefore * 100).toFixed(2)} %, ${macsBefore} MACs · load avg ${loadavg()[0].toFixed(2)}`);
     for (const criterion of CRITERIA) {
       for (const unitFraction of FRACTIONS) {
-        const pruned = pruneUnits(model, unitMasks(scores[criterion]!, { fraction: unitFraction }));
+        const pruned = pruneUnits(model, unitMasks(scores[criterion]!, { sparsity: unitFraction }));
         try {
           const [latencyBeforeMs, latencyAfterMs] = pairedLatencyMs(model, pruned, batch, repeats);
           const macsAfter = countMacs(pruned);
@@ -218,7 +218,7 @@ async function measureNet(cfg: NetConfig, ctx: SuiteContext, repeats: number, ro
     }
     // Batch scan: the same architectures (any criterion gives them) at other batch sizes.
     for (const unitFraction of SCAN_FRACTIONS) {
-      const pruned = pruneUnits(model, unitMasks(scores.magnitude, { fraction: unitFraction }));
+      const pruned = pruneUnits(model, unitMasks(scores.magnitude, { sparsity: unitFraction }));
       try {
         for (const b of ctx.quick ? [256, 1024] : SCAN_BATCHES) {
           const x = latencyBatch(data.xTest, b);

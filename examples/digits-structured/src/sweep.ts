@@ -78,7 +78,7 @@ export async function structuredSweep(
   const points: PrunePoint[] = [];
   for (const criterion of s.criteria) {
     for (const fraction of s.fractions) {
-      const masks = unitMasks(scores[criterion], { fraction });
+      const masks = unitMasks(scores[criterion], { sparsity: fraction });
       const pruned = pruneUnits(model, masks);
       try {
         const masked = maskUnits(model, masks);

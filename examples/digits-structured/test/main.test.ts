@@ -55,7 +55,7 @@ describe('digits-structured example: removal', () => {
     const d = loadDigits({ trainSize: 8, testSize: 64 });
     const model = buildDigitsLeNet(3);
     try {
-      const masks = unitMasks(randomUnitScores(model, { seed: 7 }), { fraction: 0.5 });
+      const masks = unitMasks(randomUnitScores(model, { seed: 7 }), { sparsity: 0.5 });
       expect(masks.logits.every(Boolean)).toBe(true);
       expect(masks.conv1.filter((k) => !k)).toHaveLength(8);
       const pruned = pruneUnits(model, masks);

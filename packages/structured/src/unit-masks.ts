@@ -1,15 +1,24 @@
-import { InvalidOptionError, NonFiniteError, ShapeMismatchError } from '@spam/core';
+import { deprecated, InvalidOptionError, NonFiniteError, ShapeMismatchError } from '@spam/core';
 import type { UnitMasks } from './masks-input.js';
 import { checkOptionsObject, type UnitScores } from './unit-scores.js';
 
 /** Options of {@link unitMasks}. */
 export interface UnitMaskOptions {
-  /** Fraction r ∈ [0, 1] of units to remove: ⌊n_l·r⌋ per layer, or ⌊Σ n_l·r⌋ over all layers but the last. */
-  fraction: number;
   /**
-   * `'layer'` (default, as the paper): every layer but the last loses its ⌊n_l·r⌋ lowest-scored
-   * units. `'global'`: the ⌊Σ n_l·r⌋ lowest units over all those layers after dividing each
-   * layer's scores by the layer's mean absolute unit score.
+   * Fraction r ∈ [0, 1] of units to remove — the same idea and name as `@spam/prune`'s `sparsity`
+   * (the fraction of parameters pruned), counted in units: ⌊n_l·r⌋ per layer, or ⌊Σ n_l·r⌋ over all
+   * layers but the last. Required (or the deprecated `fraction`). r = 1 is allowed: `minUnits`
+   * still keeps units in every layer.
+   */
+  sparsity?: number;
+  /** @deprecated Use `sparsity` (the same number: the fraction of units removed). */
+  fraction?: number;
+  /**
+   * `'layer'` (the default here, as the paper prunes units layer by layer): every layer but the
+   * last loses its ⌊n_l·r⌋ lowest-scored units. `'global'`: the ⌊Σ n_l·r⌋ lowest units over all
+   * those layers after dividing each layer's scores by the layer's mean absolute unit score. Note
+   * that `@spam/prune`'s element masks (`scoreMask`) default to `'global'` instead: OPD scores of
+   * single weights are comparable across layers, unit scores are not without that normalisation.
    */
   scope?: 'layer' | 'global';
   /** Units every layer keeps at least (integer ≥ 1). Default 1. */
@@ -17,19 +26,17 @@ export interface UnitMaskOptions {
 }
 
 /**
- * Unit keep masks from unit scores (true = keep). Per layer: remove the ⌊n·r⌋ lowest units;
- * global: rank s_o / mean_o'(|s_o'|) across layers and remove the ⌊Σn·r⌋ lowest. Every layer keeps
- * at least `minUnits` (or all its units if it has fewer); the last layer (the model output) keeps
- * all. Ties: the lower unit index (then the earlier layer) is removed first.
+ * Unit keep masks from unit scores (true = keep). Per layer (`scope: 'layer'`, the default):
+ * remove the ⌊n·r⌋ lowest units, r = `sparsity`; global: rank s_o / mean_o'(|s_o'|) across layers
+ * and remove the ⌊Σn·r⌋ lowest. Every layer keeps at least `minUnits` (or all its units if it has
+ * fewer); the last layer (the model output) keeps all. Ties: the lower unit index (then the
+ * earlier layer) is removed first.
  */
 export function unitMasks(scores: UnitScores, options: UnitMaskOptions): UnitMasks {
   checkOptionsObject(options, 'unitMasks');
-  const { fraction } = options;
+  const fraction = unitSparsity(options);
   const scope = options.scope ?? 'layer';
   const minUnits = options.minUnits ?? 1;
-  if (typeof fraction !== 'number' || !(fraction >= 0 && fraction <= 1)) {
-    throw new InvalidOptionError(`fraction must be a number in [0, 1], got ${String(fraction)}`);
-  }
   if (scope !== 'layer' && scope !== 'global') throw new InvalidOptionError(`scope must be 'layer' or 'global', got '${String(scope)}'`);
   if (!Number.isInteger(minUnits) || minUnits < 1) throw new InvalidOptionError(`minUnits must be an integer ≥ 1, got ${String(minUnits)}`);
   const layers = checkScores(scores);
@@ -68,6 +75,18 @@ export function unitMasks(scores: UnitScores, options: UnitMaskOptions): UnitMas
   const out: Record<string, boolean[]> = {};
   scores.layers.forEach((name, l) => (out[name] = keep[l]));
   return out;
+}
+
+/** `sparsity` (or the deprecated `fraction`, warned once), checked to be in [0, 1]. */
+function unitSparsity(options: UnitMaskOptions): number {
+  const alias = deprecated(options.fraction, 'unitMasks option `fraction`', '`sparsity` (the same fraction of units removed)');
+  if (options.sparsity !== undefined && alias !== undefined && !Object.is(options.sparsity, alias)) {
+    throw new InvalidOptionError(`unitMasks got both sparsity (${String(options.sparsity)}) and its deprecated alias fraction (${String(alias)}): give only sparsity`);
+  }
+  const r = options.sparsity ?? alias;
+  const name = options.sparsity === undefined && alias !== undefined ? 'fraction' : 'sparsity';
+  if (typeof r !== 'number' || !(r >= 0 && r <= 1)) throw new InvalidOptionError(`${name} must be a number in [0, 1] (the fraction of units removed), got ${String(r)}`);
+  return r;
 }
 
 /** The per-layer score arrays in order, after checking the structure. */

@@ -115,9 +115,9 @@ describe('unitMasks', () => {
   it('every numeric option at NaN, ±∞, negative, fractional or of the wrong type → InvalidOptionError', () => {
     const bad: unknown[] = [
       null, 0.5, [],
-      { fraction: '0.5' }, { fraction: Infinity }, { fraction: -Infinity }, { fraction: -0 - 1 }, { fraction: NaN },
-      { fraction: 0.5, minUnits: NaN }, { fraction: 0.5, minUnits: Infinity }, { fraction: 0.5, minUnits: -1 },
-      { fraction: 0.5, minUnits: '2' }, { fraction: 0.5, minUnits: 0.5 }, { fraction: 0.5, scope: 3 },
+      { sparsity: '0.5' }, { sparsity: Infinity }, { sparsity: -Infinity }, { sparsity: -0 - 1 }, { sparsity: NaN },
+      { sparsity: 0.5, minUnits: NaN }, { sparsity: 0.5, minUnits: Infinity }, { sparsity: 0.5, minUnits: -1 },
+      { sparsity: 0.5, minUnits: '2' }, { sparsity: 0.5, minUnits: 0.5 }, { sparsity: 0.5, scope: 3 },
     ];
     for (const o of bad) expect(thrown(() => unitMasks(good, o as never)), JSON.stringify(o)).toBeInstanceOf(InvalidOptionError);
   });
@@ -133,7 +133,7 @@ describe('unitMasks', () => {
       [scores({ out: [1] }, ['missing', 'out']), ShapeMismatchError, /'missing' but have no scores/],
     ];
     for (const [s, type, message] of cases) {
-      const e = thrown(() => unitMasks(s, { fraction: 0.5 }));
+      const e = thrown(() => unitMasks(s, { sparsity: 0.5 }));
       expect(e, message.source).toBeInstanceOf(type);
       expect(e, message.source).toBeInstanceOf(SpamError);
       expect(e.message).toMatch(message);
@@ -141,7 +141,7 @@ describe('unitMasks', () => {
   });
 
   it('plain number arrays and Float64Arrays within float32 are accepted', () => {
-    expect(unitMasks(scores({ a: [4, 3, 2, 1], out: [1] }), { fraction: 0.5 }).a).toEqual([true, true, false, false]);
-    expect(unitMasks(scores({ a: Float64Array.from([4, 3, 2, 1]), out: [1] }), { fraction: 0.25 }).a).toEqual([true, true, true, false]);
+    expect(unitMasks(scores({ a: [4, 3, 2, 1], out: [1] }), { sparsity: 0.5 }).a).toEqual([true, true, false, false]);
+    expect(unitMasks(scores({ a: Float64Array.from([4, 3, 2, 1]), out: [1] }), { sparsity: 0.25 }).a).toEqual([true, true, true, false]);
   });
 });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { InvalidOptionError, NonFiniteError, ShapeMismatchError } from '@spam/core';
 import { magnitudeScores, ParamScores, randomScores, scoredParams } from '@spam/prune';
@@ -105,8 +105,8 @@ describe('unitScores', () => {
     const u = unitScores(s, { aggregate: 'l2' });
     magnitudeUnitScores(m);
     randomUnitScores(m);
-    unitMasks(u, { fraction: 0.5 });
-    unitMasks(u, { fraction: 0.5, scope: 'global' });
+    unitMasks(u, { sparsity: 0.5 });
+    unitMasks(u, { sparsity: 0.5, scope: 'global' });
     expect(tf.memory().numTensors).toBe(before);
     s.dispose();
     m.dispose();
@@ -123,63 +123,83 @@ describe('unitMasks', () => {
   const s = scores({ a: [5, 1, 4, 2, 3], b: [10, 30, 20, 40], out: [0, 0, 0] });
 
   it("scope 'layer' (default): removes ⌊n·r⌋ lowest per layer; the last layer keeps all", () => {
-    const m = unitMasks(s, { fraction: 0.5 });
+    const m = unitMasks(s, { sparsity: 0.5 });
     expect(m).toEqual({
       a: [true, false, true, false, true], // ⌊5·0.5⌋ = 2: scores 1 and 2
       b: [false, true, false, true], // 2: scores 10 and 20
       out: [true, true, true],
     });
-    expect(unitMasks(s, { fraction: 0 }).a.every(Boolean)).toBe(true);
-    expect(unitMasks(s, { fraction: 0.39 }).a.filter((k) => !k).length).toBe(1); // ⌊1.95⌋
+    expect(unitMasks(s, { sparsity: 0 }).a.every(Boolean)).toBe(true);
+    expect(unitMasks(s, { sparsity: 0.39 }).a.filter((k) => !k).length).toBe(1); // ⌊1.95⌋
   });
 
-  it('minUnits caps removal; fraction 1 keeps minUnits (default 1)', () => {
-    expect(unitMasks(s, { fraction: 1 })).toEqual({ a: [true, false, false, false, false], b: [false, false, false, true], out: [true, true, true] });
-    const m = unitMasks(s, { fraction: 0.9, minUnits: 3 });
+  it('minUnits caps removal; sparsity 1 keeps minUnits (default 1)', () => {
+    expect(unitMasks(s, { sparsity: 1 })).toEqual({ a: [true, false, false, false, false], b: [false, false, false, true], out: [true, true, true] });
+    const m = unitMasks(s, { sparsity: 0.9, minUnits: 3 });
     expect(m.a.filter(Boolean).length).toBe(3);
     expect(m.b.filter(Boolean).length).toBe(3);
-    const few = unitMasks(scores({ a: [1, 2], out: [1] }), { fraction: 1, minUnits: 5 });
+    const few = unitMasks(scores({ a: [1, 2], out: [1] }), { sparsity: 1, minUnits: 5 });
     expect(few.a).toEqual([true, true]);
   });
 
   it('ties: the lower unit index is removed first', () => {
-    const m = unitMasks(scores({ a: [2, 1, 1, 1, 2, 1], out: [1] }), { fraction: 0.5 });
+    const m = unitMasks(scores({ a: [2, 1, 1, 1, 2, 1], out: [1] }), { sparsity: 0.5 });
     expect(m.a).toEqual([true, false, false, false, true, true]);
   });
 
   it("scope 'global': ranks s / mean_layer |s| over all layers but the last", () => {
     // a: mean 3 → [1.67, 0.33, 1.33, 0.67, 1]; b: mean 25 → [0.4, 1.2, 0.8, 1.6]. 9 units, ⌊9·0.5⌋ = 4 removed:
     // 0.33 (a1), 0.4 (b0), 0.67 (a3), 0.8 (b2).
-    expect(unitMasks(s, { fraction: 0.5, scope: 'global' })).toEqual({
+    expect(unitMasks(s, { sparsity: 0.5, scope: 'global' })).toEqual({
       a: [true, false, true, false, true],
       b: [false, true, false, true],
       out: [true, true, true],
     });
     // 6 of 9 removed: next are 1 (a4) and 1.2 (b1); then 1.33 (a2)…
-    const m6 = unitMasks(s, { fraction: 0.7, scope: 'global' });
+    const m6 = unitMasks(s, { sparsity: 0.7, scope: 'global' });
     expect(m6.a).toEqual([true, false, true, false, false]);
     expect(m6.b).toEqual([false, false, false, true]);
     // minUnits holds globally too: a layer stops losing units and the budget moves on.
-    const capped = unitMasks(s, { fraction: 1, scope: 'global', minUnits: 2 });
+    const capped = unitMasks(s, { sparsity: 1, scope: 'global', minUnits: 2 });
     expect(capped.a.filter(Boolean).length).toBe(2);
     expect(capped.b.filter(Boolean).length).toBe(2);
     // Scale invariance: multiplying one layer's scores does not change the global choice.
     const scaled = scores({ a: [5, 1, 4, 2, 3].map((v) => v * 1000), b: [10, 30, 20, 40], out: [0, 0, 0] });
-    expect(unitMasks(scaled, { fraction: 0.5, scope: 'global' })).toEqual(unitMasks(s, { fraction: 0.5, scope: 'global' }));
+    expect(unitMasks(scaled, { sparsity: 0.5, scope: 'global' })).toEqual(unitMasks(s, { sparsity: 0.5, scope: 'global' }));
     // An all-zero layer normalises to 0 (ranked first).
-    expect(unitMasks(scores({ z: [0, 0], b: [1, 2], out: [1] }), { fraction: 0.25, scope: 'global' }).z).toEqual([false, true]);
+    expect(unitMasks(scores({ z: [0, 0], b: [1, 2], out: [1] }), { sparsity: 0.25, scope: 'global' }).z).toEqual([false, true]);
+  });
+
+  it('deprecated `fraction` is `sparsity` (same masks, one warning); both given and different → InvalidOptionError naming both', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      for (const r of [0, 0.39, 0.5, 1]) {
+        expect(unitMasks(s, { fraction: r }), `fraction ${r}`).toEqual(unitMasks(s, { sparsity: r }));
+        expect(unitMasks(s, { fraction: r, scope: 'global' })).toEqual(unitMasks(s, { sparsity: r, scope: 'global' }));
+      }
+      const mine = warn.mock.calls.filter((c) => /unitMasks option `fraction` is deprecated; use `sparsity`/.test(String(c[0])));
+      expect(mine.length).toBe(1); // 8 calls, one warning (test files run isolated: no earlier warning)
+      expect(unitMasks(s, { sparsity: 0.5, fraction: 0.5 })).toEqual(unitMasks(s, { sparsity: 0.5 }));
+      const e = thrown(() => unitMasks(s, { sparsity: 0.5, fraction: 0.2 }));
+      expect(e).toBeInstanceOf(InvalidOptionError);
+      expect(e.message).toMatch(/both sparsity \(0.5\) and its deprecated alias fraction \(0.2\)/);
+      expect(thrown(() => unitMasks(s, { fraction: 1.5 })).message).toMatch(/^fraction must be/);
+      expect(thrown(() => unitMasks(s, {})).message).toMatch(/^sparsity must be/);
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('a single-layer model removes nothing', () => {
-    expect(unitMasks(scores({ out: [1, 2, 3] }), { fraction: 0.9 })).toEqual({ out: [true, true, true] });
+    expect(unitMasks(scores({ out: [1, 2, 3] }), { sparsity: 0.9 })).toEqual({ out: [true, true, true] });
   });
 
   it('bad options: InvalidOptionError; bad scores: typed errors', () => {
-    for (const opts of [{ fraction: -0.1 }, { fraction: 1.5 }, { fraction: NaN }, {}, { fraction: 0.5, scope: 'all' }, { fraction: 0.5, minUnits: 0 }, { fraction: 0.5, minUnits: 1.5 }]) {
+    for (const opts of [{ sparsity: -0.1 }, { sparsity: 1.5 }, { sparsity: NaN }, {}, { sparsity: 0.5, scope: 'all' }, { sparsity: 0.5, minUnits: 0 }, { sparsity: 0.5, minUnits: 1.5 }]) {
       expect(thrown(() => unitMasks(s, opts as never)), JSON.stringify(opts)).toBeInstanceOf(InvalidOptionError);
     }
-    expect(thrown(() => unitMasks({ ...s, layers: [] }, { fraction: 0.5 }))).toBeInstanceOf(InvalidOptionError);
-    expect(thrown(() => unitMasks({ ...s, layers: ['a', 'x'] }, { fraction: 0.5 }))).toBeInstanceOf(ShapeMismatchError);
-    expect(thrown(() => unitMasks(scores({ a: [1, NaN], out: [1] }), { fraction: 0.5 }))).toBeInstanceOf(NonFiniteError);
+    expect(thrown(() => unitMasks({ ...s, layers: [] }, { sparsity: 0.5 }))).toBeInstanceOf(InvalidOptionError);
+    expect(thrown(() => unitMasks({ ...s, layers: ['a', 'x'] }, { sparsity: 0.5 }))).toBeInstanceOf(ShapeMismatchError);
+    expect(thrown(() => unitMasks(scores({ a: [1, NaN], out: [1] }), { sparsity: 0.5 }))).toBeInstanceOf(NonFiniteError);
   });
 });

@@ -6,7 +6,11 @@ import { Mask, assertMask, assertSameParams, describeValue } from './mask.js';
 export interface MaskOptions {
   /** Fraction s ∈ [0, 1) of the prunable parameters to prune: exactly ⌊P·s⌋ (per layer: ⌊P_l·s⌋). */
   sparsity: number;
-  /** `'global'`: one ranking over all prunable tensors (default); `'layer'`: the same fraction in every layer. */
+  /**
+   * `'global'`: one ranking over all prunable tensors (the default here); `'layer'`: the same
+   * fraction in every layer. `@spam/structured`'s `unitMasks` defaults to `'layer'` instead (the
+   * paper removes units per layer; unit scores are not comparable across layers unnormalised).
+   */
   scope?: 'global' | 'layer';
   /** Also prune biases (default false: kernels only; biases always kept). */
   includeBias?: boolean;
