@@ -13,6 +13,9 @@ export function checkLikelihood(name: unknown): LikelihoodName {
   return name;
 }
 
+/** Largest element count of one tensor SpaM allocates (typed arrays stop at 2³¹ − 1). */
+const MAX_ELEMENTS = 2 ** 31 - 1;
+
 /** The smallest positive normal float32 and the largest float32: σ must lie between them. */
 const F32_MIN_NORMAL = 1.1754943508222875e-38;
 const F32_MAX = 3.4028234663852886e38;
@@ -53,8 +56,18 @@ const asFloat = (t: Tensor): Tensor => (t.dtype === 'float32' ? t : tf.cast(t, '
 /**
  * Validates labels and returns dense float targets `[N, outDim]`: one-hot rows for classification
  * (from integer labels `[N]`/`[N, 1]` in [0, C) or one-hot `[N, C]`), values for regression (`[N]` when outDim = 1).
+ * Throws `InvalidOptionError` for an unknown likelihood or a bad n / outDim, `InvalidDataError`
+ * for non-numeric labels or label values out of range, `ShapeMismatchError` for a wrong shape.
  */
 export function denseTargets(likelihood: LikelihoodName, ys: Tensor, n: number, outDim: number): Tensor {
+  checkLikelihood(likelihood);
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw new InvalidOptionError(`denseTargets: n must be a non-negative integer, got ${String(n)}`);
+  if (typeof outDim !== 'number' || !Number.isSafeInteger(outDim) || outDim < 1 || n * outDim > MAX_ELEMENTS) {
+    throw new InvalidOptionError(`denseTargets: outDim must be a positive integer (n·outDim ≤ ${MAX_ELEMENTS}), got ${String(outDim)}`);
+  }
+  if (!(ys instanceof tf.Tensor)) throw new InvalidDataError(`labels must be a tf.Tensor, got ${ys === null ? 'null' : typeof ys}`);
+  if (ys.isDisposed) throw new DisposedError('tensor', 'labels');
+  if (ys.dtype === 'string' || ys.dtype === 'complex64') throw new InvalidDataError(`labels must be a numeric tensor, got dtype ${ys.dtype}`);
   if (ys.shape[0] !== n) throw new ShapeMismatchError(`labels have ${ys.shape[0]} rows but inputs have ${n}`);
   if (likelihood === 'regression') {
     if (ys.rank === 1 && outDim === 1) return tf.reshape(tf.cast(ys, 'float32'), [n, 1]);
@@ -105,8 +118,8 @@ export function lossSum(likelihood: LikelihoodName, f: Tensor, y: Tensor): Tenso
 
 /**
  * Summed log-likelihood log p(D|θ) = −loss/σ² − N·K·log(σ√(2π)) for regression, −loss for classification.
- * Throws `InvalidOptionError` for an unknown likelihood, a non-number loss, a σ outside
- * {@link checkSigma}'s range or a negative/non-integer N or K, and `NonFiniteError` when a finite
+ * Throws `InvalidOptionError` for an unknown likelihood, a non-number loss, a σ that is not a
+ * finite number > 0 or a negative/non-integer N or K, and `NonFiniteError` when a finite
  * loss gives a non-finite log-likelihood (σ so small that loss/σ² overflows).
  */
 export function logLikelihoodFromLoss(likelihood: LikelihoodName, loss: number, n: number, outDim: number, sigma = 1): number {
@@ -116,7 +129,8 @@ export function logLikelihoodFromLoss(likelihood: LikelihoodName, loss: number, 
     if (!Number.isSafeInteger(v) || v < 0) throw new InvalidOptionError(`${name} must be a non-negative integer, got ${String(v)}`);
   }
   if (lik === 'classification') return -loss;
-  checkSigma(sigma);
+  // Float64 arithmetic here: any positive finite σ (the float32 range of checkSigma does not apply).
+  if (typeof sigma !== 'number' || !(sigma > 0) || !Number.isFinite(sigma)) throw new InvalidOptionError(`sigma must be a finite number > 0, got ${String(sigma)}`);
   const out = -loss / (sigma * sigma) - n * outDim * Math.log(sigma * Math.sqrt(2 * Math.PI));
   if (Number.isFinite(loss) && !Number.isFinite(out)) {
     throw new NonFiniteError(`log-likelihood of loss ${loss} with σ = ${sigma} over ${n}×${outDim} outputs is not finite`);
@@ -158,9 +172,6 @@ export function nllGradient(likelihood: LikelihoodName, f: Tensor, y: Tensor, si
     return tf.expandDims(g, 0);
   });
 }
-
-/** Largest element count of one tensor SpaM allocates (typed arrays stop at 2³¹ − 1). */
-const MAX_ELEMENTS = 2 ** 31 - 1;
 
 /**
  * Monte Carlo square-root factors `[k, N, outDim]` with E[Σ vvᵀ] = Λ_n: classification
