@@ -11,11 +11,13 @@ import { randomScores } from '../src/scores/random.js';
 import { opdScores } from '../src/scores/opd.js';
 import { posteriorPrecisionDiagonal } from '../src/scores/precision.js';
 import { criterionScores } from '../src/scores/by-criterion.js';
+import { graspScores } from '../src/scores/grasp.js';
+import { snipScores } from '../src/scores/snip.js';
 import { Mask } from '../src/masks/mask.js';
 import { pruneCount, scoreMask } from '../src/masks/select.js';
 import { formatSparsityReport, sparsityReport } from '../src/masks/report.js';
 import { arr, randomLabels, randomTensor, thrown } from '../../../test/helpers/index.js';
-import { asModel, mlp, noLeak, noLeakAsync } from './mask-fixtures.js';
+import { asModel, convNet, mlp, noLeak, noLeakAsync } from './mask-fixtures.js';
 
 describe('options objects', () => {
   it('randomScores(model, null | string) → InvalidOptionError; omitted options still default to seed 0', () => {
@@ -145,6 +147,34 @@ describe('constant prior precision δ of OPD and posteriorPrecisionDiagonal', ()
     lap.dispose();
     prior.dispose();
     tf.dispose([data.xs, data.ys]);
+    model.dispose();
+  });
+});
+
+describe('integer and boolean inputs', () => {
+  it('GraSP (and SNIP) of int32 / bool inputs equal the scores of the same inputs as float32 (GraSP raised a raw tfjs dtype error)', async () => {
+    const model = convNet(69); // conv2d refuses non-float inputs (Dense matMul does not)
+    const xf = tf.tensor4d(Array.from({ length: 4 * 112 }, (_, i) => ((i * 7) % 5) - 2), [4, 4, 4, 7]);
+    const ys = tf.tensor1d([0, 1, 1, 0]);
+    const xb = tf.tensor4d(Array.from({ length: 2 * 112 }, (_, i) => (i * 3) % 4 === 0), [2, 4, 4, 7], 'bool');
+    const yb = tf.tensor1d([1, 0]);
+    const opts = { likelihood: 'classification' } as const;
+    for (const [what, x, y] of [['int32', xf.cast('int32'), ys], ['bool', xb, yb]] as const) {
+      await noLeakAsync(`${what} inputs`, async () => {
+        const xFloat = x.cast('float32');
+        for (const score of [graspScores, snipScores]) {
+          const a = await score(asModel(model), { xs: x, ys: y }, opts);
+          const b = await score(asModel(model), { xs: xFloat, ys: y }, opts);
+          expect(Array.from(a.flat()), `${score.name} ${what}`).toEqual(Array.from(b.flat()));
+          expect(Array.from(a.flat()).some((v) => v !== 0)).toBe(true);
+          a.dispose();
+          b.dispose();
+        }
+        xFloat.dispose();
+      });
+      if (what === 'int32') x.dispose();
+    }
+    tf.dispose([xf, ys, xb, yb]);
     model.dispose();
   });
 });

@@ -181,7 +181,9 @@ export async function meanCriterionHvp(
         const prev: Tensor[] | null = acc;
         const next: Tensor[] = tf.tidy(() => {
           const y = denseTargets(opts.likelihood, b.ys, b.xs.shape[0], adapter.outputDim);
-          const hv = batchHessianVectorProduct(adapter, opts.likelihood, b.xs, y, v);
+          // int32/bool inputs are accepted as by the adapter's own forward (cast for the float chain GraSP supports).
+          const xs = b.xs.dtype === 'float32' ? b.xs : tf.cast(b.xs, 'float32');
+          const hv = batchHessianVectorProduct(adapter, opts.likelihood, xs, y, v);
           return prev ? hv.map((h, i) => tf.add(prev[i], h)) : hv;
         });
         if (prev) tf.dispose(prev);
