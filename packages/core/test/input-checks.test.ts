@@ -28,7 +28,7 @@ type ErrorClass = new (...a: never[]) => Error;
 describe('buildModelAdapter / buildModelGraph: not a model', () => {
   it('null, undefined, 0, {} → InvalidOptionError "tfjs-layers LayersModel"', () => {
     for (const junk of [null, undefined, 0, {}]) {
-      for (const fn of [() => buildModelAdapter(junk as unknown as ModelLike), () => buildModelGraph(junk as unknown as ModelLike)]) {
+      for (const fn of [() => buildModelAdapter(junk as ModelLike), () => buildModelGraph(junk as ModelLike)]) {
         const e = thrown(fn);
         expect(e).toBeInstanceOf(InvalidOptionError);
         expect(e.message).toContain('LayersModel');

@@ -13,7 +13,7 @@ describe('lossWithPrior arguments', () => {
     const m = tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 2 })] });
     const prior = createPrior(m as unknown as ModelLike, 'layerwise');
     for (const n of [1e-300, 0.5, 0, NaN, Infinity, 1e300, '6']) {
-      const e = thrown(() => lossWithPrior(m as unknown as ModelLike, prior, n as number, mse));
+      const e = thrown(() => lossWithPrior(m, prior, n as number, mse));
       expect(e).toBeInstanceOf(InvalidOptionError);
       expect(e.message).toContain('nData');
     }
@@ -25,11 +25,11 @@ describe('lossWithPrior arguments', () => {
     const m = tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 2 })] });
     const prior = createPrior(m as unknown as ModelLike, 'layerwise');
     for (const base of [null, 'mse', undefined]) {
-      const e = thrown(() => lossWithPrior(m as unknown as ModelLike, prior, 10, base as never));
+      const e = thrown(() => lossWithPrior(m, prior, 10, base as never));
       expect(e).toBeInstanceOf(InvalidOptionError);
       expect(e.message).toContain('base');
     }
-    const loss = lossWithPrior(m as unknown as ModelLike, prior, 10, mse);
+    const loss = lossWithPrior(m, prior, 10, mse);
     const v = tf.tidy(() => loss(tf.zeros([2, 2]), tf.ones([2, 2])).dataSync()[0]);
     expect(v).toBeGreaterThanOrEqual(1); // mse 1 plus a non-negative penalty
     expect(Number.isFinite(v)).toBe(true);

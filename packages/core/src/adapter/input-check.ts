@@ -34,7 +34,7 @@ export function checkModelInput(model: ModelInputSpec, x: unknown, what = 'input
   }
   const want = model.inputShape;
   const got = x.shape.slice(1);
-  if (x.rank === 0 || got.length !== want.length || got.some((d, i) => d !== want[i])) {
+  if (x.rank === 0 || got.length !== want.length || got.some((d: number, i: number) => d !== want[i])) {
     throw new ShapeMismatchError(
       `${what} have shape [${x.shape}] (per-example [${x.rank === 0 ? 'scalar' : got}]) but ${name} expects [N, ${want}]`,
     );

@@ -108,7 +108,7 @@ function checkExtra(extra: unknown, grads: Tensor[], adapter: ModelAdapter): voi
   }
   extra.forEach((e: unknown, i) => {
     const want = grads[i].shape;
-    if (!(e instanceof tf.Tensor) || e.shape.length !== want.length || e.shape.some((d, j) => d !== want[j])) {
+    if (!(e instanceof tf.Tensor) || e.shape.length !== want.length || e.shape.some((d: number, j: number) => d !== want[j])) {
       throw new ShapeMismatchError(`extraGradients()[${i}] must be a tensor of shape [${want}] ('${adapter.params[i].name}'), got ${e instanceof tf.Tensor ? `[${e.shape}]` : typeof e}`);
     }
   });

@@ -25,7 +25,7 @@ export function denseLogDet(h: Float64Array, n: number, s: Tensor, delta: Tensor
       gradFunc: (dy: Tensor) => [tf.mul(dy, tf.scalar(trInvH)), tf.mul(dy, tf.tensor1d(diagInv))],
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
-  return op(tf.reshape(s, []), tf.reshape(delta, [-1])) as Tensor;
+  return op(tf.reshape(s, []), tf.reshape(delta, [-1]));
 }
 
 /** The dense Kronecker product A ⊗ G (row-major float64) of two row-major square matrices. */
