@@ -36,8 +36,10 @@ describe('options objects', () => {
     model.dispose();
   });
 
-  it('criterionScores with a null context → InvalidOptionError', async () => {
+  it('criterionScores with a null context or without a model, sparsityReport(null) → InvalidOptionError', async () => {
     await expect(criterionScores('magnitude', null as never)).rejects.toBeInstanceOf(InvalidOptionError);
+    await expect(criterionScores('magnitude', { likelihood: 'classification' } as never)).rejects.toBeInstanceOf(InvalidOptionError);
+    expect(thrown(() => sparsityReport(null as never))).toBeInstanceOf(InvalidOptionError);
   });
 });
 
@@ -53,7 +55,10 @@ describe('Mask construction and access', () => {
     expect(e).toBeInstanceOf(InvalidOptionError);
     expect(e.message).toMatch(/got 2 at index 7/);
     for (const bad of ['x', Array.from({ length: total }, () => 1), null]) {
-      expect(thrown(() => new Mask(params, bad as never)), String(bad)).toBeInstanceOf(InvalidOptionError);
+      expect(
+        thrown(() => new Mask(params, bad as never)),
+        String(bad),
+      ).toBeInstanceOf(InvalidOptionError);
     }
     flags[7] = 1;
     expect(new Mask(params, flags).numPruned).toBe(1);
@@ -92,8 +97,19 @@ describe('Mask construction and access', () => {
 
 describe('pruneCount', () => {
   it('refuses a negative or non-integer count and a sparsity outside [0, 1)', () => {
-    for (const [n, s] of [[10, -0.1], [-5, 0.5], [10, NaN], [2.5, 0.5], [10, 1], [Infinity, 0.5], ['10', 0.5]] as const) {
-      expect(thrown(() => pruneCount(n as number, s)), `${n}, ${s}`).toBeInstanceOf(InvalidOptionError);
+    for (const [n, s] of [
+      [10, -0.1],
+      [-5, 0.5],
+      [10, NaN],
+      [2.5, 0.5],
+      [10, 1],
+      [Infinity, 0.5],
+      ['10', 0.5],
+    ] as const) {
+      expect(
+        thrown(() => pruneCount(n as number, s)),
+        `${n}, ${s}`,
+      ).toBeInstanceOf(InvalidOptionError);
     }
     expect(pruneCount(100, 0.29)).toBe(29);
     expect(pruneCount(0, 0.5)).toBe(0);
@@ -104,7 +120,10 @@ describe('pruneCount', () => {
 describe('formatSparsityReport', () => {
   it('anything but a sparsityReport result → InvalidOptionError; a real report formats', () => {
     for (const bad of ['x', null, {}, { layers: null, overall: null }, { layers: [{ layer: 'a' }], overall: {} }]) {
-      expect(thrown(() => formatSparsityReport(bad as never)), JSON.stringify(bad)).toBeInstanceOf(InvalidOptionError);
+      expect(
+        thrown(() => formatSparsityReport(bad as never)),
+        JSON.stringify(bad),
+      ).toBeInstanceOf(InvalidOptionError);
     }
     const model = mlp(65);
     const text = formatSparsityReport(sparsityReport(Mask.ones(scoredParams(asModel(model)))));
@@ -121,9 +140,15 @@ describe('constant prior precision δ of OPD and posteriorPrecisionDiagonal', ()
     for (const structure of ['diag', 'kron'] as const) {
       const lap = await fitLaplace(asModel(model), data, { likelihood: 'classification', structure });
       await noLeakAsync(`${structure} δ checks`, async () => {
-        for (const bad of [1.8e308, MAX_PRECISION * 1.01, Infinity, NaN, -1e-3]) {
-          expect(thrown(() => posteriorPrecisionDiagonal(lap, bad)), `${structure} δ ${bad}`).toBeInstanceOf(InvalidOptionError);
-          expect(thrown(() => opdScores(lap, bad)), `${structure} δ ${bad}`).toBeInstanceOf(InvalidOptionError);
+        for (const bad of [Number.MAX_VALUE, MAX_PRECISION * 1.01, Infinity, NaN, -1e-3]) {
+          expect(
+            thrown(() => posteriorPrecisionDiagonal(lap, bad)),
+            `${structure} δ ${bad}`,
+          ).toBeInstanceOf(InvalidOptionError);
+          expect(
+            thrown(() => opdScores(lap, bad)),
+            `${structure} δ ${bad}`,
+          ).toBeInstanceOf(InvalidOptionError);
         }
         for (const bad of [[1], null, '1', {}]) {
           const e = thrown(() => opdScores(lap, bad as never));
@@ -154,12 +179,22 @@ describe('constant prior precision δ of OPD and posteriorPrecisionDiagonal', ()
 describe('integer and boolean inputs', () => {
   it('GraSP (and SNIP) of int32 / bool inputs equal the scores of the same inputs as float32 (GraSP raised a raw tfjs dtype error)', async () => {
     const model = convNet(69); // conv2d refuses non-float inputs (Dense matMul does not)
-    const xf = tf.tensor4d(Array.from({ length: 4 * 112 }, (_, i) => ((i * 7) % 5) - 2), [4, 4, 4, 7]);
+    const xf = tf.tensor4d(
+      Array.from({ length: 4 * 112 }, (_, i) => ((i * 7) % 5) - 2),
+      [4, 4, 4, 7],
+    );
     const ys = tf.tensor1d([0, 1, 1, 0]);
-    const xb = tf.tensor4d(Array.from({ length: 2 * 112 }, (_, i) => (i * 3) % 4 === 0), [2, 4, 4, 7], 'bool');
+    const xb = tf.tensor4d(
+      Array.from({ length: 2 * 112 }, (_, i) => (i * 3) % 4 === 0),
+      [2, 4, 4, 7],
+      'bool',
+    );
     const yb = tf.tensor1d([1, 0]);
     const opts = { likelihood: 'classification' } as const;
-    for (const [what, x, y] of [['int32', xf.cast('int32'), ys], ['bool', xb, yb]] as const) {
+    for (const [what, x, y] of [
+      ['int32', xf.cast('int32'), ys],
+      ['bool', xb, yb],
+    ] as const) {
       await noLeakAsync(`${what} inputs`, async () => {
         const xFloat = x.cast('float32');
         for (const score of [graspScores, snipScores]) {

@@ -81,17 +81,27 @@ export function unitMasks(scores: UnitScores, options: UnitMaskOptions): UnitMas
 function unitSparsity(options: UnitMaskOptions): number {
   const alias = deprecated(options.fraction, 'unitMasks option `fraction`', '`sparsity` (the same fraction of units removed)');
   if (options.sparsity !== undefined && alias !== undefined && !Object.is(options.sparsity, alias)) {
-    throw new InvalidOptionError(`unitMasks got both sparsity (${String(options.sparsity)}) and its deprecated alias fraction (${String(alias)}): give only sparsity`);
+    throw new InvalidOptionError(
+      `unitMasks got both sparsity (${String(options.sparsity)}) and its deprecated alias fraction (${String(alias)}): give only sparsity`,
+    );
   }
   const r = options.sparsity ?? alias;
   const name = options.sparsity === undefined && alias !== undefined ? 'fraction' : 'sparsity';
-  if (typeof r !== 'number' || !(r >= 0 && r <= 1)) throw new InvalidOptionError(`${name} must be a number in [0, 1] (the fraction of units removed), got ${String(r)}`);
+  if (typeof r !== 'number' || !(r >= 0 && r <= 1))
+    throw new InvalidOptionError(`${name} must be a number in [0, 1] (the fraction of units removed), got ${String(r)}`);
   return r;
 }
 
 /** The per-layer score arrays in order, after checking the structure. */
 function checkScores(scores: UnitScores): Float32Array[] {
-  if (!scores || typeof scores !== 'object' || !Array.isArray(scores.layers) || typeof scores.scores !== 'object' || scores.scores === null || scores.layers.length === 0) {
+  if (
+    !scores ||
+    typeof scores !== 'object' ||
+    !Array.isArray(scores.layers) ||
+    typeof scores.scores !== 'object' ||
+    scores.scores === null ||
+    scores.layers.length === 0
+  ) {
     throw new InvalidOptionError('unit scores must list at least one layer (use unitScores, randomUnitScores or magnitudeUnitScores)');
   }
   const seen = new Set<string>();
@@ -107,11 +117,13 @@ function checkScores(scores: UnitScores): Float32Array[] {
       throw new InvalidOptionError(`unit scores of layer '${name}' must be a Float32Array (or an array of numbers)`);
     }
     for (let i = 0; i < s.length; i++) {
-      if (typeof s[i] !== 'number') throw new InvalidOptionError(`unit score ${i} of layer '${name}' is ${typeof s[i]} ${String(s[i])}, not a number`);
+      if (typeof s[i] !== 'number')
+        throw new InvalidOptionError(`unit score ${i} of layer '${name}' is ${typeof s[i]} ${String(s[i])}, not a number`);
     }
     const f32 = s instanceof Float32Array ? s : Float32Array.from(s as ArrayLike<number>);
     for (let i = 0; i < f32.length; i++) {
-      if (!Number.isFinite(f32[i])) throw new NonFiniteError(`unit score ${i} of layer '${name}' is ${s[i]}${Number.isFinite(s[i]) ? ' (beyond float32)' : ''}`);
+      if (!Number.isFinite(f32[i]))
+        throw new NonFiniteError(`unit score ${i} of layer '${name}' is ${s[i]}${Number.isFinite(s[i]) ? ' (beyond float32)' : ''}`);
     }
     return f32;
   });

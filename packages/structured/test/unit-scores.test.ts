@@ -9,12 +9,14 @@ const L = tf.layers;
 
 /** Conv2D(2 filters, 1×2 kernel, 1 input channel) → Flatten → Dense(3, no bias) → Dense(2). */
 function net(): tf.Sequential {
-  const m = tf.sequential({ layers: [
-    L.conv2d({ inputShape: [2, 3, 1], filters: 2, kernelSize: [1, 2], name: 'c' }), // → [2, 2, 2]
-    L.flatten(),
-    L.dense({ units: 3, useBias: false, name: 'd' }),
-    L.dense({ units: 2, name: 'out' }),
-  ] });
+  const m = tf.sequential({
+    layers: [
+      L.conv2d({ inputShape: [2, 3, 1], filters: 2, kernelSize: [1, 2], name: 'c' }), // → [2, 2, 2]
+      L.flatten(),
+      L.dense({ units: 3, useBias: false, name: 'd' }),
+      L.dense({ units: 2, name: 'out' }),
+    ],
+  });
   seedWeights(m, 1);
   return m;
 }
@@ -23,7 +25,12 @@ function net(): tf.Sequential {
 function countingScores(m: tf.LayersModel): ParamScores {
   const params = scoredParams(m);
   let next = 1;
-  const blocks = params.map((p) => tf.tensor(Array.from({ length: p.size }, () => next++), [...p.shape]));
+  const blocks = params.map((p) =>
+    tf.tensor(
+      Array.from({ length: p.size }, () => next++),
+      [...p.shape],
+    ),
+  );
   return new ParamScores('counting', params, blocks);
 }
 
@@ -36,9 +43,15 @@ describe('unitScores', () => {
     // out: kernel [3, 2] = 31..36, bias = 37, 38.
     const dUnit = (o: number) => Array.from({ length: 8 }, (_, r) => 7 + r * 3 + o);
     const units: Record<string, number[][]> = {
-      c: [[1, 3, 5], [2, 4, 6]],
+      c: [
+        [1, 3, 5],
+        [2, 4, 6],
+      ],
       d: [0, 1, 2].map(dUnit),
-      out: [[31, 33, 35, 37], [32, 34, 36, 38]],
+      out: [
+        [31, 33, 35, 37],
+        [32, 34, 36, 38],
+      ],
     };
     const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
     const expected = {
@@ -134,7 +147,11 @@ describe('unitMasks', () => {
   });
 
   it('minUnits caps removal; sparsity 1 keeps minUnits (default 1)', () => {
-    expect(unitMasks(s, { sparsity: 1 })).toEqual({ a: [true, false, false, false, false], b: [false, false, false, true], out: [true, true, true] });
+    expect(unitMasks(s, { sparsity: 1 })).toEqual({
+      a: [true, false, false, false, false],
+      b: [false, false, false, true],
+      out: [true, true, true],
+    });
     const m = unitMasks(s, { sparsity: 0.9, minUnits: 3 });
     expect(m.a.filter(Boolean).length).toBe(3);
     expect(m.b.filter(Boolean).length).toBe(3);
@@ -195,8 +212,19 @@ describe('unitMasks', () => {
   });
 
   it('bad options: InvalidOptionError; bad scores: typed errors', () => {
-    for (const opts of [{ sparsity: -0.1 }, { sparsity: 1.5 }, { sparsity: NaN }, {}, { sparsity: 0.5, scope: 'all' }, { sparsity: 0.5, minUnits: 0 }, { sparsity: 0.5, minUnits: 1.5 }]) {
-      expect(thrown(() => unitMasks(s, opts as never)), JSON.stringify(opts)).toBeInstanceOf(InvalidOptionError);
+    for (const opts of [
+      { sparsity: -0.1 },
+      { sparsity: 1.5 },
+      { sparsity: NaN },
+      {},
+      { sparsity: 0.5, scope: 'all' },
+      { sparsity: 0.5, minUnits: 0 },
+      { sparsity: 0.5, minUnits: 1.5 },
+    ]) {
+      expect(
+        thrown(() => unitMasks(s, opts as never)),
+        JSON.stringify(opts),
+      ).toBeInstanceOf(InvalidOptionError);
     }
     expect(thrown(() => unitMasks({ ...s, layers: [] }, { sparsity: 0.5 }))).toBeInstanceOf(InvalidOptionError);
     expect(thrown(() => unitMasks({ ...s, layers: ['a', 'x'] }, { sparsity: 0.5 }))).toBeInstanceOf(ShapeMismatchError);

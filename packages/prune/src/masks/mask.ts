@@ -20,8 +20,10 @@ export class Mask {
    * not Σ sizes.
    */
   constructor(params: readonly ScoredParam[], keep: Uint8Array) {
-    if (!Array.isArray(params)) throw new InvalidOptionError(`mask params must be an array of scored parameters (scoredParams(model)), got ${describeValue(params)}`);
-    if (!(keep instanceof Uint8Array)) throw new InvalidOptionError(`mask keep flags must be a Uint8Array of 0/1, got ${describeValue(keep)}`);
+    if (!Array.isArray(params))
+      throw new InvalidOptionError(`mask params must be an array of scored parameters (scoredParams(model)), got ${describeValue(params)}`);
+    if (!(keep instanceof Uint8Array))
+      throw new InvalidOptionError(`mask keep flags must be a Uint8Array of 0/1, got ${describeValue(keep)}`);
     const total = params.reduce((a, p) => a + p.size, 0);
     if (keep.length !== total) throw new MaskMismatchError(`mask has ${keep.length} entries, the parameters ${total}`);
     for (let i = 0; i < keep.length; i++) {
@@ -79,7 +81,8 @@ export class Mask {
 
 /** Throws `InvalidOptionError` naming `what` unless `value` is a {@link Mask}. */
 export function assertMask(value: unknown, what: string): asserts value is Mask {
-  if (!(value instanceof Mask)) throw new InvalidOptionError(`${what} must be a Mask (from scoreMask, nmMask or new Mask), got ${describeValue(value)}`);
+  if (!(value instanceof Mask))
+    throw new InvalidOptionError(`${what} must be a Mask (from scoreMask, nmMask or new Mask), got ${describeValue(value)}`);
 }
 
 /** A short description of a value for error messages. */
@@ -92,14 +95,22 @@ export function describeValue(value: unknown): string {
 }
 
 /** Throws `MaskMismatchError` unless both parameter lists have the same names and shapes. */
-export function assertSameParams(expected: readonly ScoredParam[] | readonly ParamBlock[], actual: readonly ScoredParam[], what: string): void {
+export function assertSameParams(
+  expected: readonly ScoredParam[] | readonly ParamBlock[],
+  actual: readonly ScoredParam[],
+  what: string,
+): void {
   if (expected.length !== actual.length) {
-    throw new MaskMismatchError(`the ${what} covers ${actual.length} parameter tensors, the model has ${expected.length}: it was built for another model`);
+    throw new MaskMismatchError(
+      `the ${what} covers ${actual.length} parameter tensors, the model has ${expected.length}: it was built for another model`,
+    );
   }
   expected.forEach((p, i) => {
     const q = actual[i];
     if (p.name !== q.name || p.shape.join() !== q.shape.join()) {
-      throw new MaskMismatchError(`${what} tensor ${i} is '${q.name}' [${q.shape}] but the model's is '${p.name}' [${p.shape}]: it was built for another model`);
+      throw new MaskMismatchError(
+        `${what} tensor ${i} is '${q.name}' [${q.shape}] but the model's is '${p.name}' [${p.shape}]: it was built for another model`,
+      );
     }
   });
 }

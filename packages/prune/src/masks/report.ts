@@ -47,9 +47,18 @@ export function sparsityReport(source: ModelLike | Mask): SparsityReport {
   return {
     layers: names.map((layer) => {
       const rs = rows.filter((r) => r.layer === layer);
-      return { layer, kernel: count(rs.filter((r) => r.role === 'kernel')), bias: count(rs.filter((r) => r.role === 'bias')), all: count(rs) };
+      return {
+        layer,
+        kernel: count(rs.filter((r) => r.role === 'kernel')),
+        bias: count(rs.filter((r) => r.role === 'bias')),
+        all: count(rs),
+      };
     }),
-    overall: { kernel: count(rows.filter((r) => r.role === 'kernel')), bias: count(rows.filter((r) => r.role === 'bias')), all: count(rows) },
+    overall: {
+      kernel: count(rows.filter((r) => r.role === 'kernel')),
+      bias: count(rows.filter((r) => r.role === 'bias')),
+      all: count(rows),
+    },
   };
 }
 
@@ -60,10 +69,20 @@ export function sparsityReport(source: ModelLike | Mask): SparsityReport {
 export function formatSparsityReport(report: SparsityReport): string {
   checkReport(report);
   const pct = (c: SparsityCount) => (c.total ? `${(100 * c.sparsity).toFixed(2)}% of ${c.total}` : '-');
-  const rows = [['layer', 'kernel', 'bias', 'all'], ...report.layers.map((l) => [l.layer, pct(l.kernel), pct(l.bias), pct(l.all)]),
-    ['overall', pct(report.overall.kernel), pct(report.overall.bias), pct(report.overall.all)]];
+  const rows = [
+    ['layer', 'kernel', 'bias', 'all'],
+    ...report.layers.map((l) => [l.layer, pct(l.kernel), pct(l.bias), pct(l.all)]),
+    ['overall', pct(report.overall.kernel), pct(report.overall.bias), pct(report.overall.all)],
+  ];
   const w = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return rows.map((r) => r.map((x, c) => x.padEnd(w[c])).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((x, c) => x.padEnd(w[c]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 function checkReport(report: SparsityReport): void {
@@ -72,7 +91,8 @@ function checkReport(report: SparsityReport): void {
     const { total, zeros, sparsity } = c as Record<string, unknown>;
     return [total, zeros, sparsity].every((v) => typeof v === 'number' && Number.isFinite(v));
   };
-  const isGroup = (g: unknown): boolean => g !== null && typeof g === 'object' && ['kernel', 'bias', 'all'].every((k) => isCount((g as Record<string, unknown>)[k]));
+  const isGroup = (g: unknown): boolean =>
+    g !== null && typeof g === 'object' && ['kernel', 'bias', 'all'].every((k) => isCount((g as Record<string, unknown>)[k]));
   const bad = (what: string) => new InvalidOptionError(`formatSparsityReport needs a report from sparsityReport(): ${what}`);
   if (report === null || typeof report !== 'object') throw bad(`got ${report === null ? 'null' : typeof report}`);
   if (!Array.isArray(report.layers)) throw bad('`layers` is not an array');

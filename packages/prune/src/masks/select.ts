@@ -29,7 +29,8 @@ export function checkSparsity(s: number, name = 'sparsity'): number {
  * `n` is a non-negative integer and `s` ∈ [0, 1).
  */
 export function pruneCount(n: number, s: number): number {
-  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw new InvalidOptionError(`count must be a non-negative integer, got ${describeValue(n)}`);
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0)
+    throw new InvalidOptionError(`count must be a non-negative integer, got ${describeValue(n)}`);
   checkSparsity(s);
   return Math.min(n, Math.floor(n * s + 1e-9 * Math.max(1, n)));
 }
@@ -39,7 +40,8 @@ export function pruneCount(n: number, s: number): number {
  * layer. Ties break deterministically: the lower canonical flat index is pruned first.
  */
 export function scoreMask(scores: ParamScores, options: MaskOptions): Mask {
-  if (options === null || typeof options !== 'object') throw new InvalidOptionError(`mask options must be an object {sparsity, scope?, …}, got ${describeValue(options)}`);
+  if (options === null || typeof options !== 'object')
+    throw new InvalidOptionError(`mask options must be an object {sparsity, scope?, …}, got ${describeValue(options)}`);
   const s = checkSparsity(options.sparsity);
   const scope = options.scope ?? 'global';
   if (scope !== 'global' && scope !== 'layer') throw new InvalidOptionError(`scope must be 'global' or 'layer', got '${String(scope)}'`);

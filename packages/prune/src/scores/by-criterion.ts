@@ -20,7 +20,10 @@ const MISSING: Record<CriterionNeed, (c: string) => Error> = {
 export async function criterionScores(criterion: Criterion, ctx: CriterionContext): Promise<ParamScores> {
   const spec = Object.hasOwn(CRITERIA_REGISTRY, criterion) ? CRITERIA_REGISTRY[criterion] : undefined;
   if (!spec) throw new InvalidOptionError(`unknown criterion '${String(criterion)}'; valid: ${CRITERIA.join(', ')}`);
-  if (ctx === null || typeof ctx !== 'object') throw new InvalidOptionError(`criterionScores needs a context object {model, likelihood, …}, got ${ctx === null ? 'null' : typeof ctx}`);
+  if (ctx === null || typeof ctx !== 'object')
+    throw new InvalidOptionError(
+      `criterionScores needs a context object {model, likelihood, …}, got ${ctx === null ? 'null' : typeof ctx}`,
+    );
   const missing = spec.needs.find((need) => ctx[need] === undefined);
   if (missing) throw MISSING[missing](criterion);
   return spec.score(ctx);

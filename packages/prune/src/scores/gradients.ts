@@ -22,8 +22,6 @@ import {
 } from '@spam/core';
 import { batchHessianVectorProduct } from './hessian-vector.js';
 
-
-
 /**
  * Options of {@link snipScores} and {@link graspScores}.
  *
@@ -219,4 +217,3 @@ function secondPassError(n: number, expectedN: number): InvalidDataError {
 
 // ---------------------------------------------------------------------------------------------
 // The network with explicit parameters, a forward tangent (R{·}) and a second-order backward.
-

@@ -22,9 +22,14 @@ export interface PrecisionDiagonalOptions {
 
 /** The `kron` diagonal mode of the options (default `'exact'`), accepting the deprecated `kronDiagonal`. */
 export function kronDiagonalMode(options: PrecisionDiagonalOptions): KronPriorMode {
-  if (options === null || typeof options !== 'object') throw new InvalidOptionError(`precision/OPD options must be an object {kronPrior?}, got ${options === null ? 'null' : typeof options}`);
+  if (options === null || typeof options !== 'object')
+    throw new InvalidOptionError(`precision/OPD options must be an object {kronPrior?}, got ${options === null ? 'null' : typeof options}`);
   if (options.kronPrior !== undefined) return resolveKronPrior(options.kronPrior, 'exact');
-  return resolveKronPrior(deprecated(options.kronDiagonal, "option `kronDiagonal: 'exact' | 'eigen'`", "`kronPrior: 'exact' | 'projected'`"), 'exact', 'kronDiagonal');
+  return resolveKronPrior(
+    deprecated(options.kronDiagonal, "option `kronDiagonal: 'exact' | 'eigen'`", "`kronPrior: 'exact' | 'projected'`"),
+    'exact',
+    'kronDiagonal',
+  );
 }
 
 /**
@@ -36,12 +41,16 @@ export function priorPrecisionBlocks(laplace: Laplace, prior: Prior | number): T
   laplace.assertNotDisposed();
   if (typeof prior === 'number') {
     if (!(prior >= 0 && prior <= MAX_PRECISION)) {
-      throw new InvalidOptionError(`prior precision must be 0 or a number up to MAX_PRECISION ≈ ${MAX_PRECISION.toPrecision(4)} (finite in float32), got ${prior}`);
+      throw new InvalidOptionError(
+        `prior precision must be 0 or a number up to MAX_PRECISION ≈ ${MAX_PRECISION.toPrecision(4)} (finite in float32), got ${prior}`,
+      );
     }
     return laplace.params.map((p) => tf.fill(p.shape, prior));
   }
   if (!(prior instanceof Prior)) {
-    throw new InvalidOptionError(`prior must be a Prior (createPrior) or a constant precision δ ≥ 0, got ${prior === null ? 'null' : Array.isArray(prior) ? 'an array' : typeof prior}`);
+    throw new InvalidOptionError(
+      `prior must be a Prior (createPrior) or a constant precision δ ≥ 0, got ${prior === null ? 'null' : Array.isArray(prior) ? 'an array' : typeof prior}`,
+    );
   }
   checkPriorFits(laplace, prior);
   return tf.tidy(() => prior.precisionBlocks().map((d, i) => tf.add(tf.zeros(laplace.params[i].shape), d)));

@@ -14,7 +14,8 @@ export interface RandomScoreOptions {
  * if `options` is not an object (omit it for the defaults) or the seed is not an integer.
  */
 export function randomScores(model: ModelLike, options: RandomScoreOptions = {}): ParamScores {
-  if (options === null || typeof options !== 'object') throw new InvalidOptionError(`randomScores options must be an object {seed?}, got ${options === null ? 'null' : typeof options}`);
+  if (options === null || typeof options !== 'object')
+    throw new InvalidOptionError(`randomScores options must be an object {seed?}, got ${options === null ? 'null' : typeof options}`);
   const seed = options.seed ?? 0;
   if (!Number.isInteger(seed)) throw new InvalidOptionError(`seed must be an integer, got ${String(seed)}`);
   const params = buildModelAdapter(model).params;
