@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { DisposedError, InvalidDataError, InvalidOptionError, ShapeMismatchError } from './errors.js';
+import { DisposedError, InvalidDataError, InvalidOptionError, ShapeMismatchError, SpamError } from './errors.js';
 import { permutation } from './random.js';
 
 export { permutation };
@@ -152,9 +152,9 @@ export async function* iterateBatches(data: DataSource, options: IterateOptions 
       yield { xs: bx, ys: by, release: () => tf.dispose([bx, by]) };
     }
   } else if (isDataset(data)) {
-    const it = await data.iterator();
+    const it = await datasetStep(() => data.iterator(), 0);
     for (let i = 0; ; i++) {
-      const r = await it.next();
+      const r = await datasetStep(() => it.next(), i);
       if (r.done) break;
       let b: Batch;
       try {
@@ -235,4 +235,18 @@ function hostRows(t: Tensor): { batch(start: number, size: number, order: Int32A
       return tf.tensor(out as Float32Array, [size, ...rowShape], t.dtype);
     },
   };
+}
+
+/**
+ * Runs one step of a user's `tf.data.Dataset` (its iterator, its next element): an error raised
+ * inside tfjs's dataset pipeline (e.g. `.batch()` stacking elements of different shapes) becomes an
+ * `InvalidDataError` naming the element, with the original message.
+ */
+async function datasetStep<T>(step: () => Promise<T>, index: number): Promise<T> {
+  try {
+    return await step();
+  } catch (e) {
+    if (e instanceof SpamError) throw e;
+    throw new InvalidDataError(`the tf.data.Dataset failed to produce element ${index}: ${e instanceof Error ? e.message : String(e)}`);
+  }
 }

@@ -190,3 +190,24 @@ describe('disposed objects raise DisposedError', () => {
     prior.dispose();
   });
 });
+
+describe('logSigma is checked', () => {
+  it('junk, wrong shape or dtype → InvalidOptionError; disposed → DisposedError; nothing leaks', async () => {
+    const model = mlp();
+    const lap = await fitLaplace(model, data, { likelihood: CLS, structure: 'diag' });
+    const prior = unitwisePrior(model);
+    lap.thetaSquared();
+    const bad = [tf.zeros([2]), tf.scalar(0, 'int32')];
+    const before = tf.memory().numTensors;
+    for (const logSigma of ['junk' as never, ...bad]) {
+      expect(thrown(() => logMarginalLikelihoodTerms(lap, prior, { logSigma }))).toBeInstanceOf(InvalidOptionError);
+    }
+    const gone = tf.scalar(0);
+    gone.dispose();
+    expect(thrown(() => logMarginalLikelihood(lap, prior, { logSigma: gone }))).toBeInstanceOf(DisposedError);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose(bad);
+    prior.dispose();
+    lap.dispose();
+  });
+});

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { PriorMismatchError, type Prior } from '@spam/priors';
-import { deprecated, NonFiniteError, type ParamBlock } from '@spam/core';
+import { deprecated, DisposedError, InvalidOptionError, NonFiniteError, type ParamBlock } from '@spam/core';
 import { resolveKronPrior, type BaseLaplace, type KronLogDetMethod, type KronPriorMode } from '../curvature/base.js';
 
 /** Options of {@link logMarginalLikelihood}. */
@@ -60,6 +60,10 @@ function terms(lap: BaseLaplace, prior: Prior, o: LogMarglikOptions): TermTensor
   checkPriorFits(lap, prior);
   const kronPrior = kronPriorOf(o);
   const regression = lap.likelihood === 'regression';
+  if (o.logSigma !== undefined && (!(o.logSigma instanceof tf.Tensor) || o.logSigma.size !== 1 || o.logSigma.dtype !== 'float32')) {
+    throw new InvalidOptionError(`logSigma must be a float32 tensor with one element (e.g. a tf.Variable holding log σ), got ${describe(o.logSigma)}`);
+  }
+  if (o.logSigma?.isDisposed) throw new DisposedError('tensor', 'logSigma');
   const logSigma = o.logSigma ?? tf.scalar(Math.log(lap.sigma));
   const s = regression ? tf.exp(tf.mul(-2, tf.reshape(logSigma, []))) : tf.scalar(1);
   const outDim = lap.params[lap.params.length - 1].shape.slice(-1)[0];
@@ -121,4 +125,8 @@ export function logMarginalLikelihoodTerms(lap: BaseLaplace, prior: Prior, optio
   );
   assertFiniteTerms(values, prior);
   return values;
+}
+
+function describe(v: unknown): string {
+  return v instanceof tf.Tensor ? `a ${v.dtype} tensor of shape [${v.shape}]` : `${typeof v} ${String(v)}`;
 }
