@@ -356,7 +356,9 @@ console.log(JSON.stringify(out));
     let result = {};
     try {
       result = JSON.parse(last);
-    } catch {}
+    } catch {
+      // not JSON: the status check below reports the output
+    }
     if (!expect(r.status === 0 && key in result, `[${tag}] node ${file} failed (exit ${r.status}):\n${r.stdout.slice(-2000)}\n${r.stderr.slice(-3000)}`)) continue;
     expect(!/outside the supported range/.test(r.stderr + r.stdout), `[${tag}] ${file} printed a tfjs version warning`);
     if (file === 'dist/app.js') expect(result.tfjsCore === tfjsVersion, `[${tag}] ran on tfjs-core ${result.tfjsCore}`);

@@ -224,7 +224,7 @@ function hostRows(t: Tensor): { batch(start: number, size: number, order: Int32A
   return {
     batch(start, size, order) {
       let out: typeof values;
-      if (!order) out = values.slice(start * row, (start + size) * row) as typeof values;
+      if (!order) out = values.slice(start * row, (start + size) * row);
       else {
         out = new (values.constructor as { new (n: number): typeof values })(size * row);
         for (let i = 0; i < size; i++) {
@@ -232,7 +232,7 @@ function hostRows(t: Tensor): { batch(start: number, size: number, order: Int32A
           (out as Float32Array).set((values as Float32Array).subarray(src, src + row), i * row);
         }
       }
-      return tf.tensor(out as Float32Array, [size, ...rowShape], t.dtype);
+      return tf.tensor(out, [size, ...rowShape], t.dtype);
     },
   };
 }

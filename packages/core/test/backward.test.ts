@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { buildModelAdapter, type ModelLike } from '@spam/core';
+import { buildModelAdapter } from '@spam/core';
 import { arr, onBackend, randomTensor, relErr, seedWeights } from '../../../test/helpers/index.js';
 
 const L = tf.layers;
@@ -20,7 +20,7 @@ function referenceGrads(model: tf.LayersModel, x: tf.Tensor, v: tf.Tensor, strip
     const cfg = layer.getConfig();
     const [kernel, bias] = layer.getWeights();
     const z = layer.getClassName() === 'Dense'
-      ? tf.matMul(h as tf.Tensor2D, kernel as tf.Tensor2D)
+      ? tf.matMul(h, kernel)
       : tf.conv2d(h as tf.Tensor4D, kernel as tf.Tensor4D, cfg.strides as [number, number], cfg.padding as 'valid' | 'same');
     return cfg.useBias ? tf.add(z, bias) : z;
   };
@@ -67,7 +67,7 @@ function exactAvgPoolSame(layer: AnyLayer, y: tf.Tensor): tf.Tensor {
   const cfg = layer.getConfig();
   const pool = cfg.poolSize as [number, number];
   const strides = (cfg.strides ?? pool) as [number, number];
-  const [h, w] = y.shape.slice(1) as number[];
+  const [h, w] = y.shape.slice(1);
   const pads = [h, w].map((size, a) => {
     const out = Math.ceil(size / strides[a]);
     const total = Math.max((out - 1) * strides[a] + pool[a] - size, 0);
@@ -178,7 +178,7 @@ describe('adapter.backward equals tfjs autodiff of Σ f ⊙ v_k w.r.t. each pre-
       const n = 3;
       const k = 3;
       const x = randomTensor([n, ...c.inShape], 950 + ci);
-      const adapter = buildModelAdapter(model as unknown as ModelLike, { logits: c.logits });
+      const adapter = buildModelAdapter(model, { logits: c.logits });
       expect(adapter.stripsSoftmax).toBe(!!c.logits);
       const v = randomTensor([k, n, adapter.outputDim], 970 + ci);
       const ours = tf.tidy(() => adapter.backward(adapter.forward(x), v).map((g) => ({ shape: g.shape, data: arr(g) })));
@@ -202,7 +202,7 @@ describe('adapter.backward equals tfjs autodiff of Σ f ⊙ v_k w.r.t. each pre-
     seedWeights(model, 990, 0.7);
     const x = randomTensor([2, 6, 6, 1], 991);
     const v = randomTensor([4, 2, 3], 992);
-    const adapter = buildModelAdapter(model as unknown as ModelLike);
+    const adapter = buildModelAdapter(model);
     tf.tidy(() => {
       const trace = adapter.forward(x);
       const all = adapter.backward(trace, v);

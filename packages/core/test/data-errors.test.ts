@@ -70,7 +70,7 @@ describe('other data-path errors free what SpaM took and never raise a raw TypeE
       data: tf.data.generator(function* () {
         yield { xs: tf.zeros([2, 3]), ys: tf.zeros([2]) };
         yield { xs: tf.zeros([2, 3]), ys: tf.zeros([3]) };
-      } as unknown as () => Iterator<tf.TensorContainer>),
+      }),
     }));
     expect(err).toBeInstanceOf(ShapeMismatchError);
     expect(err.message).toContain('batch 1');
@@ -80,7 +80,7 @@ describe('other data-path errors free what SpaM took and never raise a raw TypeE
     const err = await failsClean(() => ({
       data: tf.data.generator(function* () {
         yield { a: tf.zeros([2, 3]), b: tf.zeros([2]) };
-      } as unknown as () => Iterator<tf.TensorContainer>),
+      }),
     }));
     expect(err).toBeInstanceOf(InvalidDataError);
     expect(err.message).toContain('batch 0');
@@ -163,7 +163,7 @@ describe('dtypes and options found by the fuzz suite', () => {
     const ds = await failsClean(() => ({
       data: tf.data.generator(function* () {
         yield { xs: tf.zeros([2, 2]), ys: tf.tensor1d(['x', 'y'], 'string') };
-      } as unknown as () => Iterator<tf.TensorContainer>),
+      }),
     }));
     expect(ds).toBeInstanceOf(InvalidDataError);
     tf.dispose([xs, labels]);

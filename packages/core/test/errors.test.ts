@@ -11,7 +11,7 @@ import {
 import { thrown } from '../../../test/helpers/index.js';
 
 const L = tf.layers;
-const build = (m: tf.LayersModel) => () => buildModelAdapter(m as unknown as ModelLike);
+const build = (m: tf.LayersModel) => () => buildModelAdapter(m);
 
 describe('UnsupportedLayerError', () => {
   const cases: Array<[string, () => tf.LayersModel, string]> = [

@@ -8,7 +8,7 @@ const L = tf.layers;
 
 /** Max |adapter.predict(x) − model.predict(x)|, plus a check that forward() agrees with predict(). */
 function forwardDiff(model: tf.LayersModel, x: tf.Tensor, logits = false): number {
-  const adapter = buildModelAdapter(model as unknown as ModelLike, { logits });
+  const adapter = buildModelAdapter(model, { logits });
   const ours = adapter.predict(x);
   const theirs = model.predict(x) as tf.Tensor;
   const traced = tf.tidy(() => adapter.forward(x).output.clone());
@@ -160,8 +160,8 @@ describe('models ending in softmax', () => {
       seedWeights(m, 700, 1);
       copyWeights(m, lin);
       const x = randomTensor([5, 5], 701, 2);
-      const withLogits = buildModelAdapter(m as unknown as ModelLike, { logits: true });
-      const without = buildModelAdapter(m as unknown as ModelLike);
+      const withLogits = buildModelAdapter(m, { logits: true });
+      const without = buildModelAdapter(m);
       expect(withLogits.stripsSoftmax).toBe(true);
       expect(without.stripsSoftmax).toBe(false);
       const [f, ref, probs, predicted] = [withLogits.predict(x), lin.predict(x) as tf.Tensor, without.predict(x), m.predict(x) as tf.Tensor];

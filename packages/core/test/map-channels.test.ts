@@ -2,13 +2,13 @@
 // (mapChannels) and which kernel axis holds a parametric layer's inputs (unitSlicing).
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { buildModelAdapter, type ModelLike, type OpLayer, type ParametricLayer } from '@spam/core';
+import { buildModelAdapter, type OpLayer, type ParametricLayer } from '@spam/core';
 
 const L = tf.layers;
 
 function adapterOf(layers: tf.layers.Layer[]) {
   const model = tf.sequential({ layers });
-  return { model, adapter: buildModelAdapter(model as unknown as ModelLike) };
+  return { model, adapter: buildModelAdapter(model) };
 }
 
 describe('OpLayer.mapChannels', () => {

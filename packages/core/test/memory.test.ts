@@ -27,7 +27,7 @@ describe('adapter calls leave tf.memory().numTensors unchanged', () => {
   it('buildModelAdapter + predict (result disposed)', () => {
     const before = tf.memory().numTensors;
     for (const logits of [false, true]) {
-      const adapter = buildModelAdapter(model as unknown as ModelLike, { logits });
+      const adapter = buildModelAdapter(model, { logits });
       const y = adapter.predict(x);
       expect(tf.memory().numTensors).toBe(before + 1);
       y.dispose();
@@ -36,7 +36,7 @@ describe('adapter calls leave tf.memory().numTensors unchanged', () => {
   });
 
   it('forward + backward inside tf.tidy', () => {
-    const adapter = buildModelAdapter(model as unknown as ModelLike, { logits: true });
+    const adapter = buildModelAdapter(model, { logits: true });
     const v = randomTensor([4, 3, 3], 93);
     const before = tf.memory().numTensors;
     tf.tidy(() => {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { buildModelAdapter, checkTfjsVersion, isSupportedTfjsVersion, SUPPORTED_TFJS_CORE_RANGE, type ModelLike } from '@spam/core';
+import { buildModelAdapter, checkTfjsVersion, isSupportedTfjsVersion, SUPPORTED_TFJS_CORE_RANGE } from '@spam/core';
 import { resetTfjsVersionWarning } from '../src/tfjs-version.js';
 
 beforeEach(() => resetTfjsVersionWarning());
@@ -34,7 +34,7 @@ describe('checkTfjsVersion', () => {
     expect(checkTfjsVersion('3.21.0', warn)).toBe(false);
     expect(checkTfjsVersion('5.1.0', warn)).toBe(false);
     expect(warn).toHaveBeenCalledTimes(1);
-    const msg = String(warn.mock.calls[0]![0]);
+    const msg = String(warn.mock.calls[0][0]);
     expect(msg).toContain('@tensorflow/tfjs-core 3.21.0');
     expect(msg).toContain(SUPPORTED_TFJS_CORE_RANGE);
   });
@@ -49,7 +49,7 @@ describe('checkTfjsVersion', () => {
   it('buildModelAdapter does not warn on the installed tfjs', () => {
     const spy = vi.spyOn(console, 'warn').mockImplementation(() => {});
     const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 2 })] });
-    buildModelAdapter(model as unknown as ModelLike);
+    buildModelAdapter(model);
     expect(spy).not.toHaveBeenCalled();
     model.dispose();
   });

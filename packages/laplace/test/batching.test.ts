@@ -16,7 +16,7 @@ function cnn(): ModelLike {
     L.dense({ units: 3 }),
   ] });
   seedWeights(m, 61, 0.8);
-  return m as unknown as ModelLike;
+  return m;
 }
 
 /** Every number a fitted curvature holds, flattened (kron: A and G of every layer). */

@@ -17,7 +17,7 @@ const L = tf.layers;
 function mlp(): ModelLike {
   const m = tf.sequential({ layers: [L.dense({ inputShape: [4], units: 3, activation: 'tanh' }), L.dense({ units: 3 })] });
   seedWeights(m, 1);
-  return m as unknown as ModelLike;
+  return m;
 }
 
 
@@ -120,7 +120,7 @@ describe('fitLaplace: typed errors naming the problem', () => {
       [{ likelihood: 'poisson' }, /likelihood.*'poisson'/],
     ];
     for (const [opt, msg] of bad) {
-      const e = await rejection(fitLaplace(model, { xs, ys }, { ...CLS, ...opt } as CurvatureOptions));
+      const e = await rejection(fitLaplace(model, { xs, ys }, { ...CLS, ...opt }));
       expect(e, JSON.stringify(opt)).toBeInstanceOf(InvalidOptionError);
       expect(e).toBeInstanceOf(SpamError);
       expect(e.message).toMatch(msg);

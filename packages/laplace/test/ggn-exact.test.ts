@@ -176,7 +176,7 @@ describe("curvature 'ef' equals Σ_n ∇ℓ_n ∇ℓ_nᵀ from tfjs autodiff", (
             const fx = m.apply(x) as tf.Tensor;
             return (likelihood === 'classification'
               ? tf.losses.softmaxCrossEntropy(tf.oneHot(tf.cast(tf.slice(ys, [i], [1]), 'int32'), 3), fx)
-              : tf.div(tf.mul(0.5, tf.sum(tf.square(tf.sub(fx, tf.slice(ys, [i], [1]))))), sigma * sigma)) as tf.Scalar;
+              : tf.div(tf.mul(0.5, tf.sum(tf.square(tf.sub(fx, tf.slice(ys, [i], [1]))))), sigma * sigma));
           }, vars);
           value.dispose();
           return vars.flatMap((v) => arr(grads[v.name]));

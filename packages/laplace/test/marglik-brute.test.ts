@@ -40,7 +40,7 @@ function mlp(lik: Lik, seed: number, inDim = 3, hidden = 4, out = 3): ModelLike 
     L.dense({ units: out, activation: lik === 'classification' ? 'softmax' : 'linear' }),
   ] });
   seedWeights(m, seed, 0.8);
-  return m as unknown as ModelLike;
+  return m;
 }
 
 function dataFor(lik: Lik, n: number, inDim: number, out: number, seed: number) {

@@ -24,7 +24,7 @@ function net(likelihood: (typeof LIKELIHOODS)[number]): ModelLike {
     L.dense({ units: cls ? 3 : 2, activation: cls ? 'softmax' : 'linear' }),
   ] });
   seedWeights(m, cls ? 5 : 6, 0.6);
-  return m as unknown as ModelLike;
+  return m;
 }
 
 const fits = new Map<string, Laplace>();

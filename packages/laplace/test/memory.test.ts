@@ -15,7 +15,7 @@ function cnn(): ModelLike {
     L.dense({ units: 3, activation: 'softmax' }),
   ] });
   seedWeights(m, 81, 0.8);
-  return m as unknown as ModelLike;
+  return m;
 }
 
 const model = cnn();
@@ -60,7 +60,7 @@ describe('fitLaplace leaves tf.memory().numTensors unchanged', () => {
     await expectNoLeak('generator', async () => {
       const gen = tf.data.generator(function* () {
         for (let s = 0; s < N; s += 2) yield { xs: tf.slice(xs, s, Math.min(2, N - s)), ys: tf.slice(labels, s, Math.min(2, N - s)) };
-      } as unknown as () => Iterator<tf.TensorContainer>);
+      });
       (await fitLaplace(model, gen, { likelihood: 'classification', structure: 'full' })).dispose();
     });
     tf.dispose([...rows, ...labs]);
@@ -82,7 +82,7 @@ describe('a throwing fitLaplace leaves tf.memory().numTensors unchanged', () => 
         yield { xs: tf.slice(xs, 0, 2), ys: tf.slice(labels, 0, 2) };
         yield { xs: tf.fill([2, 5, 5, 1], Infinity), ys: tf.slice(labels, 2, 2) };
         yield { xs: tf.slice(xs, 4, 1), ys: tf.slice(labels, 4, 1) };
-      } as unknown as () => Iterator<tf.TensorContainer>),
+      }),
       { likelihood: 'classification', structure: 'full' },
     ],
   ];

@@ -10,12 +10,12 @@ import { onBackend, randomTensor, rejection, relErr, seedWeights } from '../../.
 class ChannelScale extends tf.layers.Layer {
   static className = 'ChannelScale';
   private s!: tf.LayerVariable;
-  build(inputShape: tf.Shape | tf.Shape[]): void {
+  override build(inputShape: tf.Shape | tf.Shape[]): void {
     const shape = inputShape as tf.Shape;
-    this.s = this.addWeight('scale', [shape[shape.length - 1] as number], 'float32', tf.initializers.ones());
+    this.s = this.addWeight('scale', [shape[shape.length - 1]], 'float32', tf.initializers.ones());
     this.built = true;
   }
-  call(x: tf.Tensor | tf.Tensor[]): tf.Tensor {
+  override call(x: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => tf.mul(Array.isArray(x) ? x[0] : x, this.s.read()));
   }
 }
@@ -97,7 +97,7 @@ describe('plug-in API: a custom layer registered from user code', () => {
     const xs = randomTensor([6, 3], 7);
     const ys = tf.tensor1d([0, 1, 2, 2, 1, 0], 'int32');
     const H = await onBackend('cpu', () => bruteGgn(m, xs));
-    const adapter = buildModelAdapter(m as unknown as ModelLike);
+    const adapter = buildModelAdapter(m);
     expect(adapter.params[2]).toMatchObject({ name: 'scale/scale', role: 'scale', kron: false, size: 4 });
     const before = tf.memory().numTensors;
     const diagRef = H.map((row, i) => row[i]);

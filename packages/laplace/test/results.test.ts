@@ -41,8 +41,8 @@ describe('KronLaplace', () => {
     lap.factors.forEach((f) => {
       const a = arr(f.A);
       const g = arr(f.G);
-      const fanIn = f.A.shape[0] as number;
-      const units = f.G.shape[0] as number;
+      const fanIn = f.A.shape[0];
+      const units = f.G.shape[0];
       for (let i = 0; i < fanIn; i++) for (let o = 0; o < units; o++) expected.push(a[i * fanIn + i] * g[o * units + o]);
       if (f.hasBias) for (let o = 0; o < units; o++) expected.push(g[o * units + o]);
     });

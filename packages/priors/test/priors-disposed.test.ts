@@ -92,7 +92,7 @@ describe('a disposed model', () => {
       })();
       m.dispose();
       const before = tf.memory().numTensors;
-      for (const call of [() => createPrior(m as unknown as ModelLike, structure), () => priorFromJSON(m as unknown as ModelLike, json)]) {
+      for (const call of [() => createPrior(m as unknown as ModelLike, structure), () => priorFromJSON(m, json)]) {
         const e = thrown(call);
         expect(e).toBeInstanceOf(DisposedError);
         expect((e as DisposedError).kind).toBe('model');

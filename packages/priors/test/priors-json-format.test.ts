@@ -102,7 +102,7 @@ describe('missing, null and mistyped fields', () => {
   it('a JSON that is well-formed but for another model is still a plain PriorMismatchError (not a format error)', () => {
     const json = jsonOf('layerwise');
     const other = tf.sequential({ layers: [L.dense({ inputShape: [3], units: 5, name: 'f1' }), L.dense({ units: 2, name: 'f2' })] });
-    const e = thrown(() => priorFromJSON(other as unknown as ModelLike, json));
+    const e = thrown(() => priorFromJSON(other, json));
     expect(e).toBeInstanceOf(PriorMismatchError);
     expect(e).not.toBeInstanceOf(PriorFormatError);
     expect((e as PriorMismatchError).code).toBe('PRIOR_MISMATCH');

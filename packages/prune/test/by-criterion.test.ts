@@ -45,10 +45,10 @@ describe('criterionScores', () => {
     const { model, xs, ys } = setup();
     const ctx = { model, likelihood: 'classification' as const };
     expect(await rejection(criterionScores('opd', ctx))).toBeInstanceOf(InvalidOptionError);
-    expect(((await rejection(criterionScores('obd', ctx))) as Error).message).toMatch(/Laplace/);
+    expect(((await rejection(criterionScores('obd', ctx)))).message).toMatch(/Laplace/);
     expect(await rejection(criterionScores('grasp', ctx))).toBeInstanceOf(InvalidDataError);
     expect(await rejection(criterionScores('snip', ctx))).toBeInstanceOf(InvalidDataError);
-    expect(((await rejection(criterionScores('nope' as Criterion, ctx))) as Error).message).toMatch(/valid: opd, obd/);
+    expect(((await rejection(criterionScores('nope' as Criterion, ctx)))).message).toMatch(/valid: opd, obd/);
     tf.dispose([xs, ys]);
     model.dispose();
   });

@@ -11,7 +11,7 @@ import { nmMask } from '../src/masks/nm.js';
 import { applyMask, MaskApplier } from '../src/masks/apply.js';
 import { sparsitySweep } from '../src/sweep.js';
 import { arr, randomTensor, thrown } from '../../../test/helpers/index.js';
-import { L, asModel, mlp, scoresFrom, numParams, noLeak } from './mask-fixtures.js';
+import { L, asModel, mlp, scoresFrom, noLeak } from './mask-fixtures.js';
 
 describe('typed errors', () => {
   it('sparsity −0.1, 1, NaN (and > 1, non-numbers) → InvalidOptionError; bad scope → InvalidOptionError', () => {

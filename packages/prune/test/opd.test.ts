@@ -71,7 +71,7 @@ function transpose(a: ArrayLike<number>, n: number, m: number): Float64Array {
 
 /** Eigenvector matrix Q (eigenvectors as columns) and eigenvalues (clamped at 0) of a symmetric factor. */
 function eigQ(f: tf.Tensor): { Q: Float64Array; values: Float64Array; n: number } {
-  const n = f.shape[0] as number;
+  const n = f.shape[0];
   const e = eigh(f.dataSync(), n, { clampNegative: true });
   return { Q: transpose(e.vectors, n, n), values: e.values, n }; // vectors are rows = Qᵀ
 }
@@ -106,8 +106,8 @@ function kronReference(lap: KronLaplace, delta: number[], mode: 'exact' | 'proje
   const out: number[] = [];
   let off = 0;
   for (const f of lap.factors) {
-    const fanIn = f.A.shape[0] as number;
-    const units = f.G.shape[0] as number;
+    const fanIn = f.A.shape[0];
+    const units = f.G.shape[0];
     const A = f.A.dataSync();
     const G = f.G.dataSync();
     const dk = delta.slice(off, off + fanIn * units);

@@ -30,7 +30,7 @@ const flatDeep = (v: unknown): number[] => (Array.isArray(v) ? v.flatMap(flatDee
 
 function fixtureData(fx: Fixture): { xs: tf.Tensor; ys: tf.Tensor } {
   const xs = tf.tensor(flatDeep(fx.inputs_tfjs), [fx.n_data, ...fx.architecture.input_shape_tfjs]);
-  const ys = fx.likelihood === 'classification' ? tf.tensor1d(fx.targets as number[], 'int32') : tf.tensor2d(fx.targets as number[][]);
+  const ys = fx.likelihood === 'classification' ? tf.tensor1d(fx.targets as number[], 'int32') : tf.tensor2d(fx.targets);
   return { xs, ys };
 }
 

@@ -85,7 +85,7 @@ export function perExampleKernelGrads(a: Tensor, g: Tensor): Tensor {
     const fanIn = a.shape[2] as number;
     const aT = tf.transpose(a, [0, 2, 1]); // [N, fanIn, T]
     const tiled = k === 1 ? aT : tf.reshape(tf.tile(tf.expandDims(aT, 0), [k, 1, 1, 1]), [k * n, fanIn, t]);
-    return tf.matMul(tiled as tf.Tensor3D, tf.reshape(g, [k * n, t, units]) as tf.Tensor3D);
+    return tf.matMul(tiled, tf.reshape(g, [k * n, t, units]) as tf.Tensor3D);
   });
 }
 
@@ -112,11 +112,11 @@ export function squaredKernelGradSums(a: Tensor, g: Tensor): Tensor {
         q.dispose();
         q = next;
       }
-      return tf.matMul(p as tf.Tensor2D, tf.reshape(q, [n * t * t, units]) as tf.Tensor2D);
+      return tf.matMul(p, tf.reshape(q, [n * t * t, units]) as tf.Tensor2D);
     }
     const aT = tf.transpose(a, [0, 2, 1]); // [N, fanIn, T]
     const gT = k === 1 ? tf.reshape(g, [n, t, units]) : tf.reshape(tf.transpose(g, [1, 2, 0, 3]), [n, t, k * units]); // [N, T, K·units]
-    const perExample = tf.matMul(aT as tf.Tensor3D, gT as tf.Tensor3D); // [N, fanIn, K·units]
+    const perExample = tf.matMul(aT, gT); // [N, fanIn, K·units]
     return tf.sum(tf.square(tf.reshape(perExample, [n, fanIn, k, units])), [0, 2]);
   });
 }

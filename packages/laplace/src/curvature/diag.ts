@@ -21,7 +21,7 @@ export const diagAccumulator: CurvatureAccumulator = {
         // Dense: h_{io} = Σ_n a_{ni}² Σ_k g_{kno}² = (a²)ᵀ S.
         const s = tf.sum(tf.square(tf.reshape(g, [k, n, units])), 0);
         const a2 = tf.transpose(tf.square(tf.reshape(a, [n, a.shape[2] as number])));
-        out.push(tf.matMul(a2 as tf.Tensor2D, s as tf.Tensor2D));
+        out.push(tf.matMul(a2, s));
         if (capture.layer.bias) out.push(tf.sum(s, 0));
       } else {
         out.push(squaredKernelGradSums(a, g));

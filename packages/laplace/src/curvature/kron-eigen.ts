@@ -19,7 +19,7 @@ export interface FactorEigen {
  * The tensors are kept (`tf.keep`), so a cache built inside a caller's `tf.tidy` survives it.
  */
 export function factorEigen(factor: Tensor): FactorEigen {
-  const n = factor.shape[0] as number;
+  const n = factor.shape[0];
   const { values, vectors } = eigh(factor.dataSync(), n, { clampNegative: true });
   // vectors holds eigenvectors as rows: that is Qᵀ.
   const qt = Float32Array.from(vectors);
@@ -42,7 +42,7 @@ export function eigenTensors(e: FactorEigen): Tensor[] {
 
 /** Eigenvalues only of one factor (clamped at 0), kept like {@link factorEigen}'s tensors. */
 export function factorEigenvalues(factor: Tensor): Tensor {
-  const n = factor.shape[0] as number;
+  const n = factor.shape[0];
   const values = eigvalsh(factor.dataSync(), n, { clampNegative: true });
   return tf.keep(tf.tensor1d(Float32Array.from(values)));
 }

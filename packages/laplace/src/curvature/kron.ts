@@ -104,7 +104,7 @@ export class KronLaplace extends BaseLaplace {
   diagonal(): Tensor {
     this.assertNotDisposed();
     return tf.tidy(() => {
-      const diagOf = (m: Tensor) => tf.sum(tf.mul(m, tf.eye(m.shape[0] as number)), 1);
+      const diagOf = (m: Tensor) => tf.sum(tf.mul(m, tf.eye(m.shape[0])), 1);
       const parts = this.blocks.map((b) => {
         if (b.kind === 'diag') return b.h;
         const f = this.factors[b.factor];
@@ -166,12 +166,12 @@ export class KronLaplace extends BaseLaplace {
         const p = this.params[t];
         if (b.kind === 'diag') return tf.add(tf.mul(s, tf.reshape(b.h, p.shape)), delta[t]);
         const { A, G } = eig[b.factor];
-        const units = G.values.shape[0] as number;
+        const units = G.values.shape[0];
         if (b.kind === 'bias') {
           const e = tf.matMul(tf.reshape(tf.add(tf.zeros([units]), delta[t]), [1, units]), G.Q2);
           return tf.reshape(tf.matMul(tf.add(tf.mul(s, tf.reshape(G.values, [1, units])), e), G.Q2T), [units]);
         }
-        const fanIn = A.values.shape[0] as number;
+        const fanIn = A.values.shape[0];
         const d = tf.reshape(tf.add(tf.zeros(p.shape), delta[t]), [fanIn, units]);
         const E = tf.matMul(tf.matMul(A.Q2T, d), G.Q2);
         const lam = tf.mul(s, tf.outerProduct(A.values as tf.Tensor1D, G.values as tf.Tensor1D));
@@ -196,8 +196,8 @@ export class KronLaplace extends BaseLaplace {
         if (b.kind === 'diag') return tf.sum(tf.log(tf.add(tf.mul(s, b.h), flatOrScalar(delta[t]))));
         const l = b.factor;
         const f = this.factors[l];
-        const fanIn = f.A.shape[0] as number;
-        const units = f.G.shape[0] as number;
+        const fanIn = f.A.shape[0];
+        const units = f.G.shape[0];
         const kernel = b.kind === 'kernel';
         const d = asBlock(delta[t], kernel ? [fanIn, units] : [units]);
         if (!eig) return this.exactBlockLogDet(l, kernel, d, s);
@@ -216,8 +216,8 @@ export class KronLaplace extends BaseLaplace {
 
   private exactBlockLogDet(l: number, kernel: boolean, d: Tensor, s: Tensor): Tensor {
     const f = this.factors[l];
-    const na = f.A.shape[0] as number;
-    const ng = f.G.shape[0] as number;
+    const na = f.A.shape[0];
+    const ng = f.G.shape[0];
     const n = kernel ? na * ng : ng;
     if (n > MAX_EXACT_BLOCK) {
       throw new InvalidOptionError(
@@ -285,5 +285,5 @@ function projectDense(e: { A: FactorEigen; G: FactorEigen }, d: Tensor): Tensor 
     value: tf.matMul(tf.matMul(e.A.Q2T, dIn), e.G.Q2),
     gradFunc: (dy: Tensor) => [tf.matMul(tf.matMul(e.A.Q2, dy), e.G.Q2T)],
   })) as unknown as Parameters<typeof tf.customGrad>[0]);
-  return op(d) as Tensor;
+  return op(d);
 }

@@ -65,7 +65,7 @@ function patches(layer: ParametricLayer, x: Tensor): Tensor {
 
 /** z = a W + b from patch rows a `[N·T, fanIn]`, shaped `[N, ...outputShape]`. */
 function affine(layer: ParametricLayer, a: Tensor, W: Tensor, b: Tensor | null, n: number): Tensor {
-  const z = tf.matMul(a as tf.Tensor2D, tf.reshape(W, [layer.fanIn, layer.units]) as tf.Tensor2D);
+  const z = tf.matMul(a, tf.reshape(W, [layer.fanIn, layer.units]) as tf.Tensor2D);
   return tf.reshape(b ? tf.add(z, b) : z, [n, ...layer.outputShape]);
 }
 
@@ -120,7 +120,7 @@ function col2im(layer: ParametricLayer, p: Tensor): Tensor {
 function linearVjpWith(layer: ParametricLayer, g: Tensor, W: Tensor): Tensor {
   const [k, n] = g.shape as number[];
   const wT = tf.transpose(tf.reshape(W, [layer.fanIn, layer.units]));
-  const pc = tf.matMul(tf.reshape(g, [-1, layer.units]) as tf.Tensor2D, wT as tf.Tensor2D);
+  const pc = tf.matMul(tf.reshape(g, [-1, layer.units]) as tf.Tensor2D, wT);
   const dx = col2im(layer, tf.reshape(pc, [k * n, layer.locations, layer.fanIn]));
   return tf.reshape(dx, [k, n, ...layer.inputShape]);
 }
@@ -268,7 +268,7 @@ function backwardWithTangent(
       }
       if (rGrads && rgz) {
         const rg = tf.reshape(rgz, [-1, layer.units]);
-        let rgw = tf.matMul(aT as tf.Tensor2D, rg as tf.Tensor2D);
+        let rgw = tf.matMul(aT, rg);
         const ra = rec.ra[p];
         if (ra) rgw = tf.add(rgw, tf.matMul(tf.transpose(ra) as tf.Tensor2D, g as tf.Tensor2D));
         rGrads[kernel] = tf.reshape(rgw, adapter.params[kernel].shape);
@@ -321,7 +321,7 @@ export function batchHessianVectorProduct(
   requireChainOfAffineLayers(adapter, 'GraSP');
   return tf.tidy(() => {
     const params = layerParams(adapter, adapter.params.map((b) => b.variable.read()));
-    const tangent = layerParams(adapter, v as Tensor[]);
+    const tangent = layerParams(adapter, v);
     const rec = forwardWithTangent(adapter, xs, params, tangent);
     const f = rec.out;
     const rf = rec.rOut as Tensor;

@@ -73,7 +73,7 @@ export class ParamScores {
   /** All scores as one host vector `[P]` in canonical order (a copy). */
   flat(): Float32Array {
     const out = new Float32Array(this.numParams);
-    this.params.forEach((p, i) => out.set(this.blocks[i].dataSync() as Float32Array, p.offset));
+    this.params.forEach((p, i) => out.set(this.blocks[i].dataSync(), p.offset));
     return out;
   }
 

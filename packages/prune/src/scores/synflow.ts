@@ -87,7 +87,7 @@ function synflowOnce(adapter: ModelAdapter, theta: Tensor[]): Tensor[] {
 
 function flatten(adapter: ModelAdapter, blocks: Tensor[]): Float32Array {
   const out = new Float32Array(adapter.numParams);
-  adapter.params.forEach((p, i) => out.set(blocks[i].dataSync() as Float32Array, p.offset));
+  adapter.params.forEach((p, i) => out.set(blocks[i].dataSync(), p.offset));
   return out;
 }
 

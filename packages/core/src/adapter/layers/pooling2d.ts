@@ -47,7 +47,7 @@ function pooling2d(kind: PoolKind, layer: LayerLike, inputShape: number[]): OpLa
         // tfjs's AvgPoolGrad divides by the full window ph·pw also where a 'same' window overlaps
         // the padding, while the forward averages over the valid entries only: rescale dy first.
         const g = scale ? tf.mul(foldK(dy), tf.tensor4d(scale, [1, outputShape[0], outputShape[1], 1])) : foldK(dy);
-        const dx = tf.engine().runKernel('AvgPoolGrad', { dy: g, input: tileK(x, k) } as never, attrs as never) as Tensor;
+        const dx = tf.engine().runKernel('AvgPoolGrad', { dy: g, input: tileK(x, k) }, attrs) as Tensor;
         return unfoldK(dx, k);
       }),
     // Pooling windows stay within one channel.
@@ -103,7 +103,7 @@ export function maxPoolVjp(
 ): Tensor {
   return tf.tidy(() => {
     const [k, n] = dy.shape as number[];
-    const [h, w, c] = x.shape.slice(1) as number[];
+    const [h, w, c] = x.shape.slice(1);
     const [ho, wo] = outputShape;
     const [ph, pw] = pool;
     const [sh, sw] = strides;
@@ -132,7 +132,7 @@ export function maxPoolVjp(
     const routedQ = tf.reshape(tf.transpose(routed, [0, 1, 2, 4, 3]), [k * n, ho, wo, p * c]);
     const dxp = tf.conv2dTranspose(routedQ as tf.Tensor4D, filter as tf.Tensor4D, [k * n, hp, wp, c], strides, 'valid');
     const dx = tf.slice(dxp, [0, top, left, 0], [k * n, Math.min(h, hp - top), Math.min(w, wp - left), c]);
-    const full = dx.shape[1] === h && dx.shape[2] === w ? dx : tf.pad(dx, [[0, 0], [0, h - (dx.shape[1] as number)], [0, w - (dx.shape[2] as number)], [0, 0]]);
+    const full = dx.shape[1] === h && dx.shape[2] === w ? dx : tf.pad(dx, [[0, 0], [0, h - (dx.shape[1])], [0, w - (dx.shape[2])], [0, 0]]);
     return unfoldK(full, k);
   });
 }
