@@ -21,8 +21,17 @@ export default tseslint.config(
         'error',
         {
           typesToIgnore: [
-            'Tensor', 'tf.Tensor', 'tf.Scalar', 'tf.Tensor1D', 'tf.Tensor2D', 'tf.Tensor3D', 'tf.Tensor4D',
-            'FullLaplace', 'KronLaplace', 'DiagLaplace', 'Promise<KronLaplace>',
+            'Tensor',
+            'tf.Tensor',
+            'tf.Scalar',
+            'tf.Tensor1D',
+            'tf.Tensor2D',
+            'tf.Tensor3D',
+            'tf.Tensor4D',
+            'FullLaplace',
+            'KronLaplace',
+            'DiagLaplace',
+            'Promise<KronLaplace>',
           ],
         },
       ],
@@ -40,6 +49,15 @@ export default tseslint.config(
   },
   {
     files: ['**/*.mjs', '**/*.js'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', Buffer: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        URL: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        Buffer: 'readonly',
+      },
+    },
   },
 );

@@ -8,7 +8,9 @@ import { publishedPackages, sourceEntries } from './scripts/lib/workspace.mjs';
 
 const published = publishedPackages();
 const packages = published.map((p) => `packages/${p.dir}`);
-const names = new Set(published.flatMap((p) => sourceEntries(p).map(([, file]) => relative(join(p.path, 'src'), file).replace(/\.ts$/, ''))));
+const names = new Set(
+  published.flatMap((p) => sourceEntries(p).map(([, file]) => relative(join(p.path, 'src'), file).replace(/\.ts$/, ''))),
+);
 // One pattern for all packages (typedoc's packageOptions are shared): an extglob of the entry names
 // that only matches the files each package has.
 const entry = names.size > 1 ? `src/@(${[...names].join('|')}).ts` : 'src/index.ts';

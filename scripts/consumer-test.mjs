@@ -32,7 +32,18 @@
 //    checks that loading it from ESM and CJS and checking again prints exactly one warning.
 // Prints `consumer test: ok (...)` or `consumer test: FAILED: ...` (exit 1).
 import { builtinModules } from 'node:module';
-import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir, homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -83,7 +94,9 @@ if (failures.length) {
   console.log(`consumer test: FAILED: ${failures.length} problem(s), first: ${failures[0].split('\n')[0]}`);
   process.exit(1);
 }
-console.log(`consumer test: ok (${publishedPackages().length} packages packed, ESM+CJS imports, tsc strict, run on tfjs ${TFJS_VERSIONS.join(' and ')}; ${secs(Date.now() - t0)})`);
+console.log(
+  `consumer test: ok (${publishedPackages().length} packages packed, ESM+CJS imports, tsc strict, run on tfjs ${TFJS_VERSIONS.join(' and ')}; ${secs(Date.now() - t0)})`,
+);
 
 function main() {
   if (!flags['skip-build']) {
@@ -97,7 +110,8 @@ function main() {
   if (isInside(work, ROOT)) throw new Error(`scratch folder ${work} is inside the repository`);
   const above = ancestorNodeModules(work);
   const globalDirs = [join(homedir(), '.node_modules'), join(homedir(), '.node_libraries')].filter(existsSync);
-  if (above.length || globalDirs.length) throw new Error(`module folders visible from the scratch project: ${[...above, ...globalDirs].join(', ')}`);
+  if (above.length || globalDirs.length)
+    throw new Error(`module folders visible from the scratch project: ${[...above, ...globalDirs].join(', ')}`);
 
   // Pack and inspect every tarball.
   const tarDir = join(work, 'tarballs');
@@ -122,7 +136,9 @@ function main() {
       firstApp ??= app;
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
-      const eresolve = /ERESOLVE/.test(msg) ? ' (ERESOLVE: npm cannot place the peers of the @spam/* packages next to this tfjs version; see the npm error above)' : '';
+      const eresolve = /ERESOLVE/.test(msg)
+        ? ' (ERESOLVE: npm cannot place the peers of the @spam/* packages next to this tfjs version; see the npm error above)'
+        : '';
       fail(`[tfjs ${version}] ${msg.split('\n')[0]}${eresolve}\n${msg.split('\n').slice(1).join('\n')}`);
     }
   }
@@ -151,18 +167,26 @@ function checkManifest({ dir, pkg }, packages) {
     }
   }
   expect(pkg.exports?.['./package.json'] === './package.json', `${where}: exports ./package.json`);
-  expect(Array.isArray(pkg.files) && pkg.files.includes('dist') && !pkg.files.some((f) => /^(src|test)/.test(f)), `${where}: files = dist (+ README, LICENSE), no sources`);
+  expect(
+    Array.isArray(pkg.files) && pkg.files.includes('dist') && !pkg.files.some((f) => /^(src|test)/.test(f)),
+    `${where}: files = dist (+ README, LICENSE), no sources`,
+  );
   expect(!pkg.bundleDependencies && !pkg.bundledDependencies, `${where}: no bundled dependencies`);
   for (const s of INSTALL_SCRIPTS) expect(!pkg.scripts?.[s], `${where}: no ${s} script`);
   for (const [name, spec] of Object.entries(pkg.dependencies ?? {})) {
-    if (versions.has(name)) expect(spec === versions.get(name), `${where}: dependency ${name} is "${versions.get(name)}" (the sibling's exact version), got "${spec}"`);
+    if (versions.has(name))
+      expect(
+        spec === versions.get(name),
+        `${where}: dependency ${name} is "${versions.get(name)}" (the sibling's exact version), got "${spec}"`,
+      );
     else expect(ALLOWED_DEPS.has(name), `${where}: dependency ${name} is neither a sibling @spam/* package nor allowed`);
     expect(!/^(file:|link:|workspace:|portal:|\.|\/)/.test(String(spec)), `${where}: dependency ${name} points at a path (${spec})`);
   }
   const peers = pkg.peerDependencies ?? {};
   expect(peers['@tensorflow/tfjs-core'] === '>=4.10.0 <5', `${where}: peer @tensorflow/tfjs-core ">=4.10.0 <5"`);
   for (const name of Object.keys(peers)) expect(ALLOWED_PEERS.has(name), `${where}: unexpected peer ${name}`);
-  for (const name of OPTIONAL_PEERS) expect(peers[name] && pkg.peerDependenciesMeta?.[name]?.optional === true, `${where}: ${name} is an optional peer`);
+  for (const name of OPTIONAL_PEERS)
+    expect(peers[name] && pkg.peerDependenciesMeta?.[name]?.optional === true, `${where}: ${name} is an optional peer`);
   expect(!pkg.peerDependenciesMeta?.['@tensorflow/tfjs-core']?.optional, `${where}: tfjs-core is a required peer`);
 }
 
@@ -170,12 +194,18 @@ function checkTarball({ dir, pkg }, info, unpacked) {
   const where = `tarball of @spam/${dir}`;
   const files = info.files.map((f) => f.path);
   for (const f of files) expect(TARBALL_FILE.test(f), `${where}: unexpected file ${f}`);
-  const named = [pkg.main, pkg.module, pkg.types, ...subpaths(pkg).flatMap(([, t]) => Object.values(t).flatMap((c) => Object.values(c)))].map((f) =>
-    f.replace(/^\.\//, ''),
-  );
+  const named = [
+    pkg.main,
+    pkg.module,
+    pkg.types,
+    ...subpaths(pkg).flatMap(([, t]) => Object.values(t).flatMap((c) => Object.values(c))),
+  ].map((f) => f.replace(/^\.\//, ''));
   for (const f of ['package.json', 'README.md', 'LICENSE', ...named]) expect(files.includes(f), `${where}: missing ${f}`);
   const packed = JSON.parse(readFileSync(join(unpacked, 'package.json'), 'utf8'));
-  expect(JSON.stringify(packed.dependencies ?? {}) === JSON.stringify(pkg.dependencies ?? {}), `${where}: packed dependencies equal the source manifest's`);
+  expect(
+    JSON.stringify(packed.dependencies ?? {}) === JSON.stringify(pkg.dependencies ?? {}),
+    `${where}: packed dependencies equal the source manifest's`,
+  );
   const allowed = new Set([...Object.keys(packed.dependencies ?? {}), ...Object.keys(packed.peerDependencies ?? {})]);
   const builtins = new Set(builtinModules);
   for (const f of files) {
@@ -188,7 +218,9 @@ function checkTarball({ dir, pkg }, info, unpacked) {
       if (spec.startsWith('.')) {
         const target = resolve(dirname(join(unpacked, f)), spec);
         const inside = isInside(target, unpacked);
-        const exists = ['', '.js', '.cjs', '.d.ts', '/index.js', '/index.d.ts'].some((ext) => existsSync(target + ext) && statSync(target + ext).isFile());
+        const exists = ['', '.js', '.cjs', '.d.ts', '/index.js', '/index.d.ts'].some(
+          (ext) => existsSync(target + ext) && statSync(target + ext).isFile(),
+        );
         expect(inside && exists, `${where}: ${f} imports ${spec}, which is not a file in the tarball`);
       } else if (spec.startsWith('/') || /^[a-z]:/i.test(spec) || spec.startsWith('file:')) {
         fail(`${where}: ${f} imports the absolute path ${spec}`);
@@ -228,9 +260,14 @@ function consumerProject(app, tarballs, packages, tfjsVersion) {
   // explicitly at the same version, as the README tells users to: left implicit, npm resolves it to
   // the newest tfjs-layers, whose exact tfjs-core peer then conflicts with an older
   // tfjs-backend-wasm (ERESOLVE).
-  const layersPeer = packages.filter((p) => p.pkg.peerDependencies?.['@tensorflow/tfjs-layers'] && !p.pkg.peerDependenciesMeta?.['@tensorflow/tfjs-layers']?.optional);
+  const layersPeer = packages.filter(
+    (p) => p.pkg.peerDependencies?.['@tensorflow/tfjs-layers'] && !p.pkg.peerDependenciesMeta?.['@tensorflow/tfjs-layers']?.optional,
+  );
   const extra = layersPeer.length ? { '@tensorflow/tfjs-layers': tfjsVersion } : {};
-  if (layersPeer.length) log(`[${tag}] ${layersPeer.map((p) => p.pkg.name).join(', ')} peer on @tensorflow/tfjs-layers: listing @tensorflow/tfjs-layers@${tfjsVersion} explicitly`);
+  if (layersPeer.length)
+    log(
+      `[${tag}] ${layersPeer.map((p) => p.pkg.name).join(', ')} peer on @tensorflow/tfjs-layers: listing @tensorflow/tfjs-layers@${tfjsVersion} explicitly`,
+    );
   writeFileSync(
     join(app, 'package.json'),
     JSON.stringify(
@@ -288,18 +325,30 @@ function consumerProject(app, tarballs, packages, tfjsVersion) {
   // Installed from the tarballs, one real copy each, and a clean tree.
   const lock = JSON.parse(readFileSync(join(app, 'package-lock.json'), 'utf8'));
   const spamEntries = Object.entries(lock.packages).filter(([k]) => /(^|\/)node_modules\/@spam\//.test(k));
-  expect(spamEntries.length === packages.length, `[${tag}] lock has exactly ${packages.length} @spam/* entries (got ${spamEntries.map(([k]) => k)})`);
+  expect(
+    spamEntries.length === packages.length,
+    `[${tag}] lock has exactly ${packages.length} @spam/* entries (got ${spamEntries.map(([k]) => k)})`,
+  );
   for (const [key, entry] of spamEntries) {
     expect(/^node_modules\/@spam\/[\w-]+$/.test(key), `[${tag}] ${key} is installed once, at the top level`);
-    expect(String(entry.resolved ?? '').startsWith('file:') && !entry.link, `[${tag}] ${key} comes from its tarball (resolved ${entry.resolved})`);
+    expect(
+      String(entry.resolved ?? '').startsWith('file:') && !entry.link,
+      `[${tag}] ${key} comes from its tarball (resolved ${entry.resolved})`,
+    );
   }
   for (const p of packages) {
     const d = join(app, 'node_modules', '@spam', p.dir);
-    expect(existsSync(d) && !lstatSync(d).isSymbolicLink() && !isInside(realpathSync(d), ROOT), `[${tag}] node_modules/@spam/${p.dir} is a real folder outside the repository`);
+    expect(
+      existsSync(d) && !lstatSync(d).isSymbolicLink() && !isInside(realpathSync(d), ROOT),
+      `[${tag}] node_modules/@spam/${p.dir} is a real folder outside the repository`,
+    );
   }
   const ls = run('npm', ['ls', '--all', '--json'], { cwd: app, check: false });
   const tree = JSON.parse(ls.stdout || '{}');
-  expect(ls.status === 0 && !(tree.problems ?? []).length, `[${tag}] npm ls --all is clean: ${(tree.problems ?? []).join('; ') || ls.stderr.slice(0, 300)}`);
+  expect(
+    ls.status === 0 && !(tree.problems ?? []).length,
+    `[${tag}] npm ls --all is clean: ${(tree.problems ?? []).join('; ') || ls.stderr.slice(0, 300)}`,
+  );
   const core = JSON.parse(readFileSync(join(app, 'node_modules', '@tensorflow', 'tfjs-core', 'package.json'), 'utf8'));
   expect(core.version === tfjsVersion, `[${tag}] tfjs-core ${core.version} installed`);
 
@@ -359,7 +408,13 @@ console.log(JSON.stringify(out));
     } catch {
       // not JSON: the status check below reports the output
     }
-    if (!expect(r.status === 0 && key in result, `[${tag}] node ${file} failed (exit ${r.status}):\n${r.stdout.slice(-2000)}\n${r.stderr.slice(-3000)}`)) continue;
+    if (
+      !expect(
+        r.status === 0 && key in result,
+        `[${tag}] node ${file} failed (exit ${r.status}):\n${r.stdout.slice(-2000)}\n${r.stderr.slice(-3000)}`,
+      )
+    )
+      continue;
     expect(!/outside the supported range/.test(r.stderr + r.stdout), `[${tag}] ${file} printed a tfjs version warning`);
     if (file === 'dist/app.js') expect(result.tfjsCore === tfjsVersion, `[${tag}] ran on tfjs-core ${result.tfjsCore}`);
     log(`[${tag}] node ${file}: ${secs(r.ms)} ${last}`);
@@ -371,31 +426,43 @@ function missingPeer(dir, app, packages) {
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'spam-nopeer', private: true, type: 'module' }));
   cpSync(join(app, 'node_modules', '@spam'), join(dir, 'node_modules', '@spam'), { recursive: true });
   expect(!existsSync(join(dir, 'node_modules', '@tensorflow')), 'no tfjs in the missing-peer project');
-  const firstLine = (s) => s.split('\n').find((l) => /^\w*Error\b/.test(l))?.trim() ?? s.trim().split('\n')[0];
+  const firstLine = (s) =>
+    s
+      .split('\n')
+      .find((l) => /^\w*Error\b/.test(l))
+      ?.trim() ?? s.trim().split('\n')[0];
   const esmLoaded = [];
   for (const p of packages) {
     const name = p.pkg.name;
     // ESM: Node's own resolution error names the package (a module that needs no tfjs may load).
     const esm = run('node', ['--input-type=module', '-e', `await import(${JSON.stringify(name)});`], { cwd: dir, check: false });
     if (esm.status === 0) esmLoaded.push(name);
-    else expect(esm.stderr.includes("'@tensorflow/tfjs-core'"), `${name} ESM without tfjs names the missing peer: ${firstLine(esm.stderr)}`);
+    else
+      expect(esm.stderr.includes("'@tensorflow/tfjs-core'"), `${name} ESM without tfjs names the missing peer: ${firstLine(esm.stderr)}`);
     const cjs = run('node', ['-e', `require(${JSON.stringify(name)});`], { cwd: dir, check: false });
     // CJS: the build's own message (tsup.config.ts banner), or at least Node's naming the package.
-    const named = cjs.stderr.includes('needs its peer dependency @tensorflow/tfjs-core') || cjs.stderr.includes("Cannot find module '@tensorflow/tfjs-core'");
+    const named =
+      cjs.stderr.includes('needs its peer dependency @tensorflow/tfjs-core') ||
+      cjs.stderr.includes("Cannot find module '@tensorflow/tfjs-core'");
     expect(cjs.status !== 0 && named, `${name} CJS without tfjs names the missing peer: ${firstLine(cjs.stderr)}`);
     if (p.dir === 'laplace') {
       log(`missing peer, ESM: ${firstLine(esm.stderr)}`);
       log(`missing peer, CJS: ${firstLine(cjs.stderr)}`);
     }
   }
-  log(`missing peer: ESM and CJS errors name @tensorflow/tfjs-core for every package${esmLoaded.length ? ` (ESM ${esmLoaded.join(', ')} import no tfjs and load)` : ''}`);
+  log(
+    `missing peer: ESM and CJS errors name @tensorflow/tfjs-core for every package${esmLoaded.length ? ` (ESM ${esmLoaded.join(', ')} import no tfjs and load)` : ''}`,
+  );
 }
 
 function versionWarning(dir, tarballs) {
   // @spam/core with a tfjs-core outside the peer range (npm refuses that without --legacy-peer-deps).
   mkdirSync(dir, { recursive: true });
   const deps = { '@spam/core': `file:${tarballs['@spam/core']}`, '@tensorflow/tfjs-core': UNSUPPORTED_TFJS };
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'spam-old-tfjs', private: true, type: 'module', dependencies: deps }, null, 2));
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify({ name: 'spam-old-tfjs', private: true, type: 'module', dependencies: deps }, null, 2),
+  );
   const inst = run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--legacy-peer-deps'], { cwd: dir });
   const script = `const core = await import('@spam/core');
 const again = core.checkTfjsVersion();
@@ -404,7 +471,15 @@ console.log(JSON.stringify({ again, range: core.SUPPORTED_TFJS_CORE_RANGE, cjsLo
   const r = run('node', ['--input-type=module', '-e', script], { cwd: dir, check: false });
   const warnings = r.stderr.split('\n').filter((l) => l.includes('outside the supported range'));
   // Once per process, even with both the ESM and the CJS build loaded (a global flag).
-  expect(r.status === 0 && r.stdout.includes('"again":false'), `tfjs-core ${UNSUPPORTED_TFJS}: @spam/core loads and reports it unsupported (exit ${r.status}): ${r.stderr.slice(0, 500)}`);
-  expect(warnings.length === 1 && warnings[0].includes(`@tensorflow/tfjs-core ${UNSUPPORTED_TFJS}`), `tfjs-core ${UNSUPPORTED_TFJS}: one warning naming the version (got ${warnings.length}): ${r.stderr.slice(0, 500)}`);
-  log(`unsupported tfjs-core ${UNSUPPORTED_TFJS} (install ${secs(inst.ms)}): ${warnings.length} warning line for an ESM import, a CJS require and a repeated check: ${warnings[0] ?? '(none)'}`);
+  expect(
+    r.status === 0 && r.stdout.includes('"again":false'),
+    `tfjs-core ${UNSUPPORTED_TFJS}: @spam/core loads and reports it unsupported (exit ${r.status}): ${r.stderr.slice(0, 500)}`,
+  );
+  expect(
+    warnings.length === 1 && warnings[0].includes(`@tensorflow/tfjs-core ${UNSUPPORTED_TFJS}`),
+    `tfjs-core ${UNSUPPORTED_TFJS}: one warning naming the version (got ${warnings.length}): ${r.stderr.slice(0, 500)}`,
+  );
+  log(
+    `unsupported tfjs-core ${UNSUPPORTED_TFJS} (install ${secs(inst.ms)}): ${warnings.length} warning line for an ESM import, a CJS require and a repeated check: ${warnings[0] ?? '(none)'}`,
+  );
 }

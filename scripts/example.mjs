@@ -88,7 +88,13 @@ function main() {
   log(`project ${project}: npm install ${secs(inst.ms)} (set up in ${secs(Date.now() - t0)})`);
 
   log(`npm start ${args.join(' ')}`);
-  const r = run('npm', ['run', 'start', '--', ...args], { cwd: project, env: isolatedEnv(), inherit: true, check: false, timeoutMs: 24 * 3600_000 });
+  const r = run('npm', ['run', 'start', '--', ...args], {
+    cwd: project,
+    env: isolatedEnv(),
+    inherit: true,
+    check: false,
+    timeoutMs: 24 * 3600_000,
+  });
   return r.status;
 }
 

@@ -26,7 +26,9 @@ process.stdout.write(status.stdout + status.stderr);
 const config = JSON.parse(readFileSync(join(ROOT, '.changeset', 'config.json'), 'utf8'));
 const names = publishedPackages().map((p) => p.pkg.name);
 const linked = (config.linked ?? []).find((group) => names.every((n) => group.includes(n)));
-console.log(`\n== config: ${linked ? `linked versions for ${linked.join(', ')}` : 'WARNING: the five packages are not in one linked group'}; access ${config.access}; base branch ${config.baseBranch}`);
+console.log(
+  `\n== config: ${linked ? `linked versions for ${linked.join(', ')}` : 'WARNING: the five packages are not in one linked group'}; access ${config.access}; base branch ${config.baseBranch}`,
+);
 
 const tmp = mkdtempSync(join(tmpdir(), 'spam-release-dry-'));
 let code = 0;
@@ -51,8 +53,13 @@ try {
 
   for (const p of publishedPackages()) {
     const after = JSON.parse(readFileSync(join(tmp, 'packages', p.dir, 'package.json'), 'utf8'));
-    const deps = Object.entries(after.dependencies ?? {}).map(([n, s]) => `${n}@${s}`).join(', ') || 'none';
-    console.log(`\n== ${p.pkg.name}: ${p.pkg.version} -> ${after.version}${after.version === p.pkg.version ? ' (unchanged)' : ''}; dependencies: ${deps}`);
+    const deps =
+      Object.entries(after.dependencies ?? {})
+        .map(([n, s]) => `${n}@${s}`)
+        .join(', ') || 'none';
+    console.log(
+      `\n== ${p.pkg.name}: ${p.pkg.version} -> ${after.version}${after.version === p.pkg.version ? ' (unchanged)' : ''}; dependencies: ${deps}`,
+    );
     const changelog = join(tmp, 'packages', p.dir, 'CHANGELOG.md');
     if (existsSync(changelog)) {
       const text = readFileSync(changelog, 'utf8');
@@ -64,7 +71,9 @@ try {
     const pack = run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: p.path, check: false });
     try {
       const info = JSON.parse(pack.stdout.slice(pack.stdout.indexOf('[')))[0];
-      console.log(`   would publish ${info.filename.replace(p.pkg.version, after.version)}: ${info.entryCount} files, ${(info.size / 1024).toFixed(1)} kB packed${existsSync(join(p.path, 'dist')) ? '' : ' (dist/ missing: run npm run build first)'}`);
+      console.log(
+        `   would publish ${info.filename.replace(p.pkg.version, after.version)}: ${info.entryCount} files, ${(info.size / 1024).toFixed(1)} kB packed${existsSync(join(p.path, 'dist')) ? '' : ' (dist/ missing: run npm run build first)'}`,
+      );
     } catch {
       console.log(`   npm pack --dry-run failed: ${pack.stderr.slice(0, 300)}`);
     }

@@ -45,7 +45,9 @@ describe('workspace package list', () => {
     const names = published.map((p) => p.pkg.name).sort();
     expect(config.linked.length).toBe(1);
     expect([...config.linked[0]].sort()).toEqual(names);
-    const privateNames = workspacePackages().filter((p) => p.pkg.private === true).map((p) => p.pkg.name);
+    const privateNames = workspacePackages()
+      .filter((p) => p.pkg.private === true)
+      .map((p) => p.pkg.name);
     for (const group of [...config.linked, ...config.fixed]) for (const n of privateNames) expect(group).not.toContain(n);
     for (const n of names) expect(config.ignore).not.toContain(n);
   });

@@ -14,7 +14,9 @@ async function main(): Promise<void> {
   await tf.setBackend('cpu');
   const xs = tf.randomNormal([40, 3], 0, 1, 'float32', 3);
   const ys = tf.randomNormal([40, 1], 0, 1, 'float32', 4);
-  const model = tf.sequential({ layers: [tf.layers.dense({ units: 4, inputShape: [3], activation: 'tanh' }), tf.layers.dense({ units: 1 })] });
+  const model = tf.sequential({
+    layers: [tf.layers.dense({ units: 4, inputShape: [3], activation: 'tanh' }), tf.layers.dense({ units: 1 })],
+  });
   const lap = await fitLaplace(model, { xs, ys, batchSize: 16 }, { likelihood: 'regression', structure: 'diag', sigma: 0.5 });
   check(lap instanceof DiagLaplace, 'diag Laplace');
   check(lap.diag.shape[0] === 3 * 4 + 4 + 4 + 1, 'diag has P entries');

@@ -43,9 +43,19 @@ kron.dispose();
 // 2. SpaM: marginal-likelihood training with a layer-wise prior (2 epochs, a marglik step each).
 check(PRIOR_STRUCTURES.includes('layerwise'), 'layerwise prior exists');
 const prior: Prior = createPrior(model, 'layerwise');
-const { laplace, history } = await marglikTraining(model, { xs, ys, batchSize: 64 }, {
-  likelihood: 'classification', hessian: 'kron', prior, epochs: 2, marglikEvery: 1, hyperSteps: 5, lr: 0.01,
-});
+const { laplace, history } = await marglikTraining(
+  model,
+  { xs, ys, batchSize: 64 },
+  {
+    likelihood: 'classification',
+    hessian: 'kron',
+    prior,
+    epochs: 2,
+    marglikEvery: 1,
+    hyperSteps: 5,
+    lr: 0.01,
+  },
+);
 const terms = logMarginalLikelihoodTerms(laplace, prior);
 check(history.length === 2, `history has one entry per epoch (got ${history.length})`);
 check(Number.isFinite(terms.logMarglik), `log marginal likelihood is finite (${terms.logMarglik})`);
@@ -55,7 +65,10 @@ const opd = opdScores(laplace, prior);
 const mask = globalMask(opd, { sparsity: 0.5 });
 const fromMask: SparsityReport = sparsityReport(mask);
 const kernels = 6 * 16 + 16 * 3;
-check(fromMask.overall.kernel.zeros === Math.floor(kernels * 0.5), `mask prunes ⌊${kernels}·0.5⌋ kernels (got ${fromMask.overall.kernel.zeros})`);
+check(
+  fromMask.overall.kernel.zeros === Math.floor(kernels * 0.5),
+  `mask prunes ⌊${kernels}·0.5⌋ kernels (got ${fromMask.overall.kernel.zeros})`,
+);
 check(Math.abs(fromMask.overall.kernel.sparsity - 0.5) < 0.01, 'mask kernel sparsity ≈ 0.5');
 check(fromMask.overall.bias.zeros === 0, 'biases are kept');
 applyMask(model, mask);

@@ -23,7 +23,14 @@ export function isolatedEnv(extra = {}) {
  */
 export function run(cmd, args, { cwd, env = isolatedEnv(), check = true, inherit = false, timeoutMs = 600_000 } = {}) {
   const t0 = Date.now();
-  const r = spawnSync(cmd, args, { cwd, env, encoding: 'utf8', stdio: inherit ? 'inherit' : 'pipe', timeout: timeoutMs, maxBuffer: 64 << 20 });
+  const r = spawnSync(cmd, args, {
+    cwd,
+    env,
+    encoding: 'utf8',
+    stdio: inherit ? 'inherit' : 'pipe',
+    timeout: timeoutMs,
+    maxBuffer: 64 << 20,
+  });
   const out = { status: r.status ?? 1, stdout: r.stdout ?? '', stderr: r.stderr ?? '', ms: Date.now() - t0 };
   if (r.error) out.stderr += `\n${r.error.message}`;
   if (check && out.status !== 0) {

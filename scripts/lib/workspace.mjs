@@ -58,7 +58,8 @@ export function sourceEntries({ dir, path, pkg }) {
     const m = /^\.\/dist\/(.+)\.(js|cjs)$/.exec(file);
     if (!m) throw new Error(`packages/${dir}/package.json: exports['${sub}'] does not point at ./dist/<name>.js`);
     const src = join(path, 'src', `${m[1]}.ts`);
-    if (!existsSync(src)) throw new Error(`packages/${dir}/package.json: exports['${sub}'] needs packages/${dir}/src/${m[1]}.ts, which does not exist`);
+    if (!existsSync(src))
+      throw new Error(`packages/${dir}/package.json: exports['${sub}'] needs packages/${dir}/src/${m[1]}.ts, which does not exist`);
     out.push([sub === '.' ? pkg.name : `${pkg.name}/${sub.slice(2)}`, src]);
   }
   return out;

@@ -31,7 +31,10 @@ export function randn(n: number, seed: number): number[] {
 /** A seeded normal tensor N(0, scale²). */
 export function randomTensor(shape: number[], seed: number, scale = 1): tf.Tensor {
   const size = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(randn(size, seed).map((v) => v * scale), shape);
+  return tf.tensor(
+    randn(size, seed).map((v) => v * scale),
+    shape,
+  );
 }
 
 /** Seeded integer labels in [0, classes). */
@@ -99,8 +102,7 @@ export function kron(a: ArrayLike<number>, m: number, b: ArrayLike<number>, k: n
   const cols = m * k;
   for (let i = 0; i < m; i++)
     for (let j = 0; j < m; j++)
-      for (let o = 0; o < k; o++)
-        for (let p = 0; p < k; p++) out[(i * k + o) * cols + j * k + p] = a[i * m + j] * b[o * k + p];
+      for (let o = 0; o < k; o++) for (let p = 0; p < k; p++) out[(i * k + o) * cols + j * k + p] = a[i * m + j] * b[o * k + p];
   return out;
 }
 

@@ -36,7 +36,9 @@ export async function chooseBackend(choice: BackendChoice): Promise<BackendInfo>
   let provider: string | undefined;
   if (choice === 'auto' || choice === 'tensorflow') provider = await loadNative();
   if (choice === 'tensorflow' && !provider) {
-    throw new Error('--backend tensorflow needs @tensorflow/tfjs-node (CPU) or @tensorflow/tfjs-node-gpu (CUDA): npm install @tensorflow/tfjs-node');
+    throw new Error(
+      '--backend tensorflow needs @tensorflow/tfjs-node (CPU) or @tensorflow/tfjs-node-gpu (CUDA): npm install @tensorflow/tfjs-node',
+    );
   }
   const name = provider ? 'tensorflow' : choice === 'auto' ? 'wasm' : choice;
   const ok = await tf.setBackend(name);

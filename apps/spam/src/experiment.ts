@@ -5,10 +5,27 @@
  * Rows go to the report as soon as a training is done.
  */
 import * as tf from '@tensorflow/tfjs';
-import { buildModelAdapter, evaluate, SpamError, UnsupportedLayerError, UnsupportedTopologyError, type ClassificationMetrics, type RegressionMetrics } from '@spam/core';
+import {
+  buildModelAdapter,
+  evaluate,
+  SpamError,
+  UnsupportedLayerError,
+  UnsupportedTopologyError,
+  type ClassificationMetrics,
+  type RegressionMetrics,
+} from '@spam/core';
 import { marglikTraining, type MarglikTrainingResult } from '@spam/laplace';
 import { criterionScores, opdScores, sparsitySweep, type ParamScores } from '@spam/prune';
-import { countMacs, countParams, magnitudeUnitScores, pruneUnits, randomUnitScores, unitMasks, unitScores, type UnitScores } from '@spam/structured';
+import {
+  countMacs,
+  countParams,
+  magnitudeUnitScores,
+  pruneUnits,
+  randomUnitScores,
+  unitMasks,
+  unitScores,
+  type UnitScores,
+} from '@spam/structured';
 import { calibrateBatchNorm, marglikOptions, ProgressBar, trainingProgress } from '@spam/harness';
 import type { RunConfig, Schedule, TrainingSpec } from './config.js';
 import { AUTO_MODEL, buildModel, isGraphModel } from './models.js';
@@ -65,7 +82,7 @@ function latencyMs(model: tf.LayersModel, x: tf.Tensor): number {
 
 /** Runs every training of `cfg` on `data` and hands the rows to `sink`. */
 export async function runDataset(data: Dataset, cfg: RunConfig, sink: ExperimentSink): Promise<void> {
-  const modelName = cfg.model === 'auto' ? AUTO_MODEL[data.name] ?? (data.inputShape.length === 3 ? 'lenet' : 'mnist-fc') : cfg.model;
+  const modelName = cfg.model === 'auto' ? (AUTO_MODEL[data.name] ?? (data.inputShape.length === 3 ? 'lenet' : 'mnist-fc')) : cfg.model;
   const s: Schedule = cfg.schedules[data.name];
   const likelihood = data.likelihood;
   const probe = buildModel(modelName, data.inputShape, data.outputDim, cfg.seed);
@@ -75,7 +92,8 @@ export async function runDataset(data: Dataset, cfg: RunConfig, sink: Experiment
       `Adam ${s.lr}, batch ${s.batchSize}, ${s.epochs} epochs, SpaM: F = ${s.marglikEvery}, K = ${s.hyperSteps}, B = ${s.burnIn}, ${cfg.curvature.toUpperCase()}`,
   );
   probe.dispose();
-  if (isGraphModel(modelName) && cfg.unitFractions.length > 0) sink.log(`  structured removal skipped: ${modelName} is a graph model (unit removal takes chains of Dense/Conv2D layers)`);
+  if (isGraphModel(modelName) && cfg.unitFractions.length > 0)
+    sink.log(`  structured removal skipped: ${modelName} is a graph model (unit removal takes chains of Dense/Conv2D layers)`);
   const width = Math.max(...cfg.trainings.map((t) => t.name.length), 10);
   for (const spec of cfg.trainings) {
     checkpoint(sink);
@@ -132,8 +150,12 @@ async function runTraining(
     const sigma = result.sigma;
     const adapter = buildModelAdapter(model, { logits: likelihood === 'classification' });
     const dense = evaluate(adapter, likelihood, data.xTest, data.yTest, { sigma });
-    progress?.bar.finish(`${'accuracy' in dense ? `test acc ${(dense.accuracy * 100).toFixed(2)}%` : `test mse ${dense.mse.toFixed(4)}`} in ${(trainMs / 1000).toFixed(1)} s${fits > 0 ? ` (${fits} curvature fits ${(fitMs / 1000).toFixed(1)} s)` : ''}`);
-    const results: ResultRow[] = [{ dataset: data.name, training: spec.name, criterion: 'none', sparsity: 0, seed: cfg.seed, ...pickMetrics(dense) }];
+    progress?.bar.finish(
+      `${'accuracy' in dense ? `test acc ${(dense.accuracy * 100).toFixed(2)}%` : `test mse ${dense.mse.toFixed(4)}`} in ${(trainMs / 1000).toFixed(1)} s${fits > 0 ? ` (${fits} curvature fits ${(fitMs / 1000).toFixed(1)} s)` : ''}`,
+    );
+    const results: ResultRow[] = [
+      { dataset: data.name, training: spec.name, criterion: 'none', sparsity: 0, seed: cfg.seed, ...pickMetrics(dense) },
+    ];
 
     // Unstructured: every criterion's scores, then one sweep from the same trained weights.
     const n = Math.min(cfg.scoreExamples, data.xTrain.shape[0]);
@@ -144,7 +166,17 @@ async function runTraining(
         checkpoint(sink);
         const t1 = performance.now();
         try {
-          scores.push(await criterionScores(c, { model, likelihood, laplace: result.laplace, prior: result.prior, data: { xs: scoreXs, ys: scoreYs, batchSize: 100 }, seed: cfg.seed, sigma }));
+          scores.push(
+            await criterionScores(c, {
+              model,
+              likelihood,
+              laplace: result.laplace,
+              prior: result.prior,
+              data: { xs: scoreXs, ys: scoreYs, batchSize: 100 },
+              seed: cfg.seed,
+              sigma,
+            }),
+          );
         } catch (e) {
           // A criterion that cannot take this model (GraSP / SynFlow on graphs) is skipped, named, and the run goes on.
           if (!(e instanceof UnsupportedLayerError || e instanceof UnsupportedTopologyError)) throw e;
@@ -157,7 +189,9 @@ async function runTraining(
       tf.dispose([scoreXs, scoreYs]);
     }
     const t2 = performance.now();
-    const bar = sink.showProgress ? new ProgressBar({ total: scores.length * cfg.sparsities.length, label: 'sweep'.padEnd(width), plainSteps: 2, width: 24 }) : null;
+    const bar = sink.showProgress
+      ? new ProgressBar({ total: scores.length * cfg.sparsities.length, label: 'sweep'.padEnd(width), plainSteps: 2, width: 24 })
+      : null;
     // One point per call: the sweep can stop between points.
     const sweep: ReturnType<typeof sparsitySweep> = [];
     for (const set of scores) {
@@ -171,7 +205,15 @@ async function runTraining(
     const sweepMs = performance.now() - t2;
     bar?.finish(`${sweep.length} points in ${(sweepMs / 1000).toFixed(1)} s`);
     sink.timing(`${stage}/sweep`, sweepMs);
-    for (const r of sweep) results.push({ dataset: data.name, training: spec.name, criterion: r.criterion, sparsity: r.sparsity, seed: cfg.seed, ...pickMetrics(r) });
+    for (const r of sweep)
+      results.push({
+        dataset: data.name,
+        training: spec.name,
+        criterion: r.criterion,
+        sparsity: r.sparsity,
+        seed: cfg.seed,
+        ...pickMetrics(r),
+      });
 
     // Structured: unit scores per criterion, units removed per layer, a smaller model evaluated.
     const structured: StructuredRow[] = [];
@@ -180,20 +222,47 @@ async function runTraining(
       const paramsBefore = countParams(model);
       const macsBefore = countMacs(model);
       const xLat = tf.slice(data.xTest, 0, Math.min(256, data.xTest.shape[0]));
-      const sbar = sink.showProgress ? new ProgressBar({ total: cfg.unitCriteria.length * cfg.unitFractions.length, label: 'structured'.padEnd(width), plainSteps: 2, width: 24 }) : null;
+      const sbar = sink.showProgress
+        ? new ProgressBar({
+            total: cfg.unitCriteria.length * cfg.unitFractions.length,
+            label: 'structured'.padEnd(width),
+            plainSteps: 2,
+            width: 24,
+          })
+        : null;
       let done = 0;
       try {
         for (const c of cfg.unitCriteria) {
-          const us: UnitScores = c === 'opd' ? opdUnitScores(result) : c === 'magnitude' ? magnitudeUnitScores(model) : randomUnitScores(model, { seed: cfg.seed });
+          const us: UnitScores =
+            c === 'opd'
+              ? opdUnitScores(result)
+              : c === 'magnitude'
+                ? magnitudeUnitScores(model)
+                : randomUnitScores(model, { seed: cfg.seed });
           for (const fraction of cfg.unitFractions) {
             await turn();
             checkpoint(sink);
             const small = pruneUnits(model, unitMasks(us, { sparsity: fraction }));
             try {
-              const m = evaluate(buildModelAdapter(small, { logits: likelihood === 'classification' }), likelihood, data.xTest, data.yTest, { sigma });
+              const m = evaluate(
+                buildModelAdapter(small, { logits: likelihood === 'classification' }),
+                likelihood,
+                data.xTest,
+                data.yTest,
+                { sigma },
+              );
               structured.push({
-                dataset: data.name, training: spec.name, criterion: c, unitFraction: fraction, seed: cfg.seed, ...pickMetrics(m),
-                paramsBefore, paramsAfter: countParams(small), macsBefore, macsAfter: countMacs(small), latencyMs: latencyMs(small, xLat),
+                dataset: data.name,
+                training: spec.name,
+                criterion: c,
+                unitFraction: fraction,
+                seed: cfg.seed,
+                ...pickMetrics(m),
+                paramsBefore,
+                paramsAfter: countParams(small),
+                macsBefore,
+                macsAfter: countMacs(small),
+                latencyMs: latencyMs(small, xLat),
               });
             } finally {
               small.dispose();
@@ -208,7 +277,13 @@ async function runTraining(
       sbar?.finish(`${structured.length} models in ${(ms / 1000).toFixed(1)} s`);
       sink.timing(`${stage}/structured`, ms);
     }
-    await sink.addRows({ results, structured, precisions: spec.map ? [] : result.prior.summaryPerTensor().map(({ name, ...st }) => ({ dataset: data.name, training: spec.name, tensor: name, ...st })) });
+    await sink.addRows({
+      results,
+      structured,
+      precisions: spec.map
+        ? []
+        : result.prior.summaryPerTensor().map(({ name, ...st }) => ({ dataset: data.name, training: spec.name, tensor: name, ...st })),
+    });
   } finally {
     progress?.bar.finish();
     scores.forEach((x) => x.dispose());

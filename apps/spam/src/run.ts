@@ -70,15 +70,17 @@ export async function runSpam(cfg: RunConfig, hooks: RunHooks = {}): Promise<Run
   // Saves run one after another.
   let saving: Promise<void> = Promise.resolve();
   const save = (): Promise<void> => {
-    saving = saving.catch(() => undefined).then(async () => {
-      const written = await write(out, report);
-      files = written.files;
-      for (const w of written.warnings) {
-        if (warned.has(w)) continue;
-        warned.add(w);
-        log(`report: ${w}`);
-      }
-    });
+    saving = saving
+      .catch(() => undefined)
+      .then(async () => {
+        const written = await write(out, report);
+        files = written.files;
+        for (const w of written.warnings) {
+          if (warned.has(w)) continue;
+          warned.add(w);
+          log(`report: ${w}`);
+        }
+      });
     return saving;
   };
   const interrupted = () => hooks.signal?.aborted === true;
@@ -91,7 +93,10 @@ export async function runSpam(cfg: RunConfig, hooks: RunHooks = {}): Promise<Run
       const s = cfg.schedules[name];
       const tl = performance.now();
       const data = await loadDataset(name, {
-        dataDir: cfg.dataDir, trainSize: s.trainSize, testSize: s.testSize, standardize: cfg.standardize,
+        dataDir: cfg.dataDir,
+        trainSize: s.trainSize,
+        testSize: s.testSize,
+        standardize: cfg.standardize,
         layout: model && wantsImages(model) ? 'image' : 'flat',
       });
       report.timings.push({ stage: `${name}/load`, ms: performance.now() - tl });
@@ -143,7 +148,8 @@ export function summaryTable(report: Report): string[] {
   for (const ds of datasets) {
     const rows = report.results.filter((r) => r.dataset === ds);
     const reg = rows.some((r) => r.mse !== undefined);
-    const metric = (r?: (typeof rows)[number]) => (!r ? '—' : reg ? (r.mse ?? NaN).toFixed(4) : `${((r.accuracy ?? NaN) * 100).toFixed(1)}`);
+    const metric = (r?: (typeof rows)[number]) =>
+      !r ? '—' : reg ? (r.mse ?? NaN).toFixed(4) : `${((r.accuracy ?? NaN) * 100).toFixed(1)}`;
     const levels = [0.9, 0.95, 0.99].filter((s) => rows.some((r) => Math.abs(r.sparsity - s) < 1e-9));
     const trainings = [...new Set(rows.map((r) => r.training))];
     const crits = [...new Set(rows.map((r) => r.criterion))].filter((c) => c !== 'none');

@@ -20,7 +20,19 @@ describe('spam: flags', () => {
     const paper = parseCli(['--preset', 'paper', '--dataset', 'mnist,breast-cancer']) as RunConfig;
     expect(paper.schedules.mnist).toMatchObject({ epochs: 50, marglikEvery: 1, hyperSteps: 100, batchSize: 64, lr: 1e-3 });
     expect(paper.schedules['breast-cancer']).toMatchObject({ epochs: 50, marglikEvery: 1, hyperSteps: 100 });
-    const custom = parseCli(['--quick', '--hessian', 'diag', '--prior', 'unitwise', '--epochs', '7', '--sparsities', '0.5,0.9', '--no-structured', '--raw']) as RunConfig;
+    const custom = parseCli([
+      '--quick',
+      '--hessian',
+      'diag',
+      '--prior',
+      'unitwise',
+      '--epochs',
+      '7',
+      '--sparsities',
+      '0.5,0.9',
+      '--no-structured',
+      '--raw',
+    ]) as RunConfig;
     expect(custom.trainings.map((t) => t.name)).toEqual(['map', 'spam-diag-unitwise']);
     expect(custom.schedules.mnist.epochs).toBe(7);
     expect(custom.unitFractions).toEqual([]);
@@ -68,27 +80,48 @@ describe('spam: run', () => {
     expect(lines.join('\n')).not.toMatch(/model cancernet/);
   });
 
-  it.skipIf(!existsSync('/proc/self'))('refuses --out on /proc at once (it used to hang), before any thread or backend starts', async () => {
-    const started = performance.now();
-    const { code, output } = await new Promise<{ code: number | null; output: string }>((done) => {
-      const child = spawn(process.execPath, [BIN, '--quick', '--out', '/proc/spam-test/report'], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let output = '';
-      child.stdout.on('data', (d) => (output += d));
-      child.stderr.on('data', (d) => (output += d));
-      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-      child.on('exit', (c) => (clearTimeout(timer), done({ code: c, output })));
-    });
-    expect(code).toBe(1);
-    expect(output).toMatch(/spam: ReportDirError: cannot write the report to '\/proc\/spam-test\/report'.*proc pseudo filesystem/);
-    expect(output).not.toMatch(/backend:|report →/);
-    expect(performance.now() - started).toBeLessThan(20_000);
-  }, 60_000);
+  it.skipIf(!existsSync('/proc/self'))(
+    'refuses --out on /proc at once (it used to hang), before any thread or backend starts',
+    async () => {
+      const started = performance.now();
+      const { code, output } = await new Promise<{ code: number | null; output: string }>((done) => {
+        const child = spawn(process.execPath, [BIN, '--quick', '--out', '/proc/spam-test/report'], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let output = '';
+        child.stdout.on('data', (d) => (output += d));
+        child.stderr.on('data', (d) => (output += d));
+        const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+        child.on('exit', (c) => (clearTimeout(timer), done({ code: c, output })));
+      });
+      expect(code).toBe(1);
+      expect(output).toMatch(/spam: ReportDirError: cannot write the report to '\/proc\/spam-test\/report'.*proc pseudo filesystem/);
+      expect(output).not.toMatch(/backend:|report →/);
+      expect(performance.now() - started).toBeLessThan(20_000);
+    },
+    60_000,
+  );
 
   it('runs breast cancer end to end and writes report.json rows, report.md and plots without leaking', async () => {
     const out = mkdtempSync(join(tmpdir(), 'spam-report-'));
     const cfg = parseCli([
-      '--dataset', 'breast-cancer', '--quick', '--epochs', '4', '--marglik-every', '2', '--hyper-steps', '5',
-      '--criteria', 'opd,magnitude,random', '--sparsities', '0.5,0.9', '--unit-fractions', '0.5', '--out', out, '--backend', backend,
+      '--dataset',
+      'breast-cancer',
+      '--quick',
+      '--epochs',
+      '4',
+      '--marglik-every',
+      '2',
+      '--hyper-steps',
+      '5',
+      '--criteria',
+      'opd,magnitude,random',
+      '--sparsities',
+      '0.5,0.9',
+      '--unit-fractions',
+      '0.5',
+      '--out',
+      out,
+      '--backend',
+      backend,
     ]) as RunConfig;
     const before = tf.memory().numTensors;
     const { report, files, tensorsLeaked } = await runSpam(cfg, { log: () => undefined, progress: false });
@@ -100,12 +133,16 @@ describe('spam: run', () => {
     // one row per training × (criteria × sparsities + the unpruned net)
     expect(json.results).toHaveLength(3 * (3 * 2 + 1));
     for (const r of json.results) {
-      expect(Object.keys(r)).toEqual(expect.arrayContaining(['dataset', 'training', 'criterion', 'sparsity', 'seed', 'accuracy', 'nll', 'ece', 'brier']));
+      expect(Object.keys(r)).toEqual(
+        expect.arrayContaining(['dataset', 'training', 'criterion', 'sparsity', 'seed', 'accuracy', 'nll', 'ece', 'brier']),
+      );
       expect(r.dataset).toBe('breast-cancer');
       expect(r.accuracy).toBeGreaterThanOrEqual(0);
       expect(r.accuracy).toBeLessThanOrEqual(1);
     }
-    expect(new Set(json.results.map((r: { training: string }) => r.training))).toEqual(new Set(['map', 'spam-diag-parameterwise', 'spam-kron-unitwise']));
+    expect(new Set(json.results.map((r: { training: string }) => r.training))).toEqual(
+      new Set(['map', 'spam-diag-parameterwise', 'spam-kron-unitwise']),
+    );
     // structured: 3 trainings × 3 unit criteria × 1 fraction, smaller models
     expect(json.structured).toHaveLength(9);
     for (const r of json.structured) expect(r.macsAfter).toBeLessThan(r.macsBefore);
@@ -117,7 +154,18 @@ describe('spam: run', () => {
 
   it('says it overwrites an earlier report; stops at the next step when its signal aborts, saves the report marked interrupted, frees every tensor', async () => {
     const out = mkdtempSync(join(tmpdir(), 'spam-abort-'));
-    const cfg = parseCli(['--dataset', 'breast-cancer', '--epochs', '500', '--trainings', 'kron+unitwise', '--out', out, '--backend', backend]) as RunConfig;
+    const cfg = parseCli([
+      '--dataset',
+      'breast-cancer',
+      '--epochs',
+      '500',
+      '--trainings',
+      'kron+unitwise',
+      '--out',
+      out,
+      '--backend',
+      backend,
+    ]) as RunConfig;
     writeFileSync(join(out, 'report.json'), '{"an": "earlier report"}');
     const controller = new AbortController();
     const lines: string[] = [];

@@ -4,7 +4,15 @@ import * as tf from '@tensorflow/tfjs';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { CIFAR_URL, CorruptDataError, DataNotFoundError, IDX_FILES, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, parseIdx } from '../src/data/index.js';
+import {
+  CIFAR_URL,
+  CorruptDataError,
+  DataNotFoundError,
+  IDX_FILES,
+  IDX_IMAGES_MAGIC,
+  IDX_LABELS_MAGIC,
+  parseIdx,
+} from '../src/data/index.js';
 import { loadError, useTempDirs, withDataset } from './data-fixtures.js';
 
 const freshDir = useTempDirs('spam-data-test-');
@@ -20,7 +28,8 @@ const idxPixel = (i: number, r: number, c: number) => (i * 37 + r * 11 + c * 5) 
 
 function idxImages(n: number, rows = 28, cols = 28): Buffer {
   const data = Buffer.alloc(n * rows * cols);
-  for (let i = 0; i < n; i++) for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) data[(i * rows + r) * cols + c] = idxPixel(i, r, c);
+  for (let i = 0; i < n; i++)
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) data[(i * rows + r) * cols + c] = idxPixel(i, r, c);
   return Buffer.concat([u32(IDX_IMAGES_MAGIC), u32(n), u32(rows), u32(cols), data]);
 }
 
@@ -67,7 +76,8 @@ function cifarBatch(first: number, n: number): Buffer {
   for (let k = 0; k < n; k++) {
     const rec = first + k;
     b[k * 3073] = cifarLabel(rec);
-    for (let ch = 0; ch < 3; ch++) for (let y = 0; y < 32; y++) for (let x = 0; x < 32; x++) b[k * 3073 + 1 + ch * 1024 + y * 32 + x] = cifarByte(rec, ch, y, x);
+    for (let ch = 0; ch < 3; ch++)
+      for (let y = 0; y < 32; y++) for (let x = 0; x < 32; x++) b[k * 3073 + 1 + ch * 1024 + y * 32 + x] = cifarByte(rec, ch, y, x);
   }
   return b;
 }
@@ -87,7 +97,8 @@ function writeCifar(dir: string): void {
 function expectedCifar(records: number[]): Float32Array {
   const out = new Float32Array(records.length * 3072);
   records.forEach((rec, i) => {
-    for (let y = 0; y < 32; y++) for (let x = 0; x < 32; x++) for (let ch = 0; ch < 3; ch++) out[((i * 32 + y) * 32 + x) * 3 + ch] = cifarByte(rec, ch, y, x) / 255;
+    for (let y = 0; y < 32; y++)
+      for (let x = 0; x < 32; x++) for (let ch = 0; ch < 3; ch++) out[((i * 32 + y) * 32 + x) * 3 + ch] = cifarByte(rec, ch, y, x) / 255;
   });
   return out;
 }
@@ -100,7 +111,9 @@ describe('IDX loaders (mnist-full, fashion-mnist) on generated files', () => {
     expect(a.dims).toEqual([2, 3, 4]);
     expect(Array.from(a.data.subarray(0, 3))).toEqual([idxPixel(0, 0, 0), idxPixel(0, 0, 1), idxPixel(0, 0, 2)]);
     expect(() => parseIdx(img, 'f.idx', IDX_LABELS_MAGIC)).toThrow(/f\.idx: bad magic number 0x00000803, expected 0x00000801/);
-    expect(() => parseIdx(img.subarray(0, img.length - 1), 'f.idx', IDX_IMAGES_MAGIC)).toThrow(/f\.idx: truncated.*2×3×4 = 24 bytes.*has 23/);
+    expect(() => parseIdx(img.subarray(0, img.length - 1), 'f.idx', IDX_IMAGES_MAGIC)).toThrow(
+      /f\.idx: truncated.*2×3×4 = 24 bytes.*has 23/,
+    );
     expect(() => parseIdx(img.subarray(0, 10), 'f.idx', IDX_IMAGES_MAGIC)).toThrow(/truncated: 10 bytes/);
     expect(() => parseIdx(img.subarray(0, 2), 'f.idx', IDX_IMAGES_MAGIC)).toThrow(CorruptDataError);
     expect(() => parseIdx(Buffer.concat([img, Buffer.from([1])]), 'f.idx', IDX_IMAGES_MAGIC)).toThrow(/1 bytes after/);
@@ -338,4 +351,3 @@ describe('CIFAR-10 loader on generated binary batches', () => {
     expect(bl.message).toMatch(/record 1: label byte 57 is not 0..9/);
   });
 });
-

@@ -26,9 +26,10 @@ const DIGITS_TEST_HEAD = [10, 19, 33, 39, 42, 43, 49, 51, 54, 60, 61, 64];
 const DIGITS_TEST_SUM = 324150;
 const DIGITS_TEST_WEIGHTED_SUM = 77372359; // Σ (k + 1) · test[k]
 const DIABETES_TEST = [
-  2, 5, 12, 22, 23, 24, 26, 27, 36, 37, 39, 45, 46, 48, 55, 64, 65, 69, 72, 73, 78, 91, 101, 109, 114, 118, 122, 126, 127, 134, 135, 141, 146, 147, 148, 167, 171, 174,
-  180, 181, 189, 210, 232, 233, 238, 241, 243, 251, 253, 254, 257, 273, 275, 286, 295, 302, 304, 306, 313, 315, 318, 326, 327, 333, 335, 336, 341, 342, 343, 344, 348,
-  350, 359, 362, 374, 379, 387, 390, 395, 403, 406, 409, 420, 423, 426, 430, 437, 438,
+  2, 5, 12, 22, 23, 24, 26, 27, 36, 37, 39, 45, 46, 48, 55, 64, 65, 69, 72, 73, 78, 91, 101, 109, 114, 118, 122, 126, 127, 134, 135, 141,
+  146, 147, 148, 167, 171, 174, 180, 181, 189, 210, 232, 233, 238, 241, 243, 251, 253, 254, 257, 273, 275, 286, 295, 302, 304, 306, 313,
+  315, 318, 326, 327, 333, 335, 336, 341, 342, 343, 344, 348, 350, 359, 362, 374, 379, 387, 390, 395, 403, 406, 409, 420, 423, 426, 430,
+  437, 438,
 ];
 
 /** Mean and std (ddof 0) of the numbers, computed here in float64. */
@@ -69,7 +70,14 @@ describe('data registry', () => {
   });
 
   it('bad option values are InvalidOptionErrors', async () => {
-    for (const options of [{ trainSize: 0 }, { testSize: -3 }, { trainSize: 1.5 }, { layout: 'grid' as 'flat' }, { standardize: 'yes' as unknown as boolean }, { dataDir: '' }]) {
+    for (const options of [
+      { trainSize: 0 },
+      { testSize: -3 },
+      { trainSize: 1.5 },
+      { layout: 'grid' as 'flat' },
+      { standardize: 'yes' as unknown as boolean },
+      { dataDir: '' },
+    ]) {
       expect(await loadError('mnist', options)).toBeInstanceOf(InvalidOptionError);
     }
     const e = await loadError('breast-cancer', { layout: 'image' });
@@ -104,10 +112,16 @@ describe('vendored data sets', () => {
     // Independent of the loader: label of global index i = the digit file whose range holds i.
     const require = createRequire(import.meta.url);
     const digitsDir = join(dirname(require.resolve('mnist/package.json')), 'src', 'digits');
-    const files = Array.from({ length: 10 }, (_, dgt) => (JSON.parse(readFileSync(join(digitsDir, `${dgt}.json`), 'utf8')) as { data: number[] }).data);
+    const files = Array.from(
+      { length: 10 },
+      (_, dgt) => (JSON.parse(readFileSync(join(digitsDir, `${dgt}.json`), 'utf8')) as { data: number[] }).data,
+    );
     const bounds = files.reduce<number[]>((acc, f) => [...acc, acc[acc.length - 1] + f.length / 784], [0]);
     const labelOf = (i: number) => bounds.findIndex((b) => b > i) - 1;
-    const split = JSON.parse(readFileSync(join(VENDORED_DATA_DIR, 'mnist_split.json'), 'utf8')) as { train_indices: number[]; test_indices: number[] };
+    const split = JSON.parse(readFileSync(join(VENDORED_DATA_DIR, 'mnist_split.json'), 'utf8')) as {
+      train_indices: number[];
+      test_indices: number[];
+    };
 
     await withDataset('mnist', {}, async (d) => {
       expect(d.inputShape).toEqual([784]);
@@ -136,7 +150,10 @@ describe('vendored data sets', () => {
   it('breast-cancer: 455 / 114 by the split file, standardised with training stats; raw = the CSV', async () => {
     const lines = readFileSync(join(VENDORED_DATA_DIR, 'breast_cancer.csv'), 'utf8').trim().split('\n').slice(1);
     const csv = lines.map((l) => l.split(',').map(Number));
-    const split = JSON.parse(readFileSync(join(VENDORED_DATA_DIR, 'breast_cancer_split.json'), 'utf8')) as { train_indices: number[]; test_indices: number[] };
+    const split = JSON.parse(readFileSync(join(VENDORED_DATA_DIR, 'breast_cancer_split.json'), 'utf8')) as {
+      train_indices: number[];
+      test_indices: number[];
+    };
     expect(csv).toHaveLength(569);
 
     await withDataset('breast-cancer', {}, async (d) => {
@@ -146,8 +163,18 @@ describe('vendored data sets', () => {
       expect(d.xTest.shape).toEqual([114, 30]);
       expect(d.yTrain.dtype).toBe('int32');
       expect(d.info.standardized).toBe(true);
-      expect(countClasses(await d.yTrain.data(), 2)).toEqual(countClasses(split.train_indices.map((r) => csv[r][30]), 2));
-      expect(countClasses(await d.yTest.data(), 2)).toEqual(countClasses(split.test_indices.map((r) => csv[r][30]), 2));
+      expect(countClasses(await d.yTrain.data(), 2)).toEqual(
+        countClasses(
+          split.train_indices.map((r) => csv[r][30]),
+          2,
+        ),
+      );
+      expect(countClasses(await d.yTest.data(), 2)).toEqual(
+        countClasses(
+          split.test_indices.map((r) => csv[r][30]),
+          2,
+        ),
+      );
       const [mean, variance] = tf.tidy(() => {
         const m = tf.moments(d.xTrain, 0);
         return [m.mean.dataSync(), m.variance.dataSync()];
@@ -165,7 +192,9 @@ describe('vendored data sets', () => {
       expect(d.info.standardized).toBe(false);
       expect(d.info.featureMean).toBeUndefined();
       const x = await d.xTrain.data();
-      split.train_indices.slice(0, 20).forEach((r, i) => expect(Array.from(x.subarray(i * 30, (i + 1) * 30))).toEqual(csv[r].slice(0, 30).map(Math.fround)));
+      split.train_indices
+        .slice(0, 20)
+        .forEach((r, i) => expect(Array.from(x.subarray(i * 30, (i + 1) * 30))).toEqual(csv[r].slice(0, 30).map(Math.fround)));
       expect(Array.from(await d.yTest.data())).toEqual(split.test_indices.map((r) => csv[r][30]));
     });
   });

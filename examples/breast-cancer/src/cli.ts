@@ -27,10 +27,14 @@ export function parseCli(argv: string[]): RunOptions | 'help' {
   if (values.help) return 'help';
   const backend = backendFlag(values.backend);
   if (values.quick && values.paper) throw new Error('--quick and --paper exclude each other');
-  const trainings = values.only?.split(',').map((t) => t.trim()).filter((t) => t.length > 0);
+  const trainings = values.only
+    ?.split(',')
+    .map((t) => t.trim())
+    .filter((t) => t.length > 0);
   if (trainings) {
     const unknown = trainings.filter((t) => !TRAINING_NAMES.includes(t));
-    if (unknown.length > 0 || trainings.length === 0) throw new Error(`--only takes names from ${TRAINING_NAMES.join(', ')}; got '${values.only}'`);
+    if (unknown.length > 0 || trainings.length === 0)
+      throw new Error(`--only takes names from ${TRAINING_NAMES.join(', ')}; got '${values.only}'`);
   }
   const out: RunOptions = {
     backend,

@@ -79,7 +79,9 @@ export async function fitCurvatures(
   const c0 = performance.now();
   for (const { structure, curvature } of CURVATURE_VARIANTS) {
     const name = `${structure}+${curvature}`;
-    const bar = options.showProgress ? new ProgressBar({ total: data.xTrain.shape[0], label: name.padEnd(8), plainSteps: 1, width: 20 }) : null;
+    const bar = options.showProgress
+      ? new ProgressBar({ total: data.xTrain.shape[0], label: name.padEnd(8), plainSteps: 1, width: 20 })
+      : null;
     const t = performance.now();
     const lap = await fitLaplace(
       model,
@@ -194,7 +196,19 @@ export function formatCurvatureSummary(fits: FitSummary[]): string[] {
       kron.flatMap((f) =>
         f.layers.map((l) => {
           const twin = byName.get(`diag+${f.curvature}`)?.layers.find((x) => x.layer === l.layer);
-          return [f.name, l.layer, shape(l.kernelShape), shape(l.aShape), shape(l.gShape), sci(l.traceA), sci(l.traceG), sci(l.maxDiag), sci(l.minDiag), sci(l.diagSum), sci(twin?.diagSum)];
+          return [
+            f.name,
+            l.layer,
+            shape(l.kernelShape),
+            shape(l.aShape),
+            shape(l.gShape),
+            sci(l.traceA),
+            sci(l.traceG),
+            sci(l.maxDiag),
+            sci(l.minDiag),
+            sci(l.diagSum),
+            sci(twin?.diagSum),
+          ];
         }),
       ),
     ),
@@ -225,4 +239,3 @@ export function formatCurvatureSummary(fits: FitSummary[]): string[] {
   );
   return out;
 }
-

@@ -12,7 +12,7 @@ export function formatSetup(data: BreastCancerData, numParams: number, seed: num
     `data: Breast Cancer Wisconsin, ${data.xTrain.shape[0]} train / ${data.xTest.shape[0]} test, ${data.numFeatures} features ` +
       `(${data.standardized ? 'standardised with the training mean/std' : 'raw, as the paper'}); classes 0=${data.classNames[0]}, 1=${data.classNames[1]}`,
     `model: CancerNet Dense ${data.numFeatures}-100-100-2 (relu, logits), ${numParams} parameters, the same seeded initial weights (seed ${seed}) for every training`,
-    `schedule (${scheduleName}${scheduleName === 'paper' ? ', the paper\'s CancerNet config' : ''}): Adam lr ${s.lr} constant, batch ${s.batchSize}, ${s.epochs} epochs, ` +
+    `schedule (${scheduleName}${scheduleName === 'paper' ? ", the paper's CancerNet config" : ''}): Adam lr ${s.lr} constant, batch ${s.batchSize}, ${s.epochs} epochs, ` +
       `δ₀ = ${s.priorPrecision}; SpaM: a marglik step every F = ${s.marglikEvery} epoch(s) after B = ${s.burnIn} (${k} steps) with K = ${s.hyperSteps} ` +
       `Adam steps (lr ${s.hyperLr}) on log δ; MAP: the same loop without marglik steps`,
   ];
@@ -63,7 +63,12 @@ export function formatRows(rows: TrainingRow[]): string[] {
       ['training', 'log p(D|θ)', 'log det P', 'Σ log δ', 'Σ δθ²', 'log Z', 'log Z after each marglik step'],
       rows.map((r) => {
         const h = r.logMarglikHistory;
-        const traj = h.length === 0 ? '—' : h.length <= 4 ? h.map((x) => x.logMarglik.toFixed(1)).join(', ') : `${h[0].logMarglik.toFixed(1)}, ${h[1].logMarglik.toFixed(1)}, …, ${h[h.length - 1].logMarglik.toFixed(1)}`;
+        const traj =
+          h.length === 0
+            ? '—'
+            : h.length <= 4
+              ? h.map((x) => x.logMarglik.toFixed(1)).join(', ')
+              : `${h[0].logMarglik.toFixed(1)}, ${h[1].logMarglik.toFixed(1)}, …, ${h[h.length - 1].logMarglik.toFixed(1)}`;
         return [
           label(r),
           fixed(r.logMarglik.logLikelihood, 2),
@@ -100,7 +105,9 @@ export function formatResults({ data, schedule: s, rows, mapDiagLogMarglik, curv
   const map = rows.find((r) => r.map && !r.error);
   if (mapDiagLogMarglik !== undefined && map) {
     out.push('');
-    out.push(`log Z of the MAP net under its prior δ₀ = ${s.priorPrecision}: ${map.logMarglik.logMarglik.toFixed(1)} (KFAC GGN), ${mapDiagLogMarglik.toFixed(1)} (diagonal GGN)`);
+    out.push(
+      `log Z of the MAP net under its prior δ₀ = ${s.priorPrecision}: ${map.logMarglik.logMarglik.toFixed(1)} (KFAC GGN), ${mapDiagLogMarglik.toFixed(1)} (diagonal GGN)`,
+    );
   }
   if (curvature) {
     out.push('');
@@ -108,7 +115,9 @@ export function formatResults({ data, schedule: s, rows, mapDiagLogMarglik, curv
     out.push(...formatCurvatureReport(curvature));
   }
   out.push('');
-  out.push(`timings: ${rows.map((r) => `${r.name} ${r.error ? 'failed' : `${(r.trainMs / 1000).toFixed(1)} s`}`).join(', ')}; all trainings ${(totalTrainMs / 1000).toFixed(1)} s`);
+  out.push(
+    `timings: ${rows.map((r) => `${r.name} ${r.error ? 'failed' : `${(r.trainMs / 1000).toFixed(1)} s`}`).join(', ')}; all trainings ${(totalTrainMs / 1000).toFixed(1)} s`,
+  );
   for (const r of rows.filter((x) => x.error)) out.push(`failed: ${r.name}: ${r.error}`);
   return out;
 }

@@ -48,7 +48,11 @@ export interface RunSummary {
 async function diagLogMarglik(model: tf.Sequential, data: BreastCancerData, priorPrecision: number): Promise<number> {
   const prior = createPrior(model, 'scalar', { precision: priorPrecision });
   try {
-    const lap = await fitLaplace(model, { xs: data.xTrain, ys: data.yTrain, batchSize: 128 }, { likelihood: 'classification', structure: 'diag' });
+    const lap = await fitLaplace(
+      model,
+      { xs: data.xTrain, ys: data.yTrain, batchSize: 128 },
+      { likelihood: 'classification', structure: 'diag' },
+    );
     try {
       return logMarginalLikelihoodTerms(lap, prior).logMarglik;
     } finally {
@@ -108,5 +112,17 @@ export async function run(options: RunOptions = {}): Promise<RunSummary> {
     data.dispose();
   }
   const tensorsLeaked = finish();
-  return { backend, seed, standardized: !options.raw, scheduleName, schedule: s, numParams, rows, mapDiagLogMarglik, curvature, totalTrainMs, tensorsLeaked };
+  return {
+    backend,
+    seed,
+    standardized: !options.raw,
+    scheduleName,
+    schedule: s,
+    numParams,
+    rows,
+    mapDiagLogMarglik,
+    curvature,
+    totalTrainMs,
+    tensorsLeaked,
+  };
 }

@@ -34,8 +34,28 @@ const ALL = [...TRAINING_NAMES];
  * 10 epochs, F = 5, K = 20, four trainings (a smoke test, a few seconds).
  */
 export const SCHEDULES: Readonly<Record<ScheduleName, Schedule>> = {
-  paper: { epochs: 50, batchSize: 64, lr: 1e-3, marglikEvery: 1, hyperSteps: 100, burnIn: 0, hyperLr: 0.1, priorPrecision: 1, trainings: ALL },
-  default: { epochs: 50, batchSize: 64, lr: 1e-3, marglikEvery: 5, hyperSteps: 100, burnIn: 0, hyperLr: 0.1, priorPrecision: 1, trainings: ALL },
+  paper: {
+    epochs: 50,
+    batchSize: 64,
+    lr: 1e-3,
+    marglikEvery: 1,
+    hyperSteps: 100,
+    burnIn: 0,
+    hyperLr: 0.1,
+    priorPrecision: 1,
+    trainings: ALL,
+  },
+  default: {
+    epochs: 50,
+    batchSize: 64,
+    lr: 1e-3,
+    marglikEvery: 5,
+    hyperSteps: 100,
+    burnIn: 0,
+    hyperLr: 0.1,
+    priorPrecision: 1,
+    trainings: ALL,
+  },
   quick: {
     epochs: 10,
     batchSize: 64,

@@ -70,11 +70,16 @@ export async function runTraining(
         logMarglik,
         precision: result.prior.summary(),
         precisionPerTensor: result.prior.summaryPerTensor(),
-        logMarglikHistory: result.history.filter((h) => h.logMarglik !== undefined).map((h) => ({ epoch: h.epoch, logMarglik: h.logMarglik! })),
+        logMarglikHistory: result.history
+          .filter((h) => h.logMarglik !== undefined)
+          .map((h) => ({ epoch: h.epoch, logMarglik: h.logMarglik! })),
         finalLoss: last.loss,
         trainMs,
       };
-      return { row, status: `acc ${(test.accuracy * 100).toFixed(2)}% log Z ${logMarglik.logMarglik.toFixed(1)} ${(trainMs / 1000).toFixed(1)}s` };
+      return {
+        row,
+        status: `acc ${(test.accuracy * 100).toFixed(2)}% log Z ${logMarglik.logMarglik.toFixed(1)} ${(trainMs / 1000).toFixed(1)}s`,
+      };
     },
   });
 }

@@ -74,8 +74,24 @@ describe('breast-cancer example: model', () => {
   });
 
   it('resolves the schedules', () => {
-    expect(resolveSchedule({}).schedule).toMatchObject({ epochs: 50, batchSize: 64, lr: 1e-3, marglikEvery: 5, hyperSteps: 100, burnIn: 0, priorPrecision: 1 });
-    expect(resolveSchedule({ paper: true }).schedule).toMatchObject({ epochs: 50, batchSize: 64, lr: 1e-3, marglikEvery: 1, hyperSteps: 100, burnIn: 0, priorPrecision: 1 });
+    expect(resolveSchedule({}).schedule).toMatchObject({
+      epochs: 50,
+      batchSize: 64,
+      lr: 1e-3,
+      marglikEvery: 5,
+      hyperSteps: 100,
+      burnIn: 0,
+      priorPrecision: 1,
+    });
+    expect(resolveSchedule({ paper: true }).schedule).toMatchObject({
+      epochs: 50,
+      batchSize: 64,
+      lr: 1e-3,
+      marglikEvery: 1,
+      hyperSteps: 100,
+      burnIn: 0,
+      priorPrecision: 1,
+    });
     expect(resolveSchedule({ quick: true }).name).toBe('quick');
     expect(resolveSchedule({ trainings: ['kron+unitwise', 'map'] }).schedule.trainings).toEqual(['map', 'kron+unitwise']);
     expect(() => resolveSchedule({ quick: true, paper: true })).toThrow(/exclude/);
@@ -130,7 +146,15 @@ describe('breast-cancer example: run()', () => {
   it('keeps the curvature summary of the MAP net behind `curvature`', async () => {
     const lines: string[] = [];
     const before = tf.memory().numTensors;
-    const summary = await run({ backend, quick: true, epochs: 5, trainings: ['map'], curvature: true, log: (l) => lines.push(l), progress: false });
+    const summary = await run({
+      backend,
+      quick: true,
+      epochs: 5,
+      trainings: ['map'],
+      curvature: true,
+      log: (l) => lines.push(l),
+      progress: false,
+    });
     expect(tf.memory().numTensors).toBe(before);
     expect(summary.tensorsLeaked).toBe(0);
     expect(summary.rows.map((r) => r.name)).toEqual(['map']);
@@ -167,8 +191,35 @@ describe('breast-cancer example: CLI and progress bar', () => {
   it('parses the flags', () => {
     expect(parseCli([])).toEqual({ backend: 'wasm', raw: false, quick: false, paper: false, curvature: false });
     expect(
-      parseCli(['--backend', 'cpu', '--epochs', '5', '--seed', '3', '--raw', '--quick', '--curvature', '--hyper-steps', '0', '--marglik-every', '2', '--only', 'map,kron+scalar']),
-    ).toEqual({ backend: 'cpu', epochs: 5, seed: 3, raw: true, quick: true, paper: false, curvature: true, hyperSteps: 0, marglikEvery: 2, trainings: ['map', 'kron+scalar'] });
+      parseCli([
+        '--backend',
+        'cpu',
+        '--epochs',
+        '5',
+        '--seed',
+        '3',
+        '--raw',
+        '--quick',
+        '--curvature',
+        '--hyper-steps',
+        '0',
+        '--marglik-every',
+        '2',
+        '--only',
+        'map,kron+scalar',
+      ]),
+    ).toEqual({
+      backend: 'cpu',
+      epochs: 5,
+      seed: 3,
+      raw: true,
+      quick: true,
+      paper: false,
+      curvature: true,
+      hyperSteps: 0,
+      marglikEvery: 2,
+      trainings: ['map', 'kron+scalar'],
+    });
     expect(parseCli(['--paper'])).toMatchObject({ paper: true, quick: false });
     expect(parseCli(['--help'])).toBe('help');
     expect(() => parseCli(['--backend', 'webgl'])).toThrow(/wasm or cpu/);

@@ -129,7 +129,9 @@ export function loadDiabetes(options: LoadOptions = {}): DiabetesData {
  * (Gaussian elimination with partial pivoting, float64): a reference for the nets. Returns the
  * test mean squared error in the same (standardised) units and the residual std on the training set.
  */
-export function leastSquaresReference(data: Pick<DiabetesData, 'xTrainValues' | 'yTrainValues' | 'xTestValues' | 'yTestValues' | 'numFeatures'>): {
+export function leastSquaresReference(
+  data: Pick<DiabetesData, 'xTrainValues' | 'yTrainValues' | 'xTestValues' | 'yTestValues' | 'numFeatures'>,
+): {
   testMse: number;
   trainMse: number;
 } {

@@ -46,7 +46,14 @@ function splitMetrics(m: RegressionMetrics, yStd: number): SplitMetrics {
 }
 
 /** Trains one net from the seeded initial weights and measures it. `labelWidth` undefined: no progress bar. */
-export async function runTraining(spec: TrainingSpec, data: DiabetesData, s: Schedule, seed: number, activation: Activation, labelWidth: number | undefined): Promise<TrainingRow> {
+export async function runTraining(
+  spec: TrainingSpec,
+  data: DiabetesData,
+  s: Schedule,
+  seed: number,
+  activation: Activation,
+  labelWidth: number | undefined,
+): Promise<TrainingRow> {
   return runMarglikTraining({
     spec,
     schedule: s,
@@ -77,7 +84,10 @@ export async function runTraining(spec: TrainingSpec, data: DiabetesData, s: Sch
         precision: result.prior.summary(),
         trainMs,
       };
-      return { row, status: `test MSE ${test.mse.toFixed(3)} σ ${sigma.toFixed(3)} log Z ${logMarglik.logMarglik.toFixed(1)} ${(trainMs / 1000).toFixed(1)}s` };
+      return {
+        row,
+        status: `test MSE ${test.mse.toFixed(3)} σ ${sigma.toFixed(3)} log Z ${logMarglik.logMarglik.toFixed(1)} ${(trainMs / 1000).toFixed(1)}s`,
+      };
     },
   });
 }

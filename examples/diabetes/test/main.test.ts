@@ -124,7 +124,25 @@ describe('diabetes example: model and CLI', () => {
 
   it('parses the flags', () => {
     expect(parseCli([])).toEqual({ backend: 'wasm', activation: 'tanh', quick: false });
-    expect(parseCli(['--quick', '--backend', 'cpu', '--seed', '2', '--split-seed', '3', '--activation', 'relu', '--epochs', '7', '--marglik-every', '2', '--hyper-steps', '0'])).toEqual({
+    expect(
+      parseCli([
+        '--quick',
+        '--backend',
+        'cpu',
+        '--seed',
+        '2',
+        '--split-seed',
+        '3',
+        '--activation',
+        'relu',
+        '--epochs',
+        '7',
+        '--marglik-every',
+        '2',
+        '--hyper-steps',
+        '0',
+      ]),
+    ).toEqual({
       backend: 'cpu',
       activation: 'relu',
       quick: true,

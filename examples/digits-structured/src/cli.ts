@@ -22,7 +22,11 @@ ${COMMON_FLAG_HELP.backend}
 ${COMMON_FLAG_HELP.seed}
 ${COMMON_FLAG_HELP.schedule}`;
 
-const list = (v: string | undefined) => v?.split(',').map((t) => t.trim()).filter((t) => t.length > 0);
+const list = (v: string | undefined) =>
+  v
+    ?.split(',')
+    .map((t) => t.trim())
+    .filter((t) => t.length > 0);
 
 /** Parses the CLI flags into run options. */
 export function parseCli(argv: string[]): RunOptions | 'help' {
@@ -54,7 +58,8 @@ export function parseCli(argv: string[]): RunOptions | 'help' {
   const fractions = list(values.fractions);
   if (values.fractions !== undefined) {
     out.fractions = (fractions ?? []).map(Number);
-    if (out.fractions.length === 0 || out.fractions.some((v) => !(v > 0 && v < 1))) throw new Error(`--fractions takes fractions in (0, 1), got '${values.fractions}'`);
+    if (out.fractions.length === 0 || out.fractions.some((v) => !(v > 0 && v < 1)))
+      throw new Error(`--fractions takes fractions in (0, 1), got '${values.fractions}'`);
   }
   if (values.out) out.out = values.out;
   return out;

@@ -29,9 +29,24 @@ export function buildDigitsLeNet(seed: number, widths: LeNetWidths = LENET_WIDTH
   return tf.sequential({
     name: 'digits_lenet',
     layers: [
-      tf.layers.conv2d({ name: 'conv1', inputShape: [8, 8, 1], filters: widths.conv1, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(1) }),
+      tf.layers.conv2d({
+        name: 'conv1',
+        inputShape: [8, 8, 1],
+        filters: widths.conv1,
+        kernelSize: 3,
+        padding: 'same',
+        activation: 'relu',
+        kernelInitializer: init(1),
+      }),
       tf.layers.maxPooling2d({ name: 'pool1', poolSize: 2 }),
-      tf.layers.conv2d({ name: 'conv2', filters: widths.conv2, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(2) }),
+      tf.layers.conv2d({
+        name: 'conv2',
+        filters: widths.conv2,
+        kernelSize: 3,
+        padding: 'same',
+        activation: 'relu',
+        kernelInitializer: init(2),
+      }),
       tf.layers.maxPooling2d({ name: 'pool2', poolSize: 2 }),
       tf.layers.flatten({ name: 'flatten' }),
       tf.layers.dense({ name: 'fc1', units: widths.fc1, activation: 'relu', kernelInitializer: init(3) }),

@@ -5,7 +5,8 @@ import type { Schedule, ScheduleName } from './schedule.js';
 import type { TrainingRow } from './training.js';
 
 /** The training's name in JSON: `map` or `spam-kron-parameterwise`. */
-export const trainingLabel = (r: { map: boolean; hessian: string; prior: string }): string => (r.map ? 'map' : `spam-${r.hessian}-${r.prior}`);
+export const trainingLabel = (r: { map: boolean; hessian: string; prior: string }): string =>
+  r.map ? 'map' : `spam-${r.hessian}-${r.prior}`;
 /** The training's short name in table headers: `map` or `spam`. */
 const shortLabel = (r: { map: boolean }): string => (r.map ? 'map' : 'spam');
 
@@ -72,8 +73,17 @@ export function formatAccuracyTables(rows: TrainingRow[], s: Schedule): string[]
       }),
     ]),
   ];
-  const out = ['test accuracy (%) after removing the units, no fine-tuning (map = MAP training, spam = SpaM kron + parameter-wise):', ...formatTable(header, table('oneShot'), 1), ''];
-  if (s.finetuneEpochs > 0) out.push(`test accuracy (%) after ${s.finetuneEpochs} fine-tune epoch(s) of the smaller model:`, ...formatTable(header, table('finetuned'), 1), '');
+  const out = [
+    'test accuracy (%) after removing the units, no fine-tuning (map = MAP training, spam = SpaM kron + parameter-wise):',
+    ...formatTable(header, table('oneShot'), 1),
+    '',
+  ];
+  if (s.finetuneEpochs > 0)
+    out.push(
+      `test accuracy (%) after ${s.finetuneEpochs} fine-tune epoch(s) of the smaller model:`,
+      ...formatTable(header, table('finetuned'), 1),
+      '',
+    );
   return out;
 }
 
@@ -116,17 +126,46 @@ export interface ResultRow {
 
 /** The sweep as JSON rows; bytes and latency are the level's (see {@link formatCostTable}). */
 export function resultRows(rows: TrainingRow[], dense: ModelCost, levels: Map<number, ModelCost>, s: Schedule, seed: number): ResultRow[] {
-  const base = (r: TrainingRow) => ({ dataset: 'digits' as const, model: 'lenet-8x8' as const, training: trainingLabel(r), seed, finetuneEpochs: s.finetuneEpochs });
+  const base = (r: TrainingRow) => ({
+    dataset: 'digits' as const,
+    model: 'lenet-8x8' as const,
+    training: trainingLabel(r),
+    seed,
+    finetuneEpochs: s.finetuneEpochs,
+  });
   return rows.flatMap((r) => [
     {
-      ...base(r), criterion: 'none', unitFraction: 0, units: dense.units, params: dense.params, macs: dense.macs, bytes: dense.bytes, latencyMs: dense.latencyMs,
-      accuracy: r.dense.accuracy, nll: r.dense.nll, ece: r.dense.ece, brier: r.dense.brier, finetuneEpochs: 0, maxAbsDiff: 0,
+      ...base(r),
+      criterion: 'none',
+      unitFraction: 0,
+      units: dense.units,
+      params: dense.params,
+      macs: dense.macs,
+      bytes: dense.bytes,
+      latencyMs: dense.latencyMs,
+      accuracy: r.dense.accuracy,
+      nll: r.dense.nll,
+      ece: r.dense.ece,
+      brier: r.dense.brier,
+      finetuneEpochs: 0,
+      maxAbsDiff: 0,
     },
     ...r.sweep.map((p) => {
       const c = levels.get(p.fraction);
       const row: ResultRow = {
-        ...base(r), criterion: p.criterion, unitFraction: p.fraction, units: p.units, params: p.params, macs: p.macs, bytes: c?.bytes ?? NaN, latencyMs: c?.latencyMs ?? NaN,
-        accuracy: p.oneShot.accuracy, nll: p.oneShot.nll, ece: p.oneShot.ece, brier: p.oneShot.brier, maxAbsDiff: p.maxAbsDiff,
+        ...base(r),
+        criterion: p.criterion,
+        unitFraction: p.fraction,
+        units: p.units,
+        params: p.params,
+        macs: p.macs,
+        bytes: c?.bytes ?? NaN,
+        latencyMs: c?.latencyMs ?? NaN,
+        accuracy: p.oneShot.accuracy,
+        nll: p.oneShot.nll,
+        ece: p.oneShot.ece,
+        brier: p.oneShot.brier,
+        maxAbsDiff: p.maxAbsDiff,
       };
       if (p.finetuned) {
         row.accuracyFinetuned = p.finetuned.accuracy;

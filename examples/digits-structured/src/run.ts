@@ -75,7 +75,9 @@ export async function run(options: RunOptions = {}): Promise<RunSummary> {
       for (const q of r.sweep) {
         const level = levels.get(q.fraction)!;
         if (q.params !== level.params || q.macs !== level.macs) {
-          throw new Error(`${r.name}/${q.criterion} at ${q.fraction}: ${q.params} params / ${q.macs} MACs, but the level has ${level.params} / ${level.macs}`);
+          throw new Error(
+            `${r.name}/${q.criterion} at ${q.fraction}: ${q.params} params / ${q.macs} MACs, but the level has ${level.params} / ${level.macs}`,
+          );
         }
       }
     }
@@ -99,7 +101,10 @@ export async function run(options: RunOptions = {}): Promise<RunSummary> {
   const results = resultRows(rows, dense, levels, s, seed);
   const totalMs = performance.now() - t0;
   if (options.out) {
-    writeFileSync(options.out, JSON.stringify({ experiment: 'digits-structured', schedule: name, config: s, seed, backend, totalMs, results }, null, 1));
+    writeFileSync(
+      options.out,
+      JSON.stringify({ experiment: 'digits-structured', schedule: name, config: s, seed, backend, totalMs, results }, null, 1),
+    );
     log(`results written to ${options.out}`);
   }
   const tensorsLeaked = finish();

@@ -51,12 +51,40 @@ const GRID = [...PAPER_SPARSITIES];
  */
 export const SCHEDULES: Readonly<Record<ScheduleName, Schedule>> = {
   default: {
-    epochs: 25, batchSize: 64, lr: 1e-3, marglikEvery: 5, hyperSteps: 100, burnIn: 0, hyperLr: 0.1, priorPrecision: 1,
-    trainings: ALL_T, criteria: ALL_C, fractions: GRID, finetuneEpochs: 3, trainSize: 1437, testSize: 360, latencyWarmup: 3, latencyRepeats: 15,
+    epochs: 25,
+    batchSize: 64,
+    lr: 1e-3,
+    marglikEvery: 5,
+    hyperSteps: 100,
+    burnIn: 0,
+    hyperLr: 0.1,
+    priorPrecision: 1,
+    trainings: ALL_T,
+    criteria: ALL_C,
+    fractions: GRID,
+    finetuneEpochs: 3,
+    trainSize: 1437,
+    testSize: 360,
+    latencyWarmup: 3,
+    latencyRepeats: 15,
   },
   quick: {
-    epochs: 3, batchSize: 64, lr: 1e-3, marglikEvery: 1, hyperSteps: 10, burnIn: 0, hyperLr: 0.1, priorPrecision: 1,
-    trainings: ALL_T, criteria: ALL_C, fractions: GRID, finetuneEpochs: 1, trainSize: 400, testSize: 360, latencyWarmup: 2, latencyRepeats: 5,
+    epochs: 3,
+    batchSize: 64,
+    lr: 1e-3,
+    marglikEvery: 1,
+    hyperSteps: 10,
+    burnIn: 0,
+    hyperLr: 0.1,
+    priorPrecision: 1,
+    trainings: ALL_T,
+    criteria: ALL_C,
+    fractions: GRID,
+    finetuneEpochs: 1,
+    trainSize: 400,
+    testSize: 360,
+    latencyWarmup: 2,
+    latencyRepeats: 5,
   },
 };
 
@@ -89,7 +117,12 @@ export function resolveSchedule(options: ScheduleOptions): { name: ScheduleName;
     for (const v of options.fractions) if (!(v > 0 && v < 1)) throw new Error(`unit fractions must be in (0, 1), got ${v}`);
     s.fractions = [...new Set(options.fractions)].sort((a, b) => a - b);
   }
-  for (const [k, min] of [['finetuneEpochs', 0], ['trainSize', 1], ['testSize', 1], ['latencyRepeats', 1]] as const) {
+  for (const [k, min] of [
+    ['finetuneEpochs', 0],
+    ['trainSize', 1],
+    ['testSize', 1],
+    ['latencyRepeats', 1],
+  ] as const) {
     const v = options[k] ?? s[k];
     if (!Number.isInteger(v) || v < min) throw new Error(`${k} must be an integer >= ${min}, got ${v}`);
     s[k] = v;

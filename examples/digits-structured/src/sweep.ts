@@ -47,13 +47,17 @@ export async function finetune(model: tf.LayersModel, data: DigitsTensors, s: Sc
   const adapter = buildModelAdapter(model, { logits: true });
   try {
     for (let e = 0; e < epochs; e++) {
-      await trainEpoch(model, { xs: data.xTrain, ys: data.yTrain, batchSize: s.batchSize, shuffle: seed }, {
-        likelihood: 'classification',
-        optimizer,
-        adapter,
-        epoch: e,
-        extraGradients: (theta) => theta.map((t) => tf.mul(t, s.priorPrecision / n)),
-      });
+      await trainEpoch(
+        model,
+        { xs: data.xTrain, ys: data.yTrain, batchSize: s.batchSize, shuffle: seed },
+        {
+          likelihood: 'classification',
+          optimizer,
+          adapter,
+          epoch: e,
+          extraGradients: (theta) => theta.map((t) => tf.mul(t, s.priorPrecision / n)),
+        },
+      );
     }
   } finally {
     optimizer.dispose();

@@ -33,7 +33,13 @@ export interface TrainingRow extends TrainingSpec {
  * Unit scores of every criterion: OPD θ²·diag(P) from the training's final Laplace and (learned)
  * prior, summed per unit (kernel slice + bias); the L1 norm per unit; seeded U(0, 1) per unit.
  */
-export function criterionScores(model: tf.LayersModel, criteria: readonly UnitCriterion[], laplace: Laplace, prior: Prior, seed: number): Record<UnitCriterion, UnitScores> {
+export function criterionScores(
+  model: tf.LayersModel,
+  criteria: readonly UnitCriterion[],
+  laplace: Laplace,
+  prior: Prior,
+  seed: number,
+): Record<UnitCriterion, UnitScores> {
   const out = {} as Record<UnitCriterion, UnitScores>;
   for (const c of criteria) {
     if (c === 'opd') {

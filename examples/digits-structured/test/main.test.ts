@@ -83,7 +83,16 @@ describe('digits-structured example: run', () => {
   it('trains, prunes, fine-tunes and measures every training × criterion × fraction without leaking', async () => {
     const fractions = [0.5, 0.9];
     const summary = await run({
-      backend, log: false, trainSize: 128, testSize: 60, epochs: 1, marglikEvery: 1, hyperSteps: 2, fractions, finetuneEpochs: 1, latencyRepeats: 2,
+      backend,
+      log: false,
+      trainSize: 128,
+      testSize: 60,
+      epochs: 1,
+      marglikEvery: 1,
+      hyperSteps: 2,
+      fractions,
+      finetuneEpochs: 1,
+      latencyRepeats: 2,
     });
     expect(summary.tensorsLeaked).toBe(0);
     expect(summary.rows.map((r) => r.name)).toEqual(['map', 'kron+parameterwise']);
@@ -118,7 +127,9 @@ describe('digits-structured example: run', () => {
     // JSON rows: per training, the dense net + criteria × fractions.
     expect(summary.results).toHaveLength(2 * (1 + 3 * fractions.length));
     for (const row of summary.results) {
-      expect(Object.keys(row)).toEqual(expect.arrayContaining(['training', 'criterion', 'unitFraction', 'params', 'macs', 'bytes', 'latencyMs', 'accuracy']));
+      expect(Object.keys(row)).toEqual(
+        expect.arrayContaining(['training', 'criterion', 'unitFraction', 'params', 'macs', 'bytes', 'latencyMs', 'accuracy']),
+      );
       if (row.unitFraction > 0) expect(row.accuracyFinetuned).toBeGreaterThanOrEqual(0);
     }
   }, 300_000);
@@ -127,8 +138,27 @@ describe('digits-structured example: run', () => {
 describe('digits-structured example: command line', () => {
   it('parses flags and rejects bad ones with the valid values', () => {
     expect(parseCli(['--help'])).toBe('help');
-    const o = parseCli(['--quick', '--criteria', 'opd,random', '--fractions', '0.5,0.9', '--only', 'map', '--finetune', '0', '--out', 'x.json']);
-    expect(o).toMatchObject({ quick: true, criteria: ['opd', 'random'], fractions: [0.5, 0.9], trainings: ['map'], finetuneEpochs: 0, out: 'x.json' });
+    const o = parseCli([
+      '--quick',
+      '--criteria',
+      'opd,random',
+      '--fractions',
+      '0.5,0.9',
+      '--only',
+      'map',
+      '--finetune',
+      '0',
+      '--out',
+      'x.json',
+    ]);
+    expect(o).toMatchObject({
+      quick: true,
+      criteria: ['opd', 'random'],
+      fractions: [0.5, 0.9],
+      trainings: ['map'],
+      finetuneEpochs: 0,
+      out: 'x.json',
+    });
     expect(parseCli(['--latency-repeats', '3', '--epochs', '4', '--seed', '2'])).toMatchObject({ latencyRepeats: 3, epochs: 4, seed: 2 });
     expect(() => parseCli(['--fractions', '1'])).toThrow(/\(0, 1\)/);
     expect(() => parseCli(['--fractions', '0'])).toThrow(/\(0, 1\)/);
@@ -141,7 +171,12 @@ describe('digits-structured example: command line', () => {
     expect(() => resolveSchedule({ criteria: ['snip'] })).toThrow(/valid: opd, magnitude, random/);
     expect(() => resolveSchedule({ trainings: ['nope'] })).toThrow(/valid: map, kron\+parameterwise/);
     expect(() => resolveSchedule({ fractions: [] })).toThrow(/empty/);
-    expect(resolveSchedule({}).schedule).toMatchObject({ batchSize: 64, lr: 1e-3, finetuneEpochs: SCHEDULES.default.finetuneEpochs, fractions: [0.2, 0.4, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.99] });
+    expect(resolveSchedule({}).schedule).toMatchObject({
+      batchSize: 64,
+      lr: 1e-3,
+      finetuneEpochs: SCHEDULES.default.finetuneEpochs,
+      fractions: [0.2, 0.4, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.99],
+    });
     expect(resolveSchedule({ quick: true, finetuneEpochs: 0 }).schedule.finetuneEpochs).toBe(0);
   });
 });

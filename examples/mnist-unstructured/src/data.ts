@@ -21,7 +21,13 @@ function toTensors(d: MnistData): [tf.Tensor2D, tf.Tensor1D] {
  */
 export function loadMnist(options: { trainSize?: number; testSize?: number; dataDir?: string } = {}): MnistTensors {
   const { train, test } = loadMnistSplit(options.dataDir);
-  const head = (d: MnistData, n?: number) => (n === undefined || n >= d.n ? d : selectRows(d, Array.from({ length: n }, (_, i) => i)));
+  const head = (d: MnistData, n?: number) =>
+    n === undefined || n >= d.n
+      ? d
+      : selectRows(
+          d,
+          Array.from({ length: n }, (_, i) => i),
+        );
   const [xTrain, yTrain] = toTensors(head(train, options.trainSize));
   const [xTest, yTest] = toTensors(head(test, options.testSize));
   return { xTrain, yTrain, xTest, yTest, dispose: () => tf.dispose([xTrain, yTrain, xTest, yTest]) };

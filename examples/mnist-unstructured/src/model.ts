@@ -14,8 +14,17 @@ export function buildMnistFc(seed: number, hidden = 256, init: InitName = 'gloro
   const layer = (i: number, fanIn: number) =>
     init === 'torch'
       ? {
-          kernelInitializer: tf.initializers.varianceScaling({ scale: 1 / 3, mode: 'fanIn', distribution: 'uniform', seed: seed * 1000 + i }),
-          biasInitializer: tf.initializers.randomUniform({ minval: -1 / Math.sqrt(fanIn), maxval: 1 / Math.sqrt(fanIn), seed: seed * 1000 + 100 + i }),
+          kernelInitializer: tf.initializers.varianceScaling({
+            scale: 1 / 3,
+            mode: 'fanIn',
+            distribution: 'uniform',
+            seed: seed * 1000 + i,
+          }),
+          biasInitializer: tf.initializers.randomUniform({
+            minval: -1 / Math.sqrt(fanIn),
+            maxval: 1 / Math.sqrt(fanIn),
+            seed: seed * 1000 + 100 + i,
+          }),
         }
       : { kernelInitializer: tf.initializers.glorotUniform({ seed: seed * 1000 + i }) };
   return tf.sequential({

@@ -4,7 +4,8 @@ import type { Schedule, ScheduleName } from './schedule.js';
 import type { TrainingRow } from './training.js';
 
 /** The training's name in tables and JSON: `map`, `spam-diag-parameterwise`, `spam-kron-unitwise`. */
-export const trainingLabel = (r: { map: boolean; hessian: string; prior: string }): string => (r.map ? 'map' : `spam-${r.hessian}-${r.prior}`);
+export const trainingLabel = (r: { map: boolean; hessian: string; prior: string }): string =>
+  r.map ? 'map' : `spam-${r.hessian}-${r.prior}`;
 
 /** The lines that describe a run before it trains. */
 export function formatSetup(s: Schedule, name: ScheduleName, numParams: number, seed: number): string[] {
@@ -58,10 +59,15 @@ export function formatHeadline(rows: TrainingRow[], s: Schedule): string[] {
 /** Scoring time per criterion and training (s). */
 export function formatTimings(rows: TrainingRow[], s: Schedule): string[] {
   return [
-    'time (s): training, each criterion\'s scores, sweep',
+    "time (s): training, each criterion's scores, sweep",
     ...formatTable(
       ['training', 'train', ...s.criteria, 'sweep'],
-      rows.map((r) => [trainingLabel(r), fixed(r.trainMs / 1000, 1), ...s.criteria.map((c) => fixed((r.scoreMs[c] ?? NaN) / 1000, 2)), fixed(r.sweepMs / 1000, 1)]),
+      rows.map((r) => [
+        trainingLabel(r),
+        fixed(r.trainMs / 1000, 1),
+        ...s.criteria.map((c) => fixed((r.scoreMs[c] ?? NaN) / 1000, 2)),
+        fixed(r.sweepMs / 1000, 1),
+      ]),
       1,
     ),
   ];
@@ -84,7 +90,14 @@ export interface ResultRow {
 export function resultRows(rows: TrainingRow[], seed: number): ResultRow[] {
   return rows.flatMap((r) => [
     { dataset: 'mnist' as const, training: trainingLabel(r), criterion: 'none', sparsity: 0, seed, ...pick(r.dense) },
-    ...r.sweep.map((p) => ({ dataset: 'mnist' as const, training: trainingLabel(r), criterion: p.criterion, sparsity: p.sparsity, seed, ...pick(p) })),
+    ...r.sweep.map((p) => ({
+      dataset: 'mnist' as const,
+      training: trainingLabel(r),
+      criterion: p.criterion,
+      sparsity: p.sparsity,
+      seed,
+      ...pick(p),
+    })),
   ]);
 }
 

@@ -57,7 +57,10 @@ export async function run(options: RunOptions = {}): Promise<RunSummary> {
   const results = resultRows(rows, seed);
   const totalMs = performance.now() - t0;
   if (options.out) {
-    writeFileSync(options.out, JSON.stringify({ experiment: 'mnist-unstructured', schedule: name, config: s, seed, backend, totalMs, results }, null, 1));
+    writeFileSync(
+      options.out,
+      JSON.stringify({ experiment: 'mnist-unstructured', schedule: name, config: s, seed, backend, totalMs, results }, null, 1),
+    );
     log(`results written to ${options.out}`);
   }
   const tensorsLeaked = finish();

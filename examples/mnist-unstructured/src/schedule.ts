@@ -52,16 +52,61 @@ const GRID = [...PAPER_SPARSITIES];
  */
 export const SCHEDULES: Readonly<Record<ScheduleName, Schedule>> = {
   paper: {
-    epochs: 50, batchSize: 64, lr: 1e-3, marglikEvery: 1, hyperSteps: 100, burnIn: 0, hyperLr: 0.1, priorPrecision: 1,
-    trainings: ALL_T, criteria: ALL_C, sparsities: GRID, trainSize: 8000, testSize: 2000, scoreExamples: 1000, includeBias: false, kronDiagonal: 'exact', init: 'glorot',
+    epochs: 50,
+    batchSize: 64,
+    lr: 1e-3,
+    marglikEvery: 1,
+    hyperSteps: 100,
+    burnIn: 0,
+    hyperLr: 0.1,
+    priorPrecision: 1,
+    trainings: ALL_T,
+    criteria: ALL_C,
+    sparsities: GRID,
+    trainSize: 8000,
+    testSize: 2000,
+    scoreExamples: 1000,
+    includeBias: false,
+    kronDiagonal: 'exact',
+    init: 'glorot',
   },
   default: {
-    epochs: 20, batchSize: 64, lr: 1e-3, marglikEvery: 2, hyperSteps: 100, burnIn: 0, hyperLr: 0.1, priorPrecision: 1,
-    trainings: ALL_T, criteria: ALL_C, sparsities: GRID, trainSize: 8000, testSize: 2000, scoreExamples: 1000, includeBias: false, kronDiagonal: 'exact', init: 'glorot',
+    epochs: 20,
+    batchSize: 64,
+    lr: 1e-3,
+    marglikEvery: 2,
+    hyperSteps: 100,
+    burnIn: 0,
+    hyperLr: 0.1,
+    priorPrecision: 1,
+    trainings: ALL_T,
+    criteria: ALL_C,
+    sparsities: GRID,
+    trainSize: 8000,
+    testSize: 2000,
+    scoreExamples: 1000,
+    includeBias: false,
+    kronDiagonal: 'exact',
+    init: 'glorot',
   },
   quick: {
-    epochs: 3, batchSize: 64, lr: 1e-3, marglikEvery: 1, hyperSteps: 20, burnIn: 0, hyperLr: 0.1, priorPrecision: 1,
-    trainings: ALL_T, criteria: ALL_C, sparsities: GRID, trainSize: 2000, testSize: 2000, scoreExamples: 500, includeBias: false, kronDiagonal: 'exact', init: 'glorot',
+    epochs: 3,
+    batchSize: 64,
+    lr: 1e-3,
+    marglikEvery: 1,
+    hyperSteps: 20,
+    burnIn: 0,
+    hyperLr: 0.1,
+    priorPrecision: 1,
+    trainings: ALL_T,
+    criteria: ALL_C,
+    sparsities: GRID,
+    trainSize: 2000,
+    testSize: 2000,
+    scoreExamples: 500,
+    includeBias: false,
+    kronDiagonal: 'exact',
+    init: 'glorot',
   },
 };
 
@@ -105,7 +150,8 @@ export function resolveSchedule(options: ScheduleOptions): { name: ScheduleName;
   s.kronDiagonal = options.kronDiagonal ?? s.kronDiagonal;
   s.init = options.init ?? s.init;
   if (s.init !== 'glorot' && s.init !== 'torch') throw new Error(`init must be glorot or torch, got '${String(s.init)}'`);
-  if (s.kronDiagonal !== 'exact' && s.kronDiagonal !== 'eigen') throw new Error(`kronDiagonal must be exact or eigen, got '${String(s.kronDiagonal)}'`);
+  if (s.kronDiagonal !== 'exact' && s.kronDiagonal !== 'eigen')
+    throw new Error(`kronDiagonal must be exact or eigen, got '${String(s.kronDiagonal)}'`);
   s.trainSize = Math.min(s.trainSize, 8000);
   s.testSize = Math.min(s.testSize, 2000);
   s.scoreExamples = Math.min(s.scoreExamples, s.trainSize);

@@ -36,7 +36,13 @@ export interface TrainingRow extends TrainingSpec {
 }
 
 /** Trains, scores and sweeps one net. `labelWidth` undefined: no progress bars. */
-export async function runTraining(spec: TrainingSpec, data: MnistTensors, s: Schedule, seed: number, labelWidth: number | undefined): Promise<TrainingRow> {
+export async function runTraining(
+  spec: TrainingSpec,
+  data: MnistTensors,
+  s: Schedule,
+  seed: number,
+  labelWidth: number | undefined,
+): Promise<TrainingRow> {
   const all: ParamScores[] = [];
   let row: TrainingRow | undefined;
   try {
@@ -49,13 +55,25 @@ export async function runTraining(spec: TrainingSpec, data: MnistTensors, s: Sch
       progressLabelWidth: labelWidth,
       // While the Laplace and the prior are alive: the dense metrics and every criterion's scores.
       measure: async (model, result, trainMs) => {
-        const dense = evaluate(buildModelAdapter(model, { logits: true }), 'classification', data.xTest, data.yTest) as ClassificationMetrics;
+        const dense = evaluate(
+          buildModelAdapter(model, { logits: true }),
+          'classification',
+          data.xTest,
+          data.yTest,
+        ) as ClassificationMetrics;
         const scoreXs = tf.slice(data.xTrain, 0, s.scoreExamples);
         const scoreYs = tf.slice(data.yTrain, 0, s.scoreExamples);
         const scoreMs: Record<string, number> = {};
         try {
           for (const c of s.criteria) {
-            const { scores, ms } = await scoreModel(model, c, { laplace: result.laplace, prior: result.prior, xs: scoreXs, ys: scoreYs, seed, kronDiagonal: s.kronDiagonal });
+            const { scores, ms } = await scoreModel(model, c, {
+              laplace: result.laplace,
+              prior: result.prior,
+              xs: scoreXs,
+              ys: scoreYs,
+              seed,
+              kronDiagonal: s.kronDiagonal,
+            });
             all.push(scores);
             scoreMs[c] = ms;
           }
@@ -64,12 +82,18 @@ export async function runTraining(spec: TrainingSpec, data: MnistTensors, s: Sch
         }
         row = { ...spec, dense, sweep: [], scoreMs, precision: result.prior.summary(), trainMs, sweepMs: 0 };
         const scoring = Object.values(scoreMs).reduce((a, b) => a + b, 0);
-        return { row, status: `test acc ${(dense.accuracy * 100).toFixed(2)}%, trained in ${(trainMs / 1000).toFixed(1)} s, scored in ${(scoring / 1000).toFixed(1)} s` };
+        return {
+          row,
+          status: `test acc ${(dense.accuracy * 100).toFixed(2)}%, trained in ${(trainMs / 1000).toFixed(1)} s, scored in ${(scoring / 1000).toFixed(1)} s`,
+        };
       },
       // After the training's bar: the one-shot sweep over criteria × sparsities.
       afterFinish: async (model) => {
         const t0 = performance.now();
-        const bar = labelWidth !== undefined ? new ProgressBar({ total: all.length * s.sparsities.length, label: 'sweep'.padEnd(labelWidth), plainSteps: 2, width: 24 }) : null;
+        const bar =
+          labelWidth !== undefined
+            ? new ProgressBar({ total: all.length * s.sparsities.length, label: 'sweep'.padEnd(labelWidth), plainSteps: 2, width: 24 })
+            : null;
         try {
           row!.sweep = sparsitySweep(model, all, {
             likelihood: 'classification',

@@ -40,7 +40,16 @@ describe('mnist-unstructured example: run', () => {
     const sparsities = [0.5, 0.9];
     const criteria = ['opd', 'magnitude', 'obd', 'random'];
     const summary = await run({
-      backend, log: false, trainSize: 256, testSize: 200, scoreExamples: 100, epochs: 2, hyperSteps: 2, marglikEvery: 1, sparsities, criteria,
+      backend,
+      log: false,
+      trainSize: 256,
+      testSize: 200,
+      scoreExamples: 100,
+      epochs: 2,
+      hyperSteps: 2,
+      marglikEvery: 1,
+      sparsities,
+      criteria,
     });
     expect(summary.tensorsLeaked).toBe(0);
     expect(summary.rows.map((r) => r.name)).toEqual(['map', 'diag+parameterwise', 'kron+unitwise']);
@@ -76,7 +85,14 @@ describe('mnist-unstructured example: command line', () => {
     expect(() => parseCli(['--quick', '--paper'])).toThrow(/exclude/);
     expect(() => resolveSchedule({ criteria: ['nope'] })).toThrow(/valid: opd, magnitude/);
     expect(() => resolveSchedule({ trainings: ['nope'] })).toThrow(/valid: map/);
-    expect(resolveSchedule({ paper: true }).schedule).toMatchObject({ epochs: 50, marglikEvery: 1, hyperSteps: 100, batchSize: 64, lr: 1e-3, priorPrecision: 1 });
+    expect(resolveSchedule({ paper: true }).schedule).toMatchObject({
+      epochs: 50,
+      marglikEvery: 1,
+      hyperSteps: 100,
+      batchSize: 64,
+      lr: 1e-3,
+      priorPrecision: 1,
+    });
     expect(SCHEDULES.default.epochs).toBeLessThanOrEqual(SCHEDULES.paper.epochs);
   });
 });

@@ -57,8 +57,18 @@ const SELU_SCALE_ALPHA = SELU_SCALE * SELU_ALPHA;
 
 const REGISTRY: Record<string, Activation> = {
   linear: { name: 'linear', elementwise: true, hessianIsZero: true, apply: (z) => tf.clone(z), vjp: (dy) => tf.clone(dy) },
-  relu: elementwise('relu', (z) => tf.relu(z), (z) => tf.step(z), 'zero'),
-  relu6: elementwise('relu6', (z) => tf.relu6(z), (z) => tf.mul(tf.step(z), tf.step(tf.sub(6, z))), 'zero'),
+  relu: elementwise(
+    'relu',
+    (z) => tf.relu(z),
+    (z) => tf.step(z),
+    'zero',
+  ),
+  relu6: elementwise(
+    'relu6',
+    (z) => tf.relu6(z),
+    (z) => tf.mul(tf.step(z), tf.step(tf.sub(6, z))),
+    'zero',
+  ),
   elu: elementwise(
     'elu',
     (z) => tf.elu(z),
@@ -89,10 +99,15 @@ const REGISTRY: Record<string, Activation> = {
     (_z, y) => tf.sub(1, tf.square(y)),
     (_z, y) => tf.mul(tf.mul(-2, y), tf.sub(1, tf.square(y))),
   ),
-  softplus: elementwise('softplus', (z) => tf.softplus(z), (z) => sigmoid(z), (z) => {
-    const s = sigmoid(z);
-    return tf.mul(s, tf.sub(1, s));
-  }),
+  softplus: elementwise(
+    'softplus',
+    (z) => tf.softplus(z),
+    (z) => sigmoid(z),
+    (z) => {
+      const s = sigmoid(z);
+      return tf.mul(s, tf.sub(1, s));
+    },
+  ),
   softsign: elementwise(
     'softsign',
     (z) => tf.div(z, tf.add(1, tf.abs(z))),
@@ -112,25 +127,32 @@ const REGISTRY: Record<string, Activation> = {
     },
   ),
   // mish and gelu_new: the second-order term goes through autodiff of the VJP.
-  mish: elementwise('mish', (z) => tf.mul(z, tf.tanh(tf.softplus(z))), (z) => {
-    const t = tf.tanh(tf.softplus(z));
-    return tf.add(t, tf.mul(tf.mul(z, sigmoid(z)), tf.sub(1, tf.square(t))));
-  }, null),
+  mish: elementwise(
+    'mish',
+    (z) => tf.mul(z, tf.tanh(tf.softplus(z))),
+    (z) => {
+      const t = tf.tanh(tf.softplus(z));
+      return tf.add(t, tf.mul(tf.mul(z, sigmoid(z)), tf.sub(1, tf.square(t))));
+    },
+    null,
+  ),
   gelu: elementwise(
     'gelu',
     (z) => tf.mul(tf.mul(z, 0.5), tf.add(1, tf.erf(tf.mul(z, Math.SQRT1_2)))),
     (z) =>
-      tf.add(
-        tf.mul(0.5, tf.add(1, tf.erf(tf.mul(z, Math.SQRT1_2)))),
-        tf.mul(z, tf.mul(INV_SQRT_2PI, tf.exp(tf.mul(-0.5, tf.square(z))))),
-      ),
+      tf.add(tf.mul(0.5, tf.add(1, tf.erf(tf.mul(z, Math.SQRT1_2)))), tf.mul(z, tf.mul(INV_SQRT_2PI, tf.exp(tf.mul(-0.5, tf.square(z)))))),
     (z) => tf.mul(tf.mul(INV_SQRT_2PI, tf.exp(tf.mul(-0.5, tf.square(z)))), tf.sub(2, tf.square(z))),
   ),
-  gelu_new: elementwise('gelu_new', (z) => tf.mul(tf.mul(z, 0.5), tf.add(1, geluNewTanh(z))), (z) => {
-    const t = geluNewTanh(z);
-    const inner = tf.mul(SQRT_2_OVER_PI, tf.add(1, tf.mul(3 * 0.044715, tf.square(z))));
-    return tf.add(tf.mul(0.5, tf.add(1, t)), tf.mul(tf.mul(tf.mul(0.5, z), tf.sub(1, tf.square(t))), inner));
-  }, null),
+  gelu_new: elementwise(
+    'gelu_new',
+    (z) => tf.mul(tf.mul(z, 0.5), tf.add(1, geluNewTanh(z))),
+    (z) => {
+      const t = geluNewTanh(z);
+      const inner = tf.mul(SQRT_2_OVER_PI, tf.add(1, tf.mul(3 * 0.044715, tf.square(z))));
+      return tf.add(tf.mul(0.5, tf.add(1, t)), tf.mul(tf.mul(tf.mul(0.5, z), tf.sub(1, tf.square(t))), inner));
+    },
+    null,
+  ),
   softmax: {
     name: 'softmax',
     elementwise: false,

@@ -61,7 +61,8 @@ const BATCH_HINT = 'a tf.data.Dataset must be batched: call .batch(n) on it, e.g
 
 /** `{xs, ys}` or `[xs, ys]` tensors from one element; `InvalidDataError` naming the batch otherwise. */
 function asBatch(el: unknown, index: number, fromDataset: boolean): Batch {
-  const pair = Array.isArray(el) && el.length === 2 ? { xs: el[0] as unknown, ys: el[1] as unknown } : (el as { xs?: unknown; ys?: unknown } | null);
+  const pair =
+    Array.isArray(el) && el.length === 2 ? { xs: el[0] as unknown, ys: el[1] as unknown } : (el as { xs?: unknown; ys?: unknown } | null);
   if (!pair || typeof pair !== 'object' || !(pair.xs instanceof tf.Tensor) || !(pair.ys instanceof tf.Tensor)) {
     const numbers = pair && typeof pair === 'object' && (typeof pair.xs === 'number' || typeof pair.ys === 'number');
     throw new InvalidDataError(
@@ -74,7 +75,8 @@ function asBatch(el: unknown, index: number, fromDataset: boolean): Batch {
 
 /** Throws `InvalidDataError` for a tensor whose dtype SpaM cannot compute with (string, complex64). */
 function checkNumeric(t: Tensor, what: string): void {
-  if (t.dtype === 'string' || t.dtype === 'complex64') throw new InvalidDataError(`${what} must be a numeric tensor (float32, int32 or bool), got dtype ${t.dtype}`);
+  if (t.dtype === 'string' || t.dtype === 'complex64')
+    throw new InvalidDataError(`${what} must be a numeric tensor (float32, int32 or bool), got dtype ${t.dtype}`);
 }
 
 /**
@@ -88,7 +90,10 @@ function checkBatch(b: Batch, index: number, fromDataset: boolean): void {
   checkNumeric(b.xs, `${where} xs`);
   checkNumeric(b.ys, `${where} ys`);
   const hint = fromDataset ? BATCH_HINT : 'batch the examples (for a tf.data.Dataset: .batch(n))';
-  for (const [name, t] of [['xs', b.xs], ['ys', b.ys]] as const) {
+  for (const [name, t] of [
+    ['xs', b.xs],
+    ['ys', b.ys],
+  ] as const) {
     if (t.rank === 0) {
       throw new ShapeMismatchError(
         `${where}: ${name} is a scalar, so this element is a single example, not a batch of examples ` +
@@ -113,14 +118,20 @@ function checkTensorData(d: TensorData, epoch: unknown): void {
   if (epoch !== undefined && !(typeof epoch === 'number' && Number.isSafeInteger(epoch) && epoch >= 0)) {
     throw new InvalidOptionError(`epoch must be a non-negative integer, got ${String(epoch)}`);
   }
-  for (const [name, t] of [['xs', d.xs], ['ys', d.ys]] as const) {
-    if (!(t instanceof tf.Tensor)) throw new InvalidDataError(`data.${name} must be a tf.Tensor, got ${Array.isArray(t) ? 'an array' : typeof t}`);
+  for (const [name, t] of [
+    ['xs', d.xs],
+    ['ys', d.ys],
+  ] as const) {
+    if (!(t instanceof tf.Tensor))
+      throw new InvalidDataError(`data.${name} must be a tf.Tensor, got ${Array.isArray(t) ? 'an array' : typeof t}`);
     if (t.isDisposed) throw new DisposedError('tensor', `data.${name}`);
     checkNumeric(t, `data.${name}`);
     if (t.rank === 0) throw new ShapeMismatchError(`data.${name} must have one row per example (rank ≥ 1), got a scalar`);
   }
   if (d.xs.shape[0] !== d.ys.shape[0]) {
-    throw new ShapeMismatchError(`data.xs has ${d.xs.shape[0]} rows but data.ys has ${d.ys.shape[0]} (xs [${d.xs.shape}], ys [${d.ys.shape}])`);
+    throw new ShapeMismatchError(
+      `data.xs has ${d.xs.shape[0]} rows but data.ys has ${d.ys.shape[0]} (xs [${d.xs.shape}], ys [${d.ys.shape}])`,
+    );
   }
 }
 
@@ -132,12 +143,14 @@ function checkTensorData(d: TensorData, epoch: unknown): void {
  * tensors a Dataset yielded are freed; batches from the caller's iterables stay the caller's.
  */
 export async function* iterateBatches(data: DataSource, options: IterateOptions = {}): AsyncGenerator<OwnedBatch> {
-  if (data === null || typeof data !== 'object') throw new InvalidDataError('data must be {xs, ys}, an iterable of batches or a tf.data.Dataset');
+  if (data === null || typeof data !== 'object')
+    throw new InvalidDataError('data must be {xs, ys}, an iterable of batches or a tf.data.Dataset');
   let count = 0;
   if (isTensorData(data)) {
     const { xs, ys } = data;
     const batchSize = data.batchSize ?? 256;
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new InvalidOptionError(`batchSize must be a positive integer, got ${batchSize}`);
+    if (!Number.isInteger(batchSize) || batchSize < 1)
+      throw new InvalidOptionError(`batchSize must be a positive integer, got ${batchSize}`);
     checkTensorData(data, options.epoch);
     const n = xs.shape[0];
     count = n;

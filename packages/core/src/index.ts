@@ -42,7 +42,19 @@ export {
   type LikelihoodName,
 } from './likelihood.js';
 export { assertModelUsable, assertTensorUsable, isModelDisposed } from './disposed.js';
-export { assertFinite, countExamples, knownExampleCount, iterateBatches, permutation, type IterateOptions, type Batch, type DataSource, type DatasetLike, type OwnedBatch, type TensorData } from './data.js';
+export {
+  assertFinite,
+  countExamples,
+  knownExampleCount,
+  iterateBatches,
+  permutation,
+  type IterateOptions,
+  type Batch,
+  type DataSource,
+  type DatasetLike,
+  type OwnedBatch,
+  type TensorData,
+} from './data.js';
 export { meanNllGradients, type LossAndGradients } from './train/loss-gradients.js';
 export { trainEpoch, type EpochResult, type TrainEpochOptions } from './train/train-epoch.js';
 export { evaluate, type ClassificationMetrics, type EvaluateOptions, type RegressionMetrics } from './metrics.js';

@@ -27,14 +27,17 @@ const F32_MAX = 3.4028234663852886e38;
  */
 export function checkSigma(sigma: unknown, what = 'sigma'): number {
   if (typeof sigma !== 'number' || !(sigma >= F32_MIN_NORMAL && sigma <= F32_MAX)) {
-    throw new InvalidOptionError(`${what} must be a positive number in the float32 range [${F32_MIN_NORMAL.toPrecision(2)}, ${F32_MAX.toPrecision(2)}], got ${String(sigma)}`);
+    throw new InvalidOptionError(
+      `${what} must be a positive number in the float32 range [${F32_MIN_NORMAL.toPrecision(2)}, ${F32_MAX.toPrecision(2)}], got ${String(sigma)}`,
+    );
   }
   return sigma;
 }
 
 /** Checks the network output f: a live numeric `[N, outDim]` tensor with N, outDim ≥ 1. */
 function checkOutput(f: unknown, what: string): asserts f is Tensor {
-  if (!(f instanceof tf.Tensor)) throw new InvalidDataError(`${what} must be a tf.Tensor [N, outDim], got ${f === null ? 'null' : typeof f}`);
+  if (!(f instanceof tf.Tensor))
+    throw new InvalidDataError(`${what} must be a tf.Tensor [N, outDim], got ${f === null ? 'null' : typeof f}`);
   if (f.isDisposed) throw new DisposedError('tensor', what);
   if (f.dtype === 'string' || f.dtype === 'complex64') throw new InvalidDataError(`${what} must be a numeric tensor, got dtype ${f.dtype}`);
   if (f.rank !== 2 || f.shape[1] < 1) throw new ShapeMismatchError(`${what} must have shape [N, outDim] with outDim ≥ 1, got [${f.shape}]`);
@@ -43,11 +46,15 @@ function checkOutput(f: unknown, what: string): asserts f is Tensor {
 
 /** Checks targets y `[N, outDim]` against the outputs f (same shape, numeric). */
 function checkTargets(f: Tensor, y: unknown): asserts y is Tensor {
-  if (!(y instanceof tf.Tensor)) throw new InvalidDataError(`targets y must be a tf.Tensor [${f.shape}], got ${y === null ? 'null' : typeof y}`);
+  if (!(y instanceof tf.Tensor))
+    throw new InvalidDataError(`targets y must be a tf.Tensor [${f.shape}], got ${y === null ? 'null' : typeof y}`);
   if (y.isDisposed) throw new DisposedError('tensor', 'targets y');
-  if (y.dtype === 'string' || y.dtype === 'complex64') throw new InvalidDataError(`targets y must be a numeric tensor, got dtype ${y.dtype}`);
+  if (y.dtype === 'string' || y.dtype === 'complex64')
+    throw new InvalidDataError(`targets y must be a numeric tensor, got dtype ${y.dtype}`);
   if (y.rank !== 2 || y.shape[0] !== f.shape[0] || y.shape[1] !== f.shape[1]) {
-    throw new ShapeMismatchError(`targets y have shape [${y.shape}] but the outputs f have [${f.shape}]; y must be dense [N, outDim] (see denseTargets)`);
+    throw new ShapeMismatchError(
+      `targets y have shape [${y.shape}] but the outputs f have [${f.shape}]; y must be dense [N, outDim] (see denseTargets)`,
+    );
   }
 }
 
@@ -61,13 +68,15 @@ const asFloat = (t: Tensor): Tensor => (t.dtype === 'float32' ? t : tf.cast(t, '
  */
 export function denseTargets(likelihood: LikelihoodName, ys: Tensor, n: number, outDim: number): Tensor {
   checkLikelihood(likelihood);
-  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw new InvalidOptionError(`denseTargets: n must be a non-negative integer, got ${String(n)}`);
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0)
+    throw new InvalidOptionError(`denseTargets: n must be a non-negative integer, got ${String(n)}`);
   if (typeof outDim !== 'number' || !Number.isSafeInteger(outDim) || outDim < 1 || n * outDim > MAX_ELEMENTS) {
     throw new InvalidOptionError(`denseTargets: outDim must be a positive integer (n·outDim ≤ ${MAX_ELEMENTS}), got ${String(outDim)}`);
   }
   if (!(ys instanceof tf.Tensor)) throw new InvalidDataError(`labels must be a tf.Tensor, got ${ys === null ? 'null' : typeof ys}`);
   if (ys.isDisposed) throw new DisposedError('tensor', 'labels');
-  if (ys.dtype === 'string' || ys.dtype === 'complex64') throw new InvalidDataError(`labels must be a numeric tensor, got dtype ${ys.dtype}`);
+  if (ys.dtype === 'string' || ys.dtype === 'complex64')
+    throw new InvalidDataError(`labels must be a numeric tensor, got dtype ${ys.dtype}`);
   if (ys.shape[0] !== n) throw new ShapeMismatchError(`labels have ${ys.shape[0]} rows but inputs have ${n}`);
   if (likelihood === 'regression') {
     if (ys.rank === 1 && outDim === 1) return tf.reshape(tf.cast(ys, 'float32'), [n, 1]);
@@ -95,7 +104,7 @@ export function denseTargets(likelihood: LikelihoodName, ys: Tensor, n: number, 
         throw new InvalidDataError(`class label ${c} at index ${i} is not an integer in [0, ${outDim})`);
       }
     }
-    return tf.tidy(() => tf.cast(tf.oneHot(tf.cast(tf.reshape(ys, [n]), 'int32'), outDim), "float32"));
+    return tf.tidy(() => tf.cast(tf.oneHot(tf.cast(tf.reshape(ys, [n]), 'int32'), outDim), 'float32'));
   }
   throw new ShapeMismatchError(`classification labels must be [N] class indices or [N, ${outDim}] one-hot, got [${ys.shape}]`);
 }
@@ -125,12 +134,16 @@ export function lossSum(likelihood: LikelihoodName, f: Tensor, y: Tensor): Tenso
 export function logLikelihoodFromLoss(likelihood: LikelihoodName, loss: number, n: number, outDim: number, sigma = 1): number {
   const lik = checkLikelihood(likelihood);
   if (typeof loss !== 'number') throw new InvalidOptionError(`loss must be a number, got ${typeof loss}`);
-  for (const [name, v] of [['n', n], ['outDim', outDim]] as const) {
+  for (const [name, v] of [
+    ['n', n],
+    ['outDim', outDim],
+  ] as const) {
     if (!Number.isSafeInteger(v) || v < 0) throw new InvalidOptionError(`${name} must be a non-negative integer, got ${String(v)}`);
   }
   if (lik === 'classification') return -loss;
   // Float64 arithmetic here: any positive finite σ (the float32 range of checkSigma does not apply).
-  if (typeof sigma !== 'number' || !(sigma > 0) || !Number.isFinite(sigma)) throw new InvalidOptionError(`sigma must be a finite number > 0, got ${String(sigma)}`);
+  if (typeof sigma !== 'number' || !(sigma > 0) || !Number.isFinite(sigma))
+    throw new InvalidOptionError(`sigma must be a finite number > 0, got ${String(sigma)}`);
   const out = -loss / (sigma * sigma) - n * outDim * Math.log(sigma * Math.sqrt(2 * Math.PI));
   if (Number.isFinite(loss) && !Number.isFinite(out)) {
     throw new NonFiniteError(`log-likelihood of loss ${loss} with σ = ${sigma} over ${n}×${outDim} outputs is not finite`);
@@ -181,8 +194,10 @@ export function nllGradient(likelihood: LikelihoodName, f: Tensor, y: Tensor, si
 export function sampledOutputHessianSqrt(likelihood: LikelihoodName, f: Tensor, k: number, seed: number): Tensor {
   const lik = checkLikelihood(likelihood);
   checkOutput(f, 'outputs f');
-  if (typeof k !== 'number' || !Number.isSafeInteger(k) || k < 1) throw new InvalidOptionError(`the number of samples k must be a positive integer, got ${String(k)}`);
-  if (k * f.size > MAX_ELEMENTS) throw new InvalidOptionError(`k = ${k} samples of outputs [${f.shape}] exceed the largest tensor (${MAX_ELEMENTS} elements)`);
+  if (typeof k !== 'number' || !Number.isSafeInteger(k) || k < 1)
+    throw new InvalidOptionError(`the number of samples k must be a positive integer, got ${String(k)}`);
+  if (k * f.size > MAX_ELEMENTS)
+    throw new InvalidOptionError(`k = ${k} samples of outputs [${f.shape}] exceed the largest tensor (${MAX_ELEMENTS} elements)`);
   if (typeof seed !== 'number' || !Number.isInteger(seed)) throw new InvalidOptionError(`seed must be an integer, got ${String(seed)}`);
   return tf.tidy(() => {
     const [n, c] = f.shape;
@@ -190,7 +205,7 @@ export function sampledOutputHessianSqrt(likelihood: LikelihoodName, f: Tensor, 
     const ff = asFloat(f);
     const p = tf.softmax(ff);
     const samples = tf.transpose(tf.multinomial(ff as tf.Tensor2D, k, seed)); // [k, N]
-    const onehot = tf.cast(tf.oneHot(tf.cast(samples, 'int32'), c), "float32"); // [k, N, C]
+    const onehot = tf.cast(tf.oneHot(tf.cast(samples, 'int32'), c), 'float32'); // [k, N, C]
     return tf.div(tf.sub(tf.expandDims(p, 0), onehot), Math.sqrt(k));
   });
 }

@@ -34,12 +34,18 @@ export interface EvaluateOptions {
 
 /** Checks the arguments of {@link evaluate}; returns [n, batchSize, sigma]. */
 function checkArgs(adapter: ModelAdapter, xs: Tensor, ys: Tensor, options: EvaluateOptions): [number, number, number] {
-  if (options === null || typeof options !== 'object') throw new InvalidOptionError('evaluate options must be an object {sigma, batchSize}');
+  if (options === null || typeof options !== 'object')
+    throw new InvalidOptionError('evaluate options must be an object {sigma, batchSize}');
   const bs = options.batchSize ?? 1024;
   const sigma = options.sigma ?? 1;
-  if (typeof bs !== 'number' || !Number.isSafeInteger(bs) || bs < 1) throw new InvalidOptionError(`batchSize must be a positive integer, got ${String(bs)}`);
-  if (typeof sigma !== 'number' || !(sigma > 0) || !Number.isFinite(sigma)) throw new InvalidOptionError(`sigma must be a finite number > 0, got ${String(sigma)}`);
-  for (const [t, name] of [[xs, 'xs'], [ys, 'ys']] as const) {
+  if (typeof bs !== 'number' || !Number.isSafeInteger(bs) || bs < 1)
+    throw new InvalidOptionError(`batchSize must be a positive integer, got ${String(bs)}`);
+  if (typeof sigma !== 'number' || !(sigma > 0) || !Number.isFinite(sigma))
+    throw new InvalidOptionError(`sigma must be a finite number > 0, got ${String(sigma)}`);
+  for (const [t, name] of [
+    [xs, 'xs'],
+    [ys, 'ys'],
+  ] as const) {
     const like = t as unknown as { shape?: unknown; dataSync?: unknown } | null;
     if (typeof like !== 'object' || like === null || !Array.isArray(like.shape) || typeof like.dataSync !== 'function') {
       throw new InvalidDataError(`evaluate needs ${name} as a tf.Tensor, got ${t === null ? 'null' : typeof t}`);
@@ -111,7 +117,9 @@ export function evaluate(
     const [probe, a, b, conf, pred, label] = data;
     if (!Number.isFinite(probe[0])) {
       if (sliceNonFinite(xs, start, size)) throw new InvalidDataError(`xs ${rows} contain NaN or ±Infinity`);
-      throw new NonFiniteError(`the network's outputs on xs ${rows} are NaN or ±Infinity although the inputs are finite (non-finite weights, or overflow)`);
+      throw new NonFiniteError(
+        `the network's outputs on xs ${rows} are NaN or ±Infinity although the inputs are finite (non-finite weights, or overflow)`,
+      );
     }
     if (likelihood === 'regression') {
       if (!Number.isFinite(a[0])) {
@@ -148,7 +156,10 @@ export function evaluate(
 /** The metrics, after checking that each is finite (`NonFiniteError` naming the metric otherwise: e.g. the NLL at a tiny σ). */
 function finiteMetrics<M extends ClassificationMetrics | RegressionMetrics>(m: M, sigma: number): M {
   for (const [key, v] of Object.entries(m)) {
-    if (!Number.isFinite(v)) throw new NonFiniteError(`evaluate: ${key} is ${v as number}${key === 'nll' ? ` (noise sigma ${sigma})` : ''}; it does not fit in a double`);
+    if (!Number.isFinite(v))
+      throw new NonFiniteError(
+        `evaluate: ${key} is ${v as number}${key === 'nll' ? ` (noise sigma ${sigma})` : ''}; it does not fit in a double`,
+      );
   }
   return m;
 }

@@ -42,8 +42,11 @@ function kernelUnits(shape: number[]): UnitLayout {
 export function layerWeights(layer: ParamLayer): LayerWeight[] {
   if (layer.kind === 'weighted') return [...layer.weights];
   const kernelShape = layer.kernel.shape as number[];
-  const out: LayerWeight[] = [{ weight: layer.kernelWeight ?? 'kernel', role: 'kernel', variable: layer.kernel, units: kernelUnits(kernelShape) }];
-  if (layer.bias) out.push({ weight: 'bias', role: 'bias', variable: layer.bias, units: { window: 1, inUnits: null, outUnits: layer.units } });
+  const out: LayerWeight[] = [
+    { weight: layer.kernelWeight ?? 'kernel', role: 'kernel', variable: layer.kernel, units: kernelUnits(kernelShape) },
+  ];
+  if (layer.bias)
+    out.push({ weight: 'bias', role: 'bias', variable: layer.bias, units: { window: 1, inUnits: null, outUnits: layer.units } });
   return out;
 }
 

@@ -23,7 +23,8 @@ export function permutation(n: number, seed: number): Int32Array {
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 2 ** 31 - 1) {
     throw new InvalidOptionError(`permutation length n must be an integer in [0, 2^31 - 1], got ${String(n)}`);
   }
-  if (typeof seed !== 'number' || !Number.isInteger(seed)) throw new InvalidOptionError(`permutation seed must be an integer, got ${String(seed)}`);
+  if (typeof seed !== 'number' || !Number.isInteger(seed))
+    throw new InvalidOptionError(`permutation seed must be an integer, got ${String(seed)}`);
   const p = Int32Array.from({ length: n }, (_, i) => i);
   const rand = mulberry32(seed);
   for (let i = n - 1; i > 0; i--) {

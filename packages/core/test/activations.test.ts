@@ -46,7 +46,24 @@ function fdVjp(apply: (z: tf.Tensor) => tf.Tensor, z: tf.Tensor2D, dy: tf.Tensor
 
 describe('activation VJPs vs central finite differences (float32)', () => {
   it('the registry covers the activations tfjs-layers offers', () => {
-    for (const name of ['linear', 'relu', 'relu6', 'elu', 'selu', 'sigmoid', 'hardSigmoid', 'tanh', 'softplus', 'softsign', 'swish', 'mish', 'gelu', 'gelu_new', 'softmax', 'logSoftmax']) {
+    for (const name of [
+      'linear',
+      'relu',
+      'relu6',
+      'elu',
+      'selu',
+      'sigmoid',
+      'hardSigmoid',
+      'tanh',
+      'softplus',
+      'softsign',
+      'swish',
+      'mish',
+      'gelu',
+      'gelu_new',
+      'softmax',
+      'logSoftmax',
+    ]) {
       expect(SUPPORTED_ACTIVATIONS).toContain(name);
     }
     expect(getActivation(undefined)?.name).toBe('linear');

@@ -19,9 +19,10 @@ function referenceGrads(model: tf.LayersModel, x: tf.Tensor, v: tf.Tensor, strip
   const linear = (layer: AnyLayer, h: tf.Tensor): tf.Tensor => {
     const cfg = layer.getConfig();
     const [kernel, bias] = layer.getWeights();
-    const z = layer.getClassName() === 'Dense'
-      ? tf.matMul(h, kernel)
-      : tf.conv2d(h as tf.Tensor4D, kernel as tf.Tensor4D, cfg.strides as [number, number], cfg.padding as 'valid' | 'same');
+    const z =
+      layer.getClassName() === 'Dense'
+        ? tf.matMul(h, kernel)
+        : tf.conv2d(h as tf.Tensor4D, kernel as tf.Tensor4D, cfg.strides as [number, number], cfg.padding as 'valid' | 'same');
     return cfg.useBias ? tf.add(z, bias) : z;
   };
   const isParam = (l: AnyLayer) => l.getClassName() === 'Dense' || l.getClassName() === 'Conv2D';
@@ -90,70 +91,88 @@ const CASES: Case[] = [
   {
     name: 'MLP with tanh / softplus / selu / linear',
     inShape: [5],
-    make: () => tf.sequential({ layers: [
-      L.dense({ inputShape: [5], units: 6, activation: 'tanh' }),
-      L.dense({ units: 5, activation: 'softplus', useBias: false }),
-      L.dense({ units: 4, activation: 'selu' }),
-      L.dropout({ rate: 0.5 }),
-      L.dense({ units: 3 }),
-    ] }),
+    make: () =>
+      tf.sequential({
+        layers: [
+          L.dense({ inputShape: [5], units: 6, activation: 'tanh' }),
+          L.dense({ units: 5, activation: 'softplus', useBias: false }),
+          L.dense({ units: 4, activation: 'selu' }),
+          L.dropout({ rate: 0.5 }),
+          L.dense({ units: 3 }),
+        ],
+      }),
   },
   {
     name: 'MLP ending in softmax (no stripping: gradient through the softmax)',
     inShape: [4],
-    make: () => tf.sequential({ layers: [L.dense({ inputShape: [4], units: 5, activation: 'swish' }), L.dense({ units: 3, activation: 'softmax' })] }),
+    make: () =>
+      tf.sequential({
+        layers: [L.dense({ inputShape: [4], units: 5, activation: 'swish' }), L.dense({ units: 3, activation: 'softmax' })],
+      }),
   },
   {
     name: 'MLP ending in an Activation softmax, stripped with {logits: true}',
     inShape: [4],
     logits: true,
-    make: () => tf.sequential({ layers: [
-      L.dense({ inputShape: [4], units: 5, activation: 'gelu' }),
-      L.dense({ units: 3 }),
-      L.activation({ activation: 'softmax' }),
-      L.dropout({ rate: 0.1 }),
-    ] }),
+    make: () =>
+      tf.sequential({
+        layers: [
+          L.dense({ inputShape: [4], units: 5, activation: 'gelu' }),
+          L.dense({ units: 3 }),
+          L.activation({ activation: 'softmax' }),
+          L.dropout({ rate: 0.1 }),
+        ],
+      }),
   },
   {
     name: 'CNN: conv same stride 2 + avg pool same + ReLU(maxValue) + reshape',
     inShape: [7, 7, 2],
-    make: () => tf.sequential({ layers: [
-      L.conv2d({ inputShape: [7, 7, 2], filters: 3, kernelSize: 3, strides: 2, padding: 'same', activation: 'tanh' }),
-      L.averagePooling2d({ poolSize: 2, strides: 1, padding: 'same' }),
-      L.reLU({ maxValue: 0.5 }),
-      L.conv2d({ filters: 2, kernelSize: 2, useBias: false, activation: 'sigmoid' }),
-      L.reshape({ targetShape: [2, 3, 3] }),
-      L.conv2d({ filters: 2, kernelSize: [1, 2], padding: 'valid', activation: 'elu' }),
-      L.flatten(),
-      L.dense({ units: 3, activation: 'softmax' }),
-    ] }),
+    make: () =>
+      tf.sequential({
+        layers: [
+          L.conv2d({ inputShape: [7, 7, 2], filters: 3, kernelSize: 3, strides: 2, padding: 'same', activation: 'tanh' }),
+          L.averagePooling2d({ poolSize: 2, strides: 1, padding: 'same' }),
+          L.reLU({ maxValue: 0.5 }),
+          L.conv2d({ filters: 2, kernelSize: 2, useBias: false, activation: 'sigmoid' }),
+          L.reshape({ targetShape: [2, 3, 3] }),
+          L.conv2d({ filters: 2, kernelSize: [1, 2], padding: 'valid', activation: 'elu' }),
+          L.flatten(),
+          L.dense({ units: 3, activation: 'softmax' }),
+        ],
+      }),
     logits: true,
   },
   {
     name: 'CNN: conv + max pool (valid, pool 2) + global average pooling',
     inShape: [6, 6, 1],
-    make: () => tf.sequential({ layers: [
-      L.conv2d({ inputShape: [6, 6, 1], filters: 3, kernelSize: 3, padding: 'same', activation: 'relu' }),
-      L.maxPooling2d({ poolSize: 2 }),
-      L.conv2d({ filters: 4, kernelSize: 2, activation: 'mish' }),
-      L.globalAveragePooling2d({}),
-      L.dense({ units: 3 }),
-    ] }),
+    make: () =>
+      tf.sequential({
+        layers: [
+          L.conv2d({ inputShape: [6, 6, 1], filters: 3, kernelSize: 3, padding: 'same', activation: 'relu' }),
+          L.maxPooling2d({ poolSize: 2 }),
+          L.conv2d({ filters: 4, kernelSize: 2, activation: 'mish' }),
+          L.globalAveragePooling2d({}),
+          L.dense({ units: 3 }),
+        ],
+      }),
   },
   {
     name: 'CNN: pooling windows that leave rows/cols uncovered (7x7 max pool 2/2 valid, 7x7 avg pool 2/2 valid)',
     inShape: [8, 8, 1],
-    make: () => tf.sequential({ layers: [
-      L.conv2d({ inputShape: [8, 8, 1], filters: 2, kernelSize: 2, activation: 'softsign' }),
-      L.maxPooling2d({ poolSize: 2, strides: 2 }),
-      L.conv2d({ filters: 2, kernelSize: 1, padding: 'same', activation: 'relu6' }),
-      L.reshape({ targetShape: [18] }),
-      L.dense({ units: 49, activation: 'hardSigmoid' }),
-      L.reshape({ targetShape: [7, 7, 1] }),
-      L.averagePooling2d({ poolSize: 2, strides: 2 }),
-      L.flatten(),
-      L.dense({ units: 3, activation: 'gelu_new' }),
-    ] }),
+    make: () =>
+      tf.sequential({
+        layers: [
+          L.conv2d({ inputShape: [8, 8, 1], filters: 2, kernelSize: 2, activation: 'softsign' }),
+          L.maxPooling2d({ poolSize: 2, strides: 2 }),
+          L.conv2d({ filters: 2, kernelSize: 1, padding: 'same', activation: 'relu6' }),
+          L.reshape({ targetShape: [18] }),
+          L.dense({ units: 49, activation: 'hardSigmoid' }),
+          L.reshape({ targetShape: [7, 7, 1] }),
+          L.averagePooling2d({ poolSize: 2, strides: 2 }),
+          L.flatten(),
+          L.dense({ units: 3, activation: 'gelu_new' }),
+        ],
+      }),
   },
   {
     name: 'functional CNN: conv stride 2 valid + max pool same (pool 3, stride 2) + max pool (pool 2, stride 1)',

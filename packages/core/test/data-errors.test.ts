@@ -1,7 +1,18 @@
 // Data-path errors of iterateBatches: typed, telling (unbatched datasets), and leaking nothing.
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { assertFinite, countExamples, DisposedError, InvalidDataError, InvalidOptionError, iterateBatches, knownExampleCount, ShapeMismatchError, SpamError, type DataSource } from '@spam/core';
+import {
+  assertFinite,
+  countExamples,
+  DisposedError,
+  InvalidDataError,
+  InvalidOptionError,
+  iterateBatches,
+  knownExampleCount,
+  ShapeMismatchError,
+  SpamError,
+  type DataSource,
+} from '@spam/core';
 import { rejection } from '../../../test/helpers/index.js';
 
 /** Drains the batches (releasing each), returning the number of rows seen. */
@@ -178,9 +189,11 @@ describe('dtypes and options found by the fuzz suite', () => {
       expect(e.message).toContain('shuffle');
     }
     for (const epoch of [NaN, -1, 0.5]) {
-      const e = await rejection((async () => {
-        for await (const b of iterateBatches({ xs, ys, shuffle: 3 }, { epoch })) b.release();
-      })());
+      const e = await rejection(
+        (async () => {
+          for await (const b of iterateBatches({ xs, ys, shuffle: 3 }, { epoch })) b.release();
+        })(),
+      );
       expect(e, String(epoch)).toBeInstanceOf(InvalidOptionError);
     }
     tf.dispose([xs, ys]);

@@ -1,7 +1,15 @@
 // DisposedError and assertModelUsable: a disposed model is detected without touching its tensors.
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { assertModelUsable, assertTensorUsable, DisposedError, InvalidOptionError, isModelDisposed, SpamError, type ModelLike } from '@spam/core';
+import {
+  assertModelUsable,
+  assertTensorUsable,
+  DisposedError,
+  InvalidOptionError,
+  isModelDisposed,
+  SpamError,
+  type ModelLike,
+} from '@spam/core';
 import { thrown } from '../../../test/helpers/index.js';
 
 const L = tf.layers;
@@ -51,7 +59,10 @@ describe('assertModelUsable / isModelDisposed', () => {
   });
 
   it('one disposed layer variable is enough (the weight is named)', () => {
-    const m = tf.sequential({ name: 'part', layers: [L.dense({ inputShape: [3], units: 2, name: 'd1' }), L.dense({ units: 1, name: 'd2' })] });
+    const m = tf.sequential({
+      name: 'part',
+      layers: [L.dense({ inputShape: [3], units: 2, name: 'd1' }), L.dense({ units: 1, name: 'd2' })],
+    });
     m.layers[1].weights[1].dispose();
     const e = thrown(() => assertModelUsable(asModel(m)));
     expect(e).toBeInstanceOf(DisposedError);
@@ -63,8 +74,23 @@ describe('assertModelUsable / isModelDisposed', () => {
   it('a structural model whose read() throws or returns a disposed tensor counts as disposed', () => {
     const gone = tf.zeros([2]);
     gone.dispose();
-    const layer = (read: () => tf.Tensor) => ({ name: 'l', built: true, inboundNodes: [], getClassName: () => 'Dense', getConfig: () => ({}), weights: [{ name: 'l/kernel', shape: [2], trainable: true, read, write: () => undefined }] });
-    const throwing = { name: 'throwing', layers: [layer(() => { throw new Error('LayersVariable l/kernel is already disposed.'); })], predict: () => gone } as unknown as ModelLike;
+    const layer = (read: () => tf.Tensor) => ({
+      name: 'l',
+      built: true,
+      inboundNodes: [],
+      getClassName: () => 'Dense',
+      getConfig: () => ({}),
+      weights: [{ name: 'l/kernel', shape: [2], trainable: true, read, write: () => undefined }],
+    });
+    const throwing = {
+      name: 'throwing',
+      layers: [
+        layer(() => {
+          throw new Error('LayersVariable l/kernel is already disposed.');
+        }),
+      ],
+      predict: () => gone,
+    } as unknown as ModelLike;
     const stale = { name: 'stale', layers: [layer(() => gone)], predict: () => gone } as unknown as ModelLike;
     expect(thrown(() => assertModelUsable(throwing))).toBeInstanceOf(DisposedError);
     expect(thrown(() => assertModelUsable(stale))).toBeInstanceOf(DisposedError);

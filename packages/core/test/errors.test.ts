@@ -15,14 +15,37 @@ const build = (m: tf.LayersModel) => () => buildModelAdapter(m);
 
 describe('UnsupportedLayerError', () => {
   const cases: Array<[string, () => tf.LayersModel, string]> = [
-    ['LSTM', () => tf.sequential({ layers: [L.lstm({ name: 'my_lstm', inputShape: [4, 3], units: 2 }), L.dense({ units: 2 })] }), 'my_lstm'],
+    [
+      'LSTM',
+      () => tf.sequential({ layers: [L.lstm({ name: 'my_lstm', inputShape: [4, 3], units: 2 }), L.dense({ units: 2 })] }),
+      'my_lstm',
+    ],
     [
       'BatchNormalization',
       // BatchNormalization is supported on the last axis only (axis 1 of [N, 3, 1] is not).
-      () => tf.sequential({ layers: [L.dense({ inputShape: [3, 1], units: 1 }), L.batchNormalization({ name: 'bn1', axis: 1 }), L.flatten(), L.dense({ units: 2 })] }),
+      () =>
+        tf.sequential({
+          layers: [
+            L.dense({ inputShape: [3, 1], units: 1 }),
+            L.batchNormalization({ name: 'bn1', axis: 1 }),
+            L.flatten(),
+            L.dense({ units: 2 }),
+          ],
+        }),
       'bn1',
     ],
-    ['Conv1D', () => tf.sequential({ layers: [L.conv1d({ name: 'c1d', inputShape: [8, 2], filters: 2, kernelSize: 3, dilationRate: 2 }), L.flatten(), L.dense({ units: 2 })] }), 'c1d'],
+    [
+      'Conv1D',
+      () =>
+        tf.sequential({
+          layers: [
+            L.conv1d({ name: 'c1d', inputShape: [8, 2], filters: 2, kernelSize: 3, dilationRate: 2 }),
+            L.flatten(),
+            L.dense({ units: 2 }),
+          ],
+        }),
+      'c1d',
+    ],
   ];
   for (const [cls, make, name] of cases) {
     it(`${cls}: names the layer and its class`, () => {
@@ -40,18 +63,40 @@ describe('UnsupportedLayerError', () => {
   }
 
   it('an unsupported layer option (Conv2D dilation, channelsFirst) names the option', () => {
-    const dil = thrown(build(tf.sequential({ layers: [L.conv2d({ name: 'dil', inputShape: [6, 6, 1], filters: 2, kernelSize: 2, dilationRate: 2 }), L.flatten(), L.dense({ units: 2 })] })));
+    const dil = thrown(
+      build(
+        tf.sequential({
+          layers: [
+            L.conv2d({ name: 'dil', inputShape: [6, 6, 1], filters: 2, kernelSize: 2, dilationRate: 2 }),
+            L.flatten(),
+            L.dense({ units: 2 }),
+          ],
+        }),
+      ),
+    );
     expect(dil).toBeInstanceOf(UnsupportedLayerError);
     expect(dil.message).toContain('dil');
     expect(dil.message).toMatch(/dilation/i);
-    const cf = thrown(build(tf.sequential({ layers: [L.averagePooling2d({ name: 'cfpool', inputShape: [4, 4, 2], poolSize: 2, dataFormat: 'channelsFirst' }), L.flatten(), L.dense({ units: 2 })] })));
+    const cf = thrown(
+      build(
+        tf.sequential({
+          layers: [
+            L.averagePooling2d({ name: 'cfpool', inputShape: [4, 4, 2], poolSize: 2, dataFormat: 'channelsFirst' }),
+            L.flatten(),
+            L.dense({ units: 2 }),
+          ],
+        }),
+      ),
+    );
     expect(cf).toBeInstanceOf(UnsupportedLayerError);
     expect(cf.message).toContain('cfpool');
     expect(cf.message).toContain('channelsFirst');
   });
 
   it('Dense on a rank-3 input acts token-wise (T = 3 locations), not refused', () => {
-    const a = build(tf.sequential({ layers: [L.dense({ name: 'd3', inputShape: [3, 4], units: 2 }), L.flatten(), L.dense({ units: 2 })] }))();
+    const a = build(
+      tf.sequential({ layers: [L.dense({ name: 'd3', inputShape: [3, 4], units: 2 }), L.flatten(), L.dense({ units: 2 })] }),
+    )();
     expect(a.parametric[0]).toMatchObject({ name: 'd3', locations: 3, fanIn: 4, units: 2, outputShape: [3, 2] });
   });
 });
@@ -65,7 +110,6 @@ describe('UnsupportedTopologyError', () => {
     expect(e).toBeInstanceOf(UnsupportedTopologyError);
     expect((e as UnsupportedTopologyError).code).toBe('UNSUPPORTED_TOPOLOGY');
     expect(e.message).toMatch(/'shared'.*applied 2 times/);
-
   });
 
   it('a model with two inputs', () => {

@@ -120,7 +120,13 @@ describe('adapter forward equals model.predict', () => {
 
   it('Reshape with a -1 dimension', () => {
     const m = tf.sequential({
-      layers: [L.dense({ inputShape: [4], units: 12 }), L.reshape({ targetShape: [-1, 3, 1] }), L.conv2d({ filters: 2, kernelSize: 2 }), L.globalAveragePooling2d({}), L.dense({ units: 2 })],
+      layers: [
+        L.dense({ inputShape: [4], units: 12 }),
+        L.reshape({ targetShape: [-1, 3, 1] }),
+        L.conv2d({ filters: 2, kernelSize: 2 }),
+        L.globalAveragePooling2d({}),
+        L.dense({ units: 2 }),
+      ],
     });
     check(m, [4], 510);
   });
@@ -164,7 +170,12 @@ describe('models ending in softmax', () => {
       const without = buildModelAdapter(m);
       expect(withLogits.stripsSoftmax).toBe(true);
       expect(without.stripsSoftmax).toBe(false);
-      const [f, ref, probs, predicted] = [withLogits.predict(x), lin.predict(x) as tf.Tensor, without.predict(x), m.predict(x) as tf.Tensor];
+      const [f, ref, probs, predicted] = [
+        withLogits.predict(x),
+        lin.predict(x) as tf.Tensor,
+        without.predict(x),
+        m.predict(x) as tf.Tensor,
+      ];
       // Logits are not probabilities: rows must not sum to 1 for this check to mean anything.
       const rowSums = arr(tf.tidy(() => tf.sum(ref, 1)));
       expect(rowSums.some((s) => Math.abs(s - 1) > 0.1)).toBe(true);

@@ -80,7 +80,9 @@ describe('adapter.predict / forward check the input', () => {
   });
 
   it('a Conv2D model: backward(forward(0-row x)) → InvalidDataError, not a wasm trap', () => {
-    const m = tf.sequential({ layers: [L.conv2d({ filters: 2, kernelSize: 2, inputShape: [4, 4, 1] }), L.flatten(), L.dense({ units: 3 })] });
+    const m = tf.sequential({
+      layers: [L.conv2d({ filters: 2, kernelSize: 2, inputShape: [4, 4, 1] }), L.flatten(), L.dense({ units: 3 })],
+    });
     const a = buildModelAdapter(m);
     const x = tf.zeros([0, 4, 4, 1]);
     const e = thrown(() =>
@@ -132,7 +134,13 @@ describe('likelihood helpers validate their arguments', () => {
 
   it('sampledOutputHessianSqrt: k = Infinity, 0, 1.5 and a non-integer seed → InvalidOptionError', () => {
     const f = tf.zeros([2, 3]);
-    for (const [k, seed] of [[Infinity, 1], [0, 1], [1.5, 1], [1, 0.5], [1, NaN]]) {
+    for (const [k, seed] of [
+      [Infinity, 1],
+      [0, 1],
+      [1.5, 1],
+      [1, 0.5],
+      [1, NaN],
+    ]) {
       expect(thrown(() => sampledOutputHessianSqrt('classification', f, k, seed))).toBeInstanceOf(InvalidOptionError);
     }
     f.dispose();
@@ -177,7 +185,14 @@ describe('isSupportedTfjsVersion and permutation with junk', () => {
   });
 
   it('permutation(Infinity | -1 | 1.5 | NaN, seed) and a non-integer seed → InvalidOptionError', () => {
-    for (const [n, seed] of [[Infinity, 0], [-1, 0], [1.5, 0], [NaN, 0], [3, 0.5], [3, Infinity]]) {
+    for (const [n, seed] of [
+      [Infinity, 0],
+      [-1, 0],
+      [1.5, 0],
+      [NaN, 0],
+      [3, 0.5],
+      [3, Infinity],
+    ]) {
       expect(thrown(() => permutation(n, seed))).toBeInstanceOf(InvalidOptionError);
     }
     expect([...permutation(5, 3)].sort()).toEqual([0, 1, 2, 3, 4]);

@@ -30,7 +30,9 @@ const adapterOf = (m: tf.LayersModel, likelihood: LikelihoodName) => buildModelA
 function hostLogits(m: tf.LayersModel, x: number[], n: number): number[][] {
   const [W, b] = m.getWeights().map(arr);
   const k = b.length;
-  return Array.from({ length: n }, (_, i) => Array.from({ length: k }, (_, o) => b[o] + [0, 1, 2].reduce((a, j) => a + x[i * 3 + j] * W[j * k + o], 0)));
+  return Array.from({ length: n }, (_, i) =>
+    Array.from({ length: k }, (_, o) => b[o] + [0, 1, 2].reduce((a, j) => a + x[i * 3 + j] * W[j * k + o], 0)),
+  );
 }
 
 /** The error evaluate throws, checking that no tensor was left behind. */
@@ -50,7 +52,9 @@ describe('evaluate on finite data = the host computation', () => {
     const ys = tf.tensor1d(labels);
     const got = evaluate(adapterOf(m, 'classification'), 'classification', xs, ys, { batchSize: 4 }) as ClassificationMetrics;
     const f = hostLogits(m, arr(xs), n);
-    let acc = 0, nll = 0, brier = 0;
+    let acc = 0,
+      nll = 0,
+      brier = 0;
     const bins = Array.from({ length: 10 }, () => ({ c: 0, conf: 0, ok: 0 }));
     f.forEach((row, i) => {
       const mx = Math.max(...row);
@@ -62,7 +66,9 @@ describe('evaluate on finite data = the host computation', () => {
       nll -= Math.log(p[labels[i]]);
       brier += p.reduce((a, v, c) => a + (v - (c === labels[i] ? 1 : 0)) ** 2, 0);
       const bin = bins[Math.min(9, Math.floor(p[top] * 10))];
-      bin.c++; bin.conf += p[top]; bin.ok += ok;
+      bin.c++;
+      bin.conf += p[top];
+      bin.ok += ok;
     });
     const ece = bins.reduce((a, b) => a + (b.c ? (b.c / n) * Math.abs(b.conf / b.c - b.ok / b.c) : 0), 0);
     expect(got.accuracy).toBeCloseTo(acc / n, 12);
@@ -154,8 +160,20 @@ describe('bad arguments', () => {
     const a = adapterOf(m, 'regression');
     const xs = randomTensor([3, 3], 14);
     const ys = randomTensor([3, 2], 15);
-    for (const o of [{ batchSize: 0 }, { batchSize: -1 }, { batchSize: NaN }, { batchSize: Infinity }, { batchSize: 1.5 }, { batchSize: '2' },
-      { sigma: 0 }, { sigma: -1 }, { sigma: NaN }, { sigma: Infinity }, { sigma: '1' }, null]) {
+    for (const o of [
+      { batchSize: 0 },
+      { batchSize: -1 },
+      { batchSize: NaN },
+      { batchSize: Infinity },
+      { batchSize: 1.5 },
+      { batchSize: '2' },
+      { sigma: 0 },
+      { sigma: -1 },
+      { sigma: NaN },
+      { sigma: Infinity },
+      { sigma: '1' },
+      null,
+    ]) {
       const e = evalError(a, 'regression', xs, ys, o as never);
       expect(e, JSON.stringify(o)).toBeInstanceOf(InvalidOptionError);
     }

@@ -33,7 +33,12 @@ function conv(): tf.Sequential {
 const weightsOf = (m: tf.LayersModel) => m.getWeights().map((w) => Array.from(w.dataSync()));
 
 /** Runs one epoch that must fail; checks the error class, that no weight changed and no tensor leaked. */
-async function refused(model: tf.LayersModel, data: Parameters<typeof trainEpoch>[1], cls: new (...a: never[]) => Error, opts = {}): Promise<Error> {
+async function refused(
+  model: tf.LayersModel,
+  data: Parameters<typeof trainEpoch>[1],
+  cls: new (...a: never[]) => Error,
+  opts = {},
+): Promise<Error> {
   const before = weightsOf(model);
   const optimizer = tf.train.sgd(0.01);
   const n0 = tf.memory().numTensors;
@@ -121,7 +126,14 @@ describe('meanNllGradients checks its arguments', () => {
     const ys = tf.tensor1d([0, 1]);
     const cases: Array<[tf.Tensor, string, new (...a: never[]) => Error]> = [
       [tf.ones([2, 4]), 'classification', ShapeMismatchError],
-      [tf.tensor([['a', 'b', 'c'], ['d', 'e', 'f']]), 'classification', InvalidDataError],
+      [
+        tf.tensor([
+          ['a', 'b', 'c'],
+          ['d', 'e', 'f'],
+        ]),
+        'classification',
+        InvalidDataError,
+      ],
       [tf.zeros([0, 3]), 'classification', InvalidDataError],
       [tf.ones([2, 3]), 'bogus', InvalidOptionError],
     ];
@@ -144,7 +156,9 @@ describe('meanNllGradients checks its arguments', () => {
   });
 
   it('int32 token ids are accepted for an Embedding model', () => {
-    const m = tf.sequential({ layers: [L.embedding({ inputDim: 5, outputDim: 2, inputLength: 3, inputShape: [3] }), L.flatten(), L.dense({ units: 2 })] });
+    const m = tf.sequential({
+      layers: [L.embedding({ inputDim: 5, outputDim: 2, inputLength: 3, inputShape: [3] }), L.flatten(), L.dense({ units: 2 })],
+    });
     const a = buildModelAdapter(m);
     const [xs, ys] = [tf.tensor2d([[0, 1, 4]], [1, 3], 'int32'), tf.tensor2d([[0.5, -1]])];
     const { loss, grads } = meanNllGradients(a, 'regression', xs, ys);

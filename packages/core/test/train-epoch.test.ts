@@ -6,7 +6,11 @@ function mlp(seed: number, softmax: boolean): tf.Sequential {
   return tf.sequential({
     layers: [
       tf.layers.dense({ units: 7, inputShape: [5], activation: 'tanh', kernelInitializer: tf.initializers.glorotNormal({ seed }) }),
-      tf.layers.dense({ units: 3, activation: softmax ? 'softmax' : 'linear', kernelInitializer: tf.initializers.glorotNormal({ seed: seed + 1 }) }),
+      tf.layers.dense({
+        units: 3,
+        activation: softmax ? 'softmax' : 'linear',
+        kernelInitializer: tf.initializers.glorotNormal({ seed: seed + 1 }),
+      }),
     ],
   });
 }
@@ -14,7 +18,15 @@ function mlp(seed: number, softmax: boolean): tf.Sequential {
 function convNet(seed: number): tf.Sequential {
   return tf.sequential({
     layers: [
-      tf.layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', strides: 2, inputShape: [6, 6, 2], activation: 'relu', kernelInitializer: tf.initializers.glorotNormal({ seed }) }),
+      tf.layers.conv2d({
+        filters: 3,
+        kernelSize: 3,
+        padding: 'same',
+        strides: 2,
+        inputShape: [6, 6, 2],
+        activation: 'relu',
+        kernelInitializer: tf.initializers.glorotNormal({ seed }),
+      }),
       tf.layers.flatten(),
       tf.layers.dense({ units: 2, kernelInitializer: tf.initializers.glorotNormal({ seed: seed + 1 }) }),
     ],
@@ -75,7 +87,8 @@ describe('trainEpoch', () => {
     const before = tf.memory().numTensors;
     const first = await trainEpoch(model, { xs, ys: labels, batchSize: 16 }, { likelihood: 'classification', optimizer });
     let last = first;
-    for (let e = 0; e < 10; e++) last = await trainEpoch(model, { xs, ys: labels, batchSize: 16 }, { likelihood: 'classification', optimizer });
+    for (let e = 0; e < 10; e++)
+      last = await trainEpoch(model, { xs, ys: labels, batchSize: 16 }, { likelihood: 'classification', optimizer });
     expect(first.examples).toBe(64);
     expect(last.loss).toBeLessThan(first.loss * 0.6);
     // Adam keeps its own slot variables; only those may be new.

@@ -70,7 +70,15 @@ export async function fitLaplace<S extends CurvatureStructure = 'kron'>(
   const result = sums as Tensor[];
   assertFiniteCurvature(adapter, result, loss);
   const theta = adapter.params.map((p) => tf.clone(p.variable.read()));
-  const info: LaplaceInfo = { likelihood: o.likelihood, curvature: o.curvature, sigma: o.sigma, nData: n, loss, params: adapter.params, theta };
+  const info: LaplaceInfo = {
+    likelihood: o.likelihood,
+    curvature: o.curvature,
+    sigma: o.sigma,
+    nData: n,
+    loss,
+    params: adapter.params,
+    theta,
+  };
   return spec.create(info, result, adapter, o) as LaplaceFor<S>;
 }
 

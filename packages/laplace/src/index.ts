@@ -13,7 +13,15 @@ export {
   type KfacConvention,
   type ResolvedCurvatureOptions,
 } from './options.js';
-export { BaseLaplace, resolveKronPrior, type KronPriorMode, type LaplaceInfo, type StructureSpec, type CurvatureAccumulator, type LayerInput } from './curvature/base.js';
+export {
+  BaseLaplace,
+  resolveKronPrior,
+  type KronPriorMode,
+  type LaplaceInfo,
+  type StructureSpec,
+  type CurvatureAccumulator,
+  type LayerInput,
+} from './curvature/base.js';
 export { CURVATURE_STRUCTURES, CURVATURE_STRUCTURE_NAMES } from './curvature/structures.js';
 export { DiagLaplace } from './curvature/diag.js';
 export { KronLaplace, type KronFactor } from './curvature/kron.js';

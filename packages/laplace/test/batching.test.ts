@@ -9,12 +9,14 @@ const N = 7;
 const IN = [4, 4, 1];
 
 function cnn(): ModelLike {
-  const m = tf.sequential({ layers: [
-    L.conv2d({ inputShape: IN, filters: 2, kernelSize: 2, activation: 'tanh' }),
-    L.averagePooling2d({ poolSize: 2, strides: 1 }),
-    L.flatten(),
-    L.dense({ units: 3 }),
-  ] });
+  const m = tf.sequential({
+    layers: [
+      L.conv2d({ inputShape: IN, filters: 2, kernelSize: 2, activation: 'tanh' }),
+      L.averagePooling2d({ poolSize: 2, strides: 1 }),
+      L.flatten(),
+      L.dense({ units: 3 }),
+    ],
+  });
   seedWeights(m, 61, 0.8);
   return m;
 }
@@ -31,7 +33,12 @@ function contents(lap: Laplace): number[] {
   }
 }
 
-async function fitContents(model: ModelLike, data: DataSource, structure: CurvatureStructure, likelihood: 'classification' | 'regression' = 'classification') {
+async function fitContents(
+  model: ModelLike,
+  data: DataSource,
+  structure: CurvatureStructure,
+  likelihood: 'classification' | 'regression' = 'classification',
+) {
   const lap = await fitLaplace(model, data, { likelihood, structure });
   const out = { values: contents(lap), nData: lap.nData, loss: lap.loss };
   lap.dispose();
@@ -85,17 +92,35 @@ describe('batching does not change H (it is a sum over all examples)', () => {
   describe('the data forms give the same H', () => {
     const forms: Array<[string, () => DataSource]> = [
       ['an array of {xs, ys} batches', () => manualBatches(xs, ys, 3)],
-      ['a sync generator of batches', () => (function* () { yield* manualBatches(xs, ys, 2); })()],
-      ['an async iterable of batches', () => (async function* () { for (const b of manualBatches(xs, ys, 4)) yield b; })()],
+      [
+        'a sync generator of batches',
+        () =>
+          (function* () {
+            yield* manualBatches(xs, ys, 2);
+          })(),
+      ],
+      [
+        'an async iterable of batches',
+        () =>
+          (async function* () {
+            for (const b of manualBatches(xs, ys, 4)) yield b;
+          })(),
+      ],
       [
         'tf.data.zip({xs, ys}).batch(3) over tf.data.array',
         () => tf.data.zip({ xs: tf.data.array(tf.unstack(xs)), ys: tf.data.array(tf.unstack(ys)) }).batch(3),
       ],
       // tfjs-data cannot .batch() [x, y] tuples of tensors, so the tuple form zips batched datasets.
-      ['tf.data.zip([xs.batch(2), ys.batch(2)]) ([xs, ys] elements)', () => tf.data.zip([tf.data.array(tf.unstack(xs)).batch(2), tf.data.array(tf.unstack(ys)).batch(2)])],
+      [
+        'tf.data.zip([xs.batch(2), ys.batch(2)]) ([xs, ys] elements)',
+        () => tf.data.zip([tf.data.array(tf.unstack(xs)).batch(2), tf.data.array(tf.unstack(ys)).batch(2)]),
+      ],
       [
         'tf.data.generator yielding {xs, ys} batches',
-        () => tf.data.generator(function* () { yield* manualBatches(xs, ys, 3); } as unknown as () => Iterator<tf.TensorContainer>),
+        () =>
+          tf.data.generator(function* () {
+            yield* manualBatches(xs, ys, 3);
+          } as unknown as () => Iterator<tf.TensorContainer>),
       ],
     ];
     for (const structure of ['diag', 'kron', 'full'] as const) {
@@ -112,7 +137,11 @@ describe('batching does not change H (it is a sum over all examples)', () => {
 
   it('onProgress reports every batch, the examples so far and the total', async () => {
     const seen: CurvatureProgress[] = [];
-    const lap = await fitLaplace(model, { xs, ys, batchSize: 3 }, { likelihood: 'classification', structure: 'diag', onProgress: (p) => seen.push({ ...p }) });
+    const lap = await fitLaplace(
+      model,
+      { xs, ys, batchSize: 3 },
+      { likelihood: 'classification', structure: 'diag', onProgress: (p) => seen.push({ ...p }) },
+    );
     lap.dispose();
     expect(seen).toEqual([
       { stage: 'curvature', batches: 1, examples: 3, total: N },

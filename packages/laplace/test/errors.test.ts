@@ -20,7 +20,6 @@ function mlp(): ModelLike {
   return m;
 }
 
-
 const CLS: CurvatureOptions = { likelihood: 'classification', structure: 'diag' };
 
 describe('fitLaplace: typed errors naming the problem', () => {
@@ -30,7 +29,15 @@ describe('fitLaplace: typed errors naming the problem', () => {
 
   it('UnsupportedLayerError for an unsupported layer', async () => {
     // BatchNormalization on an axis other than the last cannot be expressed.
-    const bad = tf.sequential({ layers: [L.dense({ inputShape: [4], units: 3 }), L.reshape({ targetShape: [3, 1] }), L.batchNormalization({ name: 'the_bn', axis: 1 }), L.flatten(), L.dense({ units: 3 })] });
+    const bad = tf.sequential({
+      layers: [
+        L.dense({ inputShape: [4], units: 3 }),
+        L.reshape({ targetShape: [3, 1] }),
+        L.batchNormalization({ name: 'the_bn', axis: 1 }),
+        L.flatten(),
+        L.dense({ units: 3 }),
+      ],
+    });
     const e = await rejection(fitLaplace(bad as unknown as ModelLike, { xs, ys }, CLS));
     expect(e).toBeInstanceOf(UnsupportedLayerError);
     expect(e.message).toContain('the_bn');
@@ -75,14 +82,24 @@ describe('fitLaplace: typed errors naming the problem', () => {
   });
 
   it('InvalidDataError for labels out of range or non-integer', async () => {
-    for (const [vals, bad] of [[[0, 1, 3, 1, 0], '3'], [[0, -1, 2, 1, 0], '-1'], [[0, 1, 1.5, 1, 0], '1.5']] as const) {
+    for (const [vals, bad] of [
+      [[0, 1, 3, 1, 0], '3'],
+      [[0, -1, 2, 1, 0], '-1'],
+      [[0, 1, 1.5, 1, 0], '1.5'],
+    ] as const) {
       const lab = tf.tensor1d([...vals]);
       const e = await rejection(fitLaplace(model, { xs, ys: lab }, CLS));
       expect(e, `labels ${vals}`).toBeInstanceOf(InvalidDataError);
       expect(e.message).toContain(`label ${bad}`);
       lab.dispose();
     }
-    const oneHot = tf.tensor2d([[1, 0, 0], [0, 1, 0], [0, 0.5, 0.5], [1, 0, 0], [0, 0, 1]]);
+    const oneHot = tf.tensor2d([
+      [1, 0, 0],
+      [0, 1, 0],
+      [0, 0.5, 0.5],
+      [1, 0, 0],
+      [0, 0, 1],
+    ]);
     expect(await rejection(fitLaplace(model, { xs, ys: oneHot }, CLS))).toBeInstanceOf(InvalidDataError);
     oneHot.dispose();
   });
@@ -99,7 +116,10 @@ describe('fitLaplace: typed errors naming the problem', () => {
   });
 
   it('ShapeMismatchError for inputs of the wrong per-example shape', async () => {
-    for (const shape of [[5, 3], [5, 4, 1]]) {
+    for (const shape of [
+      [5, 3],
+      [5, 4, 1],
+    ]) {
       const bad = tf.zeros(shape);
       const e = await rejection(fitLaplace(model, { xs: bad, ys }, CLS));
       expect(e).toBeInstanceOf(ShapeMismatchError);

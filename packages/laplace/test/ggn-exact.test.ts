@@ -16,12 +16,17 @@ function jacobians(model: tf.LayersModel, xs: tf.Tensor): number[][][] {
     const rows: number[][] = [];
     const outDim = (model.outputs[0].shape as number[])[1];
     for (let c = 0; c < outDim; c++) {
-      rows.push(tf.tidy(() => {
-        const x = tf.slice(xs, [i], [1]);
-        const { value, grads } = tf.variableGrads(() => tf.sum(tf.slice(model.apply(x, { training: false }) as tf.Tensor, [0, c], [1, 1])) as tf.Scalar, vars);
-        value.dispose();
-        return vars.flatMap((v) => arr(grads[v.name]));
-      }));
+      rows.push(
+        tf.tidy(() => {
+          const x = tf.slice(xs, [i], [1]);
+          const { value, grads } = tf.variableGrads(
+            () => tf.sum(tf.slice(model.apply(x, { training: false }) as tf.Tensor, [0, c], [1, 1])) as tf.Scalar,
+            vars,
+          );
+          value.dispose();
+          return vars.flatMap((v) => arr(grads[v.name]));
+        }),
+      );
     }
     out.push(rows);
   }
@@ -68,11 +73,13 @@ function rows(t: tf.Tensor): number[][] {
 describe('KFAC equals the exact GGN block of a Dense layer on one example (N = 1)', () => {
   for (const likelihood of ['classification', 'regression'] as const) {
     it(likelihood, async () => {
-      const m = tf.sequential({ layers: [
-        L.dense({ inputShape: [4], units: 3, activation: 'tanh' }),
-        L.dense({ units: 3, activation: 'sigmoid' }),
-        L.dense({ units: likelihood === 'classification' ? 3 : 2 }),
-      ] });
+      const m = tf.sequential({
+        layers: [
+          L.dense({ inputShape: [4], units: 3, activation: 'tanh' }),
+          L.dense({ units: 3, activation: 'sigmoid' }),
+          L.dense({ units: likelihood === 'classification' ? 3 : 2 }),
+        ],
+      });
       seedWeights(m, 11, 0.8);
       const xs = randomTensor([1, 4], 12);
       const ys = likelihood === 'classification' ? tf.tensor1d([2]) : randomTensor([1, 2], 13);
@@ -108,7 +115,11 @@ describe("structure 'full' equals a brute-force J^T Λ J from tfjs autodiff Jaco
     const n = 4;
     const xs = randomTensor([n, 3], 22);
     const ys = tf.tensor1d(randomLabels(n, 3, 23));
-    const lap = (await fitLaplace(asModel(m), { xs, ys, batchSize: 3 }, { likelihood: 'classification', structure: 'full' })) as FullLaplace;
+    const lap = (await fitLaplace(
+      asModel(m),
+      { xs, ys, batchSize: 3 },
+      { likelihood: 'classification', structure: 'full' },
+    )) as FullLaplace;
     const f = logitsModel.predict(xs) as tf.Tensor;
     const ref = sandwich(jacobians(logitsModel, xs), lambdas(rows(f), n, 3));
     expect(lap.H.shape).toEqual([lap.numParams, lap.numParams]);
@@ -118,12 +129,18 @@ describe("structure 'full' equals a brute-force J^T Λ J from tfjs autodiff Jaco
   });
 
   it('regression with σ = 0.5 (H is stored for unit noise: Σ JᵀJ)', async () => {
-    const m = tf.sequential({ layers: [L.dense({ inputShape: [3], units: 4, activation: 'softplus' }), L.dense({ units: 2, useBias: false })] });
+    const m = tf.sequential({
+      layers: [L.dense({ inputShape: [3], units: 4, activation: 'softplus' }), L.dense({ units: 2, useBias: false })],
+    });
     seedWeights(m, 31, 1);
     const n = 5;
     const xs = randomTensor([n, 3], 32);
     const ys = randomTensor([n, 2], 33);
-    const lap = (await fitLaplace(asModel(m), { xs, ys, batchSize: 2 }, { likelihood: 'regression', structure: 'full', sigma: 0.5 })) as FullLaplace;
+    const lap = (await fitLaplace(
+      asModel(m),
+      { xs, ys, batchSize: 2 },
+      { likelihood: 'regression', structure: 'full', sigma: 0.5 },
+    )) as FullLaplace;
     expect(lap.hFactor).toBeCloseTo(4, 10);
     const ref = sandwich(jacobians(m, xs), lambdas(null, n, 2));
     expect(relErr(arr(lap.H), ref)).toBeLessThan(1e-4);
@@ -132,12 +149,14 @@ describe("structure 'full' equals a brute-force J^T Λ J from tfjs autodiff Jaco
   });
 
   it('regression on a tiny CNN (conv same + max pool + dense); diag equals diag(full)', async () => {
-    const m = tf.sequential({ layers: [
-      L.conv2d({ inputShape: [5, 5, 1], filters: 2, kernelSize: 3, strides: 2, padding: 'same', activation: 'tanh' }),
-      L.maxPooling2d({ poolSize: 2, strides: 1 }),
-      L.flatten(),
-      L.dense({ units: 2 }),
-    ] });
+    const m = tf.sequential({
+      layers: [
+        L.conv2d({ inputShape: [5, 5, 1], filters: 2, kernelSize: 3, strides: 2, padding: 'same', activation: 'tanh' }),
+        L.maxPooling2d({ poolSize: 2, strides: 1 }),
+        L.flatten(),
+        L.dense({ units: 2 }),
+      ],
+    });
     seedWeights(m, 41, 0.8);
     const n = 3;
     const xs = randomTensor([n, 5, 5, 1], 42);
@@ -148,7 +167,12 @@ describe("structure 'full' equals a brute-force J^T Λ J from tfjs autodiff Jaco
     const ref = await onBackend('cpu', () => sandwich(jacobians(m, xs), lambdas(null, n, 2)));
     expect(relErr(arr(lap.H), ref)).toBeLessThan(1e-4);
     const P = lap.numParams;
-    expect(relErr(arr(diag.diag), Array.from({ length: P }, (_, i) => ref[i * P + i]))).toBeLessThan(1e-4);
+    expect(
+      relErr(
+        arr(diag.diag),
+        Array.from({ length: P }, (_, i) => ref[i * P + i]),
+      ),
+    ).toBeLessThan(1e-4);
     tf.dispose([xs, ys]);
     lap.dispose();
     diag.dispose();
@@ -174,9 +198,9 @@ describe("curvature 'ef' equals Σ_n ∇ℓ_n ∇ℓ_nᵀ from tfjs autodiff", (
           const x = tf.slice(xs, [i], [1]);
           const { value, grads } = tf.variableGrads(() => {
             const fx = m.apply(x) as tf.Tensor;
-            return (likelihood === 'classification'
+            return likelihood === 'classification'
               ? tf.losses.softmaxCrossEntropy(tf.oneHot(tf.cast(tf.slice(ys, [i], [1]), 'int32'), 3), fx)
-              : tf.div(tf.mul(0.5, tf.sum(tf.square(tf.sub(fx, tf.slice(ys, [i], [1]))))), sigma * sigma));
+              : tf.div(tf.mul(0.5, tf.sum(tf.square(tf.sub(fx, tf.slice(ys, [i], [1]))))), sigma * sigma);
           }, vars);
           value.dispose();
           return vars.flatMap((v) => arr(grads[v.name]));

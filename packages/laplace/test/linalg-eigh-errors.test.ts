@@ -22,7 +22,13 @@ describe('eigh / eigvalsh argument errors', () => {
     ['clampNegative "yes"', [1, 0, 0, 1], 2, { clampNegative: 'yes' }, InvalidOptionError],
     ['a NaN entry', [NaN, 0, 0, 1], 2, undefined, NonFiniteError],
     ['an Infinity entry', [1, 0, 0, Infinity], 2, undefined, NonFiniteError],
-    ['entries so large the reduction overflows (4x4 of 1e300·k)', Array.from({ length: 16 }, (_, i) => 1e300 * (i + 1)), 4, undefined, NonFiniteError],
+    [
+      'entries so large the reduction overflows (4x4 of 1e300·k)',
+      Array.from({ length: 16 }, (_, i) => 1e300 * (i + 1)),
+      4,
+      undefined,
+      NonFiniteError,
+    ],
   ];
   for (const [fname, fn] of fns) {
     for (const [what, a, n, o, cls] of cases) {

@@ -180,7 +180,11 @@ describe('eigh on hard matrices', () => {
     for (let c = 0; c < 3; c++) for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) a[(c * m + i) * n + c * m + j] = b[i * m + j];
     const rb = checkDecomposition(b, m);
     const r = checkDecomposition(a, n);
-    sortedClose(r.values, Array.from(rb.values).flatMap((v) => [v, v, v]), 1e-12);
+    sortedClose(
+      r.values,
+      Array.from(rb.values).flatMap((v) => [v, v, v]),
+      1e-12,
+    );
   });
 
   it('a rank-1 matrix v vᵀ: one eigenvalue ‖v‖², the others 0, top eigenvector ±v/‖v‖', () => {
@@ -210,10 +214,14 @@ describe('eigh on hard matrices', () => {
   });
 
   it('KFAC-like rank-deficient Gram matrices XᵀX/N (N < n: many eigenvalues ≈ 0 but no zero rows)', () => {
-    for (const [n, rows] of [[30, 7], [120, 40]]) {
+    for (const [n, rows] of [
+      [30, 7],
+      [120, 40],
+    ]) {
       const x = randn(rows * n, 100 + n);
       const a = new Float64Array(n * n);
-      for (let r = 0; r < rows; r++) for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) a[i * n + j] += (x[r * n + i] * x[r * n + j]) / rows;
+      for (let r = 0; r < rows; r++)
+        for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) a[i * n + j] += (x[r * n + i] * x[r * n + j]) / rows;
       const res = checkDecomposition(a, n, 1e-10);
       const big = Array.from(res.values).filter((v) => v > 1e-10 * fro(a));
       expect(big.length).toBe(rows);
@@ -230,7 +238,11 @@ describe('eigh on hard matrices', () => {
     }
     const r = checkDecomposition(t, n);
     // eigenvalues of the 1-D Laplacian: 2 − 2cos(kπ/(n+1))
-    sortedClose(r.values, Array.from({ length: n }, (_, k) => 2 - 2 * Math.cos(((k + 1) * Math.PI) / (n + 1))), 1e-12);
+    sortedClose(
+      r.values,
+      Array.from({ length: n }, (_, k) => 2 - 2 * Math.cos(((k + 1) * Math.PI) / (n + 1))),
+      1e-12,
+    );
     const dvals = [3, -1, 0, 7, 2];
     const d = new Float64Array(25);
     dvals.forEach((v, i) => (d[i * 5 + i] = v));

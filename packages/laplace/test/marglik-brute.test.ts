@@ -2,13 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { InvalidOptionError, type ModelLike } from '@spam/core';
 import { createPrior, PriorMismatchError, type Prior, type PriorStructure } from '@spam/priors';
-import {
-  fitLaplace,
-  logMarginalLikelihood,
-  logMarginalLikelihoodTerms,
-  type KronLaplace,
-  type LogMarglikTerms,
-} from '@spam/laplace';
+import { fitLaplace, logMarginalLikelihood, logMarginalLikelihoodTerms, type KronLaplace, type LogMarglikTerms } from '@spam/laplace';
 import { arr, kron, randn, randomLabels, randomTensor, seedWeights } from '../../../test/helpers/index.js';
 
 const L = tf.layers;
@@ -35,10 +29,12 @@ function luLogDet(m: ArrayLike<number>, n: number): number {
 
 /** dense(in→hidden, tanh) → dense(→out [softmax]). */
 function mlp(lik: Lik, seed: number, inDim = 3, hidden = 4, out = 3): ModelLike {
-  const m = tf.sequential({ layers: [
-    L.dense({ inputShape: [inDim], units: hidden, activation: 'tanh' }),
-    L.dense({ units: out, activation: lik === 'classification' ? 'softmax' : 'linear' }),
-  ] });
+  const m = tf.sequential({
+    layers: [
+      L.dense({ inputShape: [inDim], units: hidden, activation: 'tanh' }),
+      L.dense({ units: out, activation: lik === 'classification' ? 'softmax' : 'linear' }),
+    ],
+  });
   seedWeights(m, seed, 0.8);
   return m;
 }
@@ -51,7 +47,16 @@ function dataFor(lik: Lik, n: number, inDim: number, out: number, seed: number) 
 
 /** Sets every prior variable to seeded N(0, 0.6²) values. */
 function randomisePrior(prior: Prior, seed: number): void {
-  prior.variables.forEach((v, i) => tf.tidy(() => v.assign(tf.tensor(randn(v.size, seed + 13 * i).map((x) => 0.6 * x), v.shape))));
+  prior.variables.forEach((v, i) =>
+    tf.tidy(() =>
+      v.assign(
+        tf.tensor(
+          randn(v.size, seed + 13 * i).map((x) => 0.6 * x),
+          v.shape,
+        ),
+      ),
+    ),
+  );
 }
 
 /** Summed log-likelihood by hand from model.predict. */
@@ -64,13 +69,17 @@ function handLogLik(model: ModelLike, lik: Lik, xs: tf.Tensor, ys: tf.Tensor, si
   const y = ys.arraySync() as number[][];
   let sq = 0;
   f.forEach((row, i) => row.forEach((v, k) => (sq += (v - y[i][k]) ** 2)));
-  return -0.5 * sq / sigma ** 2 - f.length * f[0].length * Math.log(sigma * Math.sqrt(2 * Math.PI));
+  return (-0.5 * sq) / sigma ** 2 - f.length * f[0].length * Math.log(sigma * Math.sqrt(2 * Math.PI));
 }
 
-const close = (got: number, want: number, rel = 1e-5, abs = 1e-4) => expect(Math.abs(got - want), `${got} vs ${want}`).toBeLessThan(rel * Math.abs(want) + abs);
+const close = (got: number, want: number, rel = 1e-5, abs = 1e-4) =>
+  expect(Math.abs(got - want), `${got} vs ${want}`).toBeLessThan(rel * Math.abs(want) + abs);
 
 describe('full structure: every term of log Z against a hand computation', () => {
-  for (const [lik, sigma] of [['classification', 1], ['regression', 0.6]] as const) {
+  for (const [lik, sigma] of [
+    ['classification', 1],
+    ['regression', 0.6],
+  ] as const) {
     it(`${lik}: LU log det(s·H + diag δ), Σ log δ, Σ δθ², log p(D|θ) and log Z`, async () => {
       const model = mlp(lik, 3);
       const { xs, ys } = dataFor(lik, 10, 3, 3, 20);
@@ -138,7 +147,10 @@ describe('diag and kron log det against dense LU', () => {
     return total;
   }
 
-  for (const [lik, sigma] of [['classification', 1], ['regression', 0.7]] as const) {
+  for (const [lik, sigma] of [
+    ['classification', 1],
+    ['regression', 0.7],
+  ] as const) {
     for (const ps of ['scalar', 'layerwise'] as const) {
       it(`${lik} kron, ${ps} prior: 'spam' = 'exact' = dense LU of s·A⊗G + δI`, async () => {
         const model = mlp(lik, 8);
@@ -238,7 +250,10 @@ describe('errors and memory', () => {
       for (const kronPrior of ['projected', 'exact'] as const) {
         logMarginalLikelihood(lap, prior, { kronPrior, logSigma }).dispose();
         logMarginalLikelihoodTerms(lap, prior, { kronPrior });
-        const { value, grads } = tf.variableGrads(() => logMarginalLikelihood(lap, prior, { kronPrior, logSigma }) as tf.Scalar, [...prior.variables, logSigma] as tf.Variable[]);
+        const { value, grads } = tf.variableGrads(() => logMarginalLikelihood(lap, prior, { kronPrior, logSigma }) as tf.Scalar, [
+          ...prior.variables,
+          logSigma,
+        ] as tf.Variable[]);
         tf.dispose([value, ...Object.values(grads)]);
       }
       expect(tf.memory().numTensors).toBe(before);

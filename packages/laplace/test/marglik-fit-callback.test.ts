@@ -9,10 +9,9 @@ const L = tf.layers;
 const N = 48;
 
 function mlp(seed: number, hidden = 6): tf.LayersModel {
-  const m = tf.sequential({ layers: [
-    L.dense({ inputShape: [4], units: hidden, activation: 'relu' }),
-    L.dense({ units: 3, activation: 'softmax' }),
-  ] });
+  const m = tf.sequential({
+    layers: [L.dense({ inputShape: [4], units: hidden, activation: 'relu' }), L.dense({ units: 3, activation: 'softmax' })],
+  });
   seedWeights(m, seed, 0.6);
   return m;
 }
@@ -92,16 +91,28 @@ describe('marglikCallback with model.fit', () => {
     const prior = createPrior(asModel(model), 'layerwise', { precision: 0.1 });
     model.compile({ optimizer: tf.train.adam(0.01), loss: lossWithPrior(asModel(model), prior, N, base) });
     const events: Array<{ stage: string; epoch?: number }> = [];
-    const cb = marglikCallback(asModel(model), prior, { xs, ys: labels, batchSize: 16 }, {
-      likelihood: 'classification', structure: 'kron', marglikEvery: 2, burnIn: 1, steps: 5,
-      onProgress: (p) => events.push({ stage: p.stage, epoch: 'epoch' in p ? p.epoch : undefined }),
-    });
+    const cb = marglikCallback(
+      asModel(model),
+      prior,
+      { xs, ys: labels, batchSize: 16 },
+      {
+        likelihood: 'classification',
+        structure: 'kron',
+        marglikEvery: 2,
+        burnIn: 1,
+        steps: 5,
+        onProgress: (p) => events.push({ stage: p.stage, epoch: 'epoch' in p ? p.epoch : undefined }),
+      },
+    );
     const perEpoch: number[][] = [];
     const recorder = { onEpochEnd: async () => void perEpoch.push(arr(prior.variables[0])) };
     await model.fit(xs, oneHot, { epochs: 5, batchSize: 16, verbose: 0, callbacks: [cb, recorder] });
     expect(cb.history.map((h) => h.epoch)).toEqual([3, 5]);
     cb.history.forEach((h) => expect(Number.isFinite(h.logMarglik)).toBe(true));
-    expect(events.filter((e) => e.stage === 'marglik')).toEqual([{ stage: 'marglik', epoch: 3 }, { stage: 'marglik', epoch: 5 }]);
+    expect(events.filter((e) => e.stage === 'marglik')).toEqual([
+      { stage: 'marglik', epoch: 3 },
+      { stage: 'marglik', epoch: 5 },
+    ]);
     expect(events.filter((e) => e.stage === 'hyper')).toHaveLength(10);
     const init = new Array(4).fill(Math.fround(Math.log(0.1)));
     const changed = perEpoch.map((v, i) => JSON.stringify(v) !== JSON.stringify(i === 0 ? init : perEpoch[i - 1]));
@@ -123,7 +134,10 @@ describe('marglikCallback with model.fit', () => {
     const otherModel = mlp(10, 7);
     const before = tf.memory().numTensors;
     const bad = [{ marglikEvery: 0 }, { marglikEvery: 1.5 }, { burnIn: -1 }, { burnIn: 0.5 }, { steps: -2 }, { lr: 0 }];
-    for (const o of bad) expect(() => marglikCallback(asModel(model), prior, data, { likelihood: 'classification', ...o }), JSON.stringify(o)).toThrow(InvalidOptionError);
+    for (const o of bad)
+      expect(() => marglikCallback(asModel(model), prior, data, { likelihood: 'classification', ...o }), JSON.stringify(o)).toThrow(
+        InvalidOptionError,
+      );
     const other = createPrior(asModel(otherModel), 'unitwise');
     const afterOther = tf.memory().numTensors;
     expect(() => marglikCallback(asModel(model), other, data, { likelihood: 'classification' })).toThrow(PriorMismatchError);
@@ -138,7 +152,12 @@ describe('marglikCallback with model.fit', () => {
     const prior = createPrior(asModel(model), 'unitwise', { precision: 0.1 });
     const ys = tf.tensor2d(randn(N * 3, 12), [N, 3]);
     const before = tf.memory().numTensors;
-    const cb = marglikCallback(asModel(model), prior, { xs, ys, batchSize: 24 }, { likelihood: 'regression', structure: 'diag', marglikEvery: 1, steps: 4 });
+    const cb = marglikCallback(
+      asModel(model),
+      prior,
+      { xs, ys, batchSize: 24 },
+      { likelihood: 'regression', structure: 'diag', marglikEvery: 1, steps: 4 },
+    );
     const sigma0 = cb.tuner.sigma;
     await cb.onEpochEnd(0);
     await cb.onEpochEnd(1);

@@ -19,10 +19,12 @@ const METHODS: Array<{ structure: 'diag' | 'kron' | 'full'; kronPrior?: KronPrio
 /** dense(3→5, tanh) → dense(→3 softmax | →2). */
 function net(likelihood: (typeof LIKELIHOODS)[number]): ModelLike {
   const cls = likelihood === 'classification';
-  const m = tf.sequential({ layers: [
-    L.dense({ inputShape: [3], units: 5, activation: 'tanh' }),
-    L.dense({ units: cls ? 3 : 2, activation: cls ? 'softmax' : 'linear' }),
-  ] });
+  const m = tf.sequential({
+    layers: [
+      L.dense({ inputShape: [3], units: 5, activation: 'tanh' }),
+      L.dense({ units: cls ? 3 : 2, activation: cls ? 'softmax' : 'linear' }),
+    ],
+  });
   seedWeights(m, cls ? 5 : 6, 0.6);
   return m;
 }
@@ -75,7 +77,16 @@ describe('hyper-gradients of log Z vs central finite differences (float32)', () 
           const lap = fits.get(`${lik}/${structure}`)!;
           const prior = createPrior(models.get(lik)!, ps);
           // random log δ around 0 (δ in roughly [0.3, 3])
-          prior.variables.forEach((v, i) => tf.tidy(() => v.assign(tf.tensor(randn(v.size, 7 * i + 1).map((x) => 0.5 * x), v.shape))));
+          prior.variables.forEach((v, i) =>
+            tf.tidy(() =>
+              v.assign(
+                tf.tensor(
+                  randn(v.size, 7 * i + 1).map((x) => 0.5 * x),
+                  v.shape,
+                ),
+              ),
+            ),
+          );
           // σ at its likelihood optimum σ² = 2·loss/(N·K), so that ∂log Z/∂log σ is dominated by the log det term
           const logSigma = lik === 'regression' ? tf.variable(tf.scalar(0.5 * Math.log((2 * lap.loss) / (N * 2)))) : undefined;
           const vars = [...prior.variables, ...(logSigma ? [logSigma] : [])] as tf.Variable[];
@@ -92,7 +103,9 @@ describe('hyper-gradients of log Z vs central finite differences (float32)', () 
             const num = Math.hypot(...perVar.map(([a, b]) => a - b));
             const den = Math.hypot(...perVar.map(([, b]) => b));
             // per variable: relative error < 1e-2 (absolute 1e-3 where the gradient is ~0)
-            expect(num, `variable ${v.name}: autodiff ${perVar.map((p) => p[0])} vs FD ${perVar.map((p) => p[1])}`).toBeLessThan(1e-2 * den + 1e-3);
+            expect(num, `variable ${v.name}: autodiff ${perVar.map((p) => p[0])} vs FD ${perVar.map((p) => p[1])}`).toBeLessThan(
+              1e-2 * den + 1e-3,
+            );
             perVar.forEach(([a, b]) => (got.push(a), want.push(b)));
           }
           const rel = Math.hypot(...got.map((a, i) => a - want[i])) / Math.hypot(...want);
@@ -108,7 +121,7 @@ describe('hyper-gradients of log Z vs central finite differences (float32)', () 
   }
 });
 
-describe('log σ: the default equals the fit\'s σ, and s = 1/σ² enters the likelihood', () => {
+describe("log σ: the default equals the fit's σ, and s = 1/σ² enters the likelihood", () => {
   for (const structure of ['diag', 'kron', 'full'] as const) {
     it(`${structure}: logSigma = log(fit σ) gives the same value as no logSigma; other σ values differ`, () => {
       const lap = fits.get(`regression/${structure}`)!;

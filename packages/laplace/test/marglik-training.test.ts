@@ -8,10 +8,12 @@ import { arr, randn, seedWeights } from '../../../test/helpers/index.js';
 const L = tf.layers;
 
 function mlp(inDim: number, hidden: number, out: number, act: 'relu' | 'tanh', softmax: boolean, seed: number): tf.LayersModel {
-  const m = tf.sequential({ layers: [
-    L.dense({ inputShape: [inDim], units: hidden, activation: act }),
-    L.dense({ units: out, activation: softmax ? 'softmax' : 'linear' }),
-  ] });
+  const m = tf.sequential({
+    layers: [
+      L.dense({ inputShape: [inDim], units: hidden, activation: act }),
+      L.dense({ units: out, activation: softmax ? 'softmax' : 'linear' }),
+    ],
+  });
   seedWeights(m, seed, 0.3);
   return m;
 }
@@ -35,7 +37,12 @@ describe('marglikTraining, classification (200 examples, MLP 10-16-3)', () => {
     const model = mlp(10, 16, 3, 'relu', true, 2);
     const events: Record<string, number> = {};
     const r = await marglikTraining(asModel(model), cls, {
-      likelihood: 'classification', epochs: 4, marglikEvery: 1, hyperSteps: 20, lr: 0.01, prior: 'unitwise',
+      likelihood: 'classification',
+      epochs: 4,
+      marglikEvery: 1,
+      hyperSteps: 20,
+      lr: 0.01,
+      prior: 'unitwise',
       onProgress: (p: MarglikProgress) => void (events[p.stage] = (events[p.stage] ?? 0) + 1),
     });
     expect(r.history.map((h) => h.epoch)).toEqual([1, 2, 3, 4]);
@@ -61,7 +68,14 @@ describe('marglikTraining, classification (200 examples, MLP 10-16-3)', () => {
   it('F = 2, B = 1, 5 epochs: log Z only after epochs 3 and 5; δ changes only there', async () => {
     const model = mlp(10, 8, 3, 'relu', true, 3);
     const r = await marglikTraining(asModel(model), small, {
-      likelihood: 'classification', epochs: 5, marglikEvery: 2, burnIn: 1, hyperSteps: 5, lr: 0.01, prior: 'layerwise', priorPrecision: 0.2,
+      likelihood: 'classification',
+      epochs: 5,
+      marglikEvery: 2,
+      burnIn: 1,
+      hyperSteps: 5,
+      lr: 0.01,
+      prior: 'layerwise',
+      priorPrecision: 0.2,
     });
     expect(r.history.map((h) => h.logMarglik !== undefined)).toEqual([false, false, true, false, true]);
     const g = r.history.map((h) => h.precision.geomean);
@@ -80,7 +94,13 @@ describe('marglikTraining, classification (200 examples, MLP 10-16-3)', () => {
       const model = mlp(10, 8, 3, 'relu', true, 4);
       let hyper = 0;
       const r = await marglikTraining(asModel(model), small, {
-        likelihood: 'classification', epochs: 3, marglikEvery: 1, map: true, prior: 'unitwise', priorPrecision: d0, lr: 0.05,
+        likelihood: 'classification',
+        epochs: 3,
+        marglikEvery: 1,
+        map: true,
+        prior: 'unitwise',
+        priorPrecision: d0,
+        lr: 0.05,
         onProgress: (p) => void (p.stage === 'hyper' && hyper++),
       });
       expect(hyper).toBe(0);
@@ -103,7 +123,13 @@ describe('marglikTraining, regression', () => {
     const model = mlp(2, 16, 1, 'tanh', false, 1);
     const data = { xs: tf.tensor2d(x, [n, 2]), ys: tf.tensor2d(y, [n, 1]), batchSize: 50 };
     const r = await marglikTraining(asModel(model), data, {
-      likelihood: 'regression', epochs: 12, marglikEvery: 3, hyperSteps: 50, lr: 0.05, prior: 'layerwise', sigma: 1,
+      likelihood: 'regression',
+      epochs: 12,
+      marglikEvery: 3,
+      hyperSteps: 50,
+      lr: 0.05,
+      prior: 'layerwise',
+      sigma: 1,
     });
     const sig = r.history.map((h) => h.sigma!);
     expect(sig.slice(0, 2)).toEqual([1, 1]); // no marglik step yet
@@ -148,7 +174,7 @@ describe('marglikTraining errors and memory', () => {
     });
   }
 
-  it('a prior built for another model → PriorMismatchError; the caller\'s prior is not disposed', async () => {
+  it("a prior built for another model → PriorMismatchError; the caller's prior is not disposed", async () => {
     const other = mlp(10, 5, 3, 'relu', true, 6);
     const prior = createPrior(asModel(other), 'unitwise');
     const before = tf.memory().numTensors;
@@ -164,7 +190,11 @@ describe('marglikTraining errors and memory', () => {
       const ys = likelihood === 'classification' ? small.ys : tf.tensor2d(randn(120, 31), [60, 2]);
       const before = tf.memory().numTensors;
       for (const hessian of ['diag', 'kron', 'full'] as const) {
-        const r = await marglikTraining(asModel(m), { ...small, ys }, { likelihood, hessian, epochs: 2, marglikEvery: 1, hyperSteps: 3, prior: 'unitwise' });
+        const r = await marglikTraining(
+          asModel(m),
+          { ...small, ys },
+          { likelihood, hessian, epochs: 2, marglikEvery: 1, hyperSteps: 3, prior: 'unitwise' },
+        );
         r.laplace.dispose();
         r.prior.dispose();
         expect(tf.memory().numTensors, hessian).toBe(before);

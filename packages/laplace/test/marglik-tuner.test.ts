@@ -9,10 +9,12 @@ const L = tf.layers;
 const N = 40;
 
 function mlp(out: number, softmax: boolean, seed: number): tf.LayersModel {
-  const m = tf.sequential({ layers: [
-    L.dense({ inputShape: [4], units: 6, activation: 'tanh' }),
-    L.dense({ units: out, activation: softmax ? 'softmax' : 'linear' }),
-  ] });
+  const m = tf.sequential({
+    layers: [
+      L.dense({ inputShape: [4], units: 6, activation: 'tanh' }),
+      L.dense({ units: out, activation: softmax ? 'softmax' : 'linear' }),
+    ],
+  });
   seedWeights(m, seed, 0.7);
   return m;
 }
@@ -147,7 +149,9 @@ describe('MarglikTuner.hyperSteps', () => {
     const tuner = new MarglikTuner(prior, 'classification', { steps: 2 });
     const before = tf.memory().numTensors;
     const v0 = values(prior);
-    await expect(tuner.step(asModel(bad), { xs, ys: labels }, { likelihood: 'classification', structure: 'diag' })).rejects.toThrow(NonFiniteError);
+    await expect(tuner.step(asModel(bad), { xs, ys: labels }, { likelihood: 'classification', structure: 'diag' })).rejects.toThrow(
+      NonFiniteError,
+    );
     expect(values(prior)).toEqual(v0);
     expect(tf.memory().numTensors).toBe(before);
     tuner.dispose();
@@ -198,7 +202,11 @@ describe('MarglikTuner options and memory', () => {
       const afterFirst = tf.memory().numTensors;
       tuner.hyperSteps(lap);
       expect(tf.memory().numTensors).toBe(afterFirst);
-      const r = await tuner.step(asModel(model), { xs, ys: lik === 'classification' ? labels : targets, batchSize: 16 }, { likelihood: lik, structure: 'kron' });
+      const r = await tuner.step(
+        asModel(model),
+        { xs, ys: lik === 'classification' ? labels : targets, batchSize: 16 },
+        { likelihood: lik, structure: 'kron' },
+      );
       expect(r.logMarglik.length).toBe(3);
       r.laplace.dispose();
       expect(tf.memory().numTensors).toBe(afterFirst);

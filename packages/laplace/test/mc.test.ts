@@ -78,9 +78,14 @@ describe('MC-GGN estimates average to the exact GGN', () => {
 
 describe('MC seeding', () => {
   it('the default seed (0) is deterministic too (tfjs treats seed 0 as unseeded)', async () => {
-    const model = tf.sequential({ layers: [tf.layers.dense({ units: 4, inputShape: [3], kernelInitializer: tf.initializers.glorotNormal({ seed: 3 }) })] });
+    const model = tf.sequential({
+      layers: [tf.layers.dense({ units: 4, inputShape: [3], kernelInitializer: tf.initializers.glorotNormal({ seed: 3 }) })],
+    });
     const xs = tf.randomNormal([20, 3], 0, 1, 'float32', 1);
-    const ys = tf.tensor1d(Array.from({ length: 20 }, (_, i) => i % 4), 'int32');
+    const ys = tf.tensor1d(
+      Array.from({ length: 20 }, (_, i) => i % 4),
+      'int32',
+    );
     const a = await fitLaplace(model, { xs, ys, batchSize: 7 }, { likelihood: 'classification', structure: 'diag', curvature: 'mc' });
     const b = await fitLaplace(model, { xs, ys, batchSize: 7 }, { likelihood: 'classification', structure: 'diag', curvature: 'mc' });
     expect(Array.from(a.diag.dataSync())).toEqual(Array.from(b.diag.dataSync()));

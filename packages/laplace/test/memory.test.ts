@@ -8,12 +8,14 @@ const L = tf.layers;
 const N = 5;
 
 function cnn(): ModelLike {
-  const m = tf.sequential({ layers: [
-    L.conv2d({ inputShape: [5, 5, 1], filters: 2, kernelSize: 2, activation: 'relu' }),
-    L.maxPooling2d({ poolSize: 2 }),
-    L.flatten(),
-    L.dense({ units: 3, activation: 'softmax' }),
-  ] });
+  const m = tf.sequential({
+    layers: [
+      L.conv2d({ inputShape: [5, 5, 1], filters: 2, kernelSize: 2, activation: 'relu' }),
+      L.maxPooling2d({ poolSize: 2 }),
+      L.flatten(),
+      L.dense({ units: 3, activation: 'softmax' }),
+    ],
+  });
   seedWeights(m, 81, 0.8);
   return m;
 }
@@ -71,18 +73,23 @@ describe('a throwing fitLaplace leaves tf.memory().numTensors unchanged', () => 
   const cls: CurvatureOptions = { likelihood: 'classification', structure: 'kron' };
   const bad: Array<[string, () => DataSource, CurvatureOptions]> = [
     ['labels out of range in the 2nd batch', () => ({ xs, ys: tf.tensor1d([0, 1, 2, 7, 0]), batchSize: 3 }), cls],
-    ['NaN inputs in the last batch', () => ({ xs: tf.concat([tf.slice(xs, 0, 4), tf.fill([1, 5, 5, 1], NaN)]), ys: labels, batchSize: 2 }), cls],
+    [
+      'NaN inputs in the last batch',
+      () => ({ xs: tf.concat([tf.slice(xs, 0, 4), tf.fill([1, 5, 5, 1], NaN)]), ys: labels, batchSize: 2 }),
+      cls,
+    ],
     ['wrong per-example input shape', () => ({ xs: tf.zeros([N, 4, 5, 1]), ys: labels }), cls],
     ['labels of the wrong shape', () => ({ xs, ys: tf.zeros([N, 2]) }), cls],
     ['empty data', () => ({ xs: tf.zeros([0, 5, 5, 1]), ys: tf.zeros([0]) }), cls],
     ['invalid option', () => ({ xs, ys: labels }), { likelihood: 'classification', structure: 'foo' as never }],
     [
       'NaN in the 2nd batch of a Dataset',
-      () => tf.data.generator(function* () {
-        yield { xs: tf.slice(xs, 0, 2), ys: tf.slice(labels, 0, 2) };
-        yield { xs: tf.fill([2, 5, 5, 1], Infinity), ys: tf.slice(labels, 2, 2) };
-        yield { xs: tf.slice(xs, 4, 1), ys: tf.slice(labels, 4, 1) };
-      }),
+      () =>
+        tf.data.generator(function* () {
+          yield { xs: tf.slice(xs, 0, 2), ys: tf.slice(labels, 0, 2) };
+          yield { xs: tf.fill([2, 5, 5, 1], Infinity), ys: tf.slice(labels, 2, 2) };
+          yield { xs: tf.slice(xs, 4, 1), ys: tf.slice(labels, 4, 1) };
+        }),
       { likelihood: 'classification', structure: 'full' },
     ],
   ];
@@ -108,7 +115,11 @@ describe('a throwing fitLaplace leaves tf.memory().numTensors unchanged', () => 
     const y = tf.tensor1d([0, 1, 2, 0]);
     for (const structure of ['diag', 'kron', 'full'] as const) {
       await expectNoLeak(structure, async () => {
-        const err = await fitLaplace(m as unknown as ModelLike, { xs: x, ys: y, batchSize: 2 }, { likelihood: 'classification', structure }).catch((e) => e);
+        const err = await fitLaplace(
+          m as unknown as ModelLike,
+          { xs: x, ys: y, batchSize: 2 },
+          { likelihood: 'classification', structure },
+        ).catch((e) => e);
         expect(err).toBeInstanceOf(NonFiniteError);
         expect(String(err.message)).toMatch(/NaN\/Inf/);
       });

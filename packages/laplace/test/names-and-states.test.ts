@@ -76,7 +76,14 @@ describe('one name per idea, with deprecated aliases that give the same result',
   it("marglikTraining's structure is fitLaplace's; hessian is its deprecated alias (same learned δ)", async () => {
     const run = async (opts: { structure?: 'diag'; hessian?: 'diag' }) => {
       const model = mlp(3);
-      const r = await marglikTraining(model, data, { likelihood: CLS, prior: 'layerwise', epochs: 1, marglikEvery: 1, hyperSteps: 3, ...opts });
+      const r = await marglikTraining(model, data, {
+        likelihood: CLS,
+        prior: 'layerwise',
+        epochs: 1,
+        marglikEvery: 1,
+        hyperSteps: 3,
+        ...opts,
+      });
       const delta = r.prior.summary();
       expect(r.laplace.structure).toBe('diag');
       r.laplace.dispose();

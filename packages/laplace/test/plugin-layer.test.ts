@@ -84,7 +84,9 @@ function bruteGgn(m: tf.LayersModel, xs: tf.Tensor): number[][] {
 describe('plug-in API: a custom layer registered from user code', () => {
   it('without an adapter: UnsupportedLayerError explains registerLayerAdapter, not a source folder', async () => {
     const m = tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 2 }), new ChannelScale({ name: 'unregistered' })] });
-    const e = await rejection(fitLaplace(m as unknown as ModelLike, { xs: tf.zeros([2, 3]), ys: tf.zeros([2, 2]) }, { likelihood: 'regression' }));
+    const e = await rejection(
+      fitLaplace(m as unknown as ModelLike, { xs: tf.zeros([2, 3]), ys: tf.zeros([2, 2]) }, { likelihood: 'regression' }),
+    );
     expect(e).toBeInstanceOf(UnsupportedLayerError);
     expect(e.message).toContain("registerLayerAdapter('ChannelScale'");
     expect(e.message).not.toMatch(/src\/adapter/);
@@ -105,7 +107,11 @@ describe('plug-in API: a custom layer registered from user code', () => {
     expect(relErr(Array.from(diag.diag.dataSync()), diagRef)).toBeLessThan(1e-4);
     const full = await fitLaplace(m as unknown as ModelLike, { xs, ys }, { likelihood: 'classification', structure: 'full' });
     expect(relErr(Array.from(full.H.dataSync()), H.flat())).toBeLessThan(1e-4);
-    const kron = (await fitLaplace(m as unknown as ModelLike, { xs, ys }, { likelihood: 'classification', structure: 'kron' })) as KronLaplace;
+    const kron = (await fitLaplace(
+      m as unknown as ModelLike,
+      { xs, ys },
+      { likelihood: 'classification', structure: 'kron' },
+    )) as KronLaplace;
     const s = adapter.params[2];
     expect(kron.factors).toHaveLength(2);
     expect(relErr(Array.from(kron.diagonalBlocks[2]!.dataSync()), diagRef.slice(s.offset, s.offset + s.size))).toBeLessThan(1e-4);

@@ -8,12 +8,14 @@ const L = tf.layers;
 const N = 6;
 
 function cnn(): tf.LayersModel {
-  const m = tf.sequential({ layers: [
-    L.conv2d({ inputShape: [5, 5, 2], filters: 3, kernelSize: 2, strides: 2, padding: 'same', activation: 'tanh' }),
-    L.flatten(),
-    L.dense({ units: 4, activation: 'relu', useBias: false }),
-    L.dense({ units: 3 }),
-  ] });
+  const m = tf.sequential({
+    layers: [
+      L.conv2d({ inputShape: [5, 5, 2], filters: 3, kernelSize: 2, strides: 2, padding: 'same', activation: 'tanh' }),
+      L.flatten(),
+      L.dense({ units: 4, activation: 'relu', useBias: false }),
+      L.dense({ units: 3 }),
+    ],
+  });
   seedWeights(m, 101, 0.8);
   return m;
 }
@@ -27,7 +29,8 @@ function mlp(out: number): tf.LayersModel {
 /** Flat [n, n] Gram matrix XᵀX of row-major X [rows, n], divided by `div`. */
 function gram(x: number[], rows: number, n: number, div = 1): number[] {
   const g = new Array<number>(n * n).fill(0);
-  for (let r = 0; r < rows; r++) for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) g[i * n + j] += (x[r * n + i] * x[r * n + j]) / div;
+  for (let r = 0; r < rows; r++)
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) g[i * n + j] += (x[r * n + i] * x[r * n + j]) / div;
   return g;
 }
 
@@ -36,7 +39,11 @@ describe('KronLaplace', () => {
     const m = cnn();
     const xs = randomTensor([N, 5, 5, 2], 103);
     const ys = tf.tensor1d(randomLabels(N, 3, 104));
-    const lap = (await fitLaplace(m as unknown as ModelLike, { xs, ys, batchSize: 4 }, { likelihood: 'classification', structure: 'kron' })) as KronLaplace;
+    const lap = (await fitLaplace(
+      m as unknown as ModelLike,
+      { xs, ys, batchSize: 4 },
+      { likelihood: 'classification', structure: 'kron' },
+    )) as KronLaplace;
     const expected: number[] = [];
     lap.factors.forEach((f) => {
       const a = arr(f.A);
@@ -68,9 +75,10 @@ describe('KronLaplace', () => {
       if (likelihood === 'regression') {
         G = Array.from({ length: 9 }, (_, i) => (i % 4 === 0 ? N : 0));
       } else {
-        const p = (tf.tidy(() => tf.softmax(m.predict(xs) as tf.Tensor)).arraySync() as number[][]);
+        const p = tf.tidy(() => tf.softmax(m.predict(xs) as tf.Tensor)).arraySync() as number[][];
         G = new Array<number>(9).fill(0);
-        for (const row of p) for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) G[a * 3 + b] += (a === b ? row[a] : 0) - row[a] * row[b];
+        for (const row of p)
+          for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) G[a * 3 + b] += (a === b ? row[a] : 0) - row[a] * row[b];
       }
       expect(relErr(arr(lap.factors[1].G), G), likelihood).toBeLessThan(1e-5);
       lap.dispose();
@@ -127,7 +135,11 @@ describe('loss and logLikelihood', () => {
     const y = arr(ys);
     const loss = 0.5 * f.reduce((s, v, i) => s + (v - y[i]) ** 2, 0);
     for (const sigma of [1, 0.3, 2.5]) {
-      const lap = await fitLaplace(m as unknown as ModelLike, { xs, ys, batchSize: 4 }, { likelihood: 'regression', structure: 'diag', sigma });
+      const lap = await fitLaplace(
+        m as unknown as ModelLike,
+        { xs, ys, batchSize: 4 },
+        { likelihood: 'regression', structure: 'diag', sigma },
+      );
       expect(lap.nData).toBe(N);
       expect(lap.sigma).toBe(sigma);
       expect(lap.hFactor).toBeCloseTo(1 / sigma ** 2, 10);

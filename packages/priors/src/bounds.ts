@@ -30,10 +30,13 @@ export const PRECISION_RANGE_TEXT =
  * [{@link MIN_PRECISION}, {@link MAX_PRECISION}] ≈ [1.65e−38, 1.65e38].
  */
 export function initialLogPrecision(o: PriorOptions = {}, what = 'prior'): number {
-  if (o === null || typeof o !== 'object') throw new InvalidOptionError(`${what}: options must be an object, got ${o === null ? 'null' : typeof o}`);
+  if (o === null || typeof o !== 'object')
+    throw new InvalidOptionError(`${what}: options must be an object, got ${o === null ? 'null' : typeof o}`);
   const d = o.precision ?? 1;
   if (typeof d !== 'number' || !(d >= MIN_PRECISION && d <= MAX_PRECISION)) {
-    throw new InvalidOptionError(`${what}: precision must be a number with ${PRECISION_RANGE_TEXT}; got ${typeof d === 'number' ? d : `${typeof d} ${String(d)}`}`);
+    throw new InvalidOptionError(
+      `${what}: precision must be a number with ${PRECISION_RANGE_TEXT}; got ${typeof d === 'number' ? d : `${typeof d} ${String(d)}`}`,
+    );
   }
   return Math.log(d);
 }

@@ -44,7 +44,12 @@ export function logPrecisionVariable(init: tf.Tensor, label: string): Variable {
  * with `values` (one flat array per variable, already checked for length). Frees the variables
  * made so far if anything throws.
  */
-export function buildPrior<P extends Prior>(def: PriorDefinition<P>, params: readonly PriorParam[], logPrecision0: number, values?: readonly number[][]): P {
+export function buildPrior<P extends Prior>(
+  def: PriorDefinition<P>,
+  params: readonly PriorParam[],
+  logPrecision0: number,
+  values?: readonly number[][],
+): P {
   const specs = def.variables(params, logPrecision0);
   const vars: Variable[] = [];
   try {

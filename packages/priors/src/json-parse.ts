@@ -17,12 +17,14 @@ function expectArray(x: unknown, field: string): unknown[] {
 
 function parseParam(x: unknown, i: number): PriorParam {
   const field = `params[${i}]`;
-  if (x === null || typeof x !== 'object' || Array.isArray(x)) throw new PriorFormatError(field, `must be {name, shape, role}, got ${kindOf(x)}`);
+  if (x === null || typeof x !== 'object' || Array.isArray(x))
+    throw new PriorFormatError(field, `must be {name, shape, role}, got ${kindOf(x)}`);
   const r = x as Record<string, unknown>;
   if (typeof r.name !== 'string') throw new PriorFormatError(`${field}.name`, `must be a string, got ${kindOf(r.name)}`);
   const shape = expectArray(r.shape, `${field}.shape`);
   shape.forEach((d, k) => {
-    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) throw new PriorFormatError(`${field}.shape[${k}]`, `must be a non-negative integer, got ${String(d)}`);
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0)
+      throw new PriorFormatError(`${field}.shape[${k}]`, `must be a non-negative integer, got ${String(d)}`);
   });
   if (r.role !== 'kernel' && r.role !== 'bias' && r.role !== 'scale') {
     throw new PriorFormatError(`${field}.role`, `must be 'kernel', 'bias' or 'scale', got ${String(r.role)}`);
@@ -49,12 +51,21 @@ function parseBlock(x: unknown, i: number): number[] {
  * Throws `PriorFormatError` naming the field.
  */
 export function parsePriorJSON(json: unknown): PriorJSON {
-  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new PriorFormatError('(root)', `must be a prior JSON object, got ${kindOf(json)}`);
+  if (json === null || typeof json !== 'object' || Array.isArray(json))
+    throw new PriorFormatError('(root)', `must be a prior JSON object, got ${kindOf(json)}`);
   const j = json as Record<string, unknown>;
-  if (j.format !== 'spam-prior') throw new PriorFormatError('format', `not a SpaM prior JSON (format must be "spam-prior", got ${JSON.stringify(j.format) ?? 'undefined'})`);
-  if (j.version !== 1) throw new PriorFormatError('version', `unsupported version ${JSON.stringify(j.version) ?? 'undefined'} (this release reads version 1)`);
+  if (j.format !== 'spam-prior')
+    throw new PriorFormatError(
+      'format',
+      `not a SpaM prior JSON (format must be "spam-prior", got ${JSON.stringify(j.format) ?? 'undefined'})`,
+    );
+  if (j.version !== 1)
+    throw new PriorFormatError('version', `unsupported version ${JSON.stringify(j.version) ?? 'undefined'} (this release reads version 1)`);
   if (!isPriorStructure(j.structure)) {
-    throw new PriorFormatError('structure', `unknown prior structure '${String(j.structure)}' (expected one of ${PRIOR_STRUCTURES.join(', ')})`);
+    throw new PriorFormatError(
+      'structure',
+      `unknown prior structure '${String(j.structure)}' (expected one of ${PRIOR_STRUCTURES.join(', ')})`,
+    );
   }
   const params = expectArray(j.params, 'params').map(parseParam);
   const logPrecisions = expectArray(j.logPrecisions, 'logPrecisions').map(parseBlock);

@@ -29,20 +29,31 @@ export function priorFromJSON(model: ModelLike, json: PriorJSON, options: FromJS
   params.forEach((p, i) => {
     const r = j.params[i];
     if (!options?.ignoreNames && p.name !== r.name) {
-      throw new PriorMismatchError(`parameter ${i} is '${p.name}' in the model but '${r.name}' in the prior (pass ignoreNames to match by position)`);
+      throw new PriorMismatchError(
+        `parameter ${i} is '${p.name}' in the model but '${r.name}' in the prior (pass ignoreNames to match by position)`,
+      );
     }
     if (p.shape.join(',') !== r.shape.join(',') || p.role !== r.role) {
-      throw new PriorMismatchError(`parameter '${p.name}' has shape [${p.shape}] (${p.role}) but the prior was built for [${r.shape}] (${r.role})`);
+      throw new PriorMismatchError(
+        `parameter '${p.name}' has shape [${p.shape}] (${p.role}) but the prior was built for [${r.shape}] (${r.role})`,
+      );
     }
   });
   const def = priorDefinition(j.structure);
   const specs = def.variables(params, 0);
   if (specs.length !== j.logPrecisions.length) {
-    throw new PriorFormatError('logPrecisions', `a ${j.structure} prior over these parameters has ${specs.length} variables, the JSON ${j.logPrecisions.length} blocks`);
+    throw new PriorFormatError(
+      'logPrecisions',
+      `a ${j.structure} prior over these parameters has ${specs.length} variables, the JSON ${j.logPrecisions.length} blocks`,
+    );
   }
   specs.forEach((s, i) => {
     const size = s.shape.reduce((a, b) => a * b, 1);
-    if (j.logPrecisions[i].length !== size) throw new PriorFormatError(`logPrecisions[${i}]`, `must hold ${size} values (variable shape [${s.shape}]), got ${j.logPrecisions[i].length}`);
+    if (j.logPrecisions[i].length !== size)
+      throw new PriorFormatError(
+        `logPrecisions[${i}]`,
+        `must hold ${size} values (variable shape [${s.shape}]), got ${j.logPrecisions[i].length}`,
+      );
   });
   const prior = buildPrior(def, params, 0, j.logPrecisions);
   try {

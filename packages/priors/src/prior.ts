@@ -148,9 +148,7 @@ export abstract class Prior {
   /** ½ Σ_i δ_i θ_i² (scalar) for the given parameters (canonical order, parameter shapes). */
   penalty(theta: readonly Tensor[]): Tensor {
     this.checkTheta(theta, 'theta');
-    return tf.tidy(() =>
-      tf.mul(0.5, tf.addN(this.precisionBlocks().map((d, i) => tf.sum(tf.mul(d, tf.square(theta[i])))))),
-    );
+    return tf.tidy(() => tf.mul(0.5, tf.addN(this.precisionBlocks().map((d, i) => tf.sum(tf.mul(d, tf.square(theta[i])))))));
   }
 
   /** ∂/∂θ of ½Σδθ², i.e. δ ⊙ θ per parameter tensor (δ treated as a constant). */
@@ -192,14 +190,17 @@ export abstract class Prior {
     this.assertLive();
     const what = `${this.structure} prior assignLogPrecisions`;
     if (!Array.isArray(values) || values.length !== this.vars.length) {
-      throw new InvalidOptionError(`${what}: expected ${this.vars.length} tensors (one per variable), got ${Array.isArray(values) ? values.length : typeof values}`);
+      throw new InvalidOptionError(
+        `${what}: expected ${this.vars.length} tensors (one per variable), got ${Array.isArray(values) ? values.length : typeof values}`,
+      );
     }
     values.forEach((t, i) => {
       const v = this.vars[i];
       if (!(t instanceof tf.Tensor)) throw new InvalidOptionError(`${what}: values[${i}] must be a tf.Tensor`);
       if (t.isDisposed) throw new DisposedError('tensor', `values[${i}]`, `passed to ${what}`);
       if (t.dtype !== 'float32') throw new InvalidOptionError(`${what}: values[${i}] must be float32, got ${t.dtype}`);
-      if (t.shape.join(',') !== v.shape.join(',')) throw new ShapeMismatchError(`${what}: values[${i}] has shape [${t.shape}] but variable ${i} has [${v.shape}]`);
+      if (t.shape.join(',') !== v.shape.join(','))
+        throw new ShapeMismatchError(`${what}: values[${i}] has shape [${t.shape}] but variable ${i} has [${v.shape}]`);
     });
     const old = this.snapshot();
     try {
@@ -256,7 +257,11 @@ export abstract class Prior {
     if (!this.disposed) return;
     const first = this.params[0]?.name ?? '';
     const last = this.params[this.params.length - 1]?.name ?? '';
-    throw new DisposedError('prior', this.structure, `it covered ${this.params.length} parameter tensors ('${first}' … '${last}'); create a new prior`);
+    throw new DisposedError(
+      'prior',
+      this.structure,
+      `it covered ${this.params.length} parameter tensors ('${first}' … '${last}'); create a new prior`,
+    );
   }
 
   /** Checks a per-parameter tensor list: count, tensors, not disposed, shapes. */
@@ -264,7 +269,9 @@ export abstract class Prior {
     this.assertLive();
     const what = `${this.structure} prior`;
     if (!Array.isArray(theta) || theta.length !== this.params.length) {
-      throw new InvalidOptionError(`${what}: expected ${this.params.length} parameter tensors in ${name}, got ${Array.isArray(theta) ? theta.length : typeof theta}`);
+      throw new InvalidOptionError(
+        `${what}: expected ${this.params.length} parameter tensors in ${name}, got ${Array.isArray(theta) ? theta.length : typeof theta}`,
+      );
     }
     theta.forEach((t, i) => {
       const p = this.params[i];

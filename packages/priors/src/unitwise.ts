@@ -12,7 +12,8 @@ import { initialLogPrecision } from './bounds.js';
 export function unitLayoutOf(p: PriorParam): UnitLayout {
   if (p.units) return p.units;
   const out = p.shape[p.shape.length - 1] ?? 1;
-  if (p.role !== 'kernel' || p.shape.length < 2) return { window: p.shape.slice(0, -1).reduce((a, b) => a * b, 1), inUnits: null, outUnits: out };
+  if (p.role !== 'kernel' || p.shape.length < 2)
+    return { window: p.shape.slice(0, -1).reduce((a, b) => a * b, 1), inUnits: null, outUnits: out };
   return { window: p.shape.slice(0, -2).reduce((a, b) => a * b, 1), inUnits: p.shape[p.shape.length - 2], outUnits: out };
 }
 
@@ -70,7 +71,8 @@ export class UnitwisePrior extends Prior {
       tf.addN(
         this.params.map((p, t) => {
           const u = unitLayoutOf(p);
-          if (u.inUnits === null) return tf.sum(tf.mul(tf.exp(this.vars[index[t][0]]), tf.sum(tf.reshape(sq[t], [u.window, u.outUnits]), 0)));
+          if (u.inUnits === null)
+            return tf.sum(tf.mul(tf.exp(this.vars[index[t][0]]), tf.sum(tf.reshape(sq[t], [u.window, u.outUnits]), 0)));
           const [a, b] = index[t].map((i) => this.vars[i]);
           const m = tf.sum(tf.reshape(sq[t], [u.window, u.inUnits, u.outUnits]), 0); // [in, out]
           return tf.sum(tf.matMul(tf.matMul(tf.reshape(tf.exp(b), [1, u.inUnits]), m), tf.reshape(tf.exp(a), [u.outUnits, 1])));

@@ -18,7 +18,9 @@ import {
 import { arr, randomTensor, thrown } from '../../../test/helpers/index.js';
 
 const L = tf.layers;
-const model = tf.sequential({ layers: [L.dense({ inputShape: [3], units: 4, name: 'b1' }), L.dense({ units: 2, name: 'b2' })] }) as unknown as ModelLike;
+const model = tf.sequential({
+  layers: [L.dense({ inputShape: [3], units: 4, name: 'b1' }), L.dense({ units: 2, name: 'b2' })],
+}) as unknown as ModelLike;
 
 /** float32 δ of every parameter of a prior built with δ₀ (disposes it). */
 function deltas(structure: PriorStructure, precision: number): number[] {
@@ -83,7 +85,10 @@ describe('priorFromJSON: log δ outside [−87, 88] → PriorFormatError naming 
     p.dispose();
     return j;
   }
-  const set = (j: PriorJSON, value: number, block = 0): PriorJSON => ({ ...j, logPrecisions: j.logPrecisions.map((b, i) => (i === block ? b.map(() => value) : b)) });
+  const set = (j: PriorJSON, value: number, block = 0): PriorJSON => ({
+    ...j,
+    logPrecisions: j.logPrecisions.map((b, i) => (i === block ? b.map(() => value) : b)),
+  });
 
   for (const structure of PRIOR_STRUCTURES) {
     it(`${structure}: log δ = 1000, −1000, 88.5, −87.5 are refused; ±87/88-ish values within bounds load`, () => {
@@ -159,7 +164,11 @@ describe('penalty, penaltyGradients, scatter check the parameter tensors', () =>
       const before = tf.memory().numTensors;
       const swapped = [theta[0], theta[1], theta[3], theta[2]];
       const sums = tf.zeros([4]);
-      for (const call of [(t: tf.Tensor[]) => prior.penalty(t), (t: tf.Tensor[]) => prior.penaltyGradients(t), (t: tf.Tensor[]) => prior.scatter(t, sums)]) {
+      for (const call of [
+        (t: tf.Tensor[]) => prior.penalty(t),
+        (t: tf.Tensor[]) => prior.penaltyGradients(t),
+        (t: tf.Tensor[]) => prior.scatter(t, sums),
+      ]) {
         const short = thrown(() => call(theta.slice(1)));
         expect(short).toBeInstanceOf(InvalidOptionError);
         expect(short.message).toContain('expected 4 parameter tensors');

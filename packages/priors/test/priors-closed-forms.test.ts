@@ -5,7 +5,13 @@ import { createPrior, PRIOR_STRUCTURES } from '@spam/priors';
 function net(): tf.Sequential {
   return tf.sequential({
     layers: [
-      tf.layers.conv2d({ filters: 3, kernelSize: 2, inputShape: [4, 4, 2], kernelInitializer: tf.initializers.glorotNormal({ seed: 1 }), biasInitializer: 'ones' }),
+      tf.layers.conv2d({
+        filters: 3,
+        kernelSize: 2,
+        inputShape: [4, 4, 2],
+        kernelInitializer: tf.initializers.glorotNormal({ seed: 1 }),
+        biasInitializer: 'ones',
+      }),
       tf.layers.flatten(),
       tf.layers.dense({ units: 2, kernelInitializer: tf.initializers.glorotNormal({ seed: 2 }), biasInitializer: 'ones' }),
     ],

@@ -6,7 +6,8 @@ import { createPrior, PRIOR_STRUCTURES, priorFromJSON, type Prior } from '@spam/
 import { thrown } from '../../../test/helpers/index.js';
 
 const L = tf.layers;
-const net = (name: string) => tf.sequential({ name, layers: [L.dense({ inputShape: [3], units: 4, name: `${name}1` }), L.dense({ units: 2, name: `${name}2` })] });
+const net = (name: string) =>
+  tf.sequential({ name, layers: [L.dense({ inputShape: [3], units: 4, name: `${name}1` }), L.dense({ units: 2, name: `${name}2` })] });
 const model = net('d') as unknown as ModelLike;
 const theta = () => [[3, 4], [4], [4, 2], [2]].map((s) => tf.ones(s));
 

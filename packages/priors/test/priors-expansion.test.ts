@@ -18,12 +18,14 @@ const asModel = (m: tf.LayersModel) => m as unknown as ModelLike;
 
 /** conv(3x2 kernel, 2→3 ch) → flatten → dense(→4, no bias) → dense(→2): kernels of rank 4 and 2, a bias-free layer. */
 function net(): tf.LayersModel {
-  const m = tf.sequential({ layers: [
-    L.conv2d({ inputShape: [4, 4, 2], filters: 3, kernelSize: [3, 2], activation: 'relu', name: 'c1' }),
-    L.flatten({ name: 'fl' }),
-    L.dense({ units: 4, useBias: false, activation: 'tanh', name: 'd1' }),
-    L.dense({ units: 2, name: 'd2' }),
-  ] });
+  const m = tf.sequential({
+    layers: [
+      L.conv2d({ inputShape: [4, 4, 2], filters: 3, kernelSize: [3, 2], activation: 'relu', name: 'c1' }),
+      L.flatten({ name: 'fl' }),
+      L.dense({ units: 4, useBias: false, activation: 'tanh', name: 'd1' }),
+      L.dense({ units: 2, name: 'd2' }),
+    ],
+  });
   seedWeights(m, 3, 0.7);
   return m;
 }
@@ -121,7 +123,10 @@ describe('prior structures expand to the hand-built δ', () => {
 
   it('unitwise conv kernel: δ[h,w,i,o] is the same for every window position and equals exp(a_o + b_i)', () => {
     const prior = unitwisePrior(asModel(model));
-    const [a, b] = [[0.1, -0.3, 0.7], [0.4, -1.2]];
+    const [a, b] = [
+      [0.1, -0.3, 0.7],
+      [0.4, -1.2],
+    ];
     prior.variables[0].assign(tf.tensor1d(a));
     prior.variables[1].assign(tf.tensor1d(b));
     const blocks = prior.precisionBlocks();
@@ -201,7 +206,12 @@ describe('penalty, penaltyGradients, logDet, summary', () => {
       const auto = tf.grads((...th: tf.Tensor[]) => prior.penalty(th))(theta);
       expect(g.map((x) => x.shape)).toEqual(SHAPES.map((s) => s.shape));
       expect(relErr(g.flatMap(arr), auto.flatMap(arr))).toBeLessThan(1e-6);
-      expect(relErr(g.flatMap(arr), logd.map((l, i) => Math.exp(l) * thetaFlat[i]))).toBeLessThan(1e-5);
+      expect(
+        relErr(
+          g.flatMap(arr),
+          logd.map((l, i) => Math.exp(l) * thetaFlat[i]),
+        ),
+      ).toBeLessThan(1e-5);
       tf.dispose([...g, ...auto]);
       prior.dispose();
     });
@@ -212,10 +222,22 @@ describe('penalty, penaltyGradients, logDet, summary', () => {
       const { value, grads } = tf.variableGrads(() => prior.logDet() as tf.Scalar, prior.variables as tf.Variable[]);
       // Hand counts: scalar P; layerwise tensor sizes; parameterwise 1; unitwise a_o: fan-in (kh·kw·in), b_i: kh·kw·out, c_o: 1.
       const want: number[][] =
-        structure === 'scalar' ? [[P]]
-        : structure === 'layerwise' ? [SHAPES.map((s) => size(s.shape))]
-        : structure === 'parameterwise' ? SHAPES.map((s) => new Array(size(s.shape)).fill(1))
-        : [[12, 12, 12], [18, 18], [1, 1, 1], [18, 18, 18, 18], [4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4], [4, 4], [2, 2, 2, 2], [1, 1]];
+        structure === 'scalar'
+          ? [[P]]
+          : structure === 'layerwise'
+            ? [SHAPES.map((s) => size(s.shape))]
+            : structure === 'parameterwise'
+              ? SHAPES.map((s) => new Array(size(s.shape)).fill(1))
+              : [
+                  [12, 12, 12],
+                  [18, 18],
+                  [1, 1, 1],
+                  [18, 18, 18, 18],
+                  [4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4],
+                  [4, 4],
+                  [2, 2, 2, 2],
+                  [1, 1],
+                ];
       expect(prior.variables.map((v) => arr(grads[v.name]))).toEqual(want);
       tf.dispose([value, ...Object.values(grads)]);
       prior.dispose();

@@ -2,11 +2,21 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { SpamError, type ModelLike } from '@spam/core';
-import { createPrior, PRIOR_STRUCTURES, priorFromJSON, PriorFormatError, PriorMismatchError, type PriorJSON, type PriorStructure } from '@spam/priors';
+import {
+  createPrior,
+  PRIOR_STRUCTURES,
+  priorFromJSON,
+  PriorFormatError,
+  PriorMismatchError,
+  type PriorJSON,
+  type PriorStructure,
+} from '@spam/priors';
 import { thrown } from '../../../test/helpers/index.js';
 
 const L = tf.layers;
-const model = tf.sequential({ layers: [L.dense({ inputShape: [3], units: 4, name: 'f1' }), L.dense({ units: 2, name: 'f2' })] }) as unknown as ModelLike;
+const model = tf.sequential({
+  layers: [L.dense({ inputShape: [3], units: 4, name: 'f1' }), L.dense({ units: 2, name: 'f2' })],
+}) as unknown as ModelLike;
 
 function jsonOf(structure: PriorStructure): PriorJSON {
   const p = createPrior(model, structure, { precision: 0.5 });

@@ -30,7 +30,16 @@ const model = mlp('a');
 
 function randomised(structure: PriorStructure, seed: number) {
   const prior = createPrior(model, structure);
-  prior.variables.forEach((v, i) => tf.tidy(() => v.assign(tf.tensor(randn(v.size, seed + i).map((x) => 0.9 * x + 0.1), v.shape))));
+  prior.variables.forEach((v, i) =>
+    tf.tidy(() =>
+      v.assign(
+        tf.tensor(
+          randn(v.size, seed + i).map((x) => 0.9 * x + 0.1),
+          v.shape,
+        ),
+      ),
+    ),
+  );
   return prior;
 }
 
@@ -163,7 +172,10 @@ describe('tensor memory', () => {
         tf.dispose(s);
       });
       check('variableGrads of penalty + logDet', () => {
-        const { value, grads } = tf.variableGrads(() => tf.add(prior.penalty(theta), prior.logDet()) as tf.Scalar, prior.variables as tf.Variable[]);
+        const { value, grads } = tf.variableGrads(
+          () => tf.add(prior.penalty(theta), prior.logDet()) as tf.Scalar,
+          prior.variables as tf.Variable[],
+        );
         return [value, ...Object.values(grads)];
       });
       check('fromJSON + dispose', () => priorFromJSON(model, prior.toJSON()).dispose());

@@ -17,7 +17,9 @@ import {
 import { arr } from '../../../test/helpers/index.js';
 
 const L = tf.layers;
-const model = tf.sequential({ layers: [L.dense({ inputShape: [3], units: 4, name: 'r1' }), L.dense({ units: 2, name: 'r2' })] }) as unknown as ModelLike;
+const model = tf.sequential({
+  layers: [L.dense({ inputShape: [3], units: 4, name: 'r1' }), L.dense({ units: 2, name: 'r2' })],
+}) as unknown as ModelLike;
 const params: PriorParam[] = [
   { name: 'r1/kernel', shape: [3, 4], role: 'kernel' },
   { name: 'r1/bias', shape: [4], role: 'bias' },
@@ -38,7 +40,10 @@ describe('PRIOR_REGISTRY', () => {
       const prior = buildPrior(def, params, Math.log(2));
       expect(prior.structure).toBe(key);
       expect(prior.variables.map((v) => v.shape)).toEqual(specs.map((s) => s.shape));
-      expect(arr(prior.precision()).every((d) => Math.abs(d - 2) < 1e-5), key).toBe(true);
+      expect(
+        arr(prior.precision()).every((d) => Math.abs(d - 2) < 1e-5),
+        key,
+      ).toBe(true);
       prior.dispose();
     }
   });
@@ -68,7 +73,9 @@ describe('a new prior is one definition (the contract a registry entry fulfils)'
       super(p, v);
     }
     protected computeLogPrecisionBlocks(): Tensor[] {
-      return tf.tidy(() => this.params.map((p, t) => tf.add(tf.zeros(p.shape), tf.reshape(tf.slice(this.vars[0], Math.floor(t / 2), 1), []))));
+      return tf.tidy(() =>
+        this.params.map((p, t) => tf.add(tf.zeros(p.shape), tf.reshape(tf.slice(this.vars[0], Math.floor(t / 2), 1), []))),
+      );
     }
   }
   const perLayer: PriorDefinition<PerLayerPrior> = {
@@ -93,7 +100,12 @@ describe('a new prior is one definition (the contract a registry entry fulfils)'
 
   it('buildPrior frees the variables made so far when the definition throws', () => {
     const before = tf.memory().numTensors;
-    const broken: PriorDefinition<PerLayerPrior> = { ...perLayer, create: () => { throw new Error('boom'); } };
+    const broken: PriorDefinition<PerLayerPrior> = {
+      ...perLayer,
+      create: () => {
+        throw new Error('boom');
+      },
+    };
     expect(() => buildPrior(broken, params, 0)).toThrow('boom');
     expect(tf.memory().numTensors).toBe(before);
   });

@@ -59,7 +59,12 @@ describe('unit-wise prior over the UnitLayout', () => {
     const scatter = want.flatMap((b, t) => b.map((l, j) => Math.exp(l) * theta[t][j] ** 2)).reduce((a, b) => a + b, 0);
     const before = tf.memory().numTensors;
     tf.tidy(() => {
-      const sq = PARAMS.map((p, t) => tf.tensor(theta[t].map((x) => x * x), p.shape));
+      const sq = PARAMS.map((p, t) =>
+        tf.tensor(
+          theta[t].map((x) => x * x),
+          p.shape,
+        ),
+      );
       const sums = tf.tensor1d(sq.map((s) => tf.sum(s).dataSync()[0]));
       expect(prior.logDet().dataSync()[0]).toBeCloseTo(logDet, 3);
       expect(Math.abs(prior.scatter(sq, sums).dataSync()[0] / scatter - 1)).toBeLessThan(1e-5);
@@ -83,11 +88,13 @@ describe('unit-wise prior over the UnitLayout', () => {
     const a = buildPrior(unitwiseDefinition, bare, 0.3);
     const b = buildPrior(unitwiseDefinition, withLayout, 0.3);
     expect(a.variables.map((v) => v.shape)).toEqual(b.variables.map((v) => v.shape));
-    a.variables.forEach((v, i) => tf.tidy(() => {
-      const vals = tf.tensor(randn(v.size, 90 + i), v.shape);
-      v.assign(vals);
-      b.variables[i].assign(vals);
-    }));
+    a.variables.forEach((v, i) =>
+      tf.tidy(() => {
+        const vals = tf.tensor(randn(v.size, 90 + i), v.shape);
+        v.assign(vals);
+        b.variables[i].assign(vals);
+      }),
+    );
     tf.tidy(() => {
       expect(a.logPrecisionBlocks().map(arr)).toEqual(b.logPrecisionBlocks().map(arr));
     });

@@ -41,8 +41,10 @@ export interface SweepOptions {
 
 /** `InvalidOptionError` for a bad scope, includeBias, sigma, batchSize or onProgress (before any work). */
 function checkSweepOptions(o: SweepOptions): void {
-  if (o.scope !== undefined && o.scope !== 'global' && o.scope !== 'layer') throw new InvalidOptionError(`scope must be 'global' or 'layer', got ${String(o.scope)}`);
-  if (o.includeBias !== undefined && typeof o.includeBias !== 'boolean') throw new InvalidOptionError(`includeBias must be a boolean, got ${String(o.includeBias)}`);
+  if (o.scope !== undefined && o.scope !== 'global' && o.scope !== 'layer')
+    throw new InvalidOptionError(`scope must be 'global' or 'layer', got ${String(o.scope)}`);
+  if (o.includeBias !== undefined && typeof o.includeBias !== 'boolean')
+    throw new InvalidOptionError(`includeBias must be a boolean, got ${String(o.includeBias)}`);
   if (o.sigma !== undefined && (typeof o.sigma !== 'number' || !(o.sigma > 0) || !Number.isFinite(o.sigma))) {
     throw new InvalidOptionError(`sigma must be a finite number > 0, got ${String(o.sigma)}`);
   }
@@ -64,17 +66,20 @@ export type SweepRow = { criterion: string; sparsity: number; pruned: number } &
  * gives non-finite outputs. Bad options raise `InvalidOptionError`; nothing leaks on error.
  */
 export function sparsitySweep(model: ModelLike, scores: ParamScores | readonly ParamScores[], options: SweepOptions): SweepRow[] {
-  if (options === null || typeof options !== 'object') throw new InvalidOptionError('sparsitySweep options must be an object {likelihood, data, …}');
+  if (options === null || typeof options !== 'object')
+    throw new InvalidOptionError('sparsitySweep options must be an object {likelihood, data, …}');
   const likelihood = checkLikelihood(options.likelihood);
   const sets = Array.isArray(scores) ? (scores as readonly ParamScores[]) : [scores as ParamScores];
   if (sets.length === 0) throw new InvalidOptionError('sparsitySweep needs at least one score set');
   const sparsities = options.sparsities ?? PAPER_SPARSITIES;
-  if (!Array.isArray(sparsities)) throw new InvalidOptionError(`sparsities must be an array of numbers in [0, 1), got ${typeof sparsities}`);
+  if (!Array.isArray(sparsities))
+    throw new InvalidOptionError(`sparsities must be an array of numbers in [0, 1), got ${typeof sparsities}`);
   if (sparsities.length === 0) throw new InvalidOptionError('sparsities must not be empty');
   sparsities.forEach((s, i) => checkSparsity(s, `sparsities[${i}]`));
   checkSweepOptions(options);
   const { xs, ys } = options.data ?? ({} as { xs?: Tensor; ys?: Tensor });
-  if (!xs || !ys || xs.shape?.[0] === 0) throw new InvalidDataError('sparsitySweep needs evaluation data { xs, ys } with at least one example');
+  if (!xs || !ys || xs.shape?.[0] === 0)
+    throw new InvalidDataError('sparsitySweep needs evaluation data { xs, ys } with at least one example');
   assertFinite(xs, 'sparsitySweep data.xs');
   assertFinite(ys, 'sparsitySweep data.ys');
   const adapter = buildModelAdapter(model, { logits: likelihood === 'classification' });
@@ -97,7 +102,8 @@ export function sparsitySweep(model: ModelLike, scores: ParamScores | readonly P
         try {
           metrics = evaluate(adapter, likelihood, xs, ys, { sigma: options.sigma, batchSize: options.batchSize });
         } catch (e) {
-          if (e instanceof NonFiniteError) throw new NonFiniteError(`sparsitySweep, '${s.criterion}' scores at sparsity ${sparsity}: ${e.message}`);
+          if (e instanceof NonFiniteError)
+            throw new NonFiniteError(`sparsitySweep, '${s.criterion}' scores at sparsity ${sparsity}: ${e.message}`);
           throw e;
         }
         const row = { criterion: s.criterion, sparsity, pruned: mask.numPruned, ...metrics };

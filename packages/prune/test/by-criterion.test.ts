@@ -6,9 +6,14 @@ import { CRITERIA, criterionScores, magnitudeScores, opdScores, randomScores, sn
 import { rejection } from '../../../test/helpers/index.js';
 
 function setup() {
-  const model = tf.sequential({ layers: [tf.layers.dense({ units: 6, inputShape: [4], activation: 'tanh' }), tf.layers.dense({ units: 3 })] });
+  const model = tf.sequential({
+    layers: [tf.layers.dense({ units: 6, inputShape: [4], activation: 'tanh' }), tf.layers.dense({ units: 3 })],
+  });
   const xs = tf.randomNormal([32, 4], 0, 1, 'float32', 7);
-  const ys = tf.tensor1d(Array.from({ length: 32 }, (_, i) => i % 3), 'int32');
+  const ys = tf.tensor1d(
+    Array.from({ length: 32 }, (_, i) => i % 3),
+    'int32',
+  );
   return { model, xs, ys };
 }
 
@@ -45,10 +50,10 @@ describe('criterionScores', () => {
     const { model, xs, ys } = setup();
     const ctx = { model, likelihood: 'classification' as const };
     expect(await rejection(criterionScores('opd', ctx))).toBeInstanceOf(InvalidOptionError);
-    expect(((await rejection(criterionScores('obd', ctx)))).message).toMatch(/Laplace/);
+    expect((await rejection(criterionScores('obd', ctx))).message).toMatch(/Laplace/);
     expect(await rejection(criterionScores('grasp', ctx))).toBeInstanceOf(InvalidDataError);
     expect(await rejection(criterionScores('snip', ctx))).toBeInstanceOf(InvalidDataError);
-    expect(((await rejection(criterionScores('nope' as Criterion, ctx)))).message).toMatch(/valid: opd, obd/);
+    expect((await rejection(criterionScores('nope' as Criterion, ctx))).message).toMatch(/valid: opd, obd/);
     tf.dispose([xs, ys]);
     model.dispose();
   });

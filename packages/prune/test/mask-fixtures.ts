@@ -25,12 +25,14 @@ export function mlp(seed = 2): tf.LayersModel {
 
 /** Conv2D [2,2,7,3] → Flatten (27) → Dense 27→7 → Dense 7→2: input axes of 7, 27, 7 entries. */
 export function convNet(seed = 3): tf.LayersModel {
-  const m = tf.sequential({ layers: [
-    L.conv2d({ inputShape: [4, 4, 7], filters: 3, kernelSize: 2, activation: 'tanh' }),
-    L.flatten(),
-    L.dense({ units: 7, activation: 'tanh' }),
-    L.dense({ units: 2 }),
-  ] });
+  const m = tf.sequential({
+    layers: [
+      L.conv2d({ inputShape: [4, 4, 7], filters: 3, kernelSize: 2, activation: 'tanh' }),
+      L.flatten(),
+      L.dense({ units: 7, activation: 'tanh' }),
+      L.dense({ units: 2 }),
+    ],
+  });
   seedWeights(m, seed);
   return m;
 }
@@ -38,7 +40,11 @@ export function convNet(seed = 3): tf.LayersModel {
 /** User scores from one flat array in canonical order. */
 export function scoresFrom(model: tf.LayersModel, flat: number[], criterion = 'user'): ParamScores {
   const params = scoredParams(asModel(model));
-  return new ParamScores(criterion, params, params.map((p) => tf.tensor(flat.slice(p.offset, p.offset + p.size), [...p.shape])));
+  return new ParamScores(
+    criterion,
+    params,
+    params.map((p) => tf.tensor(flat.slice(p.offset, p.offset + p.size), [...p.shape])),
+  );
 }
 
 /** Seeded integer scores in [0, k): many ties. */
@@ -63,10 +69,11 @@ export function expectLowestPruned(mask: Mask, flat: ArrayLike<number>, group: n
   const pruned = group.filter((i) => !mask.keep[i]);
   const kept = group.filter((i) => mask.keep[i]);
   expect(pruned.length, `${what} pruned count`).toBe(count);
-  for (const i of pruned) for (const j of kept) {
-    const below = flat[i] < flat[j] || (flat[i] === flat[j] && i < j);
-    if (!below) expect.fail(`${what}: pruned ${i} (score ${flat[i]}) does not rank below kept ${j} (score ${flat[j]})`);
-  }
+  for (const i of pruned)
+    for (const j of kept) {
+      const below = flat[i] < flat[j] || (flat[i] === flat[j] && i < j);
+      if (!below) expect.fail(`${what}: pruned ${i} (score ${flat[i]}) does not rank below kept ${j} (score ${flat[j]})`);
+    }
 }
 
 /** Asserts that fn leaves tf.memory().numTensors unchanged and returns its result. */
@@ -83,4 +90,3 @@ export async function noLeakAsync<T>(what: string, fn: () => Promise<T>): Promis
   expect(tf.memory().numTensors, `${what} leaks`).toBe(before);
   return r;
 }
-

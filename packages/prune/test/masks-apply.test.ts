@@ -65,7 +65,12 @@ describe('applyMask and MaskApplier', () => {
       tf.dispose([value, ...Object.values(grads)]);
       applier.apply();
     }
-    expect(model.getWeights().flatMap(arr).every((v, i) => mask.keep[i] || v === 0)).toBe(true);
+    expect(
+      model
+        .getWeights()
+        .flatMap(arr)
+        .every((v, i) => mask.keep[i] || v === 0),
+    ).toBe(true);
     applier.dispose();
     applier.dispose(); // idempotent
     expect(() => applier.apply()).toThrow();
@@ -106,9 +111,19 @@ describe('applyMask and MaskApplier', () => {
     applier.apply();
     const hooks = applier.hooks();
     expect(typeof hooks.afterBatch).toBe('function');
-    const r = await marglikTraining(asModel(model), { xs, ys, batchSize: 16 }, {
-      likelihood: 'classification', epochs: 2, structure: 'diag', marglikEvery: 1, hyperSteps: 2, lr: 0.05, hooks,
-    });
+    const r = await marglikTraining(
+      asModel(model),
+      { xs, ys, batchSize: 16 },
+      {
+        likelihood: 'classification',
+        epochs: 2,
+        structure: 'diag',
+        marglikEvery: 1,
+        hyperSteps: 2,
+        lr: 0.05,
+        hooks,
+      },
+    );
     expect(r.history).toHaveLength(2);
     const w = model.getWeights().flatMap(arr);
     expect(w.every((v, i) => mask.keep[i] || v === 0)).toBe(true);
@@ -150,11 +165,9 @@ describe('sparsityReport and formatSparsityReport', () => {
   });
 
   it('on a model: exact zeros of the current weights; a layer without bias reports bias total 0', () => {
-    const model = tf.sequential({ layers: [
-      L.conv2d({ inputShape: [4, 4, 2], filters: 3, kernelSize: 2, useBias: false }),
-      L.flatten(),
-      L.dense({ units: 2 }),
-    ] });
+    const model = tf.sequential({
+      layers: [L.conv2d({ inputShape: [4, 4, 2], filters: 3, kernelSize: 2, useBias: false }), L.flatten(), L.dense({ units: 2 })],
+    });
     seedWeights(model, 18);
     const sc = randomScores(asModel(model), { seed: 1 });
     const mask = scoreMask(sc, { sparsity: 0.45, includeBias: true });
@@ -180,7 +193,13 @@ describe('magnitude and random scores', () => {
       s.dispose();
       return f;
     });
-    expect(m).toEqual(model.getWeights().flatMap(arr).map(Math.abs).map((v) => Math.fround(v)));
+    expect(m).toEqual(
+      model
+        .getWeights()
+        .flatMap(arr)
+        .map(Math.abs)
+        .map((v) => Math.fround(v)),
+    );
     const r1 = randomScores(asModel(model), { seed: 5 });
     const r2 = randomScores(asModel(model), { seed: 5 });
     const r3 = randomScores(asModel(model), { seed: 6 });
@@ -209,13 +228,27 @@ describe('MaskApplier leaves no tensors behind over model.fit / marglikTraining'
       await cb.onBatchEnd();
     });
     await noLeakAsync('marglikTraining + hooks', async () => {
-      const r = await marglikTraining(asModel(model), { xs, ys, batchSize: 10 }, {
-        likelihood: 'regression', epochs: 1, structure: 'diag', marglikEvery: 1, hyperSteps: 1, hooks: applier.hooks(),
-      });
+      const r = await marglikTraining(
+        asModel(model),
+        { xs, ys, batchSize: 10 },
+        {
+          likelihood: 'regression',
+          epochs: 1,
+          structure: 'diag',
+          marglikEvery: 1,
+          hyperSteps: 1,
+          hooks: applier.hooks(),
+        },
+      );
       r.laplace.dispose();
       r.prior.dispose();
     });
-    expect(model.getWeights().flatMap(arr).every((v, i) => mask.keep[i] || v === 0)).toBe(true);
+    expect(
+      model
+        .getWeights()
+        .flatMap(arr)
+        .every((v, i) => mask.keep[i] || v === 0),
+    ).toBe(true);
     applier.dispose();
     tf.dispose([xs, ys]);
     model.dispose();

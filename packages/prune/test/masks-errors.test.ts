@@ -19,7 +19,10 @@ describe('typed errors', () => {
     const sc = randomScores(asModel(model));
     noLeak('errors', () => {
       for (const s of [-0.1, 1, NaN, 1.5, Infinity, '0.5' as unknown as number]) {
-        expect(thrown(() => scoreMask(sc, { sparsity: s })), String(s)).toBeInstanceOf(InvalidOptionError);
+        expect(
+          thrown(() => scoreMask(sc, { sparsity: s })),
+          String(s),
+        ).toBeInstanceOf(InvalidOptionError);
         expect(thrown(() => layerMask(sc, { sparsity: s }))).toBeInstanceOf(InvalidOptionError);
         expect(thrown(() => checkSparsity(s))).toBeInstanceOf(InvalidOptionError);
       }
@@ -35,7 +38,10 @@ describe('typed errors', () => {
     const sc = randomScores(asModel(model));
     noLeak('nm errors', () => {
       for (const o of [{ n: 4, m: 4 }, { n: 5, m: 4 }, { n: 0, m: 4 }, { n: 1.5, m: 4 }, { n: 2, m: 0 }, { n: 1, m: 2.5 }, { n: 4 }]) {
-        expect(thrown(() => nmMask(sc, o)), JSON.stringify(o)).toBeInstanceOf(InvalidOptionError);
+        expect(
+          thrown(() => nmMask(sc, o)),
+          JSON.stringify(o),
+        ).toBeInstanceOf(InvalidOptionError);
       }
     });
     sc.dispose();
@@ -57,7 +63,9 @@ describe('typed errors', () => {
       for (const model of [b, c]) {
         expect(thrown(() => applyMask(asModel(model), maskA))).toBeInstanceOf(MaskMismatchError);
         expect(thrown(() => new MaskApplier(asModel(model), maskA))).toBeInstanceOf(MaskMismatchError);
-        expect(thrown(() => sparsitySweep(asModel(model), sa, { likelihood: 'classification', data: { xs, ys }, sparsities: [0.5] }))).toBeInstanceOf(MaskMismatchError);
+        expect(
+          thrown(() => sparsitySweep(asModel(model), sa, { likelihood: 'classification', data: { xs, ys }, sparsities: [0.5] })),
+        ).toBeInstanceOf(MaskMismatchError);
       }
       expect(thrown(() => scoreMask(sb, { sparsity: 0.6, previous: maskA }))).toBeInstanceOf(MaskMismatchError);
       expect(thrown(() => maskA.and(maskB))).toBeInstanceOf(MaskMismatchError);
@@ -110,7 +118,11 @@ describe('ParamScores, Mask and leak checks on the remaining calls', () => {
     const flat = Array.from({ length: 53 }, (_, i) => i);
     const sc = noLeak('ParamScores', () => {
       const before = tf.memory().numTensors;
-      const s = new ParamScores('ints', params, params.map((p) => tf.tensor(flat.slice(p.offset, p.offset + p.size), [...p.shape], 'int32')));
+      const s = new ParamScores(
+        'ints',
+        params,
+        params.map((p) => tf.tensor(flat.slice(p.offset, p.offset + p.size), [...p.shape], 'int32')),
+      );
       expect(tf.memory().numTensors).toBe(before + 4);
       s.dispose();
       return s;
@@ -125,7 +137,10 @@ describe('ParamScores, Mask and leak checks on the remaining calls', () => {
     expect(ones.numPruned).toBe(0);
     expect(ones.sparsity).toBe(0);
     const m = scoreMask(s2, { sparsity: 0.4 });
-    const neg = scoresFrom(model, flat.map((v) => -v));
+    const neg = scoresFrom(
+      model,
+      flat.map((v) => -v),
+    );
     const m2 = scoreMask(neg, { sparsity: 0.4 });
     neg.dispose();
     const both = m.and(m2);
@@ -159,7 +174,9 @@ describe('ParamScores, Mask and leak checks on the remaining calls', () => {
     const model = mlp(25);
     const sc = randomScores(asModel(model));
     noLeak('sweep no data', () => {
-      expect(thrown(() => sparsitySweep(asModel(model), sc, { likelihood: 'regression', data: undefined as never, sparsities: [0.5] }))).toBeInstanceOf(InvalidDataError);
+      expect(
+        thrown(() => sparsitySweep(asModel(model), sc, { likelihood: 'regression', data: undefined as never, sparsities: [0.5] })),
+      ).toBeInstanceOf(InvalidDataError);
     });
     sc.dispose();
     model.dispose();

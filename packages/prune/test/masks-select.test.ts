@@ -7,15 +7,42 @@ import { Mask } from '../src/masks/mask.js';
 import { globalMask, layerMask, pruneCount, scoreMask } from '../src/masks/select.js';
 import { nmMask } from '../src/masks/nm.js';
 import { randn } from '../../../test/helpers/index.js';
-import { L, asModel, dense100, mlp, convNet, scoresFrom, tiedScores, numParams, prunedSet, indicesOf, expectLowestPruned, noLeak } from './mask-fixtures.js';
+import {
+  L,
+  asModel,
+  dense100,
+  mlp,
+  convNet,
+  scoresFrom,
+  tiedScores,
+  numParams,
+  prunedSet,
+  indicesOf,
+  expectLowestPruned,
+  noLeak,
+} from './mask-fixtures.js';
 
 describe('exact counts ⌊P·s⌋', () => {
   it('P = 100 kernel entries: s = 0 → 0, 0.29 → 29, …; biases untouched by default', () => {
     const model = dense100();
     const params = scoredParams(asModel(model));
-    expect(params.map((p) => [p.name.endsWith('/kernel'), p.role, p.size, p.offset])).toEqual([[true, 'kernel', 100, 0], [false, 'bias', 10, 100]]);
+    expect(params.map((p) => [p.name.endsWith('/kernel'), p.role, p.size, p.offset])).toEqual([
+      [true, 'kernel', 100, 0],
+      [false, 'bias', 10, 100],
+    ]);
     const sc = scoresFrom(model, randn(110, 5));
-    const cases: Array<[number, number]> = [[0, 0], [0.29, 29], [0.57, 57], [0.07, 7], [0.01, 1], [0.5, 50], [0.999, 99], [0.2, 20], [0.7, 70], [0.99, 99]];
+    const cases: Array<[number, number]> = [
+      [0, 0],
+      [0.29, 29],
+      [0.57, 57],
+      [0.07, 7],
+      [0.01, 1],
+      [0.5, 50],
+      [0.999, 99],
+      [0.2, 20],
+      [0.7, 70],
+      [0.99, 99],
+    ];
     for (const [s, count] of cases) {
       const mask = noLeak('scoreMask', () => scoreMask(sc, { sparsity: s }));
       expect(mask.numPruned, `s = ${s}`).toBe(count);
@@ -167,7 +194,10 @@ describe('N:M masks along the input axis', () => {
     for (const p of scoredParams(asModel(model))) {
       const blk = Array.from(mask.block(scoredParams(asModel(model)).findIndex((q) => q.name === p.name)));
       if (p.role === 'bias') {
-        expect(blk.every((k) => k === 1), `${p.name} kept`).toBe(true);
+        expect(
+          blk.every((k) => k === 1),
+          `${p.name} kept`,
+        ).toBe(true);
         continue;
       }
       const fanIn = p.shape[p.shape.length - 2];
@@ -184,9 +214,10 @@ describe('N:M masks along the input axis', () => {
             const pruned = idx.filter((i) => !mask.keep[i]);
             expect(kept.length, `${p.name} group`).toBe(Math.min(n, idx.length));
             expectedPruned += Math.max(0, idx.length - n);
-            for (const i of pruned) for (const j of kept) {
-              if (!(flat[i] < flat[j] || (flat[i] === flat[j] && i < j))) expect.fail(`${p.name}: pruned ${i} outranks kept ${j}`);
-            }
+            for (const i of pruned)
+              for (const j of kept) {
+                if (!(flat[i] < flat[j] || (flat[i] === flat[j] && i < j))) expect.fail(`${p.name}: pruned ${i} outranks kept ${j}`);
+              }
           }
     }
     expect(mask.numPruned).toBe(expectedPruned);
@@ -194,7 +225,10 @@ describe('N:M masks along the input axis', () => {
     return partial;
   }
 
-  for (const [n, m] of [[2, 4], [1, 3]] as const) {
+  for (const [n, m] of [
+    [2, 4],
+    [1, 3],
+  ] as const) {
     it(`${n}:${m} on Dense [in, out] and Conv2D [kh, kw, in, out], with trailing partial groups and ties`, () => {
       const model = convNet();
       const P = numParams(model);
@@ -220,7 +254,10 @@ describe('N:M masks along the input axis', () => {
     for (let o = 0; o < 3; o++)
       for (const g0 of [0, 4]) {
         const idx = [0, 1, 2, 3].map((j) => (g0 + j) * 3 + o);
-        const top = [...idx].sort((a, b) => flat[b] - flat[a]).slice(0, 2).sort((a, b) => a - b);
+        const top = [...idx]
+          .sort((a, b) => flat[b] - flat[a])
+          .slice(0, 2)
+          .sort((a, b) => a - b);
         expect(idx.filter((i) => mask.keep[i])).toEqual(top);
       }
     sc.dispose();

@@ -16,21 +16,20 @@ const L = tf.layers;
 const asModel = (m: tf.LayersModel) => m as unknown as ModelLike;
 
 function mlp(seed: number): tf.LayersModel {
-  const m = tf.sequential({ layers: [
-    L.dense({ inputShape: [4], units: 5, activation: 'tanh' }),
-    L.dense({ units: 3 }),
-  ] });
+  const m = tf.sequential({ layers: [L.dense({ inputShape: [4], units: 5, activation: 'tanh' }), L.dense({ units: 3 })] });
   seedWeights(m, seed, 0.7);
   return m;
 }
 
 function cnn(seed: number): tf.LayersModel {
-  const m = tf.sequential({ layers: [
-    L.conv2d({ inputShape: [6, 6, 2], filters: 3, kernelSize: 3, activation: 'tanh' }),
-    L.maxPooling2d({ poolSize: 2 }),
-    L.flatten(),
-    L.dense({ units: 3 }),
-  ] });
+  const m = tf.sequential({
+    layers: [
+      L.conv2d({ inputShape: [6, 6, 2], filters: 3, kernelSize: 3, activation: 'tanh' }),
+      L.maxPooling2d({ poolSize: 2 }),
+      L.flatten(),
+      L.dense({ units: 3 }),
+    ],
+  });
   seedWeights(m, seed, 0.5);
   return m;
 }
@@ -82,8 +81,7 @@ function kronDense(a: ArrayLike<number>, m: number, b: ArrayLike<number>, k: num
   const out = new Float64Array(n * n);
   for (let i = 0; i < m; i++)
     for (let j = 0; j < m; j++)
-      for (let o = 0; o < k; o++)
-        for (let p = 0; p < k; p++) out[(i * k + o) * n + j * k + p] = a[i * m + j] * b[o * k + p];
+      for (let o = 0; o < k; o++) for (let p = 0; p < k; p++) out[(i * k + o) * n + j * k + p] = a[i * m + j] * b[o * k + p];
   return out;
 }
 
@@ -136,14 +134,24 @@ function scoresFlat(sc: ParamScores): number[] {
 /** Sets every prior log-precision to seeded U(−2, 2) values (so δ varies per unit). */
 function randomizePrior(prior: Prior, seed: number): void {
   const u = rng(seed);
-  const vals = prior.variables.map((v) => tf.tensor(Array.from({ length: v.size }, () => 4 * u() - 2), v.shape));
+  const vals = prior.variables.map((v) =>
+    tf.tensor(
+      Array.from({ length: v.size }, () => 4 * u() - 2),
+      v.shape,
+    ),
+  );
   prior.assignLogPrecisions(vals);
   tf.dispose(vals);
 }
 
 const opdRef = (theta: number[], diagP: number[]) => theta.map((t, i) => t * t * diagP[i]);
 
-async function fitAll(model: tf.LayersModel, data: { xs: tf.Tensor; ys: tf.Tensor }, likelihood: 'classification' | 'regression', sigma = 1) {
+async function fitAll(
+  model: tf.LayersModel,
+  data: { xs: tf.Tensor; ys: tf.Tensor },
+  likelihood: 'classification' | 'regression',
+  sigma = 1,
+) {
   const opts = { likelihood, sigma } as const;
   const full = (await fitLaplace(asModel(model), data, { ...opts, structure: 'full' })) as FullLaplace;
   const diag = await fitLaplace(asModel(model), data, { ...opts, structure: 'diag' });
@@ -165,7 +173,10 @@ describe('OPD = θ²·(s·diag(H) + δ) against dense references (classification
       expect(h.every((v) => v >= 0)).toBe(true);
       expect(Math.max(...h)).toBeGreaterThan(0.01);
       const delta = 0.7;
-      const ref = opdRef(theta, h.map((v) => v + delta));
+      const ref = opdRef(
+        theta,
+        h.map((v) => v + delta),
+      );
       for (const lap of [full, diag]) {
         const sc = opdScores(lap, delta);
         expect(sc.criterion).toBe('opd');
@@ -177,7 +188,12 @@ describe('OPD = θ²·(s·diag(H) + δ) against dense references (classification
       const kref = kronReference(kron, new Array(P).fill(delta), 'exact');
       const ke = opdScores(kron, delta);
       expect(relErr(scoresFlat(ke), opdRef(theta, kref))).toBeLessThan(1e-5);
-      expect(relErr(kref, h.map((v) => v + delta))).toBeGreaterThan(1e-3);
+      expect(
+        relErr(
+          kref,
+          h.map((v) => v + delta),
+        ),
+      ).toBeGreaterThan(1e-3);
       ke.dispose();
       // the default is 'exact'
       const kd = opdScores(kron, delta, {});
@@ -187,7 +203,12 @@ describe('OPD = θ²·(s·diag(H) + δ) against dense references (classification
       kx.dispose();
       // posteriorPrecisionDiagonal is the unscaled diagonal
       const pd = posteriorPrecisionDiagonal(full, delta);
-      expect(relErr(pd.flatMap(arr), h.map((v) => v + delta))).toBeLessThan(1e-5);
+      expect(
+        relErr(
+          pd.flatMap(arr),
+          h.map((v) => v + delta),
+        ),
+      ).toBeLessThan(1e-5);
       tf.dispose(pd);
       // a constant prior is a scalar δ everywhere: kron 'projected' equals 'exact'
       const kg = opdScores(kron, delta, { kronPrior: 'projected' });
@@ -226,7 +247,16 @@ describe('OPD with a learned prior: δ from the prior, kron exact vs eigen-proje
       // diag / full: θ²·(h + δ) elementwise
       for (const lap of [full, diag]) {
         const sc = opdScores(lap, unit);
-        expect(relErr(scoresFlat(sc), opdRef(theta, h.map((v, i) => v + dU[i]))), lap.structure).toBeLessThan(1e-5);
+        expect(
+          relErr(
+            scoresFlat(sc),
+            opdRef(
+              theta,
+              h.map((v, i) => v + dU[i]),
+            ),
+          ),
+          lap.structure,
+        ).toBeLessThan(1e-5);
         sc.dispose();
       }
       // kron exact and eigen against their dense references
@@ -293,12 +323,35 @@ describe('regression with σ ≠ 1: s = 1/σ²', () => {
       const delta = 2;
       for (const lap of [full, diag]) {
         const sc = opdScores(lap, delta);
-        expect(relErr(scoresFlat(sc), opdRef(theta, h.map((v) => s * v + delta))), lap.structure).toBeLessThan(1e-5);
+        expect(
+          relErr(
+            scoresFlat(sc),
+            opdRef(
+              theta,
+              h.map((v) => s * v + delta),
+            ),
+          ),
+          lap.structure,
+        ).toBeLessThan(1e-5);
         // s really enters: the σ = 1 formula is off
-        expect(relErr(scoresFlat(sc), opdRef(theta, h.map((v) => v + delta)))).toBeGreaterThan(1e-2);
+        expect(
+          relErr(
+            scoresFlat(sc),
+            opdRef(
+              theta,
+              h.map((v) => v + delta),
+            ),
+          ),
+        ).toBeGreaterThan(1e-2);
         sc.dispose();
         const ob = obdScores(lap);
-        expect(relErr(scoresFlat(ob), theta.map((t, i) => 0.5 * t * t * s * h[i])), lap.structure).toBeLessThan(1e-5);
+        expect(
+          relErr(
+            scoresFlat(ob),
+            theta.map((t, i) => 0.5 * t * t * s * h[i]),
+          ),
+          lap.structure,
+        ).toBeLessThan(1e-5);
         ob.dispose();
       }
       for (const mode of ['exact', 'projected'] as const) {
@@ -308,7 +361,12 @@ describe('regression with σ ≠ 1: s = 1/σ²', () => {
       }
       const ob = obdScores(kron);
       const kh = kronReference(kron, new Array(P).fill(0), 'exact'); // s·A_ii·G_oo
-      expect(relErr(scoresFlat(ob), theta.map((t, i) => 0.5 * t * t * kh[i]))).toBeLessThan(1e-5);
+      expect(
+        relErr(
+          scoresFlat(ob),
+          theta.map((t, i) => 0.5 * t * t * kh[i]),
+        ),
+      ).toBeLessThan(1e-5);
       ob.dispose();
       all.forEach((l) => l.dispose());
       expect(tf.memory().numTensors).toBe(before);
@@ -329,15 +387,30 @@ describe('OBD = ½θ²·s·h (no prior)', () => {
     for (const lap of [full, diag]) {
       const ob = obdScores(lap);
       expect(ob.criterion).toBe('obd');
-      expect(relErr(scoresFlat(ob), theta.map((t, i) => 0.5 * t * t * h[i]))).toBeLessThan(1e-5);
+      expect(
+        relErr(
+          scoresFlat(ob),
+          theta.map((t, i) => 0.5 * t * t * h[i]),
+        ),
+      ).toBeLessThan(1e-5);
       ob.dispose();
     }
     const kh = kronReference(kron, new Array(full.numParams).fill(0), 'exact');
     const ob = obdScores(kron);
-    expect(relErr(scoresFlat(ob), theta.map((t, i) => 0.5 * t * t * kh[i]))).toBeLessThan(1e-5);
+    expect(
+      relErr(
+        scoresFlat(ob),
+        theta.map((t, i) => 0.5 * t * t * kh[i]),
+      ),
+    ).toBeLessThan(1e-5);
     // OBD is OPD with δ = 0, halved
     const op = opdScores(kron, 0);
-    expect(relErr(scoresFlat(ob), scoresFlat(op).map((v) => v / 2))).toBeLessThan(1e-6);
+    expect(
+      relErr(
+        scoresFlat(ob),
+        scoresFlat(op).map((v) => v / 2),
+      ),
+    ).toBeLessThan(1e-6);
     op.dispose();
     ob.dispose();
     all.forEach((l) => l.dispose());
@@ -358,7 +431,10 @@ describe('OPD errors', () => {
       const lap = await fitLaplace(asModel(model), data, { likelihood: 'classification', structure });
       const inner = tf.memory().numTensors;
       for (const mode of ['exact', 'projected'] as const) {
-        expect(thrown(() => opdScores(lap, foreign, { kronPrior: mode })), `${structure}/${mode}`).toBeInstanceOf(PriorMismatchError);
+        expect(
+          thrown(() => opdScores(lap, foreign, { kronPrior: mode })),
+          `${structure}/${mode}`,
+        ).toBeInstanceOf(PriorMismatchError);
       }
       for (const bad of [-1, NaN, Infinity]) expect(thrown(() => opdScores(lap, bad))).toBeInstanceOf(InvalidOptionError);
       expect(thrown(() => opdScores(lap, 1, { kronPrior: 'dense' as never }))).toBeInstanceOf(InvalidOptionError);

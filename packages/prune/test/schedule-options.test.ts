@@ -25,7 +25,11 @@ describe('oneShotSchedule', () => {
 
   it('the schedule called with NaN or a non-number → InvalidOptionError (±∞ are ordinary steps)', () => {
     const s = oneShotSchedule(0.4, 2);
-    for (const t of [NaN, '3', undefined]) expect(thrown(() => s(t as number)), String(t)).toBeInstanceOf(InvalidOptionError);
+    for (const t of [NaN, '3', undefined])
+      expect(
+        thrown(() => s(t as number)),
+        String(t),
+      ).toBeInstanceOf(InvalidOptionError);
     expect([s(-Infinity), s(Infinity)]).toEqual([0, 0.4]);
   });
 });
@@ -46,7 +50,10 @@ describe('polynomialSchedule', () => {
 
   it("power '3' or negative, options null → InvalidOptionError; the schedule called with NaN → InvalidOptionError", () => {
     for (const power of ['3', -2, NaN, Infinity, 0]) {
-      expect(thrown(() => polynomialSchedule({ ...base, power: power as number })), String(power)).toBeInstanceOf(InvalidOptionError);
+      expect(
+        thrown(() => polynomialSchedule({ ...base, power: power as number })),
+        String(power),
+      ).toBeInstanceOf(InvalidOptionError);
     }
     expect(thrown(() => polynomialSchedule(null as never))).toBeInstanceOf(InvalidOptionError);
     const s = polynomialSchedule(base);
@@ -62,10 +69,19 @@ describe('gradualPruning', () => {
     const m = model();
     const ok = oneShotSchedule(0.5, 1);
     const bad: unknown[] = [
-      null, {}, { schedule: 0.5 }, { schedule: ok, scope: 'all' }, { schedule: ok, includeBias: 'yes' },
-      { schedule: ok, kronDiagonal: 'diag' }, { schedule: ok, onPrune: 3 },
+      null,
+      {},
+      { schedule: 0.5 },
+      { schedule: ok, scope: 'all' },
+      { schedule: ok, includeBias: 'yes' },
+      { schedule: ok, kronDiagonal: 'diag' },
+      { schedule: ok, onPrune: 3 },
     ];
-    for (const o of bad) expect(thrown(() => gradualPruning(asModel(m), o as GradualPruningOptions)), JSON.stringify(o)).toBeInstanceOf(InvalidOptionError);
+    for (const o of bad)
+      expect(
+        thrown(() => gradualPruning(asModel(m), o as GradualPruningOptions)),
+        JSON.stringify(o),
+      ).toBeInstanceOf(InvalidOptionError);
     m.dispose();
     expect(thrown(() => gradualPruning(asModel(m), { schedule: ok }))).toBeInstanceOf(DisposedError);
   });

@@ -31,8 +31,27 @@ describe('polynomialSchedule = tfmot PolynomialDecay', () => {
   ];
   for (const c of cases) {
     it(`s_i ${c.initial}, s_f ${c.final}, steps ${c.begin}…${c.end}, p ${c.power}`, () => {
-      const s = polynomialSchedule({ initialSparsity: c.initial, finalSparsity: c.final, beginStep: c.begin, endStep: c.end, power: c.power });
-      const steps = [c.begin - 3, c.begin - 1, c.begin - 0.01, c.begin, c.begin + 0.5, c.begin + 1, (c.begin + c.end) / 2, c.end - 1, c.end - 0.001, c.end, c.end + 1, c.end + 1000];
+      const s = polynomialSchedule({
+        initialSparsity: c.initial,
+        finalSparsity: c.final,
+        beginStep: c.begin,
+        endStep: c.end,
+        power: c.power,
+      });
+      const steps = [
+        c.begin - 3,
+        c.begin - 1,
+        c.begin - 0.01,
+        c.begin,
+        c.begin + 0.5,
+        c.begin + 1,
+        (c.begin + c.end) / 2,
+        c.end - 1,
+        c.end - 0.001,
+        c.end,
+        c.end + 1,
+        c.end + 1000,
+      ];
       for (const t of steps) expect(s(t), `step ${t}`).toBeCloseTo(tfmotPolynomialDecay(t, c), 12);
       expect(s(c.begin - 1)).toBe(0); // before begin: no pruning
       expect(s(c.begin)).toBeCloseTo(c.initial, 12); // at begin: initial
@@ -51,20 +70,38 @@ describe('polynomialSchedule = tfmot PolynomialDecay', () => {
 
   it('defaults: initialSparsity 0, beginStep 0, power 3', () => {
     const s = polynomialSchedule({ finalSparsity: 0.6, endStep: 4 });
-    for (const t of [0, 1, 2, 3, 4, 5]) expect(s(t)).toBeCloseTo(tfmotPolynomialDecay(t, { initial: 0, final: 0.6, begin: 0, end: 4, power: 3 }), 12);
+    for (const t of [0, 1, 2, 3, 4, 5])
+      expect(s(t)).toBeCloseTo(tfmotPolynomialDecay(t, { initial: 0, final: 0.6, begin: 0, end: 4, power: 3 }), 12);
     expect(s(2)).toBeCloseTo(0.6 - 0.6 / 8, 12);
   });
 
   it('bad options → InvalidOptionError', () => {
     const base: PolynomialScheduleOptions = { initialSparsity: 0.1, finalSparsity: 0.8, beginStep: 1, endStep: 5, power: 3 };
     const bad: Array<Partial<PolynomialScheduleOptions>> = [
-      { finalSparsity: 1 }, { finalSparsity: -0.1 }, { finalSparsity: NaN }, { finalSparsity: 1.2 },
-      { initialSparsity: 1 }, { initialSparsity: -0.1 }, { initialSparsity: NaN },
+      { finalSparsity: 1 },
+      { finalSparsity: -0.1 },
+      { finalSparsity: NaN },
+      { finalSparsity: 1.2 },
+      { initialSparsity: 1 },
+      { initialSparsity: -0.1 },
+      { initialSparsity: NaN },
       { initialSparsity: 0.9, finalSparsity: 0.5 }, // final below initial
-      { endStep: 1 }, { endStep: 0 }, { endStep: NaN }, { beginStep: Infinity }, { endStep: Infinity }, { beginStep: NaN },
-      { power: 0 }, { power: -1 }, { power: NaN }, { power: Infinity },
+      { endStep: 1 },
+      { endStep: 0 },
+      { endStep: NaN },
+      { beginStep: Infinity },
+      { endStep: Infinity },
+      { beginStep: NaN },
+      { power: 0 },
+      { power: -1 },
+      { power: NaN },
+      { power: Infinity },
     ];
-    for (const b of bad) expect(thrown(() => polynomialSchedule({ ...base, ...b })), JSON.stringify(b)).toBeInstanceOf(InvalidOptionError);
+    for (const b of bad)
+      expect(
+        thrown(() => polynomialSchedule({ ...base, ...b })),
+        JSON.stringify(b),
+      ).toBeInstanceOf(InvalidOptionError);
     expect(thrown(() => polynomialSchedule({ endStep: 3 } as PolynomialScheduleOptions))).toBeInstanceOf(InvalidOptionError); // no final sparsity
   });
 });
@@ -120,7 +157,9 @@ describe('gradualPruning inside marglikTraining (MLP 8-16-3, 240 examples, layer
   for (const hessian of ['kron', 'diag'] as const) {
     it(`hessian '${hessian}': polynomial schedule to 0.8 at epoch 3, OPD re-scored at every marglik step`, async () => {
       const data = teacherData(240);
-      const model = tf.sequential({ layers: [L.dense({ inputShape: [8], units: 16, activation: 'tanh' }), L.dense({ units: 3, activation: 'softmax' })] });
+      const model = tf.sequential({
+        layers: [L.dense({ inputShape: [8], units: 16, activation: 'tanh' }), L.dense({ units: 3, activation: 'softmax' })],
+      });
       seedWeights(model, 93, 0.4);
       const params = scoredParams(asModel(model));
       const kernels = params.filter((p) => p.role === 'kernel').flatMap((p) => Array.from({ length: p.size }, (_, j) => p.offset + j));
@@ -146,7 +185,9 @@ describe('gradualPruning inside marglikTraining (MLP 8-16-3, 240 examples, layer
           expect(gp.mask.sparsity).toBeCloseTo(expectedCounts[state.epoch - 1] / P, 12);
           // earlier pruned stay pruned; biases are never pruned
           for (let i = 0; i < P; i++) if (!prevKeep[i]) expect(keep[i], `entry ${i} came back`).toBe(0);
-          params.filter((p) => p.role === 'bias').forEach((p) => expect(Array.from(gp.mask.block(params.indexOf(p))).every((k) => k === 1)).toBe(true));
+          params
+            .filter((p) => p.role === 'bias')
+            .forEach((p) => expect(Array.from(gp.mask.block(params.indexOf(p))).every((k) => k === 1)).toBe(true));
           const fresh = kernels.filter((i) => prevKeep[i] && !keep[i]);
           const kept = kernels.filter((i) => keep[i]);
           if (state.epoch <= 3) {
@@ -158,7 +199,11 @@ describe('gradualPruning inside marglikTraining (MLP 8-16-3, 240 examples, layer
             const minKept = Math.min(...kept.map((i) => opd[i]));
             expect(maxFresh, `epoch ${state.epoch}: a pruned weight outranks a kept one`).toBeLessThanOrEqual(minKept * (1 + 1e-5));
             expect(minKept).toBeGreaterThan(0);
-            expect(gp.events[gp.events.length - 1]).toEqual({ epoch: state.epoch, sparsity: target, pruned: expectedCounts[state.epoch - 1] });
+            expect(gp.events[gp.events.length - 1]).toEqual({
+              epoch: state.epoch,
+              sparsity: target,
+              pruned: expectedCounts[state.epoch - 1],
+            });
             if (state.epoch === 1) {
               // the magnitude criterion would prune a different set (so the OPD check can fail)
               const theta = state.laplace.theta.flatMap(arr);
@@ -172,16 +217,27 @@ describe('gradualPruning inside marglikTraining (MLP 8-16-3, 240 examples, layer
         },
       };
       const zerosAfterEpoch: number[] = [];
-      const r = await marglikTraining(asModel(model), { ...data, batchSize: 60 }, {
-        likelihood: 'classification', hessian, prior: 'layerwise', epochs: 4, marglikEvery: 1, hyperSteps: 3, lr: 0.01,
-        hooks: [gp, checker],
-        onProgress: (p) => {
-          if (p.stage !== 'epoch') return;
-          const w = model.getWeights().flatMap(arr);
-          for (let i = 0; i < P; i++) if (!gp.mask.keep[i]) expect(Math.abs(w[i]), `epoch ${p.epoch}: pruned weight ${i} is not zero`).toBe(0);
-          zerosAfterEpoch.push(w.filter((v) => v === 0).length);
+      const r = await marglikTraining(
+        asModel(model),
+        { ...data, batchSize: 60 },
+        {
+          likelihood: 'classification',
+          hessian,
+          prior: 'layerwise',
+          epochs: 4,
+          marglikEvery: 1,
+          hyperSteps: 3,
+          lr: 0.01,
+          hooks: [gp, checker],
+          onProgress: (p) => {
+            if (p.stage !== 'epoch') return;
+            const w = model.getWeights().flatMap(arr);
+            for (let i = 0; i < P; i++)
+              if (!gp.mask.keep[i]) expect(Math.abs(w[i]), `epoch ${p.epoch}: pruned weight ${i} is not zero`).toBe(0);
+            zerosAfterEpoch.push(w.filter((v) => v === 0).length);
+          },
         },
-      });
+      );
       expect(steps).toBe(4);
       expect(differsFromMagnitude).toBe(true);
       expect(gp.events.map((e) => e.epoch)).toEqual([1, 2, 3]);
@@ -270,7 +326,12 @@ describe('GradualPruning called directly with a fitted Laplace', () => {
     model.setWeights(ws);
     tf.dispose(ws);
     gp.afterBatch();
-    expect(model.getWeights().flatMap(arr).filter((v) => v === 0).length).toBe(22);
+    expect(
+      model
+        .getWeights()
+        .flatMap(arr)
+        .filter((v) => v === 0).length,
+    ).toBe(22);
     gp.dispose();
     gp.afterBatch(); // after dispose: nothing to apply
     done();

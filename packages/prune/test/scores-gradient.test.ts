@@ -61,7 +61,11 @@ describe('SNIP, GraSP, SynFlow against the float64 fixtures (canonical definitio
         // The fixtures' scores exclude 1/σ²: passing the case's σ reproduces them too.
         graspSigma: relErr(take(await graspScores(asModel(model), two, { ...opts, sigma: fx.sigma_noise })), expectedScores(fx, 'grasp')),
       };
-      console.log(`[scores-gradient] ${fx.name.padEnd(20)} ${tf.getBackend()} ${Object.entries(errs).map(([k, e]) => `${k} ${e.toExponential(2)}`).join('  ')}`);
+      console.log(
+        `[scores-gradient] ${fx.name.padEnd(20)} ${tf.getBackend()} ${Object.entries(errs)
+          .map(([k, e]) => `${k} ${e.toExponential(2)}`)
+          .join('  ')}`,
+      );
       for (const [k, e] of Object.entries(errs)) expect(e, k).toBeLessThanOrEqual(1e-4);
       // The non-canonical paper-code variants differ: the comparison can tell them apart.
       expect(relErr(expectedScores(fx, 'snip_spam'), expectedScores(fx, 'snip'))).toBeGreaterThan(1e-2);
@@ -146,12 +150,24 @@ async function gradAt(model: tf.LayersModel, xs: tf.Tensor, ys: tf.Tensor, likel
 }
 
 /** (g(θ + εv) − g(θ − εv)) / 2ε with one Richardson step (error O(ε⁴)); model.weights order = canonical order. */
-async function fdHessianVector(model: tf.LayersModel, xs: tf.Tensor, ys: tf.Tensor, likelihood: 'classification' | 'regression', v: number[], eps: number): Promise<number[]> {
+async function fdHessianVector(
+  model: tf.LayersModel,
+  xs: tf.Tensor,
+  ys: tf.Tensor,
+  likelihood: 'classification' | 'regression',
+  v: number[],
+  eps: number,
+): Promise<number[]> {
   const theta = model.getWeights().map((w) => Array.from(w.dataSync()));
   const shapes = model.weights.map((w) => w.shape as number[]);
   const at = async (t: number) => {
     let o = 0;
-    const ws = theta.map((th, i) => tf.tensor(th.map((x) => x + t * v[o++]), shapes[i]));
+    const ws = theta.map((th, i) =>
+      tf.tensor(
+        th.map((x) => x + t * v[o++]),
+        shapes[i],
+      ),
+    );
     model.setWeights(ws);
     tf.dispose(ws);
     return gradAt(model, xs, ys, likelihood);
@@ -358,7 +374,14 @@ describe('typed errors and memory', () => {
       const ys4 = tf.slice(ys, [0], [4]);
       expect(await rejection(score(model, { xs: nan, ys: ys4 }, cls))).toBeInstanceOf(InvalidDataError);
       tf.dispose([nan, ys4]);
-      for (const [opt, value] of [['batches', 0], ['batches', 1.5], ['batches', -1], ['batchSize', 0], ['sigma', 0], ['sigma', NaN]] as const) {
+      for (const [opt, value] of [
+        ['batches', 0],
+        ['batches', 1.5],
+        ['batches', -1],
+        ['batchSize', 0],
+        ['sigma', 0],
+        ['sigma', NaN],
+      ] as const) {
         const e = await rejection(score(model, { xs, ys }, { ...cls, [opt]: value }));
         expect(e).toBeInstanceOf(InvalidOptionError);
         expect(e.message).toContain(opt);

@@ -13,10 +13,12 @@ import { arr, randomLabels, randomTensor, seedWeights, thrown } from '../../../t
 const asModel = (m: tf.LayersModel) => m as unknown as ModelLike;
 
 function net(likelihood: LikelihoodName): tf.Sequential {
-  const m = tf.sequential({ layers: [
-    tf.layers.dense({ inputShape: [4], units: 5, activation: 'tanh' }),
-    tf.layers.dense({ units: likelihood === 'classification' ? 3 : 1 }),
-  ] });
+  const m = tf.sequential({
+    layers: [
+      tf.layers.dense({ inputShape: [4], units: 5, activation: 'tanh' }),
+      tf.layers.dense({ units: likelihood === 'classification' ? 3 : 1 }),
+    ],
+  });
   seedWeights(m, 31, 0.6);
   return m;
 }
@@ -24,7 +26,11 @@ function net(likelihood: LikelihoodName): tf.Sequential {
 const weightsOf = (m: tf.LayersModel) => m.getWeights().flatMap(arr);
 
 /** The error of one sweep; checks that the weights are restored and no tensor leaked. */
-function sweepError(model: tf.LayersModel, o: Partial<SweepOptions> & Pick<SweepOptions, 'likelihood' | 'data'>, given?: ParamScores): Error {
+function sweepError(
+  model: tf.LayersModel,
+  o: Partial<SweepOptions> & Pick<SweepOptions, 'likelihood' | 'data'>,
+  given?: ParamScores,
+): Error {
   const scores = given ?? magnitudeScores(asModel(model));
   const w0 = weightsOf(model);
   const before = tf.memory().numTensors;
@@ -82,10 +88,23 @@ describe('sparsitySweep options', () => {
     const m = net('regression');
     const data = { xs: randomTensor([5, 4], 37), ys: randomTensor([5, 1], 38) };
     const bad: Array<Partial<SweepOptions>> = [
-      { sigma: 0 }, { sigma: -1 }, { sigma: NaN }, { sigma: Infinity }, { sigma: '1' as never },
-      { batchSize: 0 }, { batchSize: -2 }, { batchSize: NaN }, { batchSize: Infinity }, { batchSize: 2.5 }, { batchSize: '4' as never },
-      { scope: 'all' as never }, { includeBias: 1 as never }, { onProgress: 'log' as never },
-      { sparsities: 0.5 as never }, { sparsities: [0.5, Infinity] }, { sparsities: ['0.5' as never] },
+      { sigma: 0 },
+      { sigma: -1 },
+      { sigma: NaN },
+      { sigma: Infinity },
+      { sigma: '1' as never },
+      { batchSize: 0 },
+      { batchSize: -2 },
+      { batchSize: NaN },
+      { batchSize: Infinity },
+      { batchSize: 2.5 },
+      { batchSize: '4' as never },
+      { scope: 'all' as never },
+      { includeBias: 1 as never },
+      { onProgress: 'log' as never },
+      { sparsities: 0.5 as never },
+      { sparsities: [0.5, Infinity] },
+      { sparsities: ['0.5' as never] },
     ];
     for (const o of bad) {
       const e = sweepError(m, { likelihood: 'regression', data, ...o });

@@ -17,10 +17,12 @@ const L = tf.layers;
 const asModel = (m: tf.LayersModel) => m as unknown as ModelLike;
 
 function net(likelihood: LikelihoodName, seed: number): tf.LayersModel {
-  const m = tf.sequential({ layers: [
-    L.dense({ inputShape: [6], units: 8, activation: 'tanh' }),
-    L.dense({ units: likelihood === 'classification' ? 3 : 2, activation: likelihood === 'classification' ? 'softmax' : 'linear' }),
-  ] });
+  const m = tf.sequential({
+    layers: [
+      L.dense({ inputShape: [6], units: 8, activation: 'tanh' }),
+      L.dense({ units: likelihood === 'classification' ? 3 : 2, activation: likelihood === 'classification' ? 'softmax' : 'linear' }),
+    ],
+  });
   seedWeights(m, seed, 0.6);
   return m;
 }
@@ -74,10 +76,18 @@ describe('sparsitySweep, classification', () => {
     const sparsities = [0, 0.3, 0.75, 0.95];
     const progress: Array<{ done: number; total: number; row: SweepRow }> = [];
     const before = tf.memory().numTensors;
-    const rows = sparsitySweep(asModel(model), sets, { likelihood: 'classification', data: test, sparsities, batchSize: 7, onProgress: (p) => progress.push(p) });
+    const rows = sparsitySweep(asModel(model), sets, {
+      likelihood: 'classification',
+      data: test,
+      sparsities,
+      batchSize: 7,
+      onProgress: (p) => progress.push(p),
+    });
     expect(tf.memory().numTensors).toBe(before);
     expect(weightsOf(model)).toEqual(w0);
-    expect(rows.map((r) => [r.criterion, r.sparsity])).toEqual(['opd', 'magnitude', 'random'].flatMap((c) => sparsities.map((s) => [c, s])));
+    expect(rows.map((r) => [r.criterion, r.sparsity])).toEqual(
+      ['opd', 'magnitude', 'random'].flatMap((c) => sparsities.map((s) => [c, s])),
+    );
     expect(rows.map((r) => r.pruned)).toEqual([0, 1, 2].flatMap(() => sparsities.map((s) => Math.floor(72 * s + 1e-9)))); // 72 kernel entries
     expect(rows).toEqual(expectedRows(model, sets, { likelihood: 'classification', data: test, sparsities, batchSize: 7 }));
     for (const r of rows) expect(Object.keys(r).sort()).toEqual(['accuracy', 'brier', 'criterion', 'ece', 'nll', 'pruned', 'sparsity']);
@@ -120,7 +130,9 @@ describe('sparsitySweep, classification', () => {
     let calls = 0;
     const e = thrown(() =>
       sparsitySweep(asModel(model), sc, {
-        likelihood: 'classification', data: test, sparsities: [0.5, 0.9],
+        likelihood: 'classification',
+        data: test,
+        sparsities: [0.5, 0.9],
         onProgress: () => {
           calls++;
           throw new Error('stop here');
@@ -152,8 +164,12 @@ describe('sparsitySweep, regression', () => {
       expect(rows.map((r) => r.pruned)).toEqual([Math.floor(64 * 0.2), Math.floor(64 * 0.6), Math.floor(64 * 0.99)]);
     }
     // σ enters the NLL only
-    const a = sparsitySweep(asModel(model), sc, { likelihood: 'regression', data: test, sparsities: [0.5] })[0] as SweepRow & { mse: number };
-    const b = sparsitySweep(asModel(model), sc, { likelihood: 'regression', data: test, sparsities: [0.5], sigma: 0.4 })[0] as SweepRow & { mse: number };
+    const a = sparsitySweep(asModel(model), sc, { likelihood: 'regression', data: test, sparsities: [0.5] })[0] as SweepRow & {
+      mse: number;
+    };
+    const b = sparsitySweep(asModel(model), sc, { likelihood: 'regression', data: test, sparsities: [0.5], sigma: 0.4 })[0] as SweepRow & {
+      mse: number;
+    };
     expect(b.mse).toBe(a.mse);
     expect(b.nll).not.toBe(a.nll);
     expect(tf.memory().numTensors).toBe(before);

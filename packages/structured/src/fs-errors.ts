@@ -14,7 +14,10 @@ export class PathEscapeError extends SpamError {
   /** The handler's directory. */
   readonly dir: string;
   constructor(what: string, path: string, resolved: string, dir: string) {
-    super('PATH_ESCAPE', `${what} '${path}' resolves to '${resolved}', outside the model directory '${dir}'; file names must stay inside it`);
+    super(
+      'PATH_ESCAPE',
+      `${what} '${path}' resolves to '${resolved}', outside the model directory '${dir}'; file names must stay inside it`,
+    );
     this.path = path;
     this.resolved = resolved;
     this.dir = dir;

@@ -44,7 +44,8 @@ export function parseModelJSON(text: string, file: string): tf.io.ModelJSON {
     if (!isObject(group)) return fail(`weightsManifest[${g}] must be an object {paths, weights}`);
     if (!Array.isArray(group.paths)) fail(`weightsManifest[${g}].paths must be an array of file names`);
     (group.paths as unknown[]).forEach((p, i) => {
-      if (typeof p !== 'string' || p.length === 0) fail(`weightsManifest[${g}].paths[${i}] must be a non-empty file name, got ${JSON.stringify(p)}`);
+      if (typeof p !== 'string' || p.length === 0)
+        fail(`weightsManifest[${g}].paths[${i}] must be a non-empty file name, got ${JSON.stringify(p)}`);
     });
     if (!Array.isArray(group.weights)) fail(`weightsManifest[${g}].weights must be an array of weight specs`);
     (group.weights as unknown[]).forEach((spec, i) => checkSpec(spec, `weightsManifest[${g}].weights[${i}]`, fail));

@@ -69,7 +69,9 @@ export async function pseudoFileSystem(realPath: string): Promise<string | null>
 /** Checks a directory argument: a non-empty string without NUL bytes. */
 export function checkDirArg(dir: unknown, what = 'dir'): string {
   if (typeof dir !== 'string' || dir.length === 0 || dir.includes('\0')) {
-    throw new InvalidOptionError(`${what} must be a non-empty path string, got ${typeof dir === 'string' ? JSON.stringify(dir) : String(dir)}`);
+    throw new InvalidOptionError(
+      `${what} must be a non-empty path string, got ${typeof dir === 'string' ? JSON.stringify(dir) : String(dir)}`,
+    );
   }
   return dir;
 }
@@ -81,7 +83,9 @@ export function checkDirArg(dir: unknown, what = 'dir'): string {
  */
 export function fileInside(what: string, name: unknown, dir: string): string {
   if (typeof name !== 'string' || name.length === 0 || name.includes('\0')) {
-    throw new InvalidOptionError(`${what} must be a non-empty file name, got ${typeof name === 'string' ? JSON.stringify(name) : String(name)}`);
+    throw new InvalidOptionError(
+      `${what} must be a non-empty file name, got ${typeof name === 'string' ? JSON.stringify(name) : String(name)}`,
+    );
   }
   const root = resolve(dir);
   const abs = resolve(root, name);
@@ -157,7 +161,10 @@ async function realOrThrow(dir: string, path: string): Promise<string> {
 async function refusePseudo(dir: string, realPath: string): Promise<void> {
   const fs = await pseudoFileSystem(realPath);
   if (fs) {
-    throw new TargetDirError(dir, `'${realPath}' is on the ${fs} pseudo file system (kernel state, not storage); choose a directory on a disk or tmpfs`);
+    throw new TargetDirError(
+      dir,
+      `'${realPath}' is on the ${fs} pseudo file system (kernel state, not storage); choose a directory on a disk or tmpfs`,
+    );
   }
 }
 
@@ -174,7 +181,8 @@ export async function prepareFile(what: string, name: string, abs: string, dir: 
     try {
       await mkdir(next);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new TargetDirError(dir, `cannot create '${next}': ${reason(e)}`, { cause: e });
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST')
+        throw new TargetDirError(dir, `cannot create '${next}': ${reason(e)}`, { cause: e });
     }
     current = await realOrThrow(dir, next);
     if (!isInside(realRoot, current)) throw new PathEscapeError(what, name, current, dir);
@@ -189,7 +197,13 @@ export async function prepareFile(what: string, name: string, abs: string, dir: 
  * regular file and lie inside `realRoot` after following symbolic links. Throws
  * {@link PathEscapeError} or {@link ModelFileError}; returns the real path and the file's size.
  */
-export async function existingFileInside(what: string, name: string, abs: string, dir: string, realRoot: string): Promise<{ real: string; size: number }> {
+export async function existingFileInside(
+  what: string,
+  name: string,
+  abs: string,
+  dir: string,
+  realRoot: string,
+): Promise<{ real: string; size: number }> {
   let real: string;
   try {
     real = await realpath(abs);

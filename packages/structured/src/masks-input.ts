@@ -19,7 +19,12 @@ export function checkNoMerges(model: ModelLike): void {
     const inbound = layer.inboundNodes[0]?.inboundLayers ?? [];
     if (inbound.length > 1) {
       const coupled = inbound.map((l) => nearestParametric(l));
-      throw new CoupledUnitsError(layer.name, layer.getClassName(), inbound.map((l) => l.name), [...new Set(coupled)]);
+      throw new CoupledUnitsError(
+        layer.name,
+        layer.getClassName(),
+        inbound.map((l) => l.name),
+        [...new Set(coupled)],
+      );
     }
   }
 }
@@ -80,7 +85,9 @@ export function resolveMasks(adapter: ModelAdapter, masks: UnitMasks): Map<strin
     for (let i = 0; i < mask.length; i++) {
       const v: unknown = mask[i];
       if (typeof v !== 'boolean') {
-        throw new InvalidOptionError(`unit mask for layer '${name}': entry ${i} is ${typeof v === 'string' ? JSON.stringify(v) : String(v)} (${typeof v}), expected a boolean (true = keep)`);
+        throw new InvalidOptionError(
+          `unit mask for layer '${name}': entry ${i} is ${typeof v === 'string' ? JSON.stringify(v) : String(v)} (${typeof v}), expected a boolean (true = keep)`,
+        );
       }
       keep[i] = mask[i] ? 1 : 0;
       kept += keep[i];

@@ -71,7 +71,8 @@ async function writeReplacing(target: string, data: Uint8Array | string, dir: st
 export function fileSystem(dirArg: string, options: FileSystemOptions = {}): tf.io.IOHandler {
   // Resolved once, so that a later process.chdir() cannot move the files.
   const dir = resolve(checkDirArg(dirArg));
-  if (options === null || typeof options !== 'object') throw new InvalidOptionError('fileSystem options must be an object {modelFile, weightsFile}');
+  if (options === null || typeof options !== 'object')
+    throw new InvalidOptionError('fileSystem options must be an object {modelFile, weightsFile}');
   const modelFile = options.modelFile ?? 'model.json';
   const weightsFile = options.weightsFile ?? 'weights.bin';
   const modelPath = fileInside('modelFile', modelFile, dir);
@@ -123,9 +124,11 @@ export function fileSystem(dirArg: string, options: FileSystemOptions = {}): tf.
           have += f.size;
         }
         if (have !== need) {
-          throw new ModelFileError(join(dir, group.paths[0] ?? ''),
+          throw new ModelFileError(
+            join(dir, group.paths[0] ?? ''),
             `weightsManifest[${g}]: the weights file(s) [${group.paths.join(', ')}] hold ${have} bytes, but the ${group.weights.length} ` +
-              `weight specs need ${need} (Π shape × dtype size); the file is truncated, padded or belongs to another model`);
+              `weight specs need ${need} (Π shape × dtype size); the file is truncated, padded or belongs to another model`,
+          );
         }
         specs.push(...group.weights);
       }
@@ -135,7 +138,8 @@ export function fileSystem(dirArg: string, options: FileSystemOptions = {}): tf.
         const buf = await readFile(f.real).catch((e: unknown) => {
           throw new ModelFileError(join(dir, f.path), `cannot read the weights file: ${reason(e)}`, { cause: e });
         });
-        if (buf.byteLength !== f.size) throw new ModelFileError(join(dir, f.path), `the weights file changed size while loading (${f.size} → ${buf.byteLength} bytes)`);
+        if (buf.byteLength !== f.size)
+          throw new ModelFileError(join(dir, f.path), `the weights file changed size while loading (${f.size} → ${buf.byteLength} bytes)`);
         all.set(buf, offset);
         offset += buf.byteLength;
       }

@@ -90,30 +90,43 @@ function planRemoval(adapter: ModelAdapter, keep: Map<string, Uint8Array>): Map<
       throw new UnsupportedLayerError(producer.name, producer.className, 'structured removal: its adapter defines no unitSlicing');
     }
     if (!producer.activation.elementwise) {
-      throw new UnsupportedLayerError(producer.name, producer.className,
-        `structured removal: activation '${producer.activation.name}' couples the layer's units (needs an element-wise activation)`);
+      throw new UnsupportedLayerError(
+        producer.name,
+        producer.className,
+        `structured removal: activation '${producer.activation.name}' couples the layer's units (needs an element-wise activation)`,
+      );
     }
     const consumer = parametric[i + 1];
     const ops = layers.slice(layers.indexOf(producer) + 1, layers.indexOf(consumer)) as OpLayer[];
     let flags = units;
     for (const op of ops) {
       if (!op.mapChannels) {
-        throw new UnsupportedLayerError(op.name, op.className,
-          `structured removal: units of '${producer.name}' cannot be removed through it (its adapter defines no mapChannels)`);
+        throw new UnsupportedLayerError(
+          op.name,
+          op.className,
+          `structured removal: units of '${producer.name}' cannot be removed through it (its adapter defines no mapChannels)`,
+        );
       }
       flags = op.mapChannels(flags);
       const last = op.outputShape[op.outputShape.length - 1];
       if (flags.length !== last) {
-        throw new ShapeMismatchError(`layer '${op.name}' (${op.className}) mapped channel flags to ${flags.length} entries; its output has ${last}`);
+        throw new ShapeMismatchError(
+          `layer '${op.name}' (${op.className}) mapped channel flags to ${flags.length} entries; its output has ${last}`,
+        );
       }
     }
     if (!consumer.unitSlicing) {
-      throw new UnsupportedLayerError(consumer.name, consumer.className,
-        `structured removal: the inputs from '${producer.name}' cannot be removed (its adapter defines no unitSlicing)`);
+      throw new UnsupportedLayerError(
+        consumer.name,
+        consumer.className,
+        `structured removal: the inputs from '${producer.name}' cannot be removed (its adapter defines no unitSlicing)`,
+      );
     }
     const change = changes.get(consumer.name)!;
     if (flags.length !== change.keepInputs.length) {
-      throw new ShapeMismatchError(`layer '${consumer.name}' has ${change.keepInputs.length} input channels; flags from '${producer.name}' have ${flags.length}`);
+      throw new ShapeMismatchError(
+        `layer '${consumer.name}' has ${change.keepInputs.length} input channels; flags from '${producer.name}' have ${flags.length}`,
+      );
     }
     change.keepInputs = flags;
     change.biasDelta = foldedBias(producer, units, ops, consumer, flags);
@@ -128,12 +141,27 @@ function planRemoval(adapter: ModelAdapter, keep: Map<string, Uint8Array>): Map<
  * it is zero. A Conv2D consumer needs it equal at every output location (not so with zero
  * `same` padding and f(0) ≠ 0): `UnsupportedLayerError` otherwise.
  */
-function foldedBias(producer: ParametricLayer, units: Uint8Array, ops: OpLayer[], consumer: ParametricLayer, flags: Uint8Array): Float32Array | null {
+function foldedBias(
+  producer: ParametricLayer,
+  units: Uint8Array,
+  ops: OpLayer[],
+  consumer: ParametricLayer,
+  flags: Uint8Array,
+): Float32Array | null {
   const z = tf.tidy(() => {
-    const removedOut = tf.tensor1d(Float32Array.from(units, (k) => 1 - k), 'float32');
+    const removedOut = tf.tensor1d(
+      Float32Array.from(units, (k) => 1 - k),
+      'float32',
+    );
     let h: Tensor = tf.mul(producer.activation.apply(tf.zeros([1, ...producer.outputShape])), removedOut);
     for (const op of ops) h = op.forward(h);
-    h = tf.mul(h, tf.tensor1d(Float32Array.from(flags, (k) => 1 - k), 'float32'));
+    h = tf.mul(
+      h,
+      tf.tensor1d(
+        Float32Array.from(flags, (k) => 1 - k),
+        'float32',
+      ),
+    );
     return tf.sub(consumer.linear(h), consumer.linear(tf.zerosLike(h)));
   });
   const data = z.dataSync() as Float32Array;
@@ -145,10 +173,13 @@ function foldedBias(producer: ParametricLayer, units: Uint8Array, ops: OpLayer[]
   if (scale === 0) return null;
   for (let i = u; i < data.length; i++) {
     if (Math.abs(data[i] - delta[i % u]) > CONSTANT_TOL * (1 + scale)) {
-      throw new UnsupportedLayerError(consumer.name, consumer.className,
+      throw new UnsupportedLayerError(
+        consumer.name,
+        consumer.className,
         `structured removal: the removed units of '${producer.name}' reach it as a non-zero constant (f(0) ≠ 0) and its ` +
           'zero padding makes their contribution depend on the position, so it cannot be folded into the bias; ' +
-          "use padding 'valid' or an activation with f(0) = 0");
+          "use padding 'valid' or an activation with f(0) = 0",
+      );
     }
   }
   return delta;

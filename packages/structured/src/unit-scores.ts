@@ -70,7 +70,9 @@ export function unitScores(scores: ParamScores, options: UnitScoreOptions = {}):
     for (let o = 0; o < units; o++) {
       s[o] = aggregate === 'mean' ? sum[o] / count[o] : aggregate === 'l2' ? Math.sqrt(sum[o]) : sum[o];
       if (!Number.isFinite(s[o])) {
-        throw new NonFiniteError(`unit ${o} of layer '${name}' has a ${aggregate} ${scores.criterion} score of ${s[o]} (non-finite element scores, or beyond float32)`);
+        throw new NonFiniteError(
+          `unit ${o} of layer '${name}' has a ${aggregate} ${scores.criterion} score of ${s[o]} (non-finite element scores, or beyond float32)`,
+        );
       }
     }
     out[name] = s;
@@ -81,12 +83,18 @@ export function unitScores(scores: ParamScores, options: UnitScoreOptions = {}):
 /** `InvalidOptionError` unless `options` is an object (or undefined, handled by the default). */
 export function checkOptionsObject(options: unknown, fn: string): void {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new InvalidOptionError(`${fn} options must be an object, got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`);
+    throw new InvalidOptionError(
+      `${fn} options must be an object, got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`,
+    );
   }
 }
 
 /** Adds a block's entries to their units (entry i belongs to unit i mod units: units are the last axis). */
-function accumulate(acc: { units: number; sum: Float64Array; count: Float64Array }, data: ArrayLike<number>, aggregate: UnitAggregate): void {
+function accumulate(
+  acc: { units: number; sum: Float64Array; count: Float64Array },
+  data: ArrayLike<number>,
+  aggregate: UnitAggregate,
+): void {
   const { units, sum, count } = acc;
   for (let i = 0; i < data.length; i++) {
     const o = i % units;
@@ -109,7 +117,8 @@ export interface RandomUnitScoreOptions {
 export function randomUnitScores(model: ModelLike, options: RandomUnitScoreOptions = {}): UnitScores {
   checkOptionsObject(options, 'randomUnitScores');
   const seed = options.seed ?? 0;
-  if (!Number.isSafeInteger(seed)) throw new InvalidOptionError(`seed must be a safe integer, got ${typeof seed === 'number' ? seed : `${typeof seed} ${String(seed)}`}`);
+  if (!Number.isSafeInteger(seed))
+    throw new InvalidOptionError(`seed must be a safe integer, got ${typeof seed === 'number' ? seed : `${typeof seed} ${String(seed)}`}`);
   const rand = mulberry32(seed);
   const layers = chainAdapter(model).parametric;
   const scores: Record<string, Float32Array> = {};

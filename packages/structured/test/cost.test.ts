@@ -6,15 +6,17 @@ const L = tf.layers;
 
 /** LeNet-like on 8×8×1: conv 3×3 ×4 → pool → conv 2×2 ×6 (same) → flatten → dense 10 → dense 3. */
 function lenet(): tf.Sequential {
-  return tf.sequential({ layers: [
-    L.conv2d({ inputShape: [8, 8, 1], filters: 4, kernelSize: 3, activation: 'relu', name: 'conv1' }), // → 6×6×4
-    L.maxPooling2d({ poolSize: 2 }), // → 3×3×4
-    L.conv2d({ filters: 6, kernelSize: 2, padding: 'same', activation: 'relu', name: 'conv2' }), // → 3×3×6
-    L.flatten(), // → 54
-    L.dense({ units: 10, activation: 'relu', name: 'fc1' }),
-    L.dropout({ rate: 0.1 }),
-    L.dense({ units: 3, activation: 'softmax', name: 'fc2' }),
-  ] });
+  return tf.sequential({
+    layers: [
+      L.conv2d({ inputShape: [8, 8, 1], filters: 4, kernelSize: 3, activation: 'relu', name: 'conv1' }), // → 6×6×4
+      L.maxPooling2d({ poolSize: 2 }), // → 3×3×4
+      L.conv2d({ filters: 6, kernelSize: 2, padding: 'same', activation: 'relu', name: 'conv2' }), // → 3×3×6
+      L.flatten(), // → 54
+      L.dense({ units: 10, activation: 'relu', name: 'fc1' }),
+      L.dropout({ rate: 0.1 }),
+      L.dense({ units: 3, activation: 'softmax', name: 'fc2' }),
+    ],
+  });
 }
 
 describe('countParams / countMacs', () => {
@@ -45,11 +47,13 @@ describe('countParams / countMacs', () => {
   });
 
   it('strided valid conv and a dense chain', () => {
-    const m = tf.sequential({ layers: [
-      L.conv2d({ inputShape: [7, 7, 2], filters: 3, kernelSize: 3, strides: 2, useBias: false }), // → 3×3×3
-      L.globalAveragePooling2d({}),
-      L.dense({ units: 4 }),
-    ] });
+    const m = tf.sequential({
+      layers: [
+        L.conv2d({ inputShape: [7, 7, 2], filters: 3, kernelSize: 3, strides: 2, useBias: false }), // → 3×3×3
+        L.globalAveragePooling2d({}),
+        L.dense({ units: 4 }),
+      ],
+    });
     expect(countMacs(m)).toBe(3 * 2 * 3 * 3 * 3 * 3 + 3 * 4);
     expect(countParams(m)).toBe(3 * 3 * 2 * 3 + 3 * 4 + 4);
     const before = tf.memory().numTensors;

@@ -52,7 +52,8 @@ describe('weights byte length = Σ Π shape × dtype size of the manifest', () =
   });
 
   it('bytes per spec: float32/int32 4, bool 1, complex64 8, quantized uint8 1 / uint16 2 / float16 2', () => {
-    const spec = (dtype: string, q?: string) => ({ name: 'w', shape: [2, 3], dtype, ...(q ? { quantization: { dtype: q } } : {}) }) as never;
+    const spec = (dtype: string, q?: string) =>
+      ({ name: 'w', shape: [2, 3], dtype, ...(q ? { quantization: { dtype: q } } : {}) }) as never;
     expect(['float32', 'int32', 'bool', 'complex64'].map((d) => specBytes(spec(d)))).toEqual([24, 24, 6, 48]);
     expect(['uint8', 'uint16', 'float16'].map((q) => specBytes(spec('float32', q)))).toEqual([6, 12, 12]);
     expect(specBytes({ name: 's', shape: [], dtype: 'float32' })).toBe(4);
@@ -61,7 +62,9 @@ describe('weights byte length = Σ Π shape × dtype size of the manifest', () =
   it('a uint8-quantized manifest with the matching byte count loads', async () => {
     const dir = await savedDir();
     // kernel [3, 2] and bias [2] quantized to uint8: 6 + 2 bytes
-    editModelJSON(dir, (j) => j.weightsManifest[0].weights.forEach((w: Record<string, unknown>) => (w.quantization = { dtype: 'uint8', scale: 0.5, min: -1 })));
+    editModelJSON(dir, (j) =>
+      j.weightsManifest[0].weights.forEach((w: Record<string, unknown>) => (w.quantization = { dtype: 'uint8', scale: 0.5, min: -1 })),
+    );
     writeFileSync(join(dir, 'weights.bin'), Buffer.from([0, 1, 2, 3, 4, 5, 6, 7]));
     const before = tf.memory().numTensors;
     const m = await tf.loadLayersModel(fileSystem(dir));
@@ -81,19 +84,35 @@ describe('model.json is checked before anything is built', () => {
     ['modelTopology without class_name', (d) => editModelJSON(d, (j) => delete j.modelTopology.class_name), /class_name/],
     ['no weightsManifest', (d) => editModelJSON(d, (j) => delete j.weightsManifest), /weightsManifest must be an array/],
     ['weightsManifest an object', (d) => editModelJSON(d, (j) => (j.weightsManifest = { paths: [] })), /weightsManifest must be an array/],
-    ['a group without paths', (d) => editModelJSON(d, (j) => delete j.weightsManifest[0].paths), /weightsManifest\[0\]\.paths must be an array/],
+    [
+      'a group without paths',
+      (d) => editModelJSON(d, (j) => delete j.weightsManifest[0].paths),
+      /weightsManifest\[0\]\.paths must be an array/,
+    ],
     ['a numeric path', (d) => editModelJSON(d, (j) => (j.weightsManifest[0].paths = [3])), /paths\[0\] must be a non-empty file name/],
     ['weights not an array', (d) => editModelJSON(d, (j) => (j.weightsManifest[0].weights = null)), /weights must be an array/],
     ['a spec without a name', (d) => editModelJSON(d, (j) => delete j.weightsManifest[0].weights[1].name), /weights\[1\]\.name/],
-    ['a negative dimension', (d) => editModelJSON(d, (j) => (j.weightsManifest[0].weights[0].shape = [-3, 2])), /shape must be an array of non-negative integers/],
+    [
+      'a negative dimension',
+      (d) => editModelJSON(d, (j) => (j.weightsManifest[0].weights[0].shape = [-3, 2])),
+      /shape must be an array of non-negative integers/,
+    ],
     ['a fractional dimension', (d) => editModelJSON(d, (j) => (j.weightsManifest[0].weights[0].shape = [1.5, 2])), /non-negative integers/],
     ['a string dtype', (d) => editModelJSON(d, (j) => (j.weightsManifest[0].weights[0].dtype = 'string')), /dtype must be one of/],
-    ['an unknown quantization', (d) => editModelJSON(d, (j) => (j.weightsManifest[0].weights[0].quantization = { dtype: 'int4' })), /quantization\.dtype/],
+    [
+      'an unknown quantization',
+      (d) => editModelJSON(d, (j) => (j.weightsManifest[0].weights[0].quantization = { dtype: 'int4' })),
+      /quantization\.dtype/,
+    ],
     ['trainingConfig a number', (d) => editModelJSON(d, (j) => (j.trainingConfig = 5)), /trainingConfig must be an object/],
-    ['model.json a folder', (d) => {
-      rmSync(join(d, 'model.json'));
-      mkdirSync(join(d, 'model.json'));
-    }, /not a regular file/],
+    [
+      'model.json a folder',
+      (d) => {
+        rmSync(join(d, 'model.json'));
+        mkdirSync(join(d, 'model.json'));
+      },
+      /not a regular file/,
+    ],
   ];
   for (const [what, corrupt, message] of cases) {
     it(`${what} → ModelFileError`, async () => {

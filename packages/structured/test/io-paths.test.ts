@@ -101,8 +101,19 @@ describe('save: modelFile / weightsFile stay inside dir', () => {
   });
 
   it('bad option types → InvalidOptionError', () => {
-    for (const [d, o] of [['', {}], [3, {}], ['x\0y', {}], [root, { modelFile: '' }], [root, { weightsFile: 7 }], [root, { modelFile: 'a', weightsFile: 'a' }], [root, null]] as const) {
-      expect(thrown(() => fileSystem(d as never, o as never)), JSON.stringify([d, o])).toBeInstanceOf(InvalidOptionError);
+    for (const [d, o] of [
+      ['', {}],
+      [3, {}],
+      ['x\0y', {}],
+      [root, { modelFile: '' }],
+      [root, { weightsFile: 7 }],
+      [root, { modelFile: 'a', weightsFile: 'a' }],
+      [root, null],
+    ] as const) {
+      expect(
+        thrown(() => fileSystem(d as never, o as never)),
+        JSON.stringify([d, o]),
+      ).toBeInstanceOf(InvalidOptionError);
     }
   });
 

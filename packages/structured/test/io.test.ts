@@ -12,13 +12,15 @@ const root = mkdtempSync(join(tmpdir(), 'spam-structured-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 function cnn(): tf.Sequential {
-  const m = tf.sequential({ layers: [
-    L.conv2d({ inputShape: [8, 8, 1], filters: 6, kernelSize: 3, activation: 'relu', name: 'c1' }),
-    L.maxPooling2d({ poolSize: 2 }),
-    L.flatten(),
-    L.dense({ units: 16, activation: 'sigmoid', name: 'd1' }),
-    L.dense({ units: 3, activation: 'softmax', name: 'out' }),
-  ] });
+  const m = tf.sequential({
+    layers: [
+      L.conv2d({ inputShape: [8, 8, 1], filters: 6, kernelSize: 3, activation: 'relu', name: 'c1' }),
+      L.maxPooling2d({ poolSize: 2 }),
+      L.flatten(),
+      L.dense({ units: 16, activation: 'sigmoid', name: 'd1' }),
+      L.dense({ units: 3, activation: 'softmax', name: 'out' }),
+    ],
+  });
   seedWeights(m, 21);
   return m;
 }

@@ -31,7 +31,11 @@ function mlp(): tf.Sequential {
 /** Element scores with every entry equal to `v` (kernels and biases). */
 function constantScores(m: tf.LayersModel, v: number): ParamScores {
   const params = scoredParams(m);
-  return new ParamScores('const', params, params.map((p) => tf.fill([...p.shape], v)));
+  return new ParamScores(
+    'const',
+    params,
+    params.map((p) => tf.fill([...p.shape], v)),
+  );
 }
 
 const modelFunctions: Array<[string, (m: never) => unknown]> = [
@@ -48,7 +52,10 @@ describe('model arguments', () => {
   for (const [name, fn] of modelFunctions) {
     it(`${name}: a non-model → InvalidOptionError; a disposed model → DisposedError naming it; nothing leaked`, () => {
       for (const bad of [null, undefined, 3, 'model', {}, { layers: 'x' }]) {
-        expect(thrown(() => fn(bad as never)), `${name}(${String(bad)})`).toBeInstanceOf(InvalidOptionError);
+        expect(
+          thrown(() => fn(bad as never)),
+          `${name}(${String(bad)})`,
+        ).toBeInstanceOf(InvalidOptionError);
       }
       const m = mlp();
       m.dispose();
@@ -63,10 +70,18 @@ describe('model arguments', () => {
 
 describe('unitScores', () => {
   it('a score set that is not a ParamScores, or options that are not an object → InvalidOptionError', () => {
-    for (const bad of [null, undefined, {}, { params: [] }, 5]) expect(thrown(() => unitScores(bad as never)), String(bad)).toBeInstanceOf(InvalidOptionError);
+    for (const bad of [null, undefined, {}, { params: [] }, 5])
+      expect(
+        thrown(() => unitScores(bad as never)),
+        String(bad),
+      ).toBeInstanceOf(InvalidOptionError);
     const m = mlp();
     const s = constantScores(m, 1);
-    for (const o of [null, 3, 'sum', []]) expect(thrown(() => unitScores(s, o as never)), String(o)).toBeInstanceOf(InvalidOptionError);
+    for (const o of [null, 3, 'sum', []])
+      expect(
+        thrown(() => unitScores(s, o as never)),
+        String(o),
+      ).toBeInstanceOf(InvalidOptionError);
     s.dispose();
     m.dispose();
   });
@@ -74,7 +89,11 @@ describe('unitScores', () => {
   it('a unit score beyond float32 (Σ or √Σ s² of finite element scores) → NonFiniteError naming the layer and unit; nothing leaked', () => {
     // (non-finite element scores are refused by ParamScores itself)
     const m = mlp();
-    for (const [v, aggregate] of [[3e38, 'sum'], [3e38, 'l2'], [-3e38, 'sum']] as const) {
+    for (const [v, aggregate] of [
+      [3e38, 'sum'],
+      [3e38, 'l2'],
+      [-3e38, 'sum'],
+    ] as const) {
       const s = constantScores(m, v);
       const before = tf.memory().numTensors;
       const e = thrown(() => unitScores(s, { aggregate }));
@@ -114,12 +133,26 @@ describe('unitMasks', () => {
 
   it('every numeric option at NaN, ±∞, negative, fractional or of the wrong type → InvalidOptionError', () => {
     const bad: unknown[] = [
-      null, 0.5, [],
-      { sparsity: '0.5' }, { sparsity: Infinity }, { sparsity: -Infinity }, { sparsity: -0 - 1 }, { sparsity: NaN },
-      { sparsity: 0.5, minUnits: NaN }, { sparsity: 0.5, minUnits: Infinity }, { sparsity: 0.5, minUnits: -1 },
-      { sparsity: 0.5, minUnits: '2' }, { sparsity: 0.5, minUnits: 0.5 }, { sparsity: 0.5, scope: 3 },
+      null,
+      0.5,
+      [],
+      { sparsity: '0.5' },
+      { sparsity: Infinity },
+      { sparsity: -Infinity },
+      { sparsity: -0 - 1 },
+      { sparsity: NaN },
+      { sparsity: 0.5, minUnits: NaN },
+      { sparsity: 0.5, minUnits: Infinity },
+      { sparsity: 0.5, minUnits: -1 },
+      { sparsity: 0.5, minUnits: '2' },
+      { sparsity: 0.5, minUnits: 0.5 },
+      { sparsity: 0.5, scope: 3 },
     ];
-    for (const o of bad) expect(thrown(() => unitMasks(good, o as never)), JSON.stringify(o)).toBeInstanceOf(InvalidOptionError);
+    for (const o of bad)
+      expect(
+        thrown(() => unitMasks(good, o as never)),
+        JSON.stringify(o),
+      ).toBeInstanceOf(InvalidOptionError);
   });
 
   it('malformed score sets → typed errors naming the layer', () => {

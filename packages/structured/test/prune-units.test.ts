@@ -1,22 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import {
-  InvalidOptionError,
-  ShapeMismatchError,
-  SpamError,
-  UnsupportedLayerError,
-  UnsupportedTopologyError,
-} from '@spam/core';
+import { InvalidOptionError, ShapeMismatchError, SpamError, UnsupportedLayerError, UnsupportedTopologyError } from '@spam/core';
 import { CoupledUnitsError, maskUnits, pruneUnits } from '@spam/structured';
 import { arr, maxAbsDiff, randomTensor, seedWeights, thrown } from '../../../test/helpers/index.js';
 
 const L = tf.layers;
 
 function mlp(act: string, useBias = true): tf.Sequential {
-  const m = tf.sequential({ layers: [
-    L.dense({ inputShape: [3], units: 4, activation: act as never, name: 'h1' }),
-    L.dense({ units: 2, useBias, name: 'out' }),
-  ] });
+  const m = tf.sequential({
+    layers: [L.dense({ inputShape: [3], units: 4, activation: act as never, name: 'h1' }), L.dense({ units: 2, useBias, name: 'out' })],
+  });
   seedWeights(m, 7);
   return m;
 }
@@ -34,7 +27,7 @@ function weightsOf(m: tf.LayersModel, name: string): number[][] {
 }
 
 describe('pruneUnits: removal and the f(0) fold, by hand', () => {
-  it('relu hidden layer: drops kernel columns, bias entries and the next layer\'s input rows', () => {
+  it("relu hidden layer: drops kernel columns, bias entries and the next layer's input rows", () => {
     const m = mlp('relu');
     const [k1, b1] = weightsOf(m, 'h1');
     const [k2, b2] = weightsOf(m, 'out');
@@ -51,7 +44,7 @@ describe('pruneUnits: removal and the f(0) fold, by hand', () => {
     m.dispose();
   });
 
-  it('sigmoid hidden layer: a removed unit outputs f(0) = ½, folded as b\'_j = b_j + ½·W[o, j]', () => {
+  it("sigmoid hidden layer: a removed unit outputs f(0) = ½, folded as b'_j = b_j + ½·W[o, j]", () => {
     const m = mlp('sigmoid');
     const [k2, b2] = weightsOf(m, 'out');
     const p = pruneUnits(m, { h1: [true, false, true, false] });
@@ -69,7 +62,12 @@ describe('pruneUnits: removal and the f(0) fold, by hand', () => {
     const p = pruneUnits(m, { h1: [false, true, true, true] });
     expect(p.getLayer('out').getConfig().useBias).toBe(true);
     const [, pb2] = weightsOf(p, 'out');
-    expect(maxAbsDiff(pb2, [0, 1].map((j) => Math.log(2) * k2[j]))).toBeLessThan(1e-6);
+    expect(
+      maxAbsDiff(
+        pb2,
+        [0, 1].map((j) => Math.log(2) * k2[j]),
+      ),
+    ).toBeLessThan(1e-6);
     const q = maskUnits(m, { h1: [false, true, true, true] });
     expect(q.getLayer('out').getConfig().useBias).toBe(false);
     expect(outputDiff(p, q, [4, 3], 9)).toBeLessThanOrEqual(1e-6);
@@ -89,11 +87,13 @@ describe('pruneUnits: removal and the f(0) fold, by hand', () => {
   });
 
   it('Conv2D → Flatten → Dense: removes the features (h·W + w)·C + c of removed channels', () => {
-    const m = tf.sequential({ layers: [
-      L.conv2d({ inputShape: [4, 4, 1], filters: 3, kernelSize: 3, name: 'c' }), // → [2, 2, 3]
-      L.flatten(),
-      L.dense({ units: 2, name: 'd' }),
-    ] });
+    const m = tf.sequential({
+      layers: [
+        L.conv2d({ inputShape: [4, 4, 1], filters: 3, kernelSize: 3, name: 'c' }), // → [2, 2, 3]
+        L.flatten(),
+        L.dense({ units: 2, name: 'd' }),
+      ],
+    });
     seedWeights(m, 11);
     const [kd] = weightsOf(m, 'd');
     const p = pruneUnits(m, { c: [true, false, true] });
@@ -134,12 +134,14 @@ describe('pruneUnits: removal and the f(0) fold, by hand', () => {
 describe('pruneUnits refuses what it cannot remove exactly', () => {
   it("Conv2D consumer with padding 'same' after removed sigmoid channels (f(0) ≠ 0): UnsupportedLayerError naming the consumer", () => {
     const sameAfter = (activation: 'sigmoid' | 'relu') => {
-      const net = tf.sequential({ layers: [
-        L.conv2d({ inputShape: [5, 5, 1], filters: 3, kernelSize: 3, activation, name: 'c1' }),
-        L.conv2d({ filters: 2, kernelSize: 3, padding: 'same', name: 'c2' }),
-        L.flatten(),
-        L.dense({ units: 2, name: 'd' }),
-      ] });
+      const net = tf.sequential({
+        layers: [
+          L.conv2d({ inputShape: [5, 5, 1], filters: 3, kernelSize: 3, activation, name: 'c1' }),
+          L.conv2d({ filters: 2, kernelSize: 3, padding: 'same', name: 'c2' }),
+          L.flatten(),
+          L.dense({ units: 2, name: 'd' }),
+        ],
+      });
       seedWeights(net, 3);
       return net;
     };
@@ -168,22 +170,26 @@ describe('pruneUnits refuses what it cannot remove exactly', () => {
   });
 
   it('removal through a layer without mapChannels (Reshape, softmax Activation): UnsupportedLayerError naming it', () => {
-    const m = tf.sequential({ layers: [
-      L.dense({ inputShape: [3], units: 6, name: 'h1' }),
-      L.reshape({ targetShape: [2, 3], name: 'r' }),
-      L.flatten(),
-      L.dense({ units: 2, name: 'out' }),
-    ] });
+    const m = tf.sequential({
+      layers: [
+        L.dense({ inputShape: [3], units: 6, name: 'h1' }),
+        L.reshape({ targetShape: [2, 3], name: 'r' }),
+        L.flatten(),
+        L.dense({ units: 2, name: 'out' }),
+      ],
+    });
     const e = thrown(() => pruneUnits(m, { h1: [true, false, true, true, true, true] }));
     expect(e).toBeInstanceOf(UnsupportedLayerError);
     expect((e as UnsupportedLayerError).layerName).toBe('r');
     pruneUnits(m, {}).dispose(); // nothing removed: nothing to refuse
-    const s = tf.sequential({ layers: [
-      L.dense({ inputShape: [3], units: 4, name: 'h1' }),
-      L.activation({ activation: 'softmax', name: 'sm' }),
-      L.dense({ units: 2, name: 'out' }),
-      L.activation({ activation: 'softmax', name: 'final' }),
-    ] });
+    const s = tf.sequential({
+      layers: [
+        L.dense({ inputShape: [3], units: 4, name: 'h1' }),
+        L.activation({ activation: 'softmax', name: 'sm' }),
+        L.dense({ units: 2, name: 'out' }),
+        L.activation({ activation: 'softmax', name: 'final' }),
+      ],
+    });
     expect((thrown(() => pruneUnits(s, { h1: [true, true, false, true] })) as UnsupportedLayerError).layerName).toBe('sm');
     pruneUnits(s, {}).dispose(); // a final softmax after the last layer is fine
     m.dispose();
@@ -218,11 +224,13 @@ describe('pruneUnits refuses what it cannot remove exactly', () => {
   }
 
   it('an unsupported layer type: UnsupportedLayerError naming it', () => {
-    const m = tf.sequential({ layers: [
-      L.dense({ inputShape: [3], units: 4, name: 'h1' }),
-      L.batchNormalization({ name: 'bn' }),
-      L.dense({ units: 2, name: 'out' }),
-    ] });
+    const m = tf.sequential({
+      layers: [
+        L.dense({ inputShape: [3], units: 4, name: 'h1' }),
+        L.batchNormalization({ name: 'bn' }),
+        L.dense({ units: 2, name: 'out' }),
+      ],
+    });
     // The adapter takes BatchNormalization (a weighted layer), but removal cannot pass it yet.
     const e = thrown(() => pruneUnits(m, { h1: [true, false, true, true] }));
     expect(e).toBeInstanceOf(UnsupportedLayerError);
@@ -260,7 +268,13 @@ describe('bad unit masks: typed errors, the input model untouched', () => {
   }
 
   it('masks that are not an object: InvalidOptionError; a layer without units is named', () => {
-    const m = tf.sequential({ layers: [L.dense({ inputShape: [3], units: 4, name: 'h1' }), L.dropout({ rate: 0.1, name: 'drop' }), L.dense({ units: 2, name: 'out' })] });
+    const m = tf.sequential({
+      layers: [
+        L.dense({ inputShape: [3], units: 4, name: 'h1' }),
+        L.dropout({ rate: 0.1, name: 'drop' }),
+        L.dense({ units: 2, name: 'out' }),
+      ],
+    });
     expect(thrown(() => pruneUnits(m, null as never))).toBeInstanceOf(InvalidOptionError);
     expect(thrown(() => pruneUnits(m, [[true]] as never))).toBeInstanceOf(InvalidOptionError);
     expect(thrown(() => pruneUnits(m, { drop: [true] })).message).toMatch(/'drop' \(Dropout\), which has no units/);
@@ -270,13 +284,15 @@ describe('bad unit masks: typed errors, the input model untouched', () => {
 
 describe('memory', () => {
   it('pruneUnits / maskUnits leave tf.memory().numTensors unchanged once the result is disposed', () => {
-    const m = tf.sequential({ layers: [
-      L.conv2d({ inputShape: [6, 6, 2], filters: 4, kernelSize: 3, activation: 'sigmoid', name: 'c' }),
-      L.maxPooling2d({ poolSize: 2 }),
-      L.flatten(),
-      L.dense({ units: 5, activation: 'hardSigmoid', name: 'd' }),
-      L.dense({ units: 3, name: 'out' }),
-    ] });
+    const m = tf.sequential({
+      layers: [
+        L.conv2d({ inputShape: [6, 6, 2], filters: 4, kernelSize: 3, activation: 'sigmoid', name: 'c' }),
+        L.maxPooling2d({ poolSize: 2 }),
+        L.flatten(),
+        L.dense({ units: 5, activation: 'hardSigmoid', name: 'd' }),
+        L.dense({ units: 3, name: 'out' }),
+      ],
+    });
     seedWeights(m, 5);
     const masks = { c: [true, false, false, true], d: [false, true, true, false, true] };
     const before = tf.memory().numTensors;

@@ -76,7 +76,18 @@ export function randomNet(seed: number, kind: 'dense' | 'conv', functional: bool
       const filters = int(2, 5);
       const act = pick(ACTIVATIONS);
       const useBias = u() < 0.85;
-      factories.push((s) => L.conv2d({ filters, kernelSize: k, strides, padding, activation: act as never, useBias, name: id('conv'), ...(s ? { inputShape: s } : {}) }));
+      factories.push((s) =>
+        L.conv2d({
+          filters,
+          kernelSize: k,
+          strides,
+          padding,
+          activation: act as never,
+          useBias,
+          name: id('conv'),
+          ...(s ? { inputShape: s } : {}),
+        }),
+      );
       parts.push(`Conv2D(${filters},k${k},s${strides},${padding},${act}${useBias ? '' : ',nobias'})`);
       for (let a = 0; a < 2; a++) hw[a] = padding === 'same' ? Math.ceil(hw[a] / strides) : Math.floor((hw[a] - k) / strides) + 1;
       nonzero = NONZERO_AT_0.includes(act);
@@ -108,7 +119,9 @@ export function randomNet(seed: number, kind: 'dense' | 'conv', functional: bool
   }
   const out = int(1, 4);
   const softmax = u() < 0.3;
-  factories.push((s) => L.dense({ units: out, activation: softmax ? 'softmax' : 'linear', name: id('out'), ...(s ? { inputShape: s } : {}) }));
+  factories.push((s) =>
+    L.dense({ units: out, activation: softmax ? 'softmax' : 'linear', name: id('out'), ...(s ? { inputShape: s } : {}) }),
+  );
   parts.push(`Dense(${out}${softmax ? ',softmax' : ''})`);
   if (u() < 0.2) {
     factories.push(() => L.activation({ activation: 'softmax', name: id('act') }));

@@ -98,7 +98,10 @@ export async function loadCifar10(options: LoadOptions): Promise<HostDataset> {
   if (options.dataDir === undefined) throw new DataNotFoundError({ ...details, searched: [], missing: expected });
   const dirs = candidateDirs(options.dataDir, [CIFAR_SUBDIR]);
   if (!isDirectory(dirs[0])) {
-    throw new DataNotFoundError({ ...details, searched: dirs, missing: expected }, `cifar10: the data directory ${dirs[0]} does not exist or is not a directory`);
+    throw new DataNotFoundError(
+      { ...details, searched: dirs, missing: expected },
+      `cifar10: the data directory ${dirs[0]} does not exist or is not a directory`,
+    );
   }
   const found = findFiles(dirs, expected, (name) => [name]);
   const missing = expected.filter((_, i) => found.paths[i] === undefined);

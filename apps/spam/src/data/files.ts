@@ -47,7 +47,11 @@ export function findFiles(dirs: readonly string[], expected: readonly string[], 
   let best: FoundFiles | undefined;
   let bestCount = -1;
   for (const dir of dirs) {
-    const paths = expected.map((name) => variants(name).map((v) => join(dir, v)).find(isFile));
+    const paths = expected.map((name) =>
+      variants(name)
+        .map((v) => join(dir, v))
+        .find(isFile),
+    );
     const count = paths.filter((p) => p !== undefined).length;
     if (count === expected.length) return { dir, paths };
     if (count > bestCount) {

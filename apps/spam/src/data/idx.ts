@@ -29,13 +29,19 @@ export interface IdxArray {
  */
 export function parseIdx(bytes: Uint8Array, file: string, magic: number): IdxArray {
   const what = magic === IDX_IMAGES_MAGIC ? 'IDX images' : magic === IDX_LABELS_MAGIC ? 'IDX labels' : 'IDX';
-  if (bytes.length < 4) throw new CorruptDataError(file, `${bytes.length} bytes: too short for an IDX header (expected magic number ${hex(magic)}, ${what})`);
+  if (bytes.length < 4)
+    throw new CorruptDataError(file, `${bytes.length} bytes: too short for an IDX header (expected magic number ${hex(magic)}, ${what})`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const found = view.getUint32(0, false);
-  if (found !== magic) throw new CorruptDataError(file, `bad magic number ${hex(found)}, expected ${hex(magic)} (${what}); not an IDX file of this kind, or corrupt`);
+  if (found !== magic)
+    throw new CorruptDataError(
+      file,
+      `bad magic number ${hex(found)}, expected ${hex(magic)} (${what}); not an IDX file of this kind, or corrupt`,
+    );
   const ndims = magic & 0xff;
   const header = 4 + 4 * ndims;
-  if (bytes.length < header) throw new CorruptDataError(file, `truncated: ${bytes.length} bytes, shorter than the ${header}-byte IDX header`);
+  if (bytes.length < header)
+    throw new CorruptDataError(file, `truncated: ${bytes.length} bytes, shorter than the ${header}-byte IDX header`);
   const dims = Array.from({ length: ndims }, (_, i) => view.getUint32(4 + 4 * i, false));
   const size = dims.reduce((a, b) => a * b, 1);
   const payload = bytes.length - header;
@@ -43,7 +49,10 @@ export function parseIdx(bytes: Uint8Array, file: string, magic: number): IdxArr
     throw new CorruptDataError(file, `truncated: the header says ${dims.join('×')} = ${size} bytes of data, the file has ${payload}`);
   }
   if (payload > size) {
-    throw new CorruptDataError(file, `${payload - size} bytes after the ${dims.join('×')} = ${size} bytes the header announces; not a valid IDX file`);
+    throw new CorruptDataError(
+      file,
+      `${payload - size} bytes after the ${dims.join('×')} = ${size} bytes the header announces; not a valid IDX file`,
+    );
   }
   return { dims, data: bytes.subarray(header, header + size) };
 }
@@ -60,7 +69,12 @@ export interface IdxSpec {
 }
 
 /** The four files, canonical names (each also accepted with `.gz`, and with `.idx` for `-idx`). */
-export const IDX_FILES = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'] as const;
+export const IDX_FILES = [
+  'train-images-idx3-ubyte',
+  'train-labels-idx1-ubyte',
+  't10k-images-idx3-ubyte',
+  't10k-labels-idx1-ubyte',
+] as const;
 
 /** Accepted spellings of one IDX file: as is, gzipped, and the `train-images.idx3-ubyte` variant some mirrors use. */
 export function idxVariants(name: string): string[] {
@@ -107,7 +121,10 @@ export async function loadIdxDataset(spec: IdxSpec, options: LoadOptions): Promi
   if (options.dataDir === undefined) throw new DataNotFoundError({ ...details, searched: [], missing: expected });
   const dirs = candidateDirs(options.dataDir, spec.subdirs);
   if (!isDirectory(dirs[0])) {
-    throw new DataNotFoundError({ ...details, searched: dirs, missing: expected }, `${spec.name}: the data directory ${dirs[0]} does not exist or is not a directory`);
+    throw new DataNotFoundError(
+      { ...details, searched: dirs, missing: expected },
+      `${spec.name}: the data directory ${dirs[0]} does not exist or is not a directory`,
+    );
   }
   const found = findFiles(dirs, expected, idxVariants);
   const missing = expected.filter((_, i) => found.paths[i] === undefined);
@@ -158,6 +175,9 @@ export const FASHION_MNIST: IdxSpec = {
   name: 'fashion-mnist',
   title: 'Fashion-MNIST (H. Xiao, K. Rasul, R. Vollgraf 2017, Zalando Research; MIT)',
   subdirs: ['FashionMNIST/raw', 'FashionMNIST', 'fashion', 'data/fashion', 'fashion-mnist'],
-  downloadUrls: ['http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/', 'https://github.com/zalandoresearch/fashion-mnist (folder data/fashion)'],
+  downloadUrls: [
+    'http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/',
+    'https://github.com/zalandoresearch/fashion-mnist (folder data/fashion)',
+  ],
   classNames: ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'],
 };

@@ -65,32 +65,39 @@ const DESCRIPTIONS: Record<DatasetName, Omit<DatasetDescription, 'name'>> = {
     needsDataDir: false,
   },
   'breast-cancer': {
-    description: 'Breast Cancer Wisconsin (Diagnostic): 569 rows, 30 features, 2 classes, fixed 455/114 split; standardised (default) or raw',
+    description:
+      'Breast Cancer Wisconsin (Diagnostic): 569 rows, 30 features, 2 classes, fixed 455/114 split; standardised (default) or raw',
     source: 'W. H. Wolberg, W. N. Street, O. L. Mangasarian (1995), UCI Machine Learning Repository, CC BY 4.0',
     needsDataDir: false,
   },
   digits: {
-    description: 'UCI 8x8 handwritten digits: 1,797 images, 10 classes, fixed stratified 1,437/360 split, pixels/16; image [8,8,1] (default) or flat [64]',
+    description:
+      'UCI 8x8 handwritten digits: 1,797 images, 10 classes, fixed stratified 1,437/360 split, pixels/16; image [8,8,1] (default) or flat [64]',
     source: 'E. Alpaydin, C. Kaynak (1998), UCI Machine Learning Repository, CC BY 4.0',
     needsDataDir: false,
   },
   diabetes: {
-    description: 'Diabetes progression, regression: 442 rows, 10 features, seeded 354/88 split; features and target standardised (default) or raw',
-    source: 'B. Efron, T. Hastie, I. Johnstone, R. Tibshirani (2004), "Least Angle Regression"; https://www4.stat.ncsu.edu/~boos/var.select/diabetes.html',
+    description:
+      'Diabetes progression, regression: 442 rows, 10 features, seeded 354/88 split; features and target standardised (default) or raw',
+    source:
+      'B. Efron, T. Hastie, I. Johnstone, R. Tibshirani (2004), "Least Angle Regression"; https://www4.stat.ncsu.edu/~boos/var.select/diabetes.html',
     needsDataDir: false,
   },
   'mnist-full': {
-    description: 'Full MNIST: 60,000/10,000 28x28 digits from the IDX files (gzipped or not), pixels/255; flat [784] (default) or image [28,28,1]',
+    description:
+      'Full MNIST: 60,000/10,000 28x28 digits from the IDX files (gzipped or not), pixels/255; flat [784] (default) or image [28,28,1]',
     source: `Y. LeCun, C. Cortes, C. J. C. Burges, CC BY-SA 3.0; download ${MNIST_FULL.downloadUrls.join(' or ')}`,
     needsDataDir: true,
   },
   'fashion-mnist': {
-    description: 'Fashion-MNIST: 60,000/10,000 28x28 clothing images, 10 classes, from the IDX files (gzipped or not), pixels/255; flat [784] (default) or image [28,28,1]',
+    description:
+      'Fashion-MNIST: 60,000/10,000 28x28 clothing images, 10 classes, from the IDX files (gzipped or not), pixels/255; flat [784] (default) or image [28,28,1]',
     source: `H. Xiao, K. Rasul, R. Vollgraf (2017), Zalando Research, MIT; download ${FASHION_MNIST.downloadUrls.join(' or ')}`,
     needsDataDir: true,
   },
   cifar10: {
-    description: 'CIFAR-10: 50,000/10,000 32x32 RGB images, 10 classes, from the binary batches, pixels/255; image [32,32,3] NHWC (default) or flat [3072]',
+    description:
+      'CIFAR-10: 50,000/10,000 32x32 RGB images, 10 classes, from the binary batches, pixels/255; image [32,32,3] NHWC (default) or flat [3072]',
     source: `A. Krizhevsky (2009); download ${CIFAR_URL} and unpack it`,
     needsDataDir: true,
   },

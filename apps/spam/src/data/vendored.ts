@@ -108,7 +108,11 @@ export function parseBreastCancerCsv(text: string, file = BREAST_CANCER_FILE): B
  */
 export function loadBreastCancer(options: LoadOptions): HostDataset {
   const standardized = options.standardize ?? true;
-  const { table, split, stats, xTrain, xTest, trainLabels, testLabels, files } = loadBreastCancerHost({ dataDir: VENDORED_DATA_DIR, standardize: standardized, corrupt });
+  const { table, split, stats, xTrain, xTest, trainLabels, testLabels, files } = loadBreastCancerHost({
+    dataDir: VENDORED_DATA_DIR,
+    standardize: standardized,
+    corrupt,
+  });
   const d = table.numFeatures;
   return {
     name: 'breast-cancer',
@@ -185,7 +189,12 @@ export function loadDigits(): HostDataset {
 export { DIABETES_FEATURE_FILE, DIABETES_SPLIT_SEED, DIABETES_TARGET_FILE, DIABETES_TEST_FRACTION, diabetesSplit };
 
 /** The two (decompressed) files → row-major features `[rows, 10]` and the target; {@link CorruptDataError} when malformed. */
-export function parseDiabetes(featureText: string, targetText: string, featureFile = DIABETES_FEATURE_FILE, targetFile = DIABETES_TARGET_FILE): DiabetesTable {
+export function parseDiabetes(
+  featureText: string,
+  targetText: string,
+  featureFile = DIABETES_FEATURE_FILE,
+  targetFile = DIABETES_TARGET_FILE,
+): DiabetesTable {
   return parseDiabetesWith(featureText, targetText, featureFile, targetFile, corrupt);
 }
 
@@ -216,7 +225,9 @@ export function loadDiabetes(options: LoadOptions): HostDataset {
       fullTestSize: test.length,
       split: `Fisher–Yates permutation with mulberry32(${DIABETES_SPLIT_SEED}); the first round(0.2·n) rows are the test set; both parts sorted (as examples/diabetes)`,
       standardized,
-      ...(xStats && yStats ? { featureMean: xStats.mean, featureStd: xStats.std, targetMean: yStats.mean[0], targetStd: yStats.std[0] } : {}),
+      ...(xStats && yStats
+        ? { featureMean: xStats.mean, featureStd: xStats.std, targetMean: yStats.mean[0], targetStd: yStats.std[0] }
+        : {}),
       files: [xFile, yFile],
     },
   };

@@ -26,7 +26,10 @@ export async function reportFilesIn(dir: string): Promise<string[]> {
   const plots = await readdir(join(dir, 'plots')).catch(() => [] as string[]);
   return [
     ...['report.json', 'report.md'].filter((f) => top.includes(f)),
-    ...plots.filter((f) => f.endsWith('.svg')).sort().map((f) => `plots/${f}`),
+    ...plots
+      .filter((f) => f.endsWith('.svg'))
+      .sort()
+      .map((f) => `plots/${f}`),
   ];
 }
 
@@ -82,7 +85,9 @@ export async function writeReport(dir: string, report: Report): Promise<{ files:
   const files: string[] = [];
   const warnings: string[] = [];
   await ensureReportDir(join(dir, 'plots')).catch((err: unknown) => {
-    throw err instanceof ReportDirError && err.dir !== dir ? new ReportDirError(dir, err.systemCode, { cause: err.cause, fsType: err.fsType }) : err;
+    throw err instanceof ReportDirError && err.dir !== dir
+      ? new ReportDirError(dir, err.systemCode, { cause: err.cause, fsType: err.fsType })
+      : err;
   });
   const json = join(dir, 'report.json');
   await writeAtomic(json, JSON.stringify(report, null, 2) + '\n');

@@ -46,8 +46,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 function inline(v: unknown): string {
   if (v === undefined) return '–';
   if (typeof v === 'string') return v === '' ? '""' : escapeText(v);
-  if (Array.isArray(v) && v.every((x) => !isPlainObject(x) && !Array.isArray(x)))
-    return v.map((x) => inline(x)).join(', ');
+  if (Array.isArray(v) && v.every((x) => !isPlainObject(x) && !Array.isArray(x))) return v.map((x) => inline(x)).join(', ');
   if (typeof v === 'number' || typeof v === 'boolean' || v === null) return String(v);
   return codeSpan(JSON.stringify(v));
 }
@@ -58,8 +57,7 @@ function renderConfig(config: Record<string, unknown>): string {
   const nested: string[] = [];
   for (const [key, value] of Object.entries(config)) {
     const objs = Array.isArray(value) && value.length > 0 && value.every(isPlainObject);
-    const recordOfObjs =
-      isPlainObject(value) && Object.keys(value).length > 0 && Object.values(value).every(isPlainObject);
+    const recordOfObjs = isPlainObject(value) && Object.keys(value).length > 0 && Object.values(value).every(isPlainObject);
     if (objs) {
       const items = value;
       const cols = distinct(items.flatMap((o) => Object.keys(o)));
@@ -104,27 +102,18 @@ function metricOf(kind: Kind): {
  * Rows = sparsity (the unpruned network first), columns = training × criterion; best per row in
  * bold. Split into one table per training when there are more than {@link MAX_COLUMNS} columns.
  */
-function sweepTables(
-  points: SweepPoint[],
-  key: 'accuracy' | 'mse' | 'nll',
-  fmt: (x?: number) => string,
-  higherBetter: boolean,
-): string {
+function sweepTables(points: SweepPoint[], key: 'accuracy' | 'mse' | 'nll', fmt: (x?: number) => string, higherBetter: boolean): string {
   const trainings = orderTrainings(points.map((p) => p.training));
   const criteria = orderCriteria(points.filter((p) => p.criterion !== 'none').map((p) => p.criterion));
   const columns = trainings.flatMap((t) =>
-    criteria
-      .filter((c) => points.some((p) => p.training === t && p.criterion === c))
-      .map((c) => ({ training: t, criterion: c })),
+    criteria.filter((c) => points.some((p) => p.training === t && p.criterion === c)).map((c) => ({ training: t, criterion: c })),
   );
   const groups =
     columns.length > MAX_COLUMNS && trainings.length > 1
       ? trainings.map((t) => ({ title: t, cols: columns.filter((c) => c.training === t) }))
       : [{ title: '', cols: columns }];
   const hasDense = points.some((p) => p.criterion === 'none');
-  const sparsities = distinct(points.filter((p) => p.criterion !== 'none').map((p) => p.sparsity)).sort(
-    (a, b) => a - b,
-  );
+  const sparsities = distinct(points.filter((p) => p.criterion !== 'none').map((p) => p.sparsity)).sort((a, b) => a - b);
   const value = (training: string, criterion: string, sparsity: number | 'dense') => {
     const p =
       sparsity === 'dense'
@@ -134,10 +123,7 @@ function sweepTables(
   };
   return groups
     .map(({ title, cols }) => {
-      const head = [
-        'sparsity',
-        ...cols.map((c) => (groups.length > 1 ? c.criterion : `${c.training} · ${c.criterion}`)),
-      ];
+      const head = ['sparsity', ...cols.map((c) => (groups.length > 1 ? c.criterion : `${c.training} · ${c.criterion}`))];
       const rowKeys: Array<number | 'dense'> = [...(hasDense ? (['dense'] as const) : []), ...sparsities];
       const rows = rowKeys.map((s) => {
         const vals = cols.map((c) => value(c.training, c.criterion, s));
@@ -159,8 +145,7 @@ function opdVsMagnitude(points: SweepPoint[], kind: Kind): string {
   const trainings = orderTrainings(points.map((p) => p.training));
   const withBoth = trainings.filter(
     (t) =>
-      points.some((p) => p.training === t && p.criterion === 'opd') &&
-      points.some((p) => p.training === t && p.criterion === 'magnitude'),
+      points.some((p) => p.training === t && p.criterion === 'opd') && points.some((p) => p.training === t && p.criterion === 'magnitude'),
   );
   const pruned = points.filter((p) => p.criterion !== 'none' && finite(p[m.key]) !== undefined);
   const sparsities = distinct(pruned.map((p) => p.sparsity)).sort((a, b) => a - b);
@@ -177,13 +162,11 @@ function opdVsMagnitude(points: SweepPoint[], kind: Kind): string {
     d === undefined
       ? '–'
       : kind === 'regression'
-      ? `${d >= 0 ? '+' : '−'}${num(Math.abs(d))}`
-      : `${d >= 0 ? '+' : '−'}${Math.abs(d * 100).toFixed(1)} pp`;
+        ? `${d >= 0 ? '+' : '−'}${num(Math.abs(d))}`
+        : `${d >= 0 ? '+' : '−'}${Math.abs(d * 100).toFixed(1)} pp`;
   const best = (s: number) => {
     const cands = pruned.filter((p) => p.sparsity === s);
-    const b = cands.reduce((acc, p) =>
-      (m.higherBetter ? p[m.key]! > acc[m.key]! : p[m.key]! < acc[m.key]!) ? p : acc,
-    );
+    const b = cands.reduce((acc, p) => ((m.higherBetter ? p[m.key]! > acc[m.key]! : p[m.key]! < acc[m.key]!) ? p : acc));
     return `${b.training} · ${b.criterion} (${m.fmt(b[m.key])})`;
   };
   const unit =
@@ -219,11 +202,7 @@ function opdVsMagnitude(points: SweepPoint[], kind: Kind): string {
     if (!ds.length) continue;
     const wins = ds.filter((d) => d > 0).length;
     const top = sparsities.filter((s) => diff(t, s) !== undefined).at(-1)!;
-    notes.push(
-      `- **${t}**: OPD ahead of magnitude at ${wins} of ${ds.length} sparsities; at ${pct(top)}: ${fmtDiff(
-        diff(t, top),
-      )}.`,
-    );
+    notes.push(`- **${t}**: OPD ahead of magnitude at ${wins} of ${ds.length} sparsities; at ${pct(top)}: ${fmtDiff(diff(t, top))}.`);
   }
   if (notes.length) lines.push('', ...notes);
   return lines.join('\n');
@@ -302,21 +281,11 @@ function datasetSection(report: Report, dataset: string, opts: MarkdownOptions):
         (seeds.length > 1 ? `, mean over ${seeds.length} seeds (${seeds.join(', ')})` : `, seed ${seeds[0]}`) +
         `. Best per row in bold (${m.higherBetter ? 'higher' : 'lower'} is better).`,
     );
-    out.push(
-      `### ${kind === 'regression' ? 'Test MSE' : 'Test accuracy'}`,
-      sweepTables(points, m.key, m.fmt, m.higherBetter),
-    );
+    out.push(`### ${kind === 'regression' ? 'Test MSE' : 'Test accuracy'}`, sweepTables(points, m.key, m.fmt, m.higherBetter));
     if (kind === 'regression') {
       out.push('### Test NLL (nats per example)', sweepTables(points, 'nll', num, false));
     } else {
-      out.push(
-        `<details><summary>Test NLL (nats per example)</summary>\n\n${sweepTables(
-          points,
-          'nll',
-          num,
-          false,
-        )}\n\n</details>`,
-      );
+      out.push(`<details><summary>Test NLL (nats per example)</summary>\n\n${sweepTables(points, 'nll', num, false)}\n\n</details>`);
     }
     const cmp = opdVsMagnitude(points, kind);
     if (cmp) out.push(cmp);
@@ -354,9 +323,8 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions = {}): stri
           ? ` · **finished:** ${report.finishedAt}` +
             (Number.isFinite(started) && Number.isFinite(finished) ? ` (${duration(finished - started)})` : '')
           : ' · **not finished**'),
-      `- **Data sets:** ${datasets.length ? datasets.join(', ') : '–'} · **results:** ${
-        report.results.length
-      } sweep rows, ` + `${report.structured.length} structured rows`,
+      `- **Data sets:** ${datasets.length ? datasets.join(', ') : '–'} · **results:** ${report.results.length} sweep rows, ` +
+        `${report.structured.length} structured rows`,
     ].join('\n'),
   );
   out.push('## Configuration', renderConfig(report.config));

@@ -150,10 +150,7 @@ export function structuredSpec(dataset: string, points: StructuredPoint[], regre
       macs: finite(p.macsAfter),
       value: finite(p[what]),
     }))
-    .filter(
-      (v): v is typeof v & { macs: number; value: number } =>
-        v.value !== undefined && v.macs !== undefined && v.macs > 0,
-    );
+    .filter((v): v is typeof v & { macs: number; value: number } => v.value !== undefined && v.macs !== undefined && v.macs > 0);
   const metric = metricOf(
     what,
     values.map((v) => v.value),

@@ -97,7 +97,12 @@ function averageOverSeeds<R extends { training: string; criterion: string; seed:
   const trainings = orderTrainings(rows.map((r) => r.training));
   const criteria = orderCriteria(rows.map((r) => r.criterion));
   const out = [...groups.values()].map((g) => {
-    const point = { training: g[0].training, criterion: g[0].criterion, [level]: g[0][level], seeds: distinct(g.map((r) => r.seed)).length } as Record<string, unknown>;
+    const point = {
+      training: g[0].training,
+      criterion: g[0].criterion,
+      [level]: g[0][level],
+      seeds: distinct(g.map((r) => r.seed)).length,
+    } as Record<string, unknown>;
     for (const m of metrics) point[m as string] = mean(g.map((r) => r[m] as number | undefined));
     return point as Pick<R, 'training' | 'criterion' | L> & { seeds: number } & { [K in M]?: number };
   });
@@ -132,7 +137,16 @@ export interface StructuredPoint {
 
 /** The structured rows of one data set, averaged over seeds, sorted by training, criterion, unit fraction. */
 export function structuredOf(rows: readonly StructuredRow[]): StructuredPoint[] {
-  return averageOverSeeds(rows, 'unitFraction', ['accuracy', 'nll', 'mse', 'paramsBefore', 'paramsAfter', 'macsBefore', 'macsAfter', 'latencyMs'] as const);
+  return averageOverSeeds(rows, 'unitFraction', [
+    'accuracy',
+    'nll',
+    'mse',
+    'paramsBefore',
+    'paramsAfter',
+    'macsBefore',
+    'macsAfter',
+    'latencyMs',
+  ] as const);
 }
 
 /**

@@ -84,7 +84,9 @@ export function buildModelGraph(model: ModelLike): ModelGraph {
       if (isInputLayer(l)) return -1;
       const j = producer.get(l);
       if (j === undefined) {
-        throw new UnsupportedTopologyError(`Layer '${layer.name}' (${className}) reads '${l.name}', which is not a layer of model '${model.name}' (nested models are not supported).`);
+        throw new UnsupportedTopologyError(
+          `Layer '${layer.name}' (${className}) reads '${l.name}', which is not a layer of model '${model.name}' (nested models are not supported).`,
+        );
       }
       return j;
     });

@@ -26,7 +26,9 @@ export interface ModelInputSpec {
 export function checkModelInput(model: ModelInputSpec, x: unknown, what = 'inputs'): asserts x is Tensor {
   const name = model.name === undefined ? 'the model' : `model '${model.name}'`;
   if (!(x instanceof tf.Tensor)) {
-    throw new InvalidDataError(`${what} must be a tf.Tensor [N, ${model.inputShape}], got ${x === null ? 'null' : Array.isArray(x) ? 'an array' : typeof x}`);
+    throw new InvalidDataError(
+      `${what} must be a tf.Tensor [N, ${model.inputShape}], got ${x === null ? 'null' : Array.isArray(x) ? 'an array' : typeof x}`,
+    );
   }
   if (x.isDisposed) throw new DisposedError('tensor', what);
   if (x.dtype === 'string' || x.dtype === 'complex64') {

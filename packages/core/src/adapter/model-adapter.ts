@@ -124,7 +124,8 @@ export function buildModelAdapter(model: ModelLike, options: AdapterOptions = {}
     throw new ShapeMismatchError(`Model '${model.name}' outputs per-example shape [${outShape}]; SpaM needs a vector output [outDim].`);
   }
   const paramLayers = layers.filter((l): l is ParamLayer => l.kind === 'parametric' || l.kind === 'weighted');
-  if (paramLayers.length === 0) throw new UnsupportedTopologyError(`Model '${model.name}' has no layer with trainable weights SpaM supports.`);
+  if (paramLayers.length === 0)
+    throw new UnsupportedTopologyError(`Model '${model.name}' has no layer with trainable weights SpaM supports.`);
   const paramIndex = layers.map((l) => paramLayers.indexOf(l as ParamLayer));
   const params = canonicalParams(paramLayers);
   const strip = strippedNode(nodes, output, !!options.logits);

@@ -186,4 +186,8 @@ export interface LayerAdapterContext {
  * chain of adapted layers applied in order (e.g. SeparableConv2D = depthwise then pointwise).
  * Throws `UnsupportedLayerError` naming the layer and the option it cannot express.
  */
-export type LayerAdapterFactory = (layer: LayerLike, inputShape: number[], context: LayerAdapterContext) => AdaptedLayer | readonly AdaptedLayer[];
+export type LayerAdapterFactory = (
+  layer: LayerLike,
+  inputShape: number[],
+  context: LayerAdapterContext,
+) => AdaptedLayer | readonly AdaptedLayer[];

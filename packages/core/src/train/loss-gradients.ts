@@ -26,13 +26,7 @@ export interface LossAndGradients {
  * `NonFiniteError` (nothing returned, nothing left allocated) when the loss or a gradient is NaN/Inf,
  * e.g. for NaN/Inf or huge inputs: one small read-back per call.
  */
-export function meanNllGradients(
-  adapter: ModelAdapter,
-  likelihood: LikelihoodName,
-  xs: Tensor,
-  ys: Tensor,
-  sigma = 1,
-): LossAndGradients {
+export function meanNllGradients(adapter: ModelAdapter, likelihood: LikelihoodName, xs: Tensor, ys: Tensor, sigma = 1): LossAndGradients {
   const lik = checkLikelihood(likelihood);
   checkSigma(sigma);
   checkModelInput(adapter, xs, 'xs');
@@ -71,7 +65,9 @@ export function meanNllGradients(
   if (bad >= 0) {
     tf.dispose(out);
     const what = bad === 0 ? 'the mean NLL' : `the gradient of '${adapter.params[bad - 1]?.name ?? `parameter ${bad - 1}`}'`;
-    throw new NonFiniteError(`${what} of model '${adapter.name}' is NaN or Inf: check the inputs and labels for NaN/Inf or huge values, σ and the weights`);
+    throw new NonFiniteError(
+      `${what} of model '${adapter.name}' is NaN or Inf: check the inputs and labels for NaN/Inf or huge values, σ and the weights`,
+    );
   }
   return { loss: out[0], grads: out.slice(1) };
 }

@@ -48,7 +48,8 @@ export interface EpochResult {
  * for huge inputs. The batch that fails is not applied (earlier batches of the epoch were).
  */
 export async function trainEpoch(model: ModelLike, data: DataSource, options: TrainEpochOptions): Promise<EpochResult> {
-  if (options === null || typeof options !== 'object') throw new InvalidOptionError('trainEpoch options must be an object {likelihood, optimizer, ...}');
+  if (options === null || typeof options !== 'object')
+    throw new InvalidOptionError('trainEpoch options must be an object {likelihood, optimizer, ...}');
   const likelihood = checkLikelihood(options.likelihood);
   const sigma = checkSigma(options.sigma ?? 1);
   if (typeof (options.optimizer as { applyGradients?: unknown } | undefined)?.applyGradients !== 'function') {
@@ -104,12 +105,16 @@ export async function trainEpoch(model: ModelLike, data: DataSource, options: Tr
 /** `extraGradients` must return one tensor per parameter tensor, each of its shape. */
 function checkExtra(extra: unknown, grads: Tensor[], adapter: ModelAdapter): void {
   if (!Array.isArray(extra) || extra.length !== grads.length) {
-    throw new InvalidOptionError(`extraGradients must return ${grads.length} tensors (one per parameter tensor), got ${Array.isArray(extra) ? extra.length : typeof extra}`);
+    throw new InvalidOptionError(
+      `extraGradients must return ${grads.length} tensors (one per parameter tensor), got ${Array.isArray(extra) ? extra.length : typeof extra}`,
+    );
   }
   extra.forEach((e: unknown, i) => {
     const want = grads[i].shape;
     if (!(e instanceof tf.Tensor) || e.shape.length !== want.length || e.shape.some((d: number, j: number) => d !== want[j])) {
-      throw new ShapeMismatchError(`extraGradients()[${i}] must be a tensor of shape [${want}] ('${adapter.params[i].name}'), got ${e instanceof tf.Tensor ? `[${e.shape}]` : typeof e}`);
+      throw new ShapeMismatchError(
+        `extraGradients()[${i}] must be a tensor of shape [${want}] ('${adapter.params[i].name}'), got ${e instanceof tf.Tensor ? `[${e.shape}]` : typeof e}`,
+      );
     }
   });
 }

@@ -62,7 +62,11 @@ export function layerInputs(captures: LayerCapture[], grads: Tensor[]): LayerInp
     const [k, n] = g.shape as number[];
     if (layer.kind === 'weighted') {
       const per = layer.weightVjp(g, capture.input, capture.preactivation);
-      return { kind: 'diag', capture: capture as DiagLayerInput['capture'], grads: per.map((t) => tf.reshape(t, [k * n, ...t.shape.slice(2)])) };
+      return {
+        kind: 'diag',
+        capture: capture as DiagLayerInput['capture'],
+        grads: per.map((t) => tf.reshape(t, [k * n, ...t.shape.slice(2)])),
+      };
     }
     return {
       kind: 'kron',

@@ -18,7 +18,7 @@ export const fullAccumulator: CurvatureAccumulator = {
         continue;
       }
       const { capture, a, g } = input;
-      const kn = (g.shape[0]) * (g.shape[1] as number);
+      const kn = g.shape[0] * (g.shape[1] as number);
       cols.push(tf.reshape(perExampleKernelGrads(a, g), [kn, -1]));
       if (capture.layer.bias) cols.push(perExampleBiasGrads(g));
     }

@@ -3,7 +3,15 @@ import type { Tensor } from '@tensorflow/tfjs-core';
 import type { CurvatureAccumulator, LayerInput } from './base.js';
 import { InvalidOptionError } from '@spam/core';
 import type { Prior } from '@spam/priors';
-import { BaseLaplace, gram, squaredGradSums, type KronPriorMode, type LaplaceInfo, type PrecisionStructure, type StructureSpec } from './base.js';
+import {
+  BaseLaplace,
+  gram,
+  squaredGradSums,
+  type KronPriorMode,
+  type LaplaceInfo,
+  type PrecisionStructure,
+  type StructureSpec,
+} from './base.js';
 import type { KfacConvention } from '../options.js';
 import { eigenTensors, factorEigen, factorEigenvalues, type FactorEigen } from './kron-eigen.js';
 import { denseLogDet, kronDense } from '../linalg/logdet-op.js';
@@ -205,7 +213,11 @@ export class KronLaplace extends BaseLaplace {
         const lam = kernel ? tf.outerProduct(e.A.values as tf.Tensor1D, e.G.values as tf.Tensor1D) : e.G.values;
         const full = e as { A: FactorEigen; G: FactorEigen };
         const r1 = kernel ? (rank1?.[t] ?? null) : null;
-        const proj = constantPerTensor ? d : kernel ? projectKernel(full, d, r1, fanIn, units) : tf.reshape(tf.matMul(tf.reshape(d, [1, units]), full.G.Q2), [units]);
+        const proj = constantPerTensor
+          ? d
+          : kernel
+            ? projectKernel(full, d, r1, fanIn, units)
+            : tf.reshape(tf.matMul(tf.reshape(d, [1, units]), full.G.Q2), [units]);
         return tf.sum(tf.log(tf.add(tf.mul(s, lam), proj)));
       });
       return tf.addN(terms);
@@ -234,7 +246,10 @@ export class KronLaplace extends BaseLaplace {
   }
 
   protected ownedTensors(): Tensor[] {
-    return [...this.factors.flatMap((f) => [f.A, f.G]), ...this.blocks.flatMap((b) => (b.kind === 'diag' ? [b.h] : [])), ...(this.eigenCache ?? []).flatMap((e) => [...eigenTensors(e.A), ...eigenTensors(e.G)]),
+    return [
+      ...this.factors.flatMap((f) => [f.A, f.G]),
+      ...this.blocks.flatMap((b) => (b.kind === 'diag' ? [b.h] : [])),
+      ...(this.eigenCache ?? []).flatMap((e) => [...eigenTensors(e.A), ...eigenTensors(e.G)]),
       ...(this.valuesCache ?? []).flatMap((e) => [e.A.values, e.G.values]),
     ];
   }
@@ -259,7 +274,13 @@ export const kronStructure: StructureSpec<KronLaplace> = {
  * E = (Q_A∘Q_A)ᵀ D (Q_G∘Q_G). For D = row ⊗ col (unit-wise priors) this is
  * ((Q_A∘Q_A)ᵀ row) ⊗ (colᵀ (Q_G∘Q_G)): two matrix-vector products.
  */
-function projectKernel(e: { A: FactorEigen; G: FactorEigen }, d: Tensor, r1: readonly [Tensor, Tensor] | null, fanIn: number, units: number): Tensor {
+function projectKernel(
+  e: { A: FactorEigen; G: FactorEigen },
+  d: Tensor,
+  r1: readonly [Tensor, Tensor] | null,
+  fanIn: number,
+  units: number,
+): Tensor {
   if (!r1) return projectDense(e, d);
   const rowE = tf.matMul(e.A.Q2T, tf.reshape(r1[0], [fanIn, 1]));
   const colE = tf.matMul(tf.reshape(r1[1], [1, units]), e.G.Q2);

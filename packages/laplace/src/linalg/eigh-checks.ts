@@ -22,17 +22,22 @@ export function checkEighArgs(fn: string, a: unknown, n: unknown, options: unkno
     throw new InvalidOptionError(`${fn}: options must be an object such as { clampNegative: true }, got ${String(options)}`);
   }
   const clamp = (options as { clampNegative?: unknown } | undefined)?.clampNegative;
-  if (clamp !== undefined && typeof clamp !== 'boolean') throw new InvalidOptionError(`${fn}: clampNegative must be a boolean, got ${String(clamp)}`);
+  if (clamp !== undefined && typeof clamp !== 'boolean')
+    throw new InvalidOptionError(`${fn}: clampNegative must be a boolean, got ${String(clamp)}`);
   const length = (a as { length?: unknown } | null)?.length;
   if (a === null || typeof a !== 'object' || typeof length !== 'number') {
-    throw new ShapeMismatchError(`${fn}: expected the ${n}x${n} matrix as an array of ${n * n} numbers (row-major), got ${a === null ? 'null' : typeof a}`);
+    throw new ShapeMismatchError(
+      `${fn}: expected the ${n}x${n} matrix as an array of ${n * n} numbers (row-major), got ${a === null ? 'null' : typeof a}`,
+    );
   }
   if (length !== n * n) throw new ShapeMismatchError(`${fn}: expected ${n * n} entries for a ${n}x${n} matrix, got ${length}`);
   const m = a as ArrayLike<unknown>;
   for (let i = 0; i < length; i++) {
     const v = m[i];
     if (typeof v !== 'number' || !Number.isFinite(v)) {
-      throw new NonFiniteError(`${fn}: entry (${Math.floor(i / n)}, ${i % n}) of the ${n}x${n} matrix is ${String(v)}, not a finite number`);
+      throw new NonFiniteError(
+        `${fn}: entry (${Math.floor(i / n)}, ${i % n}) of the ${n}x${n} matrix is ${String(v)}, not a finite number`,
+      );
     }
   }
   return clamp ?? false;
@@ -43,7 +48,9 @@ export function checkEighResult(fn: string, n: number, ...arrays: ArrayLike<numb
   for (const arr of arrays) {
     for (let i = 0; i < arr.length; i++) {
       if (!Number.isFinite(arr[i])) {
-        throw new NonFiniteError(`${fn}: the decomposition of the ${n}x${n} matrix overflowed (NaN/Inf); its entries are too large (scale the matrix down first)`);
+        throw new NonFiniteError(
+          `${fn}: the decomposition of the ${n}x${n} matrix overflowed (NaN/Inf); its entries are too large (scale the matrix down first)`,
+        );
       }
     }
   }

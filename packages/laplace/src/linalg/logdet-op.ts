@@ -15,7 +15,10 @@ export function denseLogDet(h: Float64Array, n: number, s: Tensor, delta: Tensor
     for (let i = 0; i < n * n; i++) m[i] = sv * h[i];
     for (let i = 0; i < n; i++) m[i * n + i] += dv[i];
     const r = spdLogDetInverse(m, n);
-    if (!r) throw new NonFiniteError(`the posterior precision of ${what} is not positive definite (check the prior precisions for 0, NaN or Inf)`);
+    if (!r)
+      throw new NonFiniteError(
+        `the posterior precision of ${what} is not positive definite (check the prior precisions for 0, NaN or Inf)`,
+      );
     const diagInv = new Float32Array(n);
     let trInvH = 0;
     for (let i = 0; i < n; i++) diagInv[i] = r.inverse[i * n + i];

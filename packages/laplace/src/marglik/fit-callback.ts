@@ -22,7 +22,9 @@ export function lossWithPrior(
     throw new InvalidOptionError(`nData must be the training-set size, a number in [1, 2^53 - 1], got ${String(nData)}`);
   }
   if (typeof base !== 'function') {
-    throw new InvalidOptionError(`base must be a loss function (yTrue, yPred) => tf.Tensor, e.g. (y, f) => tf.losses.softmaxCrossEntropy(y, f); got ${base === null ? 'null' : typeof base}`);
+    throw new InvalidOptionError(
+      `base must be a loss function (yTrue, yPred) => tf.Tensor, e.g. (y, f) => tf.losses.softmaxCrossEntropy(y, f); got ${base === null ? 'null' : typeof base}`,
+    );
   }
   const adapter = buildModelAdapter(model);
   checkPriorFits(adapter, prior);

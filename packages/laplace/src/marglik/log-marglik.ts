@@ -36,7 +36,9 @@ export function checkPriorFits(lap: { params: readonly ParamBlock[] }, prior: Pr
   lap.params.forEach((p, i) => {
     const q = prior.params[i];
     if (q.name !== p.name || q.shape.join() !== p.shape.join()) {
-      throw new PriorMismatchError(`prior parameter ${i} is '${q.name}' [${q.shape}] but the model's is '${p.name}' [${p.shape}]: the prior was built for another model`);
+      throw new PriorMismatchError(
+        `prior parameter ${i} is '${q.name}' [${q.shape}] but the model's is '${p.name}' [${p.shape}]: the prior was built for another model`,
+      );
     }
   });
 }
@@ -53,7 +55,11 @@ interface TermTensors {
 /** The `kronPrior` of the options, accepting the deprecated `method`. */
 export function kronPriorOf(o: { kronPrior?: unknown; method?: unknown }, fallback: KronPriorMode = 'projected'): KronPriorMode {
   if (o.kronPrior !== undefined) return resolveKronPrior(o.kronPrior, fallback);
-  return resolveKronPrior(deprecated(o.method, "option `method: 'spam' | 'exact'`", "`kronPrior: 'projected' | 'exact'`"), fallback, 'method');
+  return resolveKronPrior(
+    deprecated(o.method, "option `method: 'spam' | 'exact'`", "`kronPrior: 'projected' | 'exact'`"),
+    fallback,
+    'method',
+  );
 }
 
 function terms(lap: BaseLaplace, prior: Prior, o: LogMarglikOptions): TermTensors {
@@ -61,7 +67,9 @@ function terms(lap: BaseLaplace, prior: Prior, o: LogMarglikOptions): TermTensor
   const kronPrior = kronPriorOf(o);
   const regression = lap.likelihood === 'regression';
   if (o.logSigma !== undefined && (!(o.logSigma instanceof tf.Tensor) || o.logSigma.size !== 1 || o.logSigma.dtype !== 'float32')) {
-    throw new InvalidOptionError(`logSigma must be a float32 tensor with one element (e.g. a tf.Variable holding log σ), got ${describe(o.logSigma)}`);
+    throw new InvalidOptionError(
+      `logSigma must be a float32 tensor with one element (e.g. a tf.Variable holding log σ), got ${describe(o.logSigma)}`,
+    );
   }
   if (o.logSigma?.isDisposed) throw new DisposedError('tensor', 'logSigma');
   const logSigma = o.logSigma ?? tf.scalar(Math.log(lap.sigma));

@@ -101,7 +101,14 @@ export interface MarglikHooks {
 /** Progress events of {@link marglikTraining}. */
 export type MarglikProgress =
   | { stage: 'batch'; epoch: number; epochs: number; batch: number; examples: number; total: number; loss: number }
-  | { stage: 'epoch'; epoch: number; epochs: number; loss: number; logMarglik?: number; validation?: ClassificationMetrics | RegressionMetrics }
+  | {
+      stage: 'epoch';
+      epoch: number;
+      epochs: number;
+      loss: number;
+      logMarglik?: number;
+      validation?: ClassificationMetrics | RegressionMetrics;
+    }
   | { stage: 'curvature'; epoch: number; examples: number; total?: number }
   | (HyperProgress & { epoch: number });
 
@@ -153,18 +160,33 @@ export async function marglikTraining(model: ModelLike, data: DataSource, option
   const kronPrior = kronPriorOf(options);
   const adapter = buildModelAdapter(model, { logits: likelihood === 'classification' });
   const ownsPrior = typeof options.prior !== 'object';
-  const prior = typeof options.prior === 'object' ? options.prior : createPrior(model, options.prior ?? 'layerwise', { precision: options.priorPrecision });
+  const prior =
+    typeof options.prior === 'object'
+      ? options.prior
+      : createPrior(model, options.prior ?? 'layerwise', { precision: options.priorPrecision });
   if (!ownsPrior) checkPriorFits(adapter, prior);
   let tuner: MarglikTuner;
   try {
-    tuner = new MarglikTuner(prior, likelihood, { hyperLr: options.hyperLr, hyperSteps: steps, kronPrior, sigma: options.sigma, learnSigma: options.learnSigma });
+    tuner = new MarglikTuner(prior, likelihood, {
+      hyperLr: options.hyperLr,
+      hyperSteps: steps,
+      kronPrior,
+      sigma: options.sigma,
+      learnSigma: options.learnSigma,
+    });
   } catch (e) {
     if (ownsPrior) prior.dispose(); // invalid hyperLr / sigma: free the prior created above
     throw e;
   }
   const ownsOptimizer = !options.optimizer;
   const optimizer = options.optimizer ?? tf.train.adam(options.lr ?? 1e-3);
-  const curvature = { likelihood, structure, curvature: options.curvature ?? 'ggn', mcSamples: options.mcSamples, seed: options.seed } as const;
+  const curvature = {
+    likelihood,
+    structure,
+    curvature: options.curvature ?? 'ggn',
+    mcSamples: options.mcSamples,
+    seed: options.seed,
+  } as const;
   const history: MarglikHistoryEntry[] = [];
   const total = knownExampleCount(data);
   const hooks = options.hooks === undefined ? [] : Array.isArray(options.hooks) ? options.hooks : [options.hooks];
@@ -196,8 +218,11 @@ export async function marglikTraining(model: ModelLike, data: DataSource, option
       const penalty = tf.tidy(() => prior.penalty(adapter.params.map((p) => p.variable.read())).dataSync()[0]);
       const entry: MarglikHistoryEntry = { epoch, loss: result.loss + penalty / nData, precision: prior.summary() };
       if (!options.map && epoch > burnIn && (epoch - burnIn) % every === 0 && steps > 0) {
-        const { laplace, logMarglik } = await tuner.step(model, data, { ...curvature, onProgress: (p) => options.onProgress?.({ stage: 'curvature', epoch, examples: p.examples, total: p.total }) }, (p) =>
-          options.onProgress?.({ ...p, epoch }),
+        const { laplace, logMarglik } = await tuner.step(
+          model,
+          data,
+          { ...curvature, onProgress: (p) => options.onProgress?.({ stage: 'curvature', epoch, examples: p.examples, total: p.total }) },
+          (p) => options.onProgress?.({ ...p, epoch }),
         );
         try {
           for (const h of hooks) await h.afterMarglikStep?.({ epoch, epochs, laplace, prior, sigma: tuner.sigma });
@@ -209,7 +234,8 @@ export async function marglikTraining(model: ModelLike, data: DataSource, option
         entry.precision = prior.summary();
       }
       if (likelihood === 'regression') entry.sigma = tuner.sigma;
-      if (options.validation) entry.validation = evaluate(adapter, likelihood, options.validation.xs, options.validation.ys, { sigma: tuner.sigma });
+      if (options.validation)
+        entry.validation = evaluate(adapter, likelihood, options.validation.xs, options.validation.ys, { sigma: tuner.sigma });
       history.push(entry);
       options.onProgress?.({ stage: 'epoch', epoch, epochs, loss: entry.loss, logMarglik: entry.logMarglik, validation: entry.validation });
     }

@@ -142,7 +142,9 @@ export class MarglikTuner {
           if (e instanceof NonFiniteError) return new NonFiniteError(`at the first hyper step, before any update: ${e.message}`);
           throw e;
         }
-        return new NonFiniteError('the gradient of the log marginal likelihood is NaN/Inf at the initial prior precisions (before any update)');
+        return new NonFiniteError(
+          'the gradient of the log marginal likelihood is NaN/Inf at the initial prior precisions (before any update)',
+        );
       }
       return new NonFiniteError(
         `log marginal likelihood became NaN/Inf at hyper step ${k} of ${steps}; the last good prior precisions were kept (lower the hyper learning rate?)`,
@@ -157,7 +159,9 @@ export class MarglikTuner {
         }
         const { value: cost, grads } = tf.variableGrads(objective, vars);
         // One read-back: the cost plus 0·Σ of every gradient is finite iff all of them are.
-        const [c, probe] = tf.tidy(() => tf.stack([tf.reshape(cost, []), tf.addN(Object.values(grads).map((g) => tf.sum(tf.mul(g, 0))))]).dataSync());
+        const [c, probe] = tf.tidy(() =>
+          tf.stack([tf.reshape(cost, []), tf.addN(Object.values(grads).map((g) => tf.sum(tf.mul(g, 0))))]).dataSync(),
+        );
         const finite = Number.isFinite(c) && Number.isFinite(probe);
         if (!finite) {
           tf.dispose([cost, ...Object.values(grads)]);

@@ -54,7 +54,8 @@ export class MaskApplier {
 
   /** θ ← θ ⊙ mask for every parameter tensor. */
   apply(): void {
-    if (!this.keep) throw new DisposedError('MaskApplier of model', String(this.model.name), 'its mask tensors were freed; create a new MaskApplier');
+    if (!this.keep)
+      throw new DisposedError('MaskApplier of model', String(this.model.name), 'its mask tensors were freed; create a new MaskApplier');
     assertModelUsable(this.model);
     writeMasked(this.params, this.keep, false);
   }

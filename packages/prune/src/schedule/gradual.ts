@@ -86,7 +86,12 @@ export class GradualPruning implements MarglikHooks {
     if (!(target > 0) || [...sizes.values()].reduce((a, n) => a + pruneCount(n, target), 0) <= pruned) return;
     const scores = opdScores(state.laplace, state.prior, { kronPrior: this.options.kronPrior, kronDiagonal: this.options.kronDiagonal });
     try {
-      this.current = scoreMask(scores, { sparsity: target, scope: this.options.scope, includeBias: this.options.includeBias, previous: this.current });
+      this.current = scoreMask(scores, {
+        sparsity: target,
+        scope: this.options.scope,
+        includeBias: this.options.includeBias,
+        previous: this.current,
+      });
     } finally {
       scores.dispose();
     }
@@ -107,9 +112,12 @@ export class GradualPruning implements MarglikHooks {
 
 function checkGradualOptions(o: GradualPruningOptions): void {
   if (o === null || typeof o !== 'object') throw new InvalidOptionError('gradualPruning options must be an object {schedule, …}');
-  if (typeof o.schedule !== 'function') throw new InvalidOptionError('gradualPruning needs a schedule: a function step → sparsity (polynomialSchedule, oneShotSchedule)');
-  if (o.scope !== undefined && o.scope !== 'global' && o.scope !== 'layer') throw new InvalidOptionError(`scope must be 'global' or 'layer', got ${String(o.scope)}`);
-  if (o.includeBias !== undefined && typeof o.includeBias !== 'boolean') throw new InvalidOptionError(`includeBias must be a boolean, got ${String(o.includeBias)}`);
+  if (typeof o.schedule !== 'function')
+    throw new InvalidOptionError('gradualPruning needs a schedule: a function step → sparsity (polynomialSchedule, oneShotSchedule)');
+  if (o.scope !== undefined && o.scope !== 'global' && o.scope !== 'layer')
+    throw new InvalidOptionError(`scope must be 'global' or 'layer', got ${String(o.scope)}`);
+  if (o.includeBias !== undefined && typeof o.includeBias !== 'boolean')
+    throw new InvalidOptionError(`includeBias must be a boolean, got ${String(o.includeBias)}`);
   if (o.kronDiagonal !== undefined && o.kronDiagonal !== 'exact' && o.kronDiagonal !== 'eigen') {
     throw new InvalidOptionError(`kronDiagonal must be 'exact' or 'eigen', got ${String(o.kronDiagonal)}`);
   }

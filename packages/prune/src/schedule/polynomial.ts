@@ -10,7 +10,9 @@ export type SparsitySchedule = (step: number) => number;
 /** `InvalidOptionError` unless `v` is a non-negative safe integer (a step number). */
 function checkStep(v: unknown, name: string): number {
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
-    throw new InvalidOptionError(`${name} must be a non-negative integer step, got ${typeof v === 'number' ? v : `${typeof v} ${String(v)}`}`);
+    throw new InvalidOptionError(
+      `${name} must be a non-negative integer step, got ${typeof v === 'number' ? v : `${typeof v} ${String(v)}`}`,
+    );
   }
   return v;
 }
@@ -42,14 +44,16 @@ export interface PolynomialScheduleOptions {
  * number > 0, or options that are not an object.
  */
 export function polynomialSchedule(options: PolynomialScheduleOptions): SparsitySchedule {
-  if (options === null || typeof options !== 'object') throw new InvalidOptionError('polynomialSchedule options must be an object {finalSparsity, endStep, …}');
+  if (options === null || typeof options !== 'object')
+    throw new InvalidOptionError('polynomialSchedule options must be an object {finalSparsity, endStep, …}');
   const si = checkSparsity(options.initialSparsity ?? 0, 'initialSparsity');
   const sf = checkSparsity(options.finalSparsity, 'finalSparsity');
   const t0 = checkStep(options.beginStep ?? 0, 'beginStep');
   const t1 = checkStep(options.endStep, 'endStep');
   const p = options.power ?? 3;
   if (!(t1 > t0)) throw new InvalidOptionError(`endStep (${t1}) must be after beginStep (${t0})`);
-  if (typeof p !== 'number' || !(p > 0) || !Number.isFinite(p)) throw new InvalidOptionError(`power must be a finite number > 0, got ${String(p)}`);
+  if (typeof p !== 'number' || !(p > 0) || !Number.isFinite(p))
+    throw new InvalidOptionError(`power must be a finite number > 0, got ${String(p)}`);
   if (sf < si) throw new InvalidOptionError(`finalSparsity (${sf}) must be ≥ initialSparsity (${si})`);
   return (t) => {
     checkCallStep(t);

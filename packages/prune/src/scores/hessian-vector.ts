@@ -36,7 +36,11 @@ interface LayerParams {
 export function requireChainOfAffineLayers(adapter: ModelAdapter, criterion: string): void {
   const bad = adapter.layers.find((l) => l.kind === 'weighted' || l.kind === 'merge');
   if (bad) {
-    throw new UnsupportedLayerError(bad.name, bad.className, `${criterion} needs an exact Hessian-vector/tangent pass, implemented for chains of affine and op layers only`);
+    throw new UnsupportedLayerError(
+      bad.name,
+      bad.className,
+      `${criterion} needs an exact Hessian-vector/tangent pass, implemented for chains of affine and op layers only`,
+    );
   }
   if (!adapter.isChain) {
     throw new UnsupportedTopologyError(`${criterion} is implemented for chain-shaped models; model '${adapter.name}' is a graph`);
@@ -320,7 +324,10 @@ export function batchHessianVectorProduct(
 ): Tensor[] {
   requireChainOfAffineLayers(adapter, 'GraSP');
   return tf.tidy(() => {
-    const params = layerParams(adapter, adapter.params.map((b) => b.variable.read()));
+    const params = layerParams(
+      adapter,
+      adapter.params.map((b) => b.variable.read()),
+    );
     const tangent = layerParams(adapter, v);
     const rec = forwardWithTangent(adapter, xs, params, tangent);
     const f = rec.out;

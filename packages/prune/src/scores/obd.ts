@@ -11,7 +11,9 @@ export function obdScores(laplace: Laplace): ParamScores {
   const blocks = tf.tidy(() => {
     const h = laplace.diagonal();
     const half = 0.5 * laplace.hFactor;
-    return laplace.params.map((p, i) => tf.mul(tf.mul(half, tf.square(laplace.theta[i])), tf.reshape(tf.slice(h, p.offset, p.size), p.shape)));
+    return laplace.params.map((p, i) =>
+      tf.mul(tf.mul(half, tf.square(laplace.theta[i])), tf.reshape(tf.slice(h, p.offset, p.size), p.shape)),
+    );
   });
   return new ParamScores('obd', scoredParams(laplace.params), blocks);
 }

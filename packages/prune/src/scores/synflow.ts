@@ -61,7 +61,8 @@ export function synflowScores(model: ModelLike, options: SynflowOptions = {}): P
 }
 
 function checkOptions(options: SynflowOptions): { iterations: number; sparsity: number } {
-  if (options === null || typeof options !== 'object') throw new InvalidOptionError(`synflow options must be an object, got ${String(options)}`);
+  if (options === null || typeof options !== 'object')
+    throw new InvalidOptionError(`synflow options must be an object, got ${String(options)}`);
   const iterations = options.iterations ?? 1;
   if (typeof iterations !== 'number' || !Number.isInteger(iterations) || iterations < 1) {
     throw new InvalidOptionError(`iterations must be a positive integer, got ${String(options.iterations)}`);

@@ -17,7 +17,7 @@ export function conv2dLayer(layer: LayerLike, inputShape: number[]): ParametricL
   if (dilation[0] !== 1 || dilation[1] !== 1) throw new UnsupportedLayerError(layer.name, 'Conv2D', `dilationRate [${dilation}]`);
   const [kernel, maybeBias] = layer.weights;
   if (!kernel || kernel.shape.length !== 4) throw new UnsupportedLayerError(layer.name, 'Conv2D', 'kernel is missing');
-  const bias = cfg.useBias === false ? null : maybeBias ?? null;
+  const bias = cfg.useBias === false ? null : (maybeBias ?? null);
   const [kh, kw, cin, units] = kernel.shape as number[];
   const strides = pair(cfg.strides, 1);
   const padding = (cfg.padding ?? 'valid') as 'valid' | 'same';

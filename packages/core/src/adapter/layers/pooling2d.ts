@@ -19,18 +19,12 @@ function pooling2d(kind: PoolKind, layer: LayerLike, inputShape: number[]): OpLa
   const strides = pair(cfg.strides ?? cfg.poolSize, 2);
   const padding = (cfg.padding ?? 'valid') as 'valid' | 'same';
   const [h, w, c] = inputShape;
-  const outputShape = [
-    windowOutputSize(h, pool[0], strides[0], padding),
-    windowOutputSize(w, pool[1], strides[1], padding),
-    c,
-  ];
+  const outputShape = [windowOutputSize(h, pool[0], strides[0], padding), windowOutputSize(w, pool[1], strides[1], padding), c];
   const sameScale = kind === 'avg' && padding === 'same' ? sameWindowScale(h, w, pool, strides, outputShape) : null;
   // Host values only: a tensor made here would outlive every caller's tidy scope.
   const scale = sameScale && sameScale.some((v) => v !== 1) ? sameScale : null;
   const forward = (x: Tensor) =>
-    kind === 'max'
-      ? tf.maxPool(x as tf.Tensor4D, pool, strides, padding)
-      : tf.avgPool(x as tf.Tensor4D, pool, strides, padding);
+    kind === 'max' ? tf.maxPool(x as tf.Tensor4D, pool, strides, padding) : tf.avgPool(x as tf.Tensor4D, pool, strides, padding);
   return {
     kind: 'op',
     name: layer.name,
@@ -115,7 +109,16 @@ export function maxPoolVjp(
     const wp = padding === 'same' ? w + padW : (wo - 1) * sw + pw;
     const xp =
       padding === 'same' && (padH > 0 || padW > 0)
-        ? tf.pad(x, [[0, 0], [top, padH - top], [left, padW - left], [0, 0]], -Infinity)
+        ? tf.pad(
+            x,
+            [
+              [0, 0],
+              [top, padH - top],
+              [left, padW - left],
+              [0, 0],
+            ],
+            -Infinity,
+          )
         : x;
     const windows: Tensor[] = [];
     for (let i = 0; i < ph; i++) {
@@ -132,7 +135,15 @@ export function maxPoolVjp(
     const routedQ = tf.reshape(tf.transpose(routed, [0, 1, 2, 4, 3]), [k * n, ho, wo, p * c]);
     const dxp = tf.conv2dTranspose(routedQ as tf.Tensor4D, filter as tf.Tensor4D, [k * n, hp, wp, c], strides, 'valid');
     const dx = tf.slice(dxp, [0, top, left, 0], [k * n, Math.min(h, hp - top), Math.min(w, wp - left), c]);
-    const full = dx.shape[1] === h && dx.shape[2] === w ? dx : tf.pad(dx, [[0, 0], [0, h - (dx.shape[1])], [0, w - (dx.shape[2])], [0, 0]]);
+    const full =
+      dx.shape[1] === h && dx.shape[2] === w
+        ? dx
+        : tf.pad(dx, [
+            [0, 0],
+            [0, h - dx.shape[1]],
+            [0, w - dx.shape[2]],
+            [0, 0],
+          ]);
     return unfoldK(full, k);
   });
 }

@@ -20,7 +20,8 @@ export function windowOutputSize(size: number, window: number, stride: number, p
 /** Throws `UnsupportedLayerError` unless the layer is channels-last with `valid`/`same` padding. */
 export function requireChannelsLast(layer: LayerLike, cfg: Record<string, unknown>): void {
   const fmt = cfg.dataFormat ?? 'channelsLast';
-  if (fmt !== 'channelsLast') throw new UnsupportedLayerError(layer.name, layer.getClassName(), `dataFormat '${String(fmt)}' (only channelsLast)`);
+  if (fmt !== 'channelsLast')
+    throw new UnsupportedLayerError(layer.name, layer.getClassName(), `dataFormat '${String(fmt)}' (only channelsLast)`);
   const pad = cfg.padding ?? 'valid';
   if (pad !== 'valid' && pad !== 'same') throw new UnsupportedLayerError(layer.name, layer.getClassName(), `padding '${String(pad)}'`);
 }
@@ -28,8 +29,11 @@ export function requireChannelsLast(layer: LayerLike, cfg: Record<string, unknow
 /** Throws `UnsupportedLayerError` unless the per-example input has the given rank. */
 export function requireRank(layer: LayerLike, inputShape: number[], rank: number): void {
   if (inputShape.length !== rank) {
-    throw new UnsupportedLayerError(layer.name, layer.getClassName(),
-      `input of rank ${inputShape.length + 1} (shape [N, ${inputShape.join(', ')}]); expected rank ${rank + 1}`);
+    throw new UnsupportedLayerError(
+      layer.name,
+      layer.getClassName(),
+      `input of rank ${inputShape.length + 1} (shape [N, ${inputShape.join(', ')}]); expected rank ${rank + 1}`,
+    );
   }
 }
 
