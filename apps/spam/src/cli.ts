@@ -2,8 +2,25 @@
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
-  BACKENDS, CRITERIA, CURVATURES, DEFAULT_SPARSITIES, DEFAULT_TRAININGS, fractions, HESSIANS, listOf, MODELS, oneOf,
-  parseTraining, PRESET_CRITERIA, PRESETS, PRIORS, SCHEDULES, UNIT_CRITERIA, UNIT_FRACTIONS, type PresetName, type RunConfig,
+  BACKENDS,
+  CRITERIA,
+  CURVATURES,
+  DEFAULT_SPARSITIES,
+  DEFAULT_TRAININGS,
+  fractions,
+  HESSIANS,
+  listOf,
+  MODELS,
+  oneOf,
+  parseTraining,
+  PRESET_CRITERIA,
+  PRESETS,
+  PRIORS,
+  SCHEDULES,
+  UNIT_CRITERIA,
+  UNIT_FRACTIONS,
+  type PresetName,
+  type RunConfig,
 } from './config.js';
 import { DATASET_NAMES } from './data/index.js';
 import { runJob, SIGNAL_EXIT_CODES, type JobOptions } from './job/supervisor.js';
@@ -50,13 +67,32 @@ over criteria × sparsities → structured unit removal → report (report.json,
   -h, --help           this text`;
 
 const FLAGS = {
-  dataset: { type: 'string' }, 'data-dir': { type: 'string' }, model: { type: 'string' }, trainings: { type: 'string' },
-  hessian: { type: 'string' }, prior: { type: 'string' }, curvature: { type: 'string' }, criteria: { type: 'string' },
-  sparsities: { type: 'string' }, 'unit-fractions': { type: 'string' }, 'unit-criteria': { type: 'string' },
-  'no-structured': { type: 'boolean' }, epochs: { type: 'string' }, 'marglik-every': { type: 'string' },
-  'hyper-steps': { type: 'string' }, 'burn-in': { type: 'string' }, lr: { type: 'string' }, 'batch-size': { type: 'string' },
-  'train-size': { type: 'string' }, 'test-size': { type: 'string' }, raw: { type: 'boolean' }, seed: { type: 'string' },
-  backend: { type: 'string' }, preset: { type: 'string' }, quick: { type: 'boolean' }, out: { type: 'string' },
+  dataset: { type: 'string' },
+  'data-dir': { type: 'string' },
+  model: { type: 'string' },
+  trainings: { type: 'string' },
+  hessian: { type: 'string' },
+  prior: { type: 'string' },
+  curvature: { type: 'string' },
+  criteria: { type: 'string' },
+  sparsities: { type: 'string' },
+  'unit-fractions': { type: 'string' },
+  'unit-criteria': { type: 'string' },
+  'no-structured': { type: 'boolean' },
+  epochs: { type: 'string' },
+  'marglik-every': { type: 'string' },
+  'hyper-steps': { type: 'string' },
+  'burn-in': { type: 'string' },
+  lr: { type: 'string' },
+  'batch-size': { type: 'string' },
+  'train-size': { type: 'string' },
+  'test-size': { type: 'string' },
+  raw: { type: 'boolean' },
+  seed: { type: 'string' },
+  backend: { type: 'string' },
+  preset: { type: 'string' },
+  quick: { type: 'boolean' },
+  out: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -125,7 +161,8 @@ export function parseCli(argv: string[], options: ParseOptions = {}): RunConfig 
     throw new Error(`${(e as Error).message}; see spam --help for the flags`);
   }
   const cwd = options.cwd ?? callerDir();
-  for (const flag of ['dataset', 'trainings', 'criteria', 'sparsities', 'unit-fractions', 'unit-criteria'] as const) given(flag, values[flag]);
+  for (const flag of ['dataset', 'trainings', 'criteria', 'sparsities', 'unit-fractions', 'unit-criteria'] as const)
+    given(flag, values[flag]);
   for (const flag of ['out', 'data-dir'] as const) {
     if (values[flag] !== undefined && values[flag].trim() === '') throw new Error(`--${flag} is empty; give a directory`);
   }
@@ -168,8 +205,13 @@ export function parseCli(argv: string[], options: ParseOptions = {}): RunConfig 
     curvature: oneOf('--curvature', values.curvature ?? 'ggn', CURVATURES),
     criteria: values.criteria !== undefined ? listOf('criteria', values.criteria, CRITERIA) : [...PRESET_CRITERIA[preset]],
     sparsities: values.sparsities !== undefined ? fractions('sparsities', values.sparsities) : [...DEFAULT_SPARSITIES],
-    unitFractions: values['no-structured'] ? [] : values['unit-fractions'] !== undefined ? fractions('unit-fractions', values['unit-fractions']) : [...UNIT_FRACTIONS[preset]],
-    unitCriteria: values['unit-criteria'] !== undefined ? listOf('unit-criteria', values['unit-criteria'], UNIT_CRITERIA) : [...UNIT_CRITERIA],
+    unitFractions: values['no-structured']
+      ? []
+      : values['unit-fractions'] !== undefined
+        ? fractions('unit-fractions', values['unit-fractions'])
+        : [...UNIT_FRACTIONS[preset]],
+    unitCriteria:
+      values['unit-criteria'] !== undefined ? listOf('unit-criteria', values['unit-criteria'], UNIT_CRITERIA) : [...UNIT_CRITERIA],
     schedules,
     scoreExamples: 1000,
     seed: int('seed', values.seed, 0) ?? 0,

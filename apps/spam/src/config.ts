@@ -122,7 +122,10 @@ export function oneOf<T extends string>(flag: string, v: string, valid: readonly
 
 /** A comma-separated list, each item checked by {@link oneOf}. */
 export function listOf<T extends string>(flag: string, v: string, valid: readonly T[]): T[] {
-  const items = v.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const items = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
   if (items.length === 0) throw new Error(`--${flag} needs at least one value; valid: ${valid.join(', ')}`);
   return items.map((i) => oneOf(flag, i, valid));
 }
@@ -130,7 +133,8 @@ export function listOf<T extends string>(flag: string, v: string, valid: readonl
 /** Fractions in [0, 1), comma-separated. */
 export function fractions(flag: string, v: string): number[] {
   const xs = v.split(',').map((s) => (s.trim() === '' ? NaN : Number(s)));
-  if (xs.length === 0 || xs.some((x) => !(x >= 0 && x < 1))) throw new Error(`--${flag} takes comma-separated fractions in [0, 1), got '${v}'`);
+  if (xs.length === 0 || xs.some((x) => !(x >= 0 && x < 1)))
+    throw new Error(`--${flag} takes comma-separated fractions in [0, 1), got '${v}'`);
   return xs;
 }
 
@@ -138,6 +142,9 @@ export function fractions(flag: string, v: string): number[] {
 export function parseTraining(s: string): TrainingSpec {
   if (s === 'map') return DEFAULT_TRAININGS[0];
   const m = /^(?:spam-)?(kron|diag)[+-](scalar|layerwise|unitwise|parameterwise)$/.exec(s);
-  if (!m) throw new Error(`unknown training '${s}'; valid: map or <hessian>+<prior> with hessian ${HESSIANS.join('|')} and prior ${PRIORS.join('|')} (e.g. kron+unitwise)`);
+  if (!m)
+    throw new Error(
+      `unknown training '${s}'; valid: map or <hessian>+<prior> with hessian ${HESSIANS.join('|')} and prior ${PRIORS.join('|')} (e.g. kron+unitwise)`,
+    );
   return { name: `spam-${m[1]}-${m[2]}`, map: false, hessian: m[1] as 'kron' | 'diag', prior: m[2] as PriorStructure };
 }

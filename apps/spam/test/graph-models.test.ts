@@ -16,8 +16,29 @@ describe('spam --model resnet|vit|mixer', () => {
     for (const model of ['mixer', 'resnet']) {
       const out = mkdtempSync(join(tmpdir(), `spam-${model}-`));
       const cfg = parseCli([
-        '--model', model, '--quick', '--train-size', '128', '--test-size', '64', '--epochs', '1', '--hyper-steps', '2', '--batch-size', '32',
-        '--trainings', 'map,diag+parameterwise', '--criteria', 'opd,magnitude,grasp', '--sparsities', '0.5,0.9', '--out', out, '--backend', backend,
+        '--model',
+        model,
+        '--quick',
+        '--train-size',
+        '128',
+        '--test-size',
+        '64',
+        '--epochs',
+        '1',
+        '--hyper-steps',
+        '2',
+        '--batch-size',
+        '32',
+        '--trainings',
+        'map,diag+parameterwise',
+        '--criteria',
+        'opd,magnitude,grasp',
+        '--sparsities',
+        '0.5,0.9',
+        '--out',
+        out,
+        '--backend',
+        backend,
       ]) as RunConfig;
       const lines: string[] = [];
       const before = tf.memory().numTensors;

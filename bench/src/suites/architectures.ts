@@ -45,7 +45,12 @@ const TASKS: Record<keyof typeof MODELS, ArchitectureRow['task'][]> = {
 };
 
 /** Runs a task once on `xs`/`ys`; returns wall and CPU seconds. */
-async function runTask(task: ArchitectureRow['task'], model: tf.LayersModel, xs: tf.Tensor, ys: tf.Tensor): Promise<{ seconds: number; cpuSeconds: number }> {
+async function runTask(
+  task: ArchitectureRow['task'],
+  model: tf.LayersModel,
+  xs: tf.Tensor,
+  ys: tf.Tensor,
+): Promise<{ seconds: number; cpuSeconds: number }> {
   const cpu0 = process.cpuUsage();
   const start = process.hrtime.bigint();
   if (task === 'train-epoch') {
@@ -57,13 +62,17 @@ async function runTask(task: ArchitectureRow['task'], model: tf.LayersModel, xs:
     }
   } else {
     // Exact GGN: K = 10 output vectors per example through the graph; MC: one sampled vector (K = 1).
-    const lap = await fitLaplace(model, { xs, ys, batchSize: BATCH_SIZE }, {
-      likelihood: 'classification',
-      structure: task.startsWith('diag') ? 'diag' : 'kron',
-      curvature: task.includes('-mc-') ? 'mc' : 'ggn',
-      mcSamples: 1,
-      seed: 7,
-    });
+    const lap = await fitLaplace(
+      model,
+      { xs, ys, batchSize: BATCH_SIZE },
+      {
+        likelihood: 'classification',
+        structure: task.startsWith('diag') ? 'diag' : 'kron',
+        curvature: task.includes('-mc-') ? 'mc' : 'ggn',
+        mcSamples: 1,
+        seed: 7,
+      },
+    );
     lap.dispose();
   }
   const seconds = secondsSince(start);
@@ -80,21 +89,31 @@ function report(rows: ArchitectureRow[], quick: boolean, backendLine: string): s
       rows.map((r) => {
         const te = find('train-epoch', r.model);
         return [
-          r.model, r.task, r.n, r.seconds.toFixed(2), r.cpuSeconds.toFixed(2), r.repeats,
+          r.model,
+          r.task,
+          r.n,
+          r.seconds.toFixed(2),
+          r.cpuSeconds.toFixed(2),
+          r.repeats,
           te ? `${(r.seconds / te.seconds).toFixed(2)} (${(r.cpuSeconds / te.cpuSeconds).toFixed(2)})` : '–',
           `${r.loadBefore.toFixed(2)}→${r.loadAfter.toFixed(2)}`,
         ];
       }),
     ),
   );
-  out.push('', quick ? `Targets (not judged in --quick: n is not 10,000):` : 'Targets (verdict on wall time; cpu-time ratio in parentheses):');
+  out.push(
+    '',
+    quick ? `Targets (not judged in --quick: n is not 10,000):` : 'Targets (verdict on wall time; cpu-time ratio in parentheses):',
+  );
   for (const model of Object.keys(MODELS)) {
     const te = find('train-epoch', model);
     for (const [task, limit] of Object.entries(TARGETS)) {
       const r = find(task, model);
       if (!te || !r) continue;
       const ratio = r.seconds / te.seconds;
-      out.push(`  ${model} ${task} ≤ ${limit}× train-epoch: ${ratio.toFixed(2)}× (${(r.cpuSeconds / te.cpuSeconds).toFixed(2)}×; ${r.seconds.toFixed(1)} s / ${te.seconds.toFixed(1)} s)${quick ? '' : ratio <= limit ? '  PASS' : '  MISS'}`);
+      out.push(
+        `  ${model} ${task} ≤ ${limit}× train-epoch: ${ratio.toFixed(2)}× (${(r.cpuSeconds / te.cpuSeconds).toFixed(2)}×; ${r.seconds.toFixed(1)} s / ${te.seconds.toFixed(1)} s)${quick ? '' : ratio <= limit ? '  PASS' : '  MISS'}`,
+      );
     }
   }
   return out.join('\n');
@@ -102,13 +121,16 @@ function report(rows: ArchitectureRow[], quick: boolean, backendLine: string): s
 
 export const architecturesSuite: Suite = {
   name: 'architectures',
-  description: 'trainEpoch, diag (GGN, MC) and KFAC GGN Laplace fits of the ResNet-style CNN (BN) and the SimpleViT on 10k MNIST digits (wasm)',
+  description:
+    'trainEpoch, diag (GGN, MC) and KFAC GGN Laplace fits of the ResNet-style CNN (BN) and the SimpleViT on 10k MNIST digits (wasm)',
   async run(ctx: SuiteContext): Promise<SuiteOutput<ArchitectureRow>> {
     await useBackend('wasm');
     const backendLine = await describeBackend();
     const all = loadMnistDigits();
     const data = shuffledSubset(all, ctx.quick ? QUICK_EXAMPLES : all.n);
-    ctx.log(`architectures: ${data.n} MNIST digits as 28×28×1 images, batch ${BATCH_SIZE}, ${ctx.repeats} timed run(s) after a warm-up on ${WARM_EXAMPLES}; backend ${backendLine}; ${cpus().length} logical CPUs`);
+    ctx.log(
+      `architectures: ${data.n} MNIST digits as 28×28×1 images, batch ${BATCH_SIZE}, ${ctx.repeats} timed run(s) after a warm-up on ${WARM_EXAMPLES}; backend ${backendLine}; ${cpus().length} logical CPUs`,
+    );
     const xs = tf.tensor4d(data.images, [data.n, 28, 28, 1]);
     const ys = tf.tensor1d(data.labels, 'int32');
     const warmXs = tf.slice(xs, 0, Math.min(WARM_EXAMPLES, data.n));
@@ -128,18 +150,29 @@ export const architecturesSuite: Suite = {
             const loadBefore = loadavg()[0];
             const runs: Array<{ seconds: number; cpuSeconds: number }> = [];
             for (let r = 0; r < ctx.repeats; r++) {
-              ctx.log(`  … ${name} ${task}: run ${r + 1}/${ctx.repeats}${runs.length ? ` (so far ${runs.map((x) => x.seconds.toFixed(1)).join(', ')} s)` : ''}`);
+              ctx.log(
+                `  … ${name} ${task}: run ${r + 1}/${ctx.repeats}${runs.length ? ` (so far ${runs.map((x) => x.seconds.toFixed(1)).join(', ')} s)` : ''}`,
+              );
               runs.push(await runTask(task, model, xs, ys));
             }
             const loadAfter = loadavg()[0];
-            if (tf.memory().numTensors !== tensorsBefore) throw new Error(`TENSOR LEAK in ${name} ${task}: ${tensorsBefore} → ${tf.memory().numTensors}`);
+            if (tf.memory().numTensors !== tensorsBefore)
+              throw new Error(`TENSOR LEAK in ${name} ${task}: ${tensorsBefore} → ${tf.memory().numTensors}`);
             const row: ArchitectureRow = {
-              task, model: name, backend: 'wasm', n: data.n,
-              seconds: round(median(runs.map((x) => x.seconds))), cpuSeconds: round(median(runs.map((x) => x.cpuSeconds))), repeats: ctx.repeats,
-              loadBefore: round(loadBefore, 2), loadAfter: round(loadAfter, 2),
+              task,
+              model: name,
+              backend: 'wasm',
+              n: data.n,
+              seconds: round(median(runs.map((x) => x.seconds))),
+              cpuSeconds: round(median(runs.map((x) => x.cpuSeconds))),
+              repeats: ctx.repeats,
+              loadBefore: round(loadBefore, 2),
+              loadAfter: round(loadAfter, 2),
             };
             rows.push(row);
-            ctx.log(`✓ ${name} ${task}: ${row.seconds.toFixed(2)} s, cpu ${row.cpuSeconds.toFixed(2)} s · load ${row.loadBefore}→${row.loadAfter}`);
+            ctx.log(
+              `✓ ${name} ${task}: ${row.seconds.toFixed(2)} s, cpu ${row.cpuSeconds.toFixed(2)} s · load ${row.loadBefore}→${row.loadAfter}`,
+            );
           }
         } finally {
           model.dispose();

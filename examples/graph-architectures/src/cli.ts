@@ -22,7 +22,11 @@ ${COMMON_FLAG_HELP.backend}
 ${COMMON_FLAG_HELP.seed}
 ${COMMON_FLAG_HELP.schedule}`;
 
-const list = (v: string | undefined) => v?.split(',').map((t) => t.trim()).filter((t) => t.length > 0);
+const list = (v: string | undefined) =>
+  v
+    ?.split(',')
+    .map((t) => t.trim())
+    .filter((t) => t.length > 0);
 
 /** Parses the CLI flags into run options. */
 export function parseCli(argv: string[]): RunOptions | 'help' {
@@ -52,7 +56,8 @@ export function parseCli(argv: string[]): RunOptions | 'help' {
   const sparsities = list(values.sparsities);
   if (sparsities) {
     out.sparsities = sparsities.map(Number);
-    if (out.sparsities.some((v) => !(v >= 0 && v < 1))) throw new Error(`--sparsities takes fractions in [0, 1), got '${values.sparsities}'`);
+    if (out.sparsities.some((v) => !(v >= 0 && v < 1)))
+      throw new Error(`--sparsities takes fractions in [0, 1), got '${values.sparsities}'`);
   }
   if (values.out) out.out = values.out;
   return out;

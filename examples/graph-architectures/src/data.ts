@@ -19,9 +19,18 @@ export const MNIST_TEST = 2000;
  * The split of `mnist_split.json` (a random permutation already), its first `trainSize` /
  * `testSize` rows, in `layout` `'image'` `[28, 28, 1]` (ResNet, ViT) or `'flat'` `[784]` (Mixer).
  */
-export function loadMnist(layout: 'image' | 'flat', options: { trainSize?: number; testSize?: number; dataDir?: string } = {}): MnistTensors {
+export function loadMnist(
+  layout: 'image' | 'flat',
+  options: { trainSize?: number; testSize?: number; dataDir?: string } = {},
+): MnistTensors {
   const { train, test } = loadMnistSplit(options.dataDir);
-  const head = (d: MnistData, n?: number) => (n === undefined || n >= d.n ? d : selectRows(d, Array.from({ length: n }, (_, i) => i)));
+  const head = (d: MnistData, n?: number) =>
+    n === undefined || n >= d.n
+      ? d
+      : selectRows(
+          d,
+          Array.from({ length: n }, (_, i) => i),
+        );
   const shape = layout === 'image' ? [28, 28, 1] : [MNIST_PIXELS];
   const toTensors = (d: MnistData): [tf.Tensor, tf.Tensor1D] => [tf.tensor(d.images, [d.n, ...shape]), tf.tensor1d(d.labels, 'int32')];
   const [xTrain, yTrain] = toTensors(head(train, options.trainSize));

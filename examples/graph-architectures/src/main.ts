@@ -20,7 +20,18 @@ export { parseCli, USAGE } from './cli.js';
 export { loadMnist, MNIST_TEST, MNIST_TRAIN, type MnistTensors } from './data.js';
 export { formatAccuracyTables, formatTimings, resultRows, type ResultRow } from './report.js';
 export { run, type RunOptions, type RunSummary } from './run.js';
-export { CRITERIA, MODEL_TRAININGS, resolveSchedule, SCHEDULES, SPARSITIES, TRAININGS, type ModelSchedule, type Schedule, type ScheduleName, type ScheduleOptions } from './schedule.js';
+export {
+  CRITERIA,
+  MODEL_TRAININGS,
+  resolveSchedule,
+  SCHEDULES,
+  SPARSITIES,
+  TRAININGS,
+  type ModelSchedule,
+  type Schedule,
+  type ScheduleName,
+  type ScheduleOptions,
+} from './schedule.js';
 export { runTraining, type SweepPoint, type TrainingRow, type TrainingTimes } from './training.js';
 
 runIfMain(import.meta.url, () => cli());

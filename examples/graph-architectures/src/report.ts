@@ -19,7 +19,10 @@ export function formatAccuracyTables(rows: TrainingRow[], s: Schedule): string[]
         ['sparsity', ...cols.map(({ r, c }) => `${label(r)}/${c}`)],
         [
           ['0% (dense)', ...cols.map(({ r }) => fixed(r.dense.accuracy * 100, 2))],
-          ...s.sparsities.map((sp) => [`${fixed(sp * 100, 0)}%`, ...cols.map(({ r, c }) => fixed((at(r, c, sp)?.accuracy ?? NaN) * 100, 2))]),
+          ...s.sparsities.map((sp) => [
+            `${fixed(sp * 100, 0)}%`,
+            ...cols.map(({ r, c }) => fixed((at(r, c, sp)?.accuracy ?? NaN) * 100, 2)),
+          ]),
         ],
         1,
       ),
@@ -66,9 +69,22 @@ export interface ResultRow {
 
 /** The sweep as JSON rows. */
 export function resultRows(rows: TrainingRow[], seed: number): ResultRow[] {
-  const pick = (m: { accuracy: number; nll: number; ece: number; brier: number }) => ({ accuracy: m.accuracy, nll: m.nll, ece: m.ece, brier: m.brier });
+  const pick = (m: { accuracy: number; nll: number; ece: number; brier: number }) => ({
+    accuracy: m.accuracy,
+    nll: m.nll,
+    ece: m.ece,
+    brier: m.brier,
+  });
   return rows.flatMap((r) => [
     { dataset: 'mnist' as const, model: r.model, training: label(r), criterion: 'none', sparsity: 0, seed, ...pick(r.dense) },
-    ...r.sweep.map((p) => ({ dataset: 'mnist' as const, model: r.model, training: label(r), criterion: p.criterion, sparsity: p.sparsity, seed, ...pick(p) })),
+    ...r.sweep.map((p) => ({
+      dataset: 'mnist' as const,
+      model: r.model,
+      training: label(r),
+      criterion: p.criterion,
+      sparsity: p.sparsity,
+      seed,
+      ...pick(p),
+    })),
   ]);
 }

@@ -61,7 +61,14 @@ export async function run(options: RunOptions = {}): Promise<RunSummary> {
   const results = resultRows(rows, seed);
   if (options.out) {
     const times = rows.map((r) => ({ model: r.model, training: r.name, ...r.times }));
-    writeFileSync(options.out, JSON.stringify({ experiment: 'graph-architectures', schedule: name, config: schedule, seed, backend, totalMs, times, results }, null, 1));
+    writeFileSync(
+      options.out,
+      JSON.stringify(
+        { experiment: 'graph-architectures', schedule: name, config: schedule, seed, backend, totalMs, times, results },
+        null,
+        1,
+      ),
+    );
     log(`results written to ${options.out}`);
   }
   const tensorsLeaked = finish();

@@ -4,7 +4,14 @@
  * transformers; the ResNet and the Mixer also with KFAC and a unit-wise prior), then OPD,
  * magnitude and SNIP at 80/90/95/99 %.
  */
-import { applyScheduleOverrides, ARCHITECTURE_NAMES, type ArchitectureName, type MarglikSchedule, type ScheduleOverrides, type TrainingSpec } from '@spam/harness';
+import {
+  applyScheduleOverrides,
+  ARCHITECTURE_NAMES,
+  type ArchitectureName,
+  type MarglikSchedule,
+  type ScheduleOverrides,
+  type TrainingSpec,
+} from '@spam/harness';
 import type { Criterion } from '@spam/prune';
 import { MNIST_TEST, MNIST_TRAIN } from './data.js';
 
@@ -97,7 +104,8 @@ export function resolveSchedule(options: ScheduleOptions = {}): { name: Schedule
   const trainingNames = pick(options.trainings, Object.keys(TRAININGS), 'training');
   const criteria = pick(options.criteria, CRITERIA, 'criterion') ?? [...CRITERIA];
   const sparsities = options.sparsities ?? [...SPARSITIES];
-  if (sparsities.length === 0 || sparsities.some((v) => !(v >= 0 && v < 1))) throw new Error(`sparsities must be fractions in [0, 1), got [${sparsities.join(', ')}]`);
+  if (sparsities.length === 0 || sparsities.some((v) => !(v >= 0 && v < 1)))
+    throw new Error(`sparsities must be fractions in [0, 1), got [${sparsities.join(', ')}]`);
   const perModel = {} as Record<ArchitectureName, ModelSchedule>;
   const trainings = {} as Record<ArchitectureName, TrainingSpec[]>;
   for (const m of ARCHITECTURE_NAMES) {

@@ -8,7 +8,15 @@ import * as tf from '@tensorflow/tfjs';
 import { buildModelAdapter, evaluate, type ClassificationMetrics } from '@spam/core';
 import { marglikTraining, type MarglikProgress, type MarglikTrainingResult } from '@spam/laplace';
 import { criterionScores, sparsitySweep, type ParamScores } from '@spam/prune';
-import { buildArchitecture, calibrateBatchNorm, marglikOptions, ProgressBar, trainingProgress, type ArchitectureName, type TrainingSpec } from '@spam/harness';
+import {
+  buildArchitecture,
+  calibrateBatchNorm,
+  marglikOptions,
+  ProgressBar,
+  trainingProgress,
+  type ArchitectureName,
+  type TrainingSpec,
+} from '@spam/harness';
 import type { MnistTensors } from './data.js';
 import type { ModelSchedule, Schedule } from './schedule.js';
 
@@ -106,21 +114,35 @@ export async function runTraining(
       scoreMs: {},
       sweepMs: 0,
     };
-    progress?.bar.finish(`test acc ${(dense.accuracy * 100).toFixed(2)}% in ${(totalMs / 1000).toFixed(1)} s (${(times.perEpochMs / 1000).toFixed(1)} s/epoch)`);
+    progress?.bar.finish(
+      `test acc ${(dense.accuracy * 100).toFixed(2)}% in ${(totalMs / 1000).toFixed(1)} s (${(times.perEpochMs / 1000).toFixed(1)} s/epoch)`,
+    );
     const n = Math.min(s.scoreExamples, data.xTrain.shape[0]);
     const xs = tf.slice(data.xTrain, 0, n);
     const ys = tf.slice(data.yTrain, 0, n);
     try {
       for (const c of run.criteria) {
         const t1 = performance.now();
-        scores.push(await criterionScores(c, { model, likelihood: 'classification', laplace: result.laplace, prior: result.prior, data: { xs, ys, batchSize: 100 }, seed }));
+        scores.push(
+          await criterionScores(c, {
+            model,
+            likelihood: 'classification',
+            laplace: result.laplace,
+            prior: result.prior,
+            data: { xs, ys, batchSize: 100 },
+            seed,
+          }),
+        );
         times.scoreMs[c] = performance.now() - t1;
       }
     } finally {
       tf.dispose([xs, ys]);
     }
     const t2 = performance.now();
-    const bar = labelWidth !== undefined ? new ProgressBar({ total: scores.length * run.sparsities.length, label: 'sweep'.padEnd(labelWidth), plainSteps: 2, width: 24 }) : null;
+    const bar =
+      labelWidth !== undefined
+        ? new ProgressBar({ total: scores.length * run.sparsities.length, label: 'sweep'.padEnd(labelWidth), plainSteps: 2, width: 24 })
+        : null;
     let sweep: SweepPoint[];
     try {
       sweep = sparsitySweep(model, scores, {

@@ -46,8 +46,17 @@ describe('graph-architectures example: run', () => {
   it('trains MAP vs SpaM, scores and sweeps each model without leaking', async () => {
     const sparsities = [0.5, 0.9];
     const summary = await run({
-      backend, log: false, quick: true, models: ['mixer'], trainings: ['map', 'diag+parameterwise'], trainSize: 128, testSize: 64, scoreExamples: 32,
-      epochs: 1, hyperSteps: 2, sparsities,
+      backend,
+      log: false,
+      quick: true,
+      models: ['mixer'],
+      trainings: ['map', 'diag+parameterwise'],
+      trainSize: 128,
+      testSize: 64,
+      scoreExamples: 32,
+      epochs: 1,
+      hyperSteps: 2,
+      sparsities,
     });
     expect(summary.tensorsLeaked).toBe(0);
     expect(summary.rows.map((r) => `${r.model} ${r.name}`)).toEqual(['mixer map', 'mixer diag+parameterwise']);

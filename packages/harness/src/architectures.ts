@@ -27,7 +27,8 @@ function initializers(seed: number) {
 }
 
 function checkInts(what: string, xs: readonly number[]): void {
-  if (xs.length === 0 || xs.some((x) => !Number.isSafeInteger(x) || x < 1)) throw new InvalidOptionError(`${what} must be positive integers, got [${xs.join(', ')}]`);
+  if (xs.length === 0 || xs.some((x) => !Number.isSafeInteger(x) || x < 1))
+    throw new InvalidOptionError(`${what} must be positive integers, got [${xs.join(', ')}]`);
 }
 
 /** Options of {@link buildResnet}. */
@@ -74,7 +75,8 @@ export function buildResnet(options: ResnetOptions = {}): tf.LayersModel {
     let y = conv(`${p}_conv1`, w, 3, stride).apply(x) as tf.SymbolicTensor;
     y = tf.layers.reLU({ name: `${p}_relu1` }).apply(bn(`${p}_bn1`).apply(y)) as tf.SymbolicTensor;
     y = bn(`${p}_bn2`).apply(conv(`${p}_conv2`, w, 3, 1).apply(y)) as tf.SymbolicTensor;
-    const shortcut = stride === 1 && channels === w ? x : (bn(`${p}_short_bn`).apply(conv(`${p}_short_conv`, w, 1, stride).apply(x)) as tf.SymbolicTensor);
+    const shortcut =
+      stride === 1 && channels === w ? x : (bn(`${p}_short_bn`).apply(conv(`${p}_short_conv`, w, 1, stride).apply(x)) as tf.SymbolicTensor);
     x = tf.layers.reLU({ name: `${p}_relu2` }).apply(tf.layers.add({ name: `${p}_add` }).apply([y, shortcut])) as tf.SymbolicTensor;
     channels = w;
   });
@@ -115,7 +117,8 @@ export function buildVit(options: VitOptions = {}): tf.LayersModel {
   if (inputShape.length !== 3) throw new InvalidOptionError(`vit needs image inputs [H, W, C], got [${inputShape.join(', ')}]`);
   checkInts('vit inputShape', inputShape);
   checkInts('vit patch, dim, heads, mlp, classes', [patch, dim, heads, mlp, classes]);
-  if (inputShape[0] % patch !== 0 || inputShape[1] % patch !== 0) throw new InvalidOptionError(`vit: image ${inputShape[0]}×${inputShape[1]} is not a multiple of the patch ${patch}`);
+  if (inputShape[0] % patch !== 0 || inputShape[1] % patch !== 0)
+    throw new InvalidOptionError(`vit: image ${inputShape[0]}×${inputShape[1]} is not a multiple of the patch ${patch}`);
   if (dim % heads !== 0) throw new InvalidOptionError(`vit: dim ${dim} is not a multiple of heads ${heads}`);
   const init = initializers(options.seed ?? 0);
   const gh = inputShape[0] / patch;
@@ -184,7 +187,9 @@ export function buildMixer(options: MixerOptions = {}): tf.LayersModel {
   const input = tf.input({ shape: [inputDim], name: 'pixels' });
   let x = tf.layers.dense({ name: 'embed', units: dim, kernelInitializer: init.glorot() }).apply(input) as tf.SymbolicTensor;
   for (let b = 1; b <= blocks; b++) {
-    let y = tf.layers.dense({ name: `block${b}_fc1`, units: hidden, activation: 'gelu', kernelInitializer: init.glorot() }).apply(x) as tf.SymbolicTensor;
+    let y = tf.layers
+      .dense({ name: `block${b}_fc1`, units: hidden, activation: 'gelu', kernelInitializer: init.glorot() })
+      .apply(x) as tf.SymbolicTensor;
     y = tf.layers.dense({ name: `block${b}_fc2`, units: dim, kernelInitializer: init.glorot() }).apply(y) as tf.SymbolicTensor;
     x = tf.layers.add({ name: `block${b}_residual` }).apply([x, y]) as tf.SymbolicTensor;
   }

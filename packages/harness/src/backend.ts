@@ -21,4 +21,3 @@ export async function selectBackend(name: BackendName): Promise<string> {
   if (!ok || tf.getBackend() !== name) throw new Error(`could not initialise the tfjs '${name}' backend`);
   return tf.getBackend();
 }
-

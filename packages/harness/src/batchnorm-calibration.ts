@@ -35,14 +35,16 @@ export function calibrateBatchNorm(model: tf.LayersModel, xs: tf.Tensor, options
     const cfg = layer.getConfig() as { axis?: number | number[] };
     const axis = Array.isArray(cfg.axis) ? cfg.axis : [cfg.axis ?? -1];
     if (axis.length !== 1 || (axis[0] !== -1 && axis[0] !== (layer.inputSpec?.[0]?.ndim ?? 0) - 1)) {
-      throw new InvalidOptionError(`calibrateBatchNorm: layer '${layer.name}' normalises axis ${JSON.stringify(cfg.axis)}; only the last axis is supported`);
+      throw new InvalidOptionError(
+        `calibrateBatchNorm: layer '${layer.name}' normalises axis ${JSON.stringify(cfg.axis)}; only the last axis is supported`,
+      );
     }
     const byName = (suffix: string) => layer.weights.find((w) => weightName(w).endsWith(suffix));
     const movingMean = byName('moving_mean');
     const movingVar = byName('moving_variance');
     if (!movingMean || !movingVar) throw new InvalidOptionError(`calibrateBatchNorm: layer '${layer.name}' has no moving statistics`);
     // The sub-model shares the layers (and their weights); it is not disposed, which would dispose them.
-    const probe = tf.model({ inputs: model.inputs, outputs: layer.input as tf.SymbolicTensor });
+    const probe = tf.model({ inputs: model.inputs, outputs: layer.input });
     const c = Number(movingMean.shape[0]);
     const sum = new Float64Array(c);
     const sumSq = new Float64Array(c);

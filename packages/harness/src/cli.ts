@@ -25,7 +25,9 @@ export const COMMON_FLAGS = {
 export type FlagOptions = NonNullable<ParseArgsConfig['options']>;
 
 /** The parsed values of {@link COMMON_FLAGS} plus an example's own flags `E`. */
-export type FlagValues<E extends FlagOptions> = ReturnType<typeof parseArgs<{ args: string[]; options: typeof COMMON_FLAGS & E; strict: true; allowPositionals: false }>>['values'];
+export type FlagValues<E extends FlagOptions> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: typeof COMMON_FLAGS & E; strict: true; allowPositionals: false }>
+>['values'];
 
 /**
  * Parses `argv` strictly (no positionals, unknown flags throw) with {@link COMMON_FLAGS} plus an

@@ -54,7 +54,8 @@ export class ProgressBar {
   private finished = false;
 
   constructor(options: ProgressBarOptions) {
-    if (!(options.total > 0) || !Number.isFinite(options.total)) throw new RangeError(`progress total must be a positive number, got ${options.total}`);
+    if (!(options.total > 0) || !Number.isFinite(options.total))
+      throw new RangeError(`progress total must be a positive number, got ${options.total}`);
     this.total = options.total;
     this.label = options.label ?? '';
     this.width = Math.max(5, options.width ?? 28);

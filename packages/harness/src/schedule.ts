@@ -51,7 +51,11 @@ export function applyScheduleOverrides<S extends MarglikSchedule>(base: S, overr
     marglikEvery: overrides.marglikEvery ?? base.marglikEvery,
     hyperSteps: overrides.hyperSteps ?? base.hyperSteps,
   };
-  for (const [k, min] of [['epochs', 1], ['marglikEvery', 1], ['hyperSteps', 0]] as const) {
+  for (const [k, min] of [
+    ['epochs', 1],
+    ['marglikEvery', 1],
+    ['hyperSteps', 0],
+  ] as const) {
     const v = schedule[k];
     if (!Number.isInteger(v) || v < min) throw new Error(`${k} must be an integer >= ${min}, got ${v}`);
   }

@@ -18,12 +18,18 @@ export interface TrainingProgress {
  */
 export function trainingProgress(spec: TrainingSpec, s: MarglikSchedule, batchesPerEpoch: number, labelWidth: number): TrainingProgress {
   const hyperTotal = spec.map ? 0 : marglikStepCount(s) * s.hyperSteps;
-  const bar = new ProgressBar({ total: s.epochs * batchesPerEpoch + hyperTotal, label: spec.name.padEnd(labelWidth), plainSteps: 4, width: 24 });
+  const bar = new ProgressBar({
+    total: s.epochs * batchesPerEpoch + hyperTotal,
+    label: spec.name.padEnd(labelWidth),
+    plainSteps: 4,
+    width: 24,
+  });
   let done = 0;
   let epoch = 0;
   let loss = NaN;
   let logZ: number | undefined;
-  const status = (extra = '') => `epoch ${epoch}/${s.epochs}${Number.isFinite(loss) ? ` loss ${loss.toFixed(4)}` : ''}${logZ !== undefined ? ` log Z ${logZ.toFixed(1)}` : ''}${extra}`;
+  const status = (extra = '') =>
+    `epoch ${epoch}/${s.epochs}${Number.isFinite(loss) ? ` loss ${loss.toFixed(4)}` : ''}${logZ !== undefined ? ` log Z ${logZ.toFixed(1)}` : ''}${extra}`;
   const onProgress = (p: MarglikProgress) => {
     if (p.stage === 'batch') {
       done++;

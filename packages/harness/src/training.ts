@@ -25,7 +25,11 @@ export interface MarglikRun<Row, M extends tf.LayersModel = tf.Sequential> {
    * Measures the trained net while the returned Laplace and prior are alive; gives the row of
    * the training and the status of the bar's final line.
    */
-  measure: (model: M, result: MarglikTrainingResult, trainMs: number) => { row: Row; status: string } | Promise<{ row: Row; status: string }>;
+  measure: (
+    model: M,
+    result: MarglikTrainingResult,
+    trainMs: number,
+  ) => { row: Row; status: string } | Promise<{ row: Row; status: string }>;
   /** Runs after the bar's final line, with the trained net (still alive). */
   afterFinish?: (model: M) => Promise<void>;
 }

@@ -75,7 +75,12 @@ export function gatherRows(values: Float64Array, cols: number, rows: ArrayLike<n
 }
 
 /** Parses a split file `{train_indices, test_indices}`: integer row indices in [0, rows), disjoint, no repeats. */
-export function parseSplitJson(text: string, rows: number, file: string, corrupt: CorruptFileError = corruptFileError): { train: number[]; test: number[] } {
+export function parseSplitJson(
+  text: string,
+  rows: number,
+  file: string,
+  corrupt: CorruptFileError = corruptFileError,
+): { train: number[]; test: number[] } {
   let raw: { train_indices?: unknown; test_indices?: unknown };
   try {
     raw = JSON.parse(text) as typeof raw;
@@ -115,7 +120,11 @@ export interface BreastCancerTable {
 }
 
 /** Parses the breast-cancer CSV: header `rows,cols,class0,class1`, then `cols` features and the 0/1 label per line. */
-export function parseBreastCancerCsv(text: string, file = BREAST_CANCER_FILE, corrupt: CorruptFileError = corruptFileError): BreastCancerTable {
+export function parseBreastCancerCsv(
+  text: string,
+  file = BREAST_CANCER_FILE,
+  corrupt: CorruptFileError = corruptFileError,
+): BreastCancerTable {
   const lines = nonEmptyLines(text);
   if (lines.length === 0) throw corrupt(file, 'is empty');
   const header = lines[0].split(',');
@@ -164,7 +173,9 @@ export interface BreastCancerHost {
  * {@link DATA_DIR}): the fixed 455 / 114 split, the features standardised with the
  * training mean / std (ddof 0) unless `standardize: false`.
  */
-export function loadBreastCancerHost(options: { dataDir?: string; standardize?: boolean; corrupt?: CorruptFileError } = {}): BreastCancerHost {
+export function loadBreastCancerHost(
+  options: { dataDir?: string; standardize?: boolean; corrupt?: CorruptFileError } = {},
+): BreastCancerHost {
   const dir = options.dataDir ?? DATA_DIR;
   const csv = join(dir, BREAST_CANCER_FILE);
   const splitFile = join(dir, BREAST_CANCER_SPLIT_FILE);
@@ -249,7 +260,11 @@ export function readDiabetes(dataDir = DATA_DIR, corrupt: CorruptFileError = cor
  * round(n·testFraction) indices are the test set, the rest the training set, both sorted ascending
  * (442 rows → 354 / 88 with the defaults).
  */
-export function diabetesSplit(n: number, seed = DIABETES_SPLIT_SEED, testFraction = DIABETES_TEST_FRACTION): { train: Int32Array; test: Int32Array } {
+export function diabetesSplit(
+  n: number,
+  seed = DIABETES_SPLIT_SEED,
+  testFraction = DIABETES_TEST_FRACTION,
+): { train: Int32Array; test: Int32Array } {
   if (!(testFraction > 0 && testFraction < 1)) throw new Error(`testFraction must be in (0, 1), got ${testFraction}`);
   const rand = mulberry32(seed);
   const p = Int32Array.from({ length: n }, (_, i) => i);
@@ -289,7 +304,11 @@ export function loadDiabetesHost(
 ): DiabetesHost {
   const dir = options.dataDir ?? DATA_DIR;
   const table = readDiabetes(dir, options.corrupt);
-  const { train, test } = diabetesSplit(table.rows, options.splitSeed ?? DIABETES_SPLIT_SEED, options.testFraction ?? DIABETES_TEST_FRACTION);
+  const { train, test } = diabetesSplit(
+    table.rows,
+    options.splitSeed ?? DIABETES_SPLIT_SEED,
+    options.testFraction ?? DIABETES_TEST_FRACTION,
+  );
   const standardized = options.standardize ?? true;
   const d = table.numFeatures;
   const xStats = standardized ? columnStats(table.features, d, train) : undefined;
@@ -371,9 +390,14 @@ export function loadDigitsCsv(dataDir = DATA_DIR, corrupt: CorruptFileError = co
  * t_c go to the test part. Both parts keep the file order (ascending 0-based row indices). With the
  * defaults: 1,437 train / 360 test.
  */
-export function digitsSplit(labels: Int32Array, testSize = DIGITS_TEST_SIZE, seed = DIGITS_SPLIT_SEED): { train: number[]; test: number[] } {
+export function digitsSplit(
+  labels: Int32Array,
+  testSize = DIGITS_TEST_SIZE,
+  seed = DIGITS_SPLIT_SEED,
+): { train: number[]; test: number[] } {
   const n = labels.length;
-  if (!Number.isInteger(testSize) || testSize < 1 || testSize >= n) throw new Error(`testSize must be an integer in [1, ${n}), got ${testSize}`);
+  if (!Number.isInteger(testSize) || testSize < 1 || testSize >= n)
+    throw new Error(`testSize must be an integer in [1, ${n}), got ${testSize}`);
   const byClass: number[][] = Array.from({ length: DIGITS_CLASSES }, () => []);
   labels.forEach((y, i) => byClass[y].push(i));
   const exact = byClass.map((rows) => (rows.length * testSize) / n);

@@ -13,8 +13,10 @@ import { InvalidOptionError, registerLayerAdapter, UnsupportedLayerError, type O
  * `[sin(x·ω), cos(x·ω), sin(y·ω), cos(y·ω)]`.
  */
 export function sinCosPositions2d(h: number, w: number, dim: number, temperature = 10000): Float32Array {
-  if (!Number.isInteger(dim) || dim % 4 !== 0 || dim < 8) throw new InvalidOptionError(`sin-cos position embedding: dim must be a multiple of 4 (>= 8), got ${dim}`);
-  if (!Number.isInteger(h) || !Number.isInteger(w) || h < 1 || w < 1) throw new InvalidOptionError(`sin-cos position embedding: the patch grid must be positive integers, got ${h}×${w}`);
+  if (!Number.isInteger(dim) || dim % 4 !== 0 || dim < 8)
+    throw new InvalidOptionError(`sin-cos position embedding: dim must be a multiple of 4 (>= 8), got ${dim}`);
+  if (!Number.isInteger(h) || !Number.isInteger(w) || h < 1 || w < 1)
+    throw new InvalidOptionError(`sin-cos position embedding: the patch grid must be positive integers, got ${h}×${w}`);
   const q = dim / 4;
   const out = new Float32Array(h * w * dim);
   for (let y = 0; y < h; y++) {
@@ -120,7 +122,11 @@ export function registerVitLayers(): void {
   registerLayerAdapter(SinCosPosition2D.className, (layer, inputShape): OpLayer => {
     const pos = layer as unknown as SinCosPosition2D;
     if (inputShape.length !== 2 || inputShape[0] !== pos.gridHeight * pos.gridWidth) {
-      throw new UnsupportedLayerError(layer.name, SinCosPosition2D.className, `input [${inputShape}]: tokens [${pos.gridHeight * pos.gridWidth}, dim] expected`);
+      throw new UnsupportedLayerError(
+        layer.name,
+        SinCosPosition2D.className,
+        `input [${inputShape}]: tokens [${pos.gridHeight * pos.gridWidth}, dim] expected`,
+      );
     }
     return {
       kind: 'op',

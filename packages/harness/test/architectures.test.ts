@@ -1,7 +1,17 @@
 import * as tf from '@tensorflow/tfjs';
 import { buildModelAdapter, InvalidOptionError, meanNllGradients } from '@spam/core';
 import { describe, expect, it } from 'vitest';
-import { buildArchitecture, buildMixer, buildResnet, buildVit, calibrateBatchNorm, registerVitLayers, ScaleBy, SinCosPosition2D, sinCosPositions2d } from '../src/index.js';
+import {
+  buildArchitecture,
+  buildMixer,
+  buildResnet,
+  buildVit,
+  calibrateBatchNorm,
+  registerVitLayers,
+  ScaleBy,
+  SinCosPosition2D,
+  sinCosPositions2d,
+} from '../src/index.js';
 
 const trainable = (m: tf.LayersModel) => m.trainableWeights.reduce((s, w) => s + w.shape.reduce<number>((a, b) => a * (b ?? 1), 1), 0);
 
@@ -15,7 +25,11 @@ describe('architectures: shapes and parameter counts', () => {
     const vit = 6400 + 4 * 256 + 8 * 3 * 128 * 16 + 128 * 128 + (128 * 256 + 256) + (256 * 128 + 128) + 1290;
     // Mixer: 784·256 + 256; 2 × (256·512 + 512 + 512·256 + 256); 256·10 + 10.
     const mixer = 784 * 256 + 256 + 2 * (256 * 512 + 512 + 512 * 256 + 256) + 2570;
-    for (const [name, expected, shape] of [['resnet', resnet, [28, 28, 1]], ['vit', vit, [28, 28, 1]], ['mixer', mixer, [784]]] as const) {
+    for (const [name, expected, shape] of [
+      ['resnet', resnet, [28, 28, 1]],
+      ['vit', vit, [28, 28, 1]],
+      ['mixer', mixer, [784]],
+    ] as const) {
       const model = buildArchitecture(name, [...shape], 10, 3);
       expect(trainable(model), name).toBe(expected);
       const y = tf.tidy(() => model.predict(tf.zeros([2, ...shape])) as tf.Tensor);
@@ -27,7 +41,11 @@ describe('architectures: shapes and parameter counts', () => {
   });
 
   it('the same seed gives the same initial weights, another seed other weights', () => {
-    const [a, b, c] = [buildMixer({ seed: 4, dim: 8, hidden: 8 }), buildMixer({ seed: 4, dim: 8, hidden: 8 }), buildMixer({ seed: 5, dim: 8, hidden: 8 })];
+    const [a, b, c] = [
+      buildMixer({ seed: 4, dim: 8, hidden: 8 }),
+      buildMixer({ seed: 4, dim: 8, hidden: 8 }),
+      buildMixer({ seed: 5, dim: 8, hidden: 8 }),
+    ];
     const k = (m: tf.LayersModel) => Array.from(m.getLayer('block2_fc1').getWeights()[0].dataSync());
     expect(k(a)).toEqual(k(b));
     expect(k(a)).not.toEqual(k(c));
@@ -45,7 +63,7 @@ describe('architectures: shapes and parameter counts', () => {
 });
 
 describe('architectures: the ViT parts', () => {
-  it("sin-cos table: token (y, x) row = [sin xω, cos xω, sin yω, cos yω], ω_i = 10000^(−i/(dim/4 − 1))", () => {
+  it('sin-cos table: token (y, x) row = [sin xω, cos xω, sin yω, cos yω], ω_i = 10000^(−i/(dim/4 − 1))', () => {
     const t = sinCosPositions2d(2, 3, 8); // q = 2, ω = [1, 1e-4]
     const row = Array.from(t.subarray((1 * 3 + 2) * 8, (1 * 3 + 2) * 8 + 8)); // y = 1, x = 2
     const expected = [Math.sin(2), Math.sin(2e-4), Math.cos(2), Math.cos(2e-4), Math.sin(1), Math.sin(1e-4), Math.cos(1), Math.cos(1e-4)];
@@ -57,7 +75,10 @@ describe('architectures: the ViT parts', () => {
     const model = buildVit({ seed: 2 });
     const before = tf.memory().numTensors;
     const x = tf.randomUniform([3, 28, 28, 1], 0, 1, 'float32', 7);
-    const sub = tf.model({ inputs: model.inputs, outputs: ['head3_q', 'head3_k', 'head3_v', 'head3_softmax', 'head3_attend'].map((n) => model.getLayer(n).output as tf.SymbolicTensor) });
+    const sub = tf.model({
+      inputs: model.inputs,
+      outputs: ['head3_q', 'head3_k', 'head3_v', 'head3_softmax', 'head3_attend'].map((n) => model.getLayer(n).output as tf.SymbolicTensor),
+    });
     const [q, k, v, a, o] = sub.predict(x) as tf.Tensor[];
     expect(a.shape).toEqual([3, 16, 16]);
     const [errA, errO] = tf.tidy(() => {
@@ -81,7 +102,7 @@ describe('calibrateBatchNorm', () => {
     expect(calibrateBatchNorm(model, x, { batchSize: 16 })).toBe(6);
     expect(tf.memory().numTensors).toBe(before);
     for (const name of ['stem_bn', 'block2_bn2', 'block2_short_bn']) {
-      const out = tf.model({ inputs: model.inputs, outputs: model.getLayer(name).output as tf.SymbolicTensor });
+      const out = tf.model({ inputs: model.inputs, outputs: model.getLayer(name).output });
       const [mean, variance] = tf.tidy(() => {
         const y = out.predict(x) as tf.Tensor;
         const m = tf.moments(y, [0, 1, 2]);
@@ -107,10 +128,17 @@ describe('the ViT custom layers through the plug-in API', () => {
     registerVitLayers();
     const input = tf.input({ shape: [4, 8] });
     let x = new SinCosPosition2D({ gridHeight: 2, gridWidth: 2, name: 'pos' }).apply(input) as tf.SymbolicTensor;
-    x = tf.layers.dense({ units: 6, activation: 'tanh', kernelInitializer: tf.initializers.glorotUniform({ seed: 11 }), name: 'fc' }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers
+      .dense({ units: 6, activation: 'tanh', kernelInitializer: tf.initializers.glorotUniform({ seed: 11 }), name: 'fc' })
+      .apply(x) as tf.SymbolicTensor;
     x = new ScaleBy({ scale: 0.25, name: 'scale' }).apply(x) as tf.SymbolicTensor;
     x = tf.layers.globalAveragePooling1d({ name: 'pool' }).apply(x) as tf.SymbolicTensor;
-    const model = tf.model({ inputs: input, outputs: tf.layers.dense({ units: 3, kernelInitializer: tf.initializers.glorotUniform({ seed: 12 }), name: 'out' }).apply(x) as tf.SymbolicTensor });
+    const model = tf.model({
+      inputs: input,
+      outputs: tf.layers
+        .dense({ units: 3, kernelInitializer: tf.initializers.glorotUniform({ seed: 12 }), name: 'out' })
+        .apply(x) as tf.SymbolicTensor,
+    });
     const xs = tf.randomNormal([5, 4, 8], 0, 1, 'float32', 5);
     const ys = tf.tensor1d([0, 1, 2, 1, 0], 'int32');
     const before = tf.memory().numTensors;

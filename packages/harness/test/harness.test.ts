@@ -12,7 +12,16 @@ import {
   type MarglikSchedule,
 } from '../src/index.js';
 
-const schedule: MarglikSchedule = { epochs: 10, batchSize: 64, lr: 1e-3, marglikEvery: 5, hyperSteps: 20, burnIn: 0, hyperLr: 0.1, priorPrecision: 1 };
+const schedule: MarglikSchedule = {
+  epochs: 10,
+  batchSize: 64,
+  lr: 1e-3,
+  marglikEvery: 5,
+  hyperSteps: 20,
+  burnIn: 0,
+  hyperLr: 0.1,
+  priorPrecision: 1,
+};
 
 describe('harness: formatting', () => {
   it('formats numbers with a dash for missing values', () => {
@@ -26,7 +35,16 @@ describe('harness: formatting', () => {
   });
 
   it('aligns tables: the first `left` columns left, the rest right', () => {
-    expect(formatTable(['a', 'bb'], [['xyz', '1'], ['w', '22']], 1)).toEqual(['a    bb', '───  ──', 'xyz   1', 'w    22']);
+    expect(
+      formatTable(
+        ['a', 'bb'],
+        [
+          ['xyz', '1'],
+          ['w', '22'],
+        ],
+        1,
+      ),
+    ).toEqual(['a    bb', '───  ──', 'xyz   1', 'w    22']);
     expect(formatTable(['a', 'b'], [['x', 'y']])).toEqual(['a  b', '─  ─', 'x  y']);
   });
 });
