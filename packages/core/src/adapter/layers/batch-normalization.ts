@@ -3,7 +3,7 @@ import type { Tensor } from '@tensorflow/tfjs-core';
 import type { LayerLike } from '../../model-like.js';
 import type { LayerWeight, OpLayer, WeightedLayer } from '../types.js';
 import { UnsupportedLayerError } from '../../errors.js';
-import { channelSums, isLastAxis, toKNSC, vectorUnits } from './util-weighted.js';
+import { channelSums, normalizationConfig, toKNSC, vectorUnits } from './util-weighted.js';
 
 /**
  * `tf.layers.batchNormalization` in inference mode (axis −1 only): with the moving statistics μ, v,
@@ -14,23 +14,11 @@ import { channelSums, isLastAxis, toKNSC, vectorUnits } from './util-weighted.js
  * frozen layer) it is a parameter-free op layer.
  */
 export function batchNormalizationLayer(layer: LayerLike, inputShape: number[]): WeightedLayer | OpLayer {
-  const cfg = layer.getConfig();
   const className = layer.getClassName();
-  if (!isLastAxis(cfg.axis, inputShape.length)) {
-    throw new UnsupportedLayerError(
-      layer.name,
-      className,
-      `axis ${JSON.stringify(cfg.axis)} (only the last axis, -1, for an input of rank ${inputShape.length + 1})`,
-    );
-  }
-  const eps = typeof cfg.epsilon === 'number' ? cfg.epsilon : 1e-3;
-  let i = 0;
-  const gamma = cfg.scale === false ? null : layer.weights[i++];
-  const beta = cfg.center === false ? null : layer.weights[i++];
-  const movingMean = layer.weights[i++];
-  const movingVar = layer.weights[i++];
+  const { eps, gamma, beta, rest } = normalizationConfig(layer, inputShape, 'gamma, beta, moving_mean, moving_variance');
+  const [movingMean, movingVar] = rest;
   const c = inputShape[inputShape.length - 1];
-  if (!movingMean || !movingVar || (gamma !== null && !gamma) || (beta !== null && !beta)) {
+  if (!movingMean || !movingVar) {
     throw new UnsupportedLayerError(
       layer.name,
       className,

@@ -2,8 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import type { LayerLike } from '../../model-like.js';
 import type { LayerWeight, OpLayer, WeightedLayer } from '../types.js';
-import { UnsupportedLayerError } from '../../errors.js';
-import { channelSums, isLastAxis, toKNSC, toNSC, vectorUnits } from './util-weighted.js';
+import { channelSums, normalizationConfig, toKNSC, toNSC, vectorUnits } from './util-weighted.js';
 
 /** x̂ = (x − μ)/√(σ² + ε) over the last axis (biased variance) and 1/√(σ² + ε), both `[N, S, ·]`. */
 function normalise(x: Tensor, eps: number): { xhat: Tensor; rstd: Tensor } {
@@ -22,22 +21,8 @@ function normalise(x: Tensor, eps: number): { xhat: Tensor; rstd: Tensor } {
  * Without trainable weights it is a parameter-free op layer. Other axes are refused.
  */
 export function layerNormalizationLayer(layer: LayerLike, inputShape: number[]): WeightedLayer | OpLayer {
-  const cfg = layer.getConfig();
   const className = layer.getClassName();
-  if (!isLastAxis(cfg.axis, inputShape.length)) {
-    throw new UnsupportedLayerError(
-      layer.name,
-      className,
-      `axis ${JSON.stringify(cfg.axis)} (only the last axis, -1, for an input of rank ${inputShape.length + 1})`,
-    );
-  }
-  const eps = typeof cfg.epsilon === 'number' ? cfg.epsilon : 1e-3;
-  let i = 0;
-  const gamma = cfg.scale === false ? null : layer.weights[i++];
-  const beta = cfg.center === false ? null : layer.weights[i++];
-  if ((gamma !== null && !gamma) || (beta !== null && !beta)) {
-    throw new UnsupportedLayerError(layer.name, className, 'weights are missing (expected gamma, beta per its center/scale flags)');
-  }
+  const { eps, gamma, beta } = normalizationConfig(layer, inputShape, 'gamma, beta');
   const c = inputShape[inputShape.length - 1];
   const forward = (x: Tensor) =>
     tf.tidy(() => {

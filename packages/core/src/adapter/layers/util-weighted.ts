@@ -116,6 +116,42 @@ export function isLastAxis(axis: unknown, perExampleRank: number): boolean {
   return a === -1 || a === perExampleRank;
 }
 
+/** What BatchNormalization and LayerNormalization share in their config: ε and the optional γ, β. */
+export interface NormalizationConfig {
+  readonly eps: number;
+  readonly gamma: LayerVariableLike | null;
+  readonly beta: LayerVariableLike | null;
+  /** The layer's remaining weights after γ and β (BN's moving statistics). */
+  readonly rest: LayerVariableLike[];
+}
+
+/**
+ * Reads a normalisation layer's config (last axis only, else `UnsupportedLayerError` naming the
+ * axis): ε (tfjs default 1e-3) and γ / β per its `scale` / `center` flags, in tfjs weight order.
+ * `weightNames` lists every weight expected, for the error when one is missing.
+ */
+export function normalizationConfig(layer: LayerLike, inputShape: number[], weightNames: string): NormalizationConfig {
+  const cfg = layer.getConfig();
+  if (!isLastAxis(cfg.axis, inputShape.length)) {
+    throw new UnsupportedLayerError(
+      layer.name,
+      layer.getClassName(),
+      `axis ${JSON.stringify(cfg.axis)} (only the last axis, -1, for an input of rank ${inputShape.length + 1})`,
+    );
+  }
+  const weights = [...layer.weights];
+  const gamma = cfg.scale === false ? null : (weights.shift() ?? undefined);
+  const beta = cfg.center === false ? null : (weights.shift() ?? undefined);
+  if (gamma === undefined || beta === undefined) {
+    throw new UnsupportedLayerError(
+      layer.name,
+      layer.getClassName(),
+      `weights are missing (expected ${weightNames} per its center/scale flags)`,
+    );
+  }
+  return { eps: typeof cfg.epsilon === 'number' ? cfg.epsilon : 1e-3, gamma, beta, rest: weights };
+}
+
 /** Reshapes `[K, N, ...middle, C]` to `[K, N, S, C]` (S = product of the middle axes). */
 export function toKNSC(t: Tensor): Tensor {
   const [k, n] = t.shape as number[];
