@@ -1,26 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
-import {
-  buildModelAdapter,
-  InvalidDataError,
-  InvalidOptionError,
-  registerLayerAdapter,
-  UnsupportedLayerError,
-  type ModelLike,
-} from '@spam/core';
+import { InvalidDataError, InvalidOptionError } from '@spam/core';
 import { snipScores } from '../src/scores/snip.js';
 import { graspScores } from '../src/scores/grasp.js';
 import { synflowScores } from '../src/scores/synflow.js';
-import { meanCriterionGradient, resolveGradientOptions } from '../src/scores/gradients.js';
-import { batchHessianVectorProduct } from '../src/scores/hessian-vector.js';
-import type { ParamScores } from '../src/scores/scores.js';
 import { buildFixtureModel } from '../../../tools/fixtures/build-model.js';
 import { toTfjsOrder, type Fixture } from '../../../tools/fixtures/schema.js';
-import { onBackend, randomLabels, randomTensor, rejection, relErr, seedWeights, thrown } from '../../../test/helpers/index.js';
+import { rejection, relErr, thrown } from '../../../test/helpers/index.js';
+import { asModel, cnnModel, take } from './gradient-fixtures.js';
 
 const L = tf.layers;
-const asModel = (m: tf.LayersModel) => m as unknown as ModelLike;
 const FIXTURE_DIR = new URL('../../../test/fixtures/', import.meta.url);
 const CASES = (JSON.parse(readFileSync(new URL('index.json', FIXTURE_DIR), 'utf8')) as { cases: Array<{ file: string }> }).cases.map(
   (c) => JSON.parse(readFileSync(new URL(c.file, FIXTURE_DIR), 'utf8')) as Fixture,
@@ -32,13 +22,6 @@ function fixtureData(fx: Fixture): { xs: tf.Tensor; ys: tf.Tensor } {
   const xs = tf.tensor(flatDeep(fx.inputs_tfjs), [fx.n_data, ...fx.architecture.input_shape_tfjs]);
   const ys = fx.likelihood === 'classification' ? tf.tensor1d(fx.targets as number[], 'int32') : tf.tensor2d(fx.targets);
   return { xs, ys };
-}
-
-/** Flat scores, disposing the ParamScores. */
-function take(s: ParamScores): Float32Array {
-  const f = s.flat();
-  s.dispose();
-  return f;
 }
 
 const expectedScores = (fx: Fixture, key: string) => toTfjsOrder(fx, (fx.expected.scores as Record<string, number[]>)[key]);
@@ -74,173 +57,6 @@ describe('SNIP, GraSP, SynFlow against the float64 fixtures (canonical definitio
       model.dispose();
     });
   }
-});
-
-/** A small CNN with every layer kind the R-operator handles differently (classification, final softmax). */
-function cnnModel(seed: number): tf.LayersModel {
-  const m = tf.sequential();
-  m.add(L.conv2d({ inputShape: [6, 6, 2], filters: 3, kernelSize: 3, padding: 'same', activation: 'sigmoid' }));
-  m.add(L.maxPooling2d({ poolSize: 2 }));
-  m.add(L.conv2d({ filters: 4, kernelSize: 2, activation: 'elu' }));
-  m.add(L.averagePooling2d({ poolSize: 2, strides: 1 }));
-  m.add(L.flatten());
-  m.add(L.dense({ units: 6, activation: 'tanh' }));
-  m.add(L.dropout({ rate: 0.3 }));
-  m.add(L.dense({ units: 3, activation: 'softmax' }));
-  seedWeights(m, seed, 0.6);
-  return m;
-}
-
-/** An MLP with a hidden (non-element-wise) softmax layer and smooth activations (regression). */
-function mlpModel(seed: number): tf.LayersModel {
-  const m = tf.sequential();
-  m.add(L.dense({ inputShape: [4], units: 5, activation: 'softplus' }));
-  m.add(L.dense({ units: 5, activation: 'swish' }));
-  m.add(L.activation({ activation: 'softmax' }));
-  m.add(L.dense({ units: 4, activation: 'selu' }));
-  m.add(L.dense({ units: 2 }));
-  seedWeights(m, seed, 0.8);
-  return m;
-}
-
-/** Activations whose second derivative comes from autodiff of their VJP (mish, gelu_new, logSoftmax). */
-function mlp2Model(seed: number): tf.LayersModel {
-  const m = tf.sequential();
-  m.add(L.dense({ inputShape: [4], units: 5, activation: 'mish' }));
-  m.add(L.dense({ units: 5, activation: 'gelu_new' }));
-  m.add(L.dense({ units: 4, activation: 'softsign' }));
-  m.add(L.activation({ activation: 'logSoftmax' as never }));
-  m.add(L.dense({ units: 4, activation: 'sigmoid' }));
-  m.add(L.dense({ units: 2 }));
-  seedWeights(m, seed, 0.6);
-  return m;
-}
-
-/** A strided 'same' conv with tanh, ReLU(maxValue) and global average pooling (regression). */
-function gapModel(seed: number): tf.LayersModel {
-  const m = tf.sequential();
-  m.add(L.conv2d({ inputShape: [5, 5, 2], filters: 4, kernelSize: 3, strides: 2, padding: 'same', activation: 'tanh' }));
-  m.add(L.reLU({ maxValue: 0.5 }));
-  m.add(L.conv2d({ filters: 3, kernelSize: 2, activation: 'gelu' }));
-  m.add(L.globalAveragePooling2d({}));
-  m.add(L.dense({ units: 2 }));
-  seedWeights(m, seed, 0.7);
-  return m;
-}
-
-/** Overlapping max-pool windows with 'same' padding (classification). */
-function poolModel(seed: number): tf.LayersModel {
-  const m = tf.sequential();
-  m.add(L.conv2d({ inputShape: [7, 7, 2], filters: 3, kernelSize: 2, activation: 'sigmoid' }));
-  m.add(L.maxPooling2d({ poolSize: 3, strides: 2, padding: 'same' }));
-  m.add(L.flatten());
-  m.add(L.dense({ units: 3, activation: 'tanh' }));
-  m.add(L.dense({ units: 3 }));
-  seedWeights(m, seed, 0.6);
-  return m;
-}
-
-/** ∇θ of the mean criterion at the model's current weights, flat canonical order. */
-async function gradAt(model: tf.LayersModel, xs: tf.Tensor, ys: tf.Tensor, likelihood: 'classification' | 'regression'): Promise<number[]> {
-  const adapter = buildModelAdapter(asModel(model), { logits: likelihood === 'classification' });
-  const { grads } = await meanCriterionGradient(adapter, { xs, ys }, resolveGradientOptions({ likelihood }));
-  const out = grads.flatMap((g) => Array.from(g.dataSync()));
-  tf.dispose(grads);
-  return out;
-}
-
-/** (g(θ + εv) − g(θ − εv)) / 2ε with one Richardson step (error O(ε⁴)); model.weights order = canonical order. */
-async function fdHessianVector(
-  model: tf.LayersModel,
-  xs: tf.Tensor,
-  ys: tf.Tensor,
-  likelihood: 'classification' | 'regression',
-  v: number[],
-  eps: number,
-): Promise<number[]> {
-  const theta = model.getWeights().map((w) => Array.from(w.dataSync()));
-  const shapes = model.weights.map((w) => w.shape as number[]);
-  const at = async (t: number) => {
-    let o = 0;
-    const ws = theta.map((th, i) =>
-      tf.tensor(
-        th.map((x) => x + t * v[o++]),
-        shapes[i],
-      ),
-    );
-    model.setWeights(ws);
-    tf.dispose(ws);
-    return gradAt(model, xs, ys, likelihood);
-  };
-  const central = async (e: number) => {
-    const [p, m] = [await at(e), await at(-e)];
-    return p.map((x, i) => (x - m[i]) / (2 * e));
-  };
-  const [d1, d2] = [await central(eps), await central(eps / 2)];
-  const ws = theta.map((th, i) => tf.tensor(th, shapes[i]));
-  model.setWeights(ws);
-  tf.dispose(ws);
-  return d2.map((x, i) => (4 * x - d1[i]) / 3);
-}
-
-describe('exact Hessian-vector product (R-operator) vs finite differences of the gradient', () => {
-  const nets: Array<[string, (s: number) => tf.LayersModel, 'classification' | 'regression', number[], number]> = [
-    ['conv(same, sigmoid)+maxpool+conv(elu)+avgpool+dense(tanh)+dropout+softmax', cnnModel, 'classification', [5, 6, 6, 2], 4e-3],
-    ['mlp softplus/swish/hidden softmax/selu', mlpModel, 'regression', [7, 4], 4e-3],
-    ['mlp mish/gelu_new/softsign/hidden logSoftmax/sigmoid', mlp2Model, 'regression', [7, 4], 4e-3],
-    ['strided same conv(tanh)+ReLU(max)+conv(gelu)+GAP', gapModel, 'regression', [6, 5, 5, 2], 4e-3],
-    ['conv(sigmoid)+overlapping same maxpool 3/2+dense(tanh)', poolModel, 'classification', [5, 7, 7, 2], 1e-3],
-  ];
-  for (const [name, make, likelihood, xShape, eps] of nets) {
-    it(`${name} (${likelihood})`, async () => {
-      const model = make(3);
-      const n = xShape[0];
-      const xs = randomTensor(xShape, 11);
-      const ys = likelihood === 'classification' ? tf.tensor1d(randomLabels(n, 3, 5), 'int32') : randomTensor([n, 2], 12);
-      const adapter = buildModelAdapter(asModel(model), { logits: likelihood === 'classification' });
-      const p = adapter.numParams;
-      const v = randomTensor([p], 21).arraySync() as number[];
-      const before = tf.memory().numTensors;
-      const hv = tf.tidy(() => {
-        const y = likelihood === 'classification' ? tf.oneHot(ys as tf.Tensor1D, 3).toFloat() : ys;
-        const vb = adapter.params.map((b) => tf.tensor(v.slice(b.offset, b.offset + b.size), b.shape));
-        // summed criterion → the mean criterion's scale
-        const scale = likelihood === 'classification' ? 1 / n : 1 / (n * adapter.outputDim);
-        return tf.concat(batchHessianVectorProduct(adapter, likelihood, xs, y, vb).map((t) => tf.mul(tf.reshape(t, [-1]), scale)));
-      });
-      expect(tf.memory().numTensors).toBe(before + 1);
-      const exact = Array.from(hv.dataSync());
-      hv.dispose();
-      // ε small enough that no ReLU/max-pool/ELU kink is crossed for these seeds (kinks break FD, not H v).
-      const fd = await fdHessianVector(model, xs, ys, likelihood, v, eps);
-      const e = relErr(exact, fd);
-      console.log(`[scores-gradient] FD check ${name}: relErr ${e.toExponential(2)} (‖Hv‖ ${Math.hypot(...exact).toExponential(2)})`);
-      expect(e).toBeLessThan(1e-3);
-      tf.dispose([xs, ys]);
-      model.dispose();
-    });
-  }
-
-  it('GraSP agrees between wasm and cpu on the CNN (no backend-specific kernel bug)', async () => {
-    const model = cnnModel(4);
-    const xs = randomTensor([9, 6, 6, 2], 31);
-    const ys = tf.tensor1d(randomLabels(9, 3, 32), 'int32');
-    const data = { xs, ys, batchSize: 4 };
-    const here = take(await graspScores(asModel(model), data, { likelihood: 'classification' }));
-    const snipHere = take(await snipScores(asModel(model), data, { likelihood: 'classification' }));
-    const synHere = take(synflowScores(asModel(model)));
-    const other = tf.getBackend() === 'cpu' ? 'wasm' : 'cpu';
-    const [there, snipThere, synThere] = await onBackend(other, async () => [
-      take(await graspScores(asModel(model), data, { likelihood: 'classification' })),
-      take(await snipScores(asModel(model), data, { likelihood: 'classification' })),
-      take(synflowScores(asModel(model))),
-    ]);
-    expect(relErr(here, there)).toBeLessThan(1e-4);
-    expect(relErr(snipHere, snipThere)).toBeLessThan(1e-4);
-    expect(relErr(synHere, synThere)).toBeLessThan(1e-4);
-    tf.dispose([xs, ys]);
-    model.dispose();
-  });
 });
 
 describe('batches', () => {
@@ -414,64 +230,6 @@ describe('typed errors and memory', () => {
     tf.dispose([emptyX, emptyY]);
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([xs, ys]);
-  });
-
-  it('GraSP names an op layer it has no exact Hessian-vector product for; SNIP and SynFlow still work', async () => {
-    registerLayerAdapter('LeakyReLU', (layer, inputShape) => ({
-      kind: 'op',
-      name: layer.name,
-      className: layer.getClassName(),
-      inputShape,
-      outputShape: inputShape,
-      forward: (x) => tf.leakyRelu(x, 0.3),
-      vjp: (dy, x) => tf.tidy(() => tf.mul(dy, tf.where(tf.greater(x, 0), tf.onesLike(x), tf.mul(tf.onesLike(x), 0.3)))),
-    }));
-    const m = tf.sequential();
-    m.add(L.dense({ inputShape: [3], units: 4 }));
-    m.add(L.leakyReLU({ name: 'leaky', alpha: 0.3 }));
-    m.add(L.dense({ units: 2 }));
-    const xs = randomTensor([6, 3], 1);
-    const ys = tf.tensor1d(randomLabels(6, 2, 2), 'int32');
-    const before = tf.memory().numTensors;
-    const e = await rejection(graspScores(asModel(m), { xs, ys }, { likelihood: 'classification' }));
-    expect(e).toBeInstanceOf(UnsupportedLayerError);
-    expect((e as UnsupportedLayerError).layerName).toBe('leaky');
-    take(await snipScores(asModel(m), { xs, ys }, { likelihood: 'classification' }));
-    take(synflowScores(asModel(m)));
-    expect(tf.memory().numTensors).toBe(before);
-    tf.dispose([xs, ys]);
-    m.dispose();
-  });
-
-  it("a plug-in op layer that declares linearity: 'piecewise-linear' gets an exact Hessian-vector product (vs finite differences)", async () => {
-    const leaky = (x: tf.Tensor) => tf.where(tf.greater(x, 0), tf.onesLike(x), tf.mul(tf.onesLike(x), 0.3));
-    registerLayerAdapter('LeakyReLU', (layer, inputShape) => ({
-      kind: 'op',
-      name: layer.name,
-      className: layer.getClassName(),
-      inputShape,
-      outputShape: inputShape,
-      linearity: 'piecewise-linear',
-      forward: (x) => tf.leakyRelu(x, 0.3),
-      vjp: (dy, x) => tf.tidy(() => tf.mul(dy, leaky(x))),
-    }));
-    const m = tf.sequential();
-    m.add(L.dense({ inputShape: [3], units: 5, activation: 'tanh' }));
-    m.add(L.leakyReLU({ alpha: 0.3 }));
-    m.add(L.dense({ units: 2 }));
-    seedWeights(m, 4);
-    const xs = randomTensor([6, 3], 1);
-    const ys = randomTensor([6, 2], 2);
-    const adapter = buildModelAdapter(asModel(m));
-    const v = randomTensor([adapter.numParams], 3).arraySync() as number[];
-    const exact = tf.tidy(() => {
-      const vb = adapter.params.map((b) => tf.tensor(v.slice(b.offset, b.offset + b.size), b.shape));
-      return tf.concat(batchHessianVectorProduct(adapter, 'regression', xs, ys, vb).map((t) => tf.mul(tf.reshape(t, [-1]), 1 / 12)));
-    });
-    const fd = await fdHessianVector(m, xs, ys, 'regression', v, 4e-3);
-    expect(relErr(Array.from(exact.dataSync()), fd)).toBeLessThan(1e-3);
-    tf.dispose([exact, xs, ys]);
-    m.dispose();
   });
 
   it('leaves no tensors behind (scores disposed), from tensors and from a tf.data.Dataset', async () => {
