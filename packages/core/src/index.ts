@@ -9,6 +9,8 @@ export type { LayerLike, LayerVariableLike, ModelLike } from './model-like.js';
 export { getActivation, SUPPORTED_ACTIVATIONS, type Activation } from './activations.js';
 export type {
   AdaptedLayer,
+  ChannelFacts,
+  ChannelWeight,
   LayerAdapterContext,
   LayerAdapterFactory,
   LayerWeight,

@@ -40,6 +40,52 @@ export interface OpLayer {
    * depend on the channel count. Without it, removing units upstream of this layer is refused.
    */
   mapChannels?(keep: Uint8Array): Uint8Array;
+  /** Structured removal: how channels pass through the layer ({@link ChannelFacts}). */
+  readonly channels?: ChannelFacts;
+}
+
+/** A weight holding one slice per channel, for structured removal ({@link ChannelFacts}). */
+export interface ChannelWeight {
+  /** The live variable (any of the layer's weights, trainable or not: BN's moving statistics too). */
+  readonly variable: LayerVariableLike;
+  /** The axis of the variable indexed by channel. */
+  readonly axis: number;
+  /** Indexed by the input's channels (a depthwise kernel) or by the output's last-axis positions (BN's γ, β, μ, σ²; a bias). */
+  readonly by: 'input' | 'output';
+}
+
+/**
+ * Structured removal (`@spam/structured`): how a layer carries its inputs' channels (their last
+ * axis) to its output's last axis, so that units removed upstream can be followed through it. A
+ * layer without it (and without an identity {@link OpLayer.mapChannels}) is a barrier: channels
+ * reaching it are not removed.
+ */
+export interface ChannelFacts {
+  /**
+   * `'follow'`: output position i carries channel `source[i]` of its input (identity when
+   * `source` is omitted: activations, BatchNormalization, pooling, Dropout; Flatten i mod C;
+   * depthwise ⌊i / multiplier⌋); for an element-wise merge, channel i of every input is one
+   * channel (Add/Multiply/Average couple them). `'concat'`: the output's channels are the inputs'
+   * channels one after another (Concatenate on the last axis). `'contract'`: a Dot, see `contract`.
+   */
+  readonly flow: 'follow' | 'concat' | 'contract';
+  /** For `'follow'`: output last-axis position → input channel (identity when omitted). */
+  readonly source?: Int32Array;
+  /**
+   * For `'contract'` (Dot): whether each input's last axis is the contracted one (q·kᵀ contracts
+   * both: q's channel j meets k's channel j), and which input's last axis becomes the output's
+   * last axis (attn·v: v's, input 1), or null when none does (q·kᵀ's output is over tokens).
+   */
+  readonly contract?: { readonly lastAxisContracted: readonly [boolean, boolean]; readonly outputFrom: 0 | 1 | null };
+  /** Weights holding one slice per channel (sliced on removal, zeroed by masking). */
+  readonly weights?: readonly ChannelWeight[];
+  /**
+   * True when the output mixes statistics over the channels (LayerNormalization normalises over
+   * them): removing channels renormalises, so the result differs from masking them.
+   */
+  readonly normalizes?: boolean;
+  /** Updates the layer's config for a new output channel count (Reshape's `targetShape`); absent when the config does not depend on it. */
+  resize?(config: Record<string, unknown>, channels: number): void;
 }
 
 /**
@@ -142,6 +188,8 @@ export interface WeightedLayer {
   weightVjp(dy: Tensor, x: Tensor, y: Tensor): Tensor[];
   /** As {@link OpLayer.mapChannels} (BN, depthwise with multiplier 1 follow their input's channels). */
   mapChannels?(keep: Uint8Array): Uint8Array;
+  /** Structured removal: how channels pass through the layer and which weights are per channel ({@link ChannelFacts}). */
+  readonly channels?: ChannelFacts;
 }
 
 /**
@@ -164,6 +212,8 @@ export interface MergeLayer {
    * J u = forward(u)) or `'bilinear'` (Multiply, Dot). Undefined: refused where needed.
    */
   readonly linearity?: 'linear' | 'bilinear';
+  /** Structured removal: how the inputs' channels reach the output ({@link ChannelFacts}). */
+  readonly channels?: ChannelFacts;
 }
 
 /** A layer whose weights are SpaM parameters: an affine layer with a Kronecker form, or any other weighted layer. */

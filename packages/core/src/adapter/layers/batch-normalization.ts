@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import type { LayerLike } from '../../model-like.js';
-import type { LayerWeight, OpLayer, WeightedLayer } from '../types.js';
+import type { ChannelFacts, LayerWeight, OpLayer, WeightedLayer } from '../types.js';
 import { UnsupportedLayerError } from '../../errors.js';
 import { channelSums, normalizationConfig, toKNSC, vectorUnits } from './util-weighted.js';
 
@@ -38,7 +38,12 @@ export function batchNormalizationLayer(layer: LayerLike, inputShape: number[]):
   const weights: LayerWeight[] = [];
   if (gamma?.trainable) weights.push({ weight: 'gamma', role: 'scale', variable: gamma, units: vectorUnits(c) });
   if (beta?.trainable) weights.push({ weight: 'beta', role: 'bias', variable: beta, units: vectorUnits(c) });
-  const base = { name: layer.name, className, inputShape, outputShape: inputShape, forward, vjp };
+  // Structured removal: every weight (γ, β, moving μ and σ²) holds one entry per channel.
+  const channels: ChannelFacts = {
+    flow: 'follow',
+    weights: [gamma, beta, movingMean, movingVar].flatMap((v) => (v ? [{ variable: v, axis: 0, by: 'output' as const }] : [])),
+  };
+  const base = { name: layer.name, className, inputShape, outputShape: inputShape, forward, vjp, channels };
   if (weights.length === 0) return { kind: 'op', ...base };
   return {
     kind: 'weighted',

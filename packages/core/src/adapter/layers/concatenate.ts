@@ -45,6 +45,8 @@ export function concatenateLayer(layer: LayerLike, _inputShape: number[], contex
     inputShapes: shapes,
     outputShape,
     linearity: 'linear',
+    // Structured removal: on the last axis the inputs' channels stack; on another axis they coincide.
+    channels: { flow: axis === outputShape.length - 1 ? 'concat' : 'follow' },
     forward: (xs) => tf.concat(xs, axis + 1),
     vjp: (dy) => tf.split(dy, sizes, axis + 2),
   };

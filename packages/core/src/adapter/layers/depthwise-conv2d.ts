@@ -58,6 +58,12 @@ export function depthwiseLinear(
         return bias ? tf.add(z, bias.read()) : z;
       }),
     vjp: (dy) => depthwiseInputVjp(dy, kernel.read(), g),
+    // Structured removal: output channel c·mult + m follows input channel c; the kernel is sliced on its input axis.
+    channels: {
+      flow: 'follow',
+      source: Int32Array.from({ length: outC }, (_, i) => Math.floor(i / g.mult)),
+      weights: [{ variable: kernel, axis: 2, by: 'input' }, ...(bias ? [{ variable: bias, axis: 0, by: 'output' as const }] : [])],
+    },
     weightVjp: (dy, x) => {
       const out = [depthwiseKernelGrads(dy, x, g)];
       if (bias) out.push(depthwiseBiasGrads(dy));

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { UnsupportedLayerError } from '../../errors.js';
 import type { LayerLike } from '../../model-like.js';
-import type { LayerAdapterContext, MergeLayer } from '../types.js';
+import type { ChannelFacts, LayerAdapterContext, MergeLayer } from '../types.js';
 import { foldK, tileK, unfoldK } from './util.js';
 import { perExampleAxis } from './util-merge.js';
 
@@ -49,6 +49,16 @@ function l2Normalize(x: Tensor, axis: number, eps: number): { u: Tensor; r: Tens
 function l2NormalizeVjp(du: Tensor, n: { u: Tensor; r: Tensor; active: Tensor }, axis: number): Tensor {
   const proj = tf.mul(tf.sum(tf.mul(du, n.u), axis + 1, true), n.active);
   return tf.div(tf.sub(du, tf.mul(n.u, proj)), n.r);
+}
+
+/**
+ * Structured removal facts of a Dot: whether each input's last axis is contracted, and whose last
+ * axis becomes the output's last axis (x₂'s remaining axis if it has one, else x₁'s).
+ */
+function dotChannels(a: Side, b: Side): ChannelFacts {
+  const lastContracted = (s: Side) => s.axis === s.shape.length - 1;
+  const outputFrom = b.shape.length > 1 ? (lastContracted(b) ? null : 1) : a.shape.length > 1 && !lastContracted(a) ? 0 : null;
+  return { flow: 'contract', contract: { lastAxisContracted: [lastContracted(a), lastContracted(b)], outputFrom } };
 }
 
 /**
@@ -106,7 +116,7 @@ export function dotLayer(layer: LayerLike, _inputShape: number[], context: Layer
     className,
     inputShapes: shapes,
     outputShape,
-    ...(normalize ? {} : { linearity: 'bilinear' as const }),
+    ...(normalize ? {} : { linearity: 'bilinear' as const, channels: dotChannels(a, b) }),
     forward: ([x1, x2]) =>
       tf.tidy(() => (normalize ? product(l2Normalize(x1, a.axis + 1, eps).u, l2Normalize(x2, b.axis + 1, eps).u) : product(x1, x2))),
     vjp: (dy, [x1, x2]) =>

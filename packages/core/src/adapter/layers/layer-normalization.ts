@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import type { LayerLike } from '../../model-like.js';
-import type { LayerWeight, OpLayer, WeightedLayer } from '../types.js';
+import type { ChannelFacts, LayerWeight, OpLayer, WeightedLayer } from '../types.js';
 import { channelSums, normalizationConfig, toKNSC, toNSC, vectorUnits } from './util-weighted.js';
 
 /** x̂ = (x − μ)/√(σ² + ε) over the last axis (biased variance) and 1/√(σ² + ε), both `[N, S, ·]`. */
@@ -43,7 +43,13 @@ export function layerNormalizationLayer(layer: LayerLike, inputShape: number[]):
   const weights: LayerWeight[] = [];
   if (gamma?.trainable) weights.push({ weight: 'gamma', role: 'scale', variable: gamma, units: vectorUnits(c) });
   if (beta?.trainable) weights.push({ weight: 'beta', role: 'bias', variable: beta, units: vectorUnits(c) });
-  const base = { name: layer.name, className, inputShape, outputShape: inputShape, forward, vjp };
+  // Structured removal: γ, β per channel; the statistics mix the channels (removal renormalises).
+  const channels: ChannelFacts = {
+    flow: 'follow',
+    normalizes: true,
+    weights: [gamma, beta].flatMap((v) => (v ? [{ variable: v, axis: 0, by: 'output' as const }] : [])),
+  };
+  const base = { name: layer.name, className, inputShape, outputShape: inputShape, forward, vjp, channels };
   if (weights.length === 0) return { kind: 'op', ...base };
   return {
     kind: 'weighted',

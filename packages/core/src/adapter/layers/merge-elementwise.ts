@@ -35,6 +35,10 @@ function header(layer: LayerLike, base: MergeBase) {
     className: layer.getClassName(),
     inputShapes: base.shapes,
     outputShape: base.outputShape,
+    // Structured removal: channel i of every input is one channel (unless an input is broadcast).
+    ...(base.shapes.every((s) => s.length === base.outputShape.length && s.every((d, i) => d === base.outputShape[i]))
+      ? { channels: { flow: 'follow' as const } }
+      : {}),
   };
 }
 

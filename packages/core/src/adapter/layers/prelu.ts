@@ -36,6 +36,8 @@ export function preluLayer(layer: LayerLike, inputShape: number[]): WeightedLaye
         units: { window: prod(ashape.slice(0, -1)), inUnits: null, outUnits: ashape[ashape.length - 1] ?? 1 },
       },
     ],
+    // Structured removal: alpha holds one slice per channel unless shared along the last axis.
+    channels: { flow: 'follow', weights: ashape[ashape.length - 1] === 1 ? [] : [{ variable: alpha, axis: ashape.length - 1, by: 'output' }] },
     forward: (x) => tf.prelu(x, alpha.read()),
     vjp: (dy, x) =>
       tf.tidy(() => {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayerLike } from '../../model-like.js';
-import type { OpLayer } from '../types.js';
+import type { ChannelFacts, OpLayer } from '../types.js';
 import { ShapeMismatchError } from '../../errors.js';
 
 /** A pure reshape between per-example shapes; the VJP reshapes back. */
@@ -17,6 +17,27 @@ function reshapeOp(layer: LayerLike, inputShape: number[], outputShape: number[]
     // Flatten: feature (h·W + w)·C + c keeps channel c's flag. (Reshape has none: its targetShape
     // would have to change with the channel count.)
     ...(flatten ? { mapChannels: (keep: Uint8Array) => expandChannels(keep, outputShape[0]) } : {}),
+    ...reshapeChannels(inputShape, outputShape, flatten),
+  };
+}
+
+/**
+ * Structured removal facts: Flatten's feature i carries channel i mod C; a Reshape that keeps the
+ * last axis carries it unchanged (its `targetShape` ends in the new channel count).
+ */
+function reshapeChannels(inputShape: number[], outputShape: number[], flatten: boolean): { channels?: ChannelFacts } {
+  const c = inputShape[inputShape.length - 1];
+  if (flatten) return { channels: { flow: 'follow', source: Int32Array.from({ length: outputShape[0] }, (_, i) => i % c) } };
+  if (outputShape[outputShape.length - 1] !== c || inputShape.length < 2 || outputShape.length < 2) return {};
+  return {
+    channels: {
+      flow: 'follow',
+      resize: (config, channels) => {
+        const target = (config.targetShape as Array<number | null>).slice();
+        if (target[target.length - 1] !== null && target[target.length - 1] !== -1) target[target.length - 1] = channels;
+        config.targetShape = target;
+      },
+    },
   };
 }
 

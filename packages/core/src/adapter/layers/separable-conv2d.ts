@@ -32,6 +32,7 @@ export function separableConv2dLayer(layer: LayerLike, inputShape: number[]): Ad
     kernelWeight: 'pointwise_kernel',
     bias,
     activation: activationOf(layer, cfg.activation),
+    unitSlicing: { inputAxis: 2, unitsKey: 'filters' },
   });
   return [first, second];
 }
