@@ -20,3 +20,4 @@ export {
 export { unitMasks, type UnitMaskOptions } from './unit-masks.js';
 export { pruneUnits, maskUnits } from './prune-units.js';
 export { countParams, countMacs, layerCosts, type LayerCost } from './cost.js';
+export * from './protocol/index.js';
