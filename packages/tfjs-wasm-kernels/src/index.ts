@@ -1,1 +1,26 @@
-export {};
+/**
+ * `@spam/tfjs-wasm-kernels`: the kernels tfjs-backend-wasm 4.22 lacks or gets wrong, registered for
+ * the `wasm` backend by one import:
+ *
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import '@tensorflow/tfjs-backend-wasm';
+ * import '@spam/tfjs-wasm-kernels';
+ * await tf.setBackend('wasm');
+ * ```
+ *
+ * Then `model.fit` / `optimizer.minimize` train `Conv2D`, `DepthwiseConv2D` and `MaxPooling2D`
+ * models on wasm, with correct max-pool gradients, and Dense gradients stay on XNNPACK.
+ * @packageDocumentation
+ */
+import '@tensorflow/tfjs-backend-wasm';
+import { registerWasmKernels } from './register.js';
+
+registerWasmKernels();
+
+export { registerWasmKernels, unregisterWasmKernels, wasmKernelsRegistered, WASM_KERNEL_NAMES } from './register.js';
+export type { WasmKernelName } from './register.js';
+export { MissingWasmKernelError, UnsupportedKernelOptionError, WasmKernelsError } from './errors.js';
+export { conv2dBackpropFilter } from './conv2d-backprop-filter.js';
+export { depthwiseBackpropFilter, depthwiseBackpropInput } from './depthwise-backprop.js';
+export { maxPoolGrad } from './max-pool-grad.js';
