@@ -80,8 +80,17 @@ export class KronLaplace extends BaseLaplace {
   readonly diagonalBlocks: readonly (Tensor | null)[];
   private readonly blocks: readonly BlockRef[];
 
-  /** @internal Built by `fitLaplace` from the accumulated sums ([A_sum, G] per affine layer, one sum per weight otherwise). */
-  constructor(info: LaplaceInfo, sums: Tensor[], layers: ReadonlyArray<KronLayerSpec>) {
+  /**
+   * @internal Built by `fitLaplace` from the accumulated sums ([A_sum, G] per affine layer, one sum per weight otherwise),
+   * or by `loadLaplace` with `restored`: the sums then hold A itself (already divided by N·T) and the saved
+   * eigendecompositions, if any, become the cache.
+   */
+  constructor(
+    info: LaplaceInfo,
+    sums: Tensor[],
+    layers: ReadonlyArray<KronLayerSpec>,
+    restored?: { eigen?: Array<{ A: FactorEigen; G: FactorEigen }> },
+  ) {
     super(info);
     const factors: KronFactor[] = [];
     const blocks: BlockRef[] = [];
@@ -96,8 +105,8 @@ export class KronLaplace extends BaseLaplace {
         }
         continue;
       }
-      const A = tf.div(sums[k], info.nData * l.locations);
-      sums[k].dispose();
+      const A = restored ? sums[k] : tf.div(sums[k], info.nData * l.locations);
+      if (!restored) sums[k].dispose();
       blocks.push({ kind: 'kernel', factor: factors.length });
       if (l.hasBias) blocks.push({ kind: 'bias', factor: factors.length });
       factors.push({ layerName: l.name, A, G: sums[k + 1], hasBias: l.hasBias });
@@ -106,6 +115,12 @@ export class KronLaplace extends BaseLaplace {
     this.factors = factors;
     this.blocks = blocks;
     this.diagonalBlocks = blocks.map((b) => (b.kind === 'diag' ? b.h : null));
+    if (restored?.eigen) this.eigenCache = restored.eigen;
+  }
+
+  /** Whether the factors' eigendecompositions are computed (cached); `saveLaplace` then saves them by default. */
+  get hasEigendecomposition(): boolean {
+    return this.eigenCache !== undefined;
   }
 
   /** Exact diagonal of the block-diagonal matrix: A_ii·G_oo for kernels, G_oo for biases, h for diagonal blocks. */
