@@ -1,23 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Tensor } from '@tensorflow/tfjs-core';
-import {
-  eventLoopYielder,
-  assertFinite,
-  buildModelAdapter,
-  checkModelInput,
-  denseTargets,
-  iterateBatches,
-  knownExampleCount,
-  lossSum,
-  NonFiniteError,
-  type DataSource,
-  type ModelAdapter,
-  type ModelLike,
-} from '@spam/core';
-import { addInto, layerInputs, type CurvatureAccumulator, type LaplaceInfo } from './curvature/base.js';
+import { buildModelAdapter, knownExampleCount, type DataSource, type ModelLike } from '@spam/core';
+import { accumulateCurvature, assertFiniteCurvature } from './accumulate.js';
+import type { LaplaceInfo } from './curvature/base.js';
 import { CURVATURE_STRUCTURES, type CurvatureStructure, type LaplaceFor } from './curvature/structures.js';
-import { outputVectors } from './output-vectors.js';
 import { resolveCurvatureOptions, type CurvatureOptions } from './options.js';
+import { laplaceFromPartial, mergeCurvaturePartials } from './parallel/partial.js';
+import { modelArtifacts, resolveWorkers, shardData, type CurvatureWorkers, type WorkersOption } from './parallel/workers.js';
 
 export type { Laplace, LaplaceFor } from './curvature/structures.js';
 export { MAX_FULL_PARAMS } from './curvature/full.js';
@@ -34,84 +22,53 @@ export { MAX_FULL_PARAMS } from './curvature/full.js';
 export async function fitLaplace<S extends CurvatureStructure = 'kron'>(
   model: ModelLike,
   data: DataSource,
-  options: CurvatureOptions & { structure?: S },
+  options: CurvatureOptions & { structure?: S; workers?: WorkersOption },
 ): Promise<LaplaceFor<S>> {
   const o = resolveCurvatureOptions(options);
   const adapter = buildModelAdapter(model, { logits: o.likelihood === 'classification' });
   const spec = CURVATURE_STRUCTURES[o.structure];
   spec.check?.(adapter);
-  const acc = spec.accumulator(o);
-  let sums: Tensor[] | null = null;
-  let n = 0;
-  let batches = 0;
-  let loss = 0;
+  const runner = resolveWorkers(options.workers);
+  if (runner) return (await fitOnWorkers(model, data, options, runner)) as LaplaceFor<S>;
   const total = knownExampleCount(data);
-  const yieldNow = eventLoopYielder();
-  try {
-    for await (const b of iterateBatches(data, { ordered: true })) {
-      try {
-        checkModelInput(adapter, b.xs, `inputs (batch ${batches})`);
-        assertFinite(b.xs, `inputs (batch ${batches})`);
-        const [contrib, batchLoss] = batchContributions(adapter, acc, o, b.xs, b.ys, batches);
-        sums = addInto(sums, contrib);
-        loss += batchLoss;
-      } finally {
-        b.release();
-      }
-      n += b.xs.shape[0];
-      batches++;
-      o.onProgress?.({ stage: 'curvature', batches, examples: n, total });
-      await yieldNow();
-    }
-  } catch (e) {
-    if (sums) tf.dispose(sums);
-    throw e;
-  }
-  const result = sums as Tensor[];
-  assertFiniteCurvature(adapter, result, loss);
+  const r = await accumulateCurvature(adapter, spec.accumulator(o), o, data, 0, (batches, examples) =>
+    o.onProgress?.({ stage: 'curvature', batches, examples, total }),
+  );
+  assertFiniteCurvature(adapter, r.sums, r.loss);
   const theta = adapter.params.map((p) => tf.clone(p.variable.read()));
   const info: LaplaceInfo = {
     likelihood: o.likelihood,
     curvature: o.curvature,
     sigma: o.sigma,
-    nData: n,
-    loss,
+    nData: r.nData,
+    loss: r.loss,
     params: adapter.params,
     theta,
   };
-  return spec.create(info, result, adapter, o) as LaplaceFor<S>;
+  return spec.create(info, r.sums, adapter, o) as LaplaceFor<S>;
 }
 
-/** One batch: forward, output vectors, one backward sweep, the structure's contributions and the loss. */
-function batchContributions(
-  adapter: ModelAdapter,
-  acc: CurvatureAccumulator,
-  o: ReturnType<typeof resolveCurvatureOptions>,
-  xs: Tensor,
-  ys: Tensor,
-  batchIndex: number,
-): [Tensor[], number] {
-  let lossValue = 0;
-  const contrib = tf.tidy(() => {
-    const x = tf.cast(xs, 'float32');
-    const y = denseTargets(o.likelihood, ys, x.shape[0], adapter.outputDim);
-    const trace = adapter.forward(x);
-    const v = outputVectors(o, trace.output, y, batchIndex);
-    const grads = adapter.backward(trace, v);
-    const out = acc.batch(layerInputs(trace.captures, grads));
-    lossValue = lossSum(o.likelihood, trace.output, y).dataSync()[0];
-    return out;
-  });
-  return [contrib, lossValue];
-}
-
-function assertFiniteCurvature(adapter: ModelAdapter, sums: Tensor[], loss: number): void {
-  const probes = tf.tidy(() => tf.stack(sums.map((s) => tf.sum(tf.mul(s, 0)))).dataSync());
-  const bad = Array.from(probes).findIndex((p) => !Number.isFinite(p));
-  if (bad >= 0 || !Number.isFinite(loss)) {
-    tf.dispose(sums);
-    throw new NonFiniteError(
-      `NaN/Inf in the ${bad >= 0 ? `curvature (term ${bad})` : 'loss'} of model '${adapter.name}': check the weights and the data scale`,
-    );
-  }
+/**
+ * The data-parallel fit: shards of whole batches fitted by the runner, partial sums merged in data
+ * order, the Laplace built at the caller's model (which the workers never touch).
+ */
+async function fitOnWorkers(model: ModelLike, data: DataSource, options: CurvatureOptions, runner: CurvatureWorkers) {
+  const o = resolveCurvatureOptions(options);
+  const { batchSize, shards } = shardData(data, runner.size);
+  const total = shards.reduce((a, s) => a + s.xs.shape[0], 0);
+  const { onProgress: _omit, ...plain } = o;
+  const progress = shards.map(() => ({ batches: 0, examples: 0 }));
+  const partials = await runner.fitShards(
+    { model: await modelArtifacts(model), backend: tf.getBackend(), batchSize, options: plain, shards },
+    (shard, batches, examples) => {
+      progress[shard] = { batches, examples };
+      o.onProgress?.({
+        stage: 'curvature',
+        batches: progress.reduce((a, p) => a + p.batches, 0),
+        examples: progress.reduce((a, p) => a + p.examples, 0),
+        total,
+      });
+    },
+  );
+  return laplaceFromPartial(model, mergeCurvaturePartials(partials), options);
 }

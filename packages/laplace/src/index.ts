@@ -48,6 +48,24 @@ export {
   type MarglikHooks,
   type MarglikStepState,
 } from './marglik/training.js';
+export {
+  fitCurvaturePartial,
+  laplaceFromPartial,
+  mergeCurvaturePartials,
+  PARTIAL_FORMAT,
+  PARTIAL_VERSION,
+  type CurvaturePartial,
+  type HostArray,
+  type PartialOptions,
+} from './parallel/partial.js';
+export {
+  setDefaultCurvatureWorkers,
+  type CurvatureJob,
+  type CurvatureShard,
+  type CurvatureWorkers,
+  type WorkersOption,
+} from './parallel/workers.js';
+export { PartialMismatchError, WorkerShardError } from './parallel/errors.js';
 export { lossWithPrior, marglikCallback, type MarglikCallback, type MarglikCallbackOptions } from './marglik/fit-callback.js';
 export {
   saveLaplace,
@@ -77,3 +95,4 @@ export {
   type LaplaceCodec,
   type LayoutEntry,
 } from './io/index.js';
+export * from './predictive/index.js';

@@ -1,0 +1,24 @@
+import { SpamError } from '@spam/core';
+
+/**
+ * A shard of a data-parallel curvature fit failed: its worker threw, died or could not start. Every
+ * other worker has been terminated and the caller's model is untouched.
+ */
+export class WorkerShardError extends SpamError {
+  /** Index of the failed shard (0-based, in data order). */
+  readonly shard: number;
+  /** The first batch (global index) of the failed shard. */
+  readonly firstBatch: number;
+  constructor(shard: number, firstBatch: number, detail: string) {
+    super('WORKER_SHARD_FAILED', `curvature shard ${shard} (from batch ${firstBatch}) failed: ${detail}`);
+    this.shard = shard;
+    this.firstBatch = firstBatch;
+  }
+}
+
+/** Partial curvature sums that cannot be merged or attached: different structure, options, model layout or format. */
+export class PartialMismatchError extends SpamError {
+  constructor(message: string) {
+    super('PARTIAL_MISMATCH', message);
+  }
+}
