@@ -12,7 +12,7 @@ const L = tf.layers;
 
 /**
  * Conv2D (Kronecker) → LayerNormalization (weighted: exact diagonal blocks under kron) → Dense
- * (Kronecker): 75 parameters, small enough for `full`.
+ * (Kronecker): 71 parameters, small enough for `full`.
  */
 export function mixedNet(seed = 11, name = 'io_mixed', units = 3): ModelLike {
   const m = tf.sequential({
