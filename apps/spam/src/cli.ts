@@ -7,6 +7,7 @@ import {
   CURVATURES,
   DEFAULT_SPARSITIES,
   DEFAULT_TRAININGS,
+  FINETUNE_EPOCHS,
   fractions,
   HESSIANS,
   listOf,
@@ -52,6 +53,8 @@ over criteria × sparsities → structured unit removal → report (report.json,
   --unit-fractions L   structured removal per layer, fractions in [0,1) (default ${UNIT_FRACTIONS.default.join(',')};
                        paper: ${UNIT_FRACTIONS.paper.join(',')}); --no-structured turns it off
   --unit-criteria L    ${UNIT_CRITERIA.join(',')} (default all)
+  --finetune-epochs N  after structured removal, fine-tune each smaller model N epochs before measuring it
+                       (the paper's protocol; default ${FINETUNE_EPOCHS.default}, quick ${FINETUNE_EPOCHS.quick}, paper ${FINETUNE_EPOCHS.paper}); 0 = one-shot, no fine-tuning
   --epochs N, --marglik-every F, --hyper-steps K, --burn-in B, --lr X, --batch-size N
                        override the preset's schedule (default preset, mnist: ${d.epochs} epochs, F = ${d.marglikEvery},
                        K = ${d.hyperSteps}, B = ${d.burnIn}, Adam ${d.lr}, batch ${d.batchSize})
@@ -79,6 +82,7 @@ const FLAGS = {
   'unit-fractions': { type: 'string' },
   'unit-criteria': { type: 'string' },
   'no-structured': { type: 'boolean' },
+  'finetune-epochs': { type: 'string' },
   epochs: { type: 'string' },
   'marglik-every': { type: 'string' },
   'hyper-steps': { type: 'string' },
@@ -212,6 +216,7 @@ export function parseCli(argv: string[], options: ParseOptions = {}): RunConfig 
         : [...UNIT_FRACTIONS[preset]],
     unitCriteria:
       values['unit-criteria'] !== undefined ? listOf('unit-criteria', values['unit-criteria'], UNIT_CRITERIA) : [...UNIT_CRITERIA],
+    finetuneEpochs: int('finetune-epochs', values['finetune-epochs'], 0) ?? FINETUNE_EPOCHS[preset],
     schedules,
     scoreExamples: 1000,
     seed: int('seed', values.seed, 0) ?? 0,

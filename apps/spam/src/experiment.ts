@@ -1,7 +1,8 @@
 /**
  * One data set of a `spam` run: every training (MAP / SpaM) from the same seeded weights, each
  * followed by the unstructured sweep (criteria × sparsities, one shot, no retraining) and, for
- * MLPs and conv nets, structured removal (unit criteria × unit fractions) of the same trained net.
+ * MLPs and conv nets, structured removal (unit criteria × unit fractions) of the same trained net
+ * by the paper's protocol: delete units, fine-tune the smaller model, measure (structured-stage.ts).
  * Rows go to the report as soon as a training is done.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -15,20 +16,12 @@ import {
   type RegressionMetrics,
 } from '@spam/core';
 import { marglikTraining, type MarglikTrainingResult } from '@spam/laplace';
-import { criterionScores, opdScores, sparsitySweep, type ParamScores } from '@spam/prune';
-import {
-  countMacs,
-  countParams,
-  magnitudeUnitScores,
-  pruneUnits,
-  randomUnitScores,
-  unitMasks,
-  unitScores,
-  type UnitScores,
-} from '@spam/structured';
+import { criterionScores, sparsitySweep, type ParamScores } from '@spam/prune';
+import { countMacs } from '@spam/structured';
 import { calibrateBatchNorm, marglikOptions, ProgressBar, trainingProgress } from '@spam/harness';
 import type { RunConfig, Schedule, TrainingSpec } from './config.js';
 import { AUTO_MODEL, buildModel, isGraphModel } from './models.js';
+import { runStructuredStage } from './structured-stage.js';
 import type { Dataset, PrecisionSummary, ResultRow, StructuredRow } from './types.js';
 
 /** Where one data set's results go (the run appends them to the report and saves it). */
@@ -66,20 +59,6 @@ type Metrics = ClassificationMetrics | RegressionMetrics;
 const pickMetrics = (m: Metrics) =>
   'accuracy' in m ? { accuracy: m.accuracy, nll: m.nll, ece: m.ece, brier: m.brier } : { nll: m.nll, mse: m.mse };
 
-/** Median latency (ms) of `model.predict` on `x` after 2 warm-up calls, over 5 calls. */
-function latencyMs(model: tf.LayersModel, x: tf.Tensor): number {
-  const times: number[] = [];
-  for (let i = 0; i < 7; i++) {
-    const t0 = performance.now();
-    const y = model.predict(x) as tf.Tensor;
-    y.dataSync();
-    y.dispose();
-    if (i >= 2) times.push(performance.now() - t0);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
-}
-
 /** Runs every training of `cfg` on `data` and hands the rows to `sink`. */
 export async function runDataset(data: Dataset, cfg: RunConfig, sink: ExperimentSink): Promise<void> {
   const modelName = cfg.model === 'auto' ? (AUTO_MODEL[data.name] ?? (data.inputShape.length === 3 ? 'lenet' : 'mnist-fc')) : cfg.model;
@@ -94,6 +73,13 @@ export async function runDataset(data: Dataset, cfg: RunConfig, sink: Experiment
   probe.dispose();
   if (isGraphModel(modelName) && cfg.unitFractions.length > 0)
     sink.log(`  structured removal skipped: ${modelName} is a graph model (unit removal takes chains of Dense/Conv2D layers)`);
+  else if (cfg.unitFractions.length > 0)
+    sink.log(
+      `  structured: units removed per layer (${cfg.unitCriteria.join(', ')} × ${cfg.unitFractions.length} fractions), ` +
+        (cfg.finetuneEpochs > 0
+          ? `each smaller model fine-tuned ${cfg.finetuneEpochs} epoch(s), then measured`
+          : 'one-shot (no fine-tuning)'),
+    );
   const width = Math.max(...cfg.trainings.map((t) => t.name.length), 10);
   for (const spec of cfg.trainings) {
     checkpoint(sink);
@@ -215,67 +201,22 @@ async function runTraining(
         ...pickMetrics(r),
       });
 
-    // Structured: unit scores per criterion, units removed per layer, a smaller model evaluated.
-    const structured: StructuredRow[] = [];
+    // Structured: the paper's protocol (units deleted per layer, the smaller model fine-tuned, measured).
+    let structured: StructuredRow[] = [];
     if (cfg.unitFractions.length > 0 && !isGraphModel(modelName)) {
       const t3 = performance.now();
-      const paramsBefore = countParams(model);
-      const macsBefore = countMacs(model);
-      const xLat = tf.slice(data.xTest, 0, Math.min(256, data.xTest.shape[0]));
-      const sbar = sink.showProgress
-        ? new ProgressBar({
-            total: cfg.unitCriteria.length * cfg.unitFractions.length,
-            label: 'structured'.padEnd(width),
-            plainSteps: 2,
-            width: 24,
-          })
-        : null;
-      let done = 0;
-      try {
-        for (const c of cfg.unitCriteria) {
-          const us: UnitScores =
-            c === 'opd'
-              ? opdUnitScores(result)
-              : c === 'magnitude'
-                ? magnitudeUnitScores(model)
-                : randomUnitScores(model, { seed: cfg.seed });
-          for (const fraction of cfg.unitFractions) {
-            await turn();
-            checkpoint(sink);
-            const small = pruneUnits(model, unitMasks(us, { sparsity: fraction }));
-            try {
-              const m = evaluate(
-                buildModelAdapter(small, { logits: likelihood === 'classification' }),
-                likelihood,
-                data.xTest,
-                data.yTest,
-                { sigma },
-              );
-              structured.push({
-                dataset: data.name,
-                training: spec.name,
-                criterion: c,
-                unitFraction: fraction,
-                seed: cfg.seed,
-                ...pickMetrics(m),
-                paramsBefore,
-                paramsAfter: countParams(small),
-                macsBefore,
-                macsAfter: countMacs(small),
-                latencyMs: latencyMs(small, xLat),
-              });
-            } finally {
-              small.dispose();
-            }
-            sbar?.update(++done, `${c} ${(fraction * 100).toFixed(0)}%`);
-          }
-        }
-      } finally {
-        xLat.dispose();
-      }
-      const ms = performance.now() - t3;
-      sbar?.finish(`${structured.length} models in ${(ms / 1000).toFixed(1)} s`);
-      sink.timing(`${stage}/structured`, ms);
+      structured = await runStructuredStage({
+        data,
+        cfg,
+        schedule: s,
+        spec,
+        model,
+        result,
+        sigma,
+        labelWidth: sink.showProgress ? width : undefined,
+        checkpoint: () => checkpoint(sink),
+      });
+      sink.timing(`${stage}/structured`, performance.now() - t3);
     }
     await sink.addRows({
       results,
@@ -290,15 +231,5 @@ async function runTraining(
     result?.laplace.dispose();
     result?.prior.dispose();
     model.dispose();
-  }
-}
-
-/** OPD per unit (sum over the unit's kernel slice and bias) from the training's Laplace and prior. */
-function opdUnitScores(result: MarglikTrainingResult): UnitScores {
-  const opd = opdScores(result.laplace, result.prior);
-  try {
-    return unitScores(opd);
-  } finally {
-    opd.dispose();
   }
 }

@@ -76,6 +76,16 @@ export interface StructuredRow {
   macsAfter: number;
   /** Median predict latency of the pruned model on a fixed batch (ms), when measured. */
   latencyMs?: number;
+  /** Classification: expected calibration error (10 bins) and Brier score of the smaller model. */
+  ece?: number;
+  brier?: number;
+  /** Epochs the smaller model was fine-tuned before it was measured (0 = one-shot; absent in reports before the flag). */
+  fineTuneEpochs?: number;
+  /** Test accuracy / NLL of the smaller model right after removal, before fine-tuning. */
+  oneShotAccuracy?: number;
+  oneShotNll?: number;
+  /** Bytes of the smaller model's float32 weights. */
+  bytes?: number;
 }
 
 /** Learned prior precisions of one parameter tensor after a training. */

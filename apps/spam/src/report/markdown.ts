@@ -224,6 +224,7 @@ function structuredTable(report: Report, dataset: string): string {
     'MACs (kept)',
     kind === 'regression' ? 'MSE' : 'accuracy',
     'NLL',
+    ...(kind === 'regression' ? [] : ['ECE', 'one-shot accuracy']),
     'latency',
   ];
   const body = points.map((p) => [
@@ -234,12 +235,25 @@ function structuredTable(report: Report, dataset: string): string {
     rel(p.macsAfter, p.macsBefore),
     m.fmt(finite(p[m.key])),
     num(p.nll),
+    ...(kind === 'regression' ? [] : [num(finite(p.ece)), m.fmt(finite(p.oneShotAccuracy))]),
     p.latencyMs === undefined ? '–' : `${num(p.latencyMs)} ms`,
   ]);
+  const epochs = distinct(rows.map((r) => r.fineTuneEpochs ?? 0));
+  const protocol =
+    epochs.length === 1 && epochs[0] === 0
+      ? 'One-shot: the smaller model is measured right after removal, without fine-tuning.'
+      : `The paper's protocol: the smaller model is fine-tuned for ${epochs.join(' / ')} epoch(s) after removal ` +
+        '(Adam at the training learning rate, MAP objective with δ₀) and then measured' +
+        (kind === 'regression' ? '.' : '; one-shot accuracy = before fine-tuning.');
   return (
-    'Whole units (neurons / channels) removed per layer, the last layer kept; params and MACs per example after removal ' +
-    '(share of the unpruned network in brackets); latency = median predict time of the pruned model on a fixed batch.\n\n' +
-    table(head, body, ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r'])
+    'Whole units (neurons / channels) removed per layer by the lowest unit scores, the last layer kept; params and MACs per example after removal ' +
+    '(share of the unpruned network in brackets); latency = median predict time of the pruned model on a fixed batch. ' +
+    `${protocol}\n\n` +
+    table(
+      head,
+      body,
+      head.map((_, i) => (i < 2 ? 'l' : 'r')),
+    )
   );
 }
 

@@ -133,6 +133,10 @@ export interface StructuredPoint {
   macsBefore?: number;
   macsAfter?: number;
   latencyMs?: number;
+  ece?: number;
+  /** Fine-tune epochs after removal (0 = one-shot) and the accuracy before fine-tuning. */
+  fineTuneEpochs?: number;
+  oneShotAccuracy?: number;
 }
 
 /** The structured rows of one data set, averaged over seeds, sorted by training, criterion, unit fraction. */
@@ -146,6 +150,9 @@ export function structuredOf(rows: readonly StructuredRow[]): StructuredPoint[] 
     'macsBefore',
     'macsAfter',
     'latencyMs',
+    'ece',
+    'fineTuneEpochs',
+    'oneShotAccuracy',
   ] as const);
 }
 
