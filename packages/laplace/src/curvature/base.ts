@@ -13,6 +13,8 @@ import {
 } from '@spam/core';
 import type { Prior } from '@spam/priors';
 import type { CurvatureType, ResolvedCurvatureOptions } from '../options.js';
+import type { PosteriorCovariance } from '../predictive/covariance.js';
+import type { CovarianceSpec } from '../predictive/covariance-build.js';
 
 /**
  * One curvature structure's accumulation rule: given a batch's parametric-layer captures and
@@ -308,6 +310,15 @@ export abstract class BaseLaplace {
       const s = this.hFactor;
       return this.params.map((p, i) => tf.add(tf.mul(s, tf.reshape(tf.slice(h, p.offset, p.size), p.shape)), delta[i]));
     });
+  }
+
+  /**
+   * The posterior covariance Σ = T·(s·H + diag δ)⁻¹ in this structure's form, for the GLM and
+   * sampled-weights predictives (`predictive/`). Default: `InvalidOptionError` (a structure
+   * without one cannot predict).
+   */
+  posteriorCovariance(_spec: CovarianceSpec): PosteriorCovariance {
+    throw new InvalidOptionError(`structure '${this.structure}' has no posterior covariance for the predictive`);
   }
 
   /** Every tensor this object owns besides θ. */

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import type { CurvatureAccumulator, LayerInput } from './base.js';
+import { diagCovariance, type CovarianceSpec } from '../predictive/covariance-build.js';
+import type { PosteriorCovariance } from '../predictive/covariance.js';
 import { BaseLaplace, squaredGradSums, squaredKernelGradSums, perExampleBiasGrads, type LaplaceInfo, type StructureSpec } from './base.js';
 
 /**
@@ -63,6 +65,12 @@ export class DiagLaplace extends BaseLaplace {
       const d = tf.concat(delta.map((b) => tf.reshape(b, [-1])));
       return tf.sum(tf.log(tf.add(tf.mul(s, this.diag), d)));
     });
+  }
+
+  /** Σ = diag(T/(s·h + δ)) for the predictive. */
+  override posteriorCovariance(spec: CovarianceSpec): PosteriorCovariance {
+    this.assertNotDisposed();
+    return diagCovariance(this, spec);
   }
 
   protected ownedTensors(): Tensor[] {

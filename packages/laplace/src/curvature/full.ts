@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import type { CurvatureAccumulator, LayerInput } from './base.js';
+import { fullCovariance, type CovarianceSpec } from '../predictive/covariance-build.js';
+import type { PosteriorCovariance } from '../predictive/covariance.js';
 import { denseLogDet } from '../linalg/logdet-op.js';
 import { ShapeMismatchError } from '@spam/core';
 import { BaseLaplace, gram, perExampleBiasGrads, perExampleKernelGrads, type LaplaceInfo, type StructureSpec } from './base.js';
@@ -50,6 +52,12 @@ export class FullLaplace extends BaseLaplace {
     this.h64 ??= Float64Array.from(this.H.dataSync());
     const h = this.h64;
     return tf.tidy(() => denseLogDet(h, this.numParams, s, tf.concat(delta.map((b) => tf.reshape(b, [-1]))), 'the full GGN'));
+  }
+
+  /** Σ = T·(s·H + diag δ)⁻¹, dense (float64 Cholesky), for the predictive. */
+  override posteriorCovariance(spec: CovarianceSpec): PosteriorCovariance {
+    this.assertNotDisposed();
+    return fullCovariance(this, spec);
   }
 
   private h64?: Float64Array;
