@@ -3,7 +3,18 @@
  * RangeError from a typed-array constructor or NaN eigenvalues.
  * @packageDocumentation
  */
-import { InvalidOptionError, NonFiniteError, ShapeMismatchError } from '@spam/core';
+import { InvalidOptionError, NonFiniteError, ShapeMismatchError, SpamError } from '@spam/core';
+
+/**
+ * An iterative step of {@link eigh} / {@link eigvalsh} did not converge (QL sweeps on a tridiagonal
+ * block, or the secular equation of a divide-and-conquer merge). Not expected for finite input;
+ * the message names the step and the block size.
+ */
+export class EighNotConvergedError extends SpamError {
+  constructor(message: string) {
+    super('EIGH_NOT_CONVERGED', message);
+  }
+}
 
 /** Largest n whose n×n float64 working matrix fits one typed array (n² < 2³¹). */
 const MAX_N = 46340;

@@ -1,12 +1,15 @@
 /**
- * Symmetric eigendecomposition A = Q diag(λ) Qᵀ in float64 JavaScript (tfjs has none):
- * exactly-zero rows are deflated (dead units, constant-zero inputs), the rest is reduced to
- * tridiagonal form by Householder and diagonalised by implicit QL (the EISPACK tred2/tql2 pair,
- * as in JAMA), with the working matrix stored transposed so that every inner loop runs over
- * contiguous memory. Eigenvalues come out ascending.
+ * Symmetric eigendecomposition A = Q diag(λ) Qᵀ in float64 JavaScript (tfjs has none), LAPACK
+ * dsyevd's route: exactly-zero rows are deflated (dead units, constant-zero inputs), the rest is
+ * scaled to max-norm 1, reduced to tridiagonal form by Householder ({@link tridiagonalize}),
+ * diagonalised by divide and conquer ({@link tridiagonalEigen}) and transformed back
+ * ({@link applyReflectors}). Eigenvalues come out ascending.
  */
 
 import { checkEighArgs, checkEighResult } from './eigh-checks.js';
+import { applyReflectors, tridiagonalize } from './tridiagonal.js';
+import { tridiagonalEigen } from './tridiagonal-eigen.js';
+import { tridiagonalQL } from './tridiagonal-ql.js';
 
 /** Result of {@link eigh}. */
 export interface Eigh {
@@ -40,7 +43,7 @@ export function eigh(a: ArrayLike<number>, n: number, options: EighOptions = {})
 function eighUnchecked(a: ArrayLike<number>, n: number, clamp: boolean): Eigh {
   const w = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) w[i * n + j] = 0.5 * (a[i * n + j] + a[j * n + i]);
+    for (let j = 0; j < n; j++) w[i * n + j] = 0.5 * a[i * n + j] + 0.5 * a[j * n + i];
   }
   // Deflate rows/columns that are exactly zero (dead units, constant-zero inputs): eigenvalue 0, unit vector.
   const live = liveIndices(w, n);
@@ -72,16 +75,16 @@ function eighUnchecked(a: ArrayLike<number>, n: number, clamp: boolean): Eigh {
 export function eigvalsh(a: ArrayLike<number>, n: number, options: EighOptions = {}): Float64Array {
   const clamp = checkEighArgs('eigvalsh', a, n, options);
   const w = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) w[i * n + j] = 0.5 * (a[i * n + j] + a[j * n + i]);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) w[i * n + j] = 0.5 * a[i * n + j] + 0.5 * a[j * n + i];
   const live = liveIndices(w, n);
   const m = live.length;
   const sub = m === n ? w : submatrix(w, n, live);
   const d = new Float64Array(n); // dead rows contribute zeros at the end before sorting
-  const e = new Float64Array(m);
-  if (m === 1) d[0] = sub[0];
-  else if (m > 1) {
-    tridiagonalize(sub, d, e, m, false);
-    implicitQL(null, d, e, m);
+  const norm = scaleToUnit(sub);
+  if (m > 0 && norm !== 0) {
+    const t = tridiagonalize(sub, m);
+    tridiagonalQL(t.d, t.e, m);
+    for (let i = 0; i < m; i++) d[i] = t.d[i] * norm;
   }
   d.sort();
   checkEighResult('eigvalsh', n, d);
@@ -108,212 +111,31 @@ function submatrix(w: Float64Array, n: number, idx: number[]): Float64Array {
   return sub;
 }
 
-/** Eigendecomposition of a symmetric matrix held in `w` (overwritten): tred2, then tql2. */
+/**
+ * Eigendecomposition of a symmetric matrix held in `w` (overwritten): scaled to max-norm 1,
+ * Householder tridiagonalisation, divide and conquer on the tridiagonal, back-transformation.
+ */
 function eighDense(w: Float64Array, n: number, clamp: boolean): Eigh {
-  const d = new Float64Array(n);
-  const e = new Float64Array(n);
-  if (n === 1) {
-    d[0] = w[0];
-    w[0] = 1;
-  } else if (n > 1) {
-    tridiagonalize(w, d, e, n);
-    implicitQL(w, d, e, n);
+  const norm = scaleToUnit(w);
+  if (norm === 0 || n === 1) {
+    const values = new Float64Array(n).fill(n === 1 ? w[0] * norm : 0);
+    const vectors = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) vectors[i * n + i] = 1;
+    return sortAscending(values, vectors, n, clamp);
   }
-  return sortAscending(d, w, n, clamp);
+  const { d, e, tau } = tridiagonalize(w, n);
+  const { values, vectors } = tridiagonalEigen(d, e, n);
+  applyReflectors(w, tau, n, vectors);
+  for (let i = 0; i < n; i++) values[i] *= norm;
+  return sortAscending(values, vectors, n, clamp);
 }
 
-/**
- * Householder reduction to tridiagonal form (tred2). `w` holds Vᵀ: w[j*n + k] = V[k][j].
- * On return d is the diagonal, e the sub-diagonal (e[0] = 0), w the accumulated transform
- * (transposed) unless `accumulate` is false (eigenvalues only).
- */
-function tridiagonalize(w: Float64Array, d: Float64Array, e: Float64Array, n: number, accumulate = true): void {
-  for (let j = 0; j < n; j++) d[j] = w[j * n + (n - 1)];
-  for (let i = n - 1; i > 0; i--) {
-    let scale = 0;
-    let h = 0;
-    for (let k = 0; k < i; k++) scale += Math.abs(d[k]);
-    if (scale === 0) {
-      e[i] = d[i - 1];
-      for (let j = 0; j < i; j++) {
-        d[j] = w[j * n + (i - 1)];
-        w[j * n + i] = 0;
-        w[i * n + j] = 0;
-      }
-    } else {
-      for (let k = 0; k < i; k++) {
-        d[k] /= scale;
-        h += d[k] * d[k];
-      }
-      let f = d[i - 1];
-      let g = Math.sqrt(h);
-      if (f > 0) g = -g;
-      e[i] = scale * g;
-      h -= f * g;
-      d[i - 1] = f - g;
-      for (let j = 0; j < i; j++) e[j] = 0;
-      for (let j = 0; j < i; j++) {
-        f = d[j];
-        w[i * n + j] = f;
-        const row = j * n;
-        g = e[j] + w[row + j] * f;
-        for (let k = j + 1; k <= i - 1; k++) {
-          const v = w[row + k];
-          g += v * d[k];
-          e[k] += v * f;
-        }
-        e[j] = g;
-      }
-      f = 0;
-      for (let j = 0; j < i; j++) {
-        e[j] /= h;
-        f += e[j] * d[j];
-      }
-      const hh = f / (h + h);
-      for (let j = 0; j < i; j++) e[j] -= hh * d[j];
-      for (let j = 0; j < i; j++) {
-        f = d[j];
-        g = e[j];
-        const row = j * n;
-        for (let k = j; k <= i - 1; k++) w[row + k] -= f * e[k] + g * d[k];
-        d[j] = w[row + (i - 1)];
-        w[row + i] = 0;
-      }
-    }
-    d[i] = h;
-  }
-  if (!accumulate) {
-    // Eigenvalues only: T's diagonal is left on w's diagonal, its sub-diagonal in e.
-    for (let j = 0; j < n; j++) d[j] = w[j * n + j];
-    e[0] = 0;
-    return;
-  }
-  // Accumulate the transformations.
-  for (let i = 0; i < n - 1; i++) {
-    w[i * n + (n - 1)] = w[i * n + i];
-    w[i * n + i] = 1;
-    const h = d[i + 1];
-    const rowI1 = (i + 1) * n;
-    if (h !== 0) {
-      for (let k = 0; k <= i; k++) d[k] = w[rowI1 + k] / h;
-      for (let j = 0; j <= i; j++) {
-        const row = j * n;
-        let g = 0;
-        for (let k = 0; k <= i; k++) g += w[rowI1 + k] * w[row + k];
-        for (let k = 0; k <= i; k++) w[row + k] -= g * d[k];
-      }
-    }
-    for (let k = 0; k <= i; k++) w[rowI1 + k] = 0;
-  }
-  for (let j = 0; j < n; j++) {
-    d[j] = w[j * n + (n - 1)];
-    w[j * n + (n - 1)] = 0;
-  }
-  w[(n - 1) * n + (n - 1)] = 1;
-  e[0] = 0;
-}
-
-/** Implicit QL iterations on the tridiagonal (tql2); rotations applied to rows of w unless w is null (tql1). */
-function implicitQL(w: Float64Array | null, d: Float64Array, e: Float64Array, n: number): void {
-  for (let i = 1; i < n; i++) e[i - 1] = e[i];
-  e[n - 1] = 0;
-  let f = 0;
-  let tst1 = 0;
-  const eps = 2 ** -52;
-  const cs = new Float64Array(n);
-  const ss = new Float64Array(n);
-  for (let l = 0; l < n; l++) {
-    tst1 = Math.max(tst1, Math.abs(d[l]) + Math.abs(e[l]));
-    let m = l;
-    while (m < n) {
-      if (Math.abs(e[m]) <= eps * tst1) break;
-      m++;
-    }
-    if (m === n) m = n - 1;
-    if (m > l) {
-      let iter = 0;
-      do {
-        if (++iter > 60) throw new Error('eigh: QL iteration did not converge');
-        let g = d[l];
-        let p = (d[l + 1] - g) / (2 * e[l]);
-        let r = Math.sqrt(p * p + 1);
-        if (p < 0) r = -r;
-        d[l] = e[l] / (p + r);
-        d[l + 1] = e[l] * (p + r);
-        const dl1 = d[l + 1];
-        let h = g - d[l];
-        for (let i = l + 2; i < n; i++) d[i] -= h;
-        f += h;
-        p = d[m];
-        let c = 1;
-        let c2 = c;
-        let c3 = c;
-        const el1 = e[l + 1];
-        let s = 0;
-        let s2 = 0;
-        for (let i = m - 1; i >= l; i--) {
-          c3 = c2;
-          c2 = c;
-          s2 = s;
-          g = c * e[i];
-          h = c * p;
-          r = Math.sqrt(p * p + e[i] * e[i]);
-          e[i + 1] = s * r;
-          s = e[i] / r;
-          c = p / r;
-          p = c * d[i] - s * g;
-          d[i + 1] = h + s * (c * g + s * d[i]);
-          cs[i] = c;
-          ss[i] = s;
-        }
-        if (w) applySweep(w, n, l, m, cs, ss);
-        p = (-s * s2 * c3 * el1 * e[l]) / dl1;
-        e[l] = s * p;
-        d[l] = c * p;
-      } while (Math.abs(e[l]) > eps * tst1);
-    }
-    d[l] += f;
-    e[l] = 0;
-  }
-}
-
-/**
- * Applies one QL sweep's rotations (i = m−1 down to l, each mixing eigenvector rows i and i+1)
- * two at a time: rotations i and i−1 share row i, so a fused pass loads and stores three rows
- * instead of four for two rotations.
- */
-function applySweep(w: Float64Array, n: number, l: number, m: number, cs: Float64Array, ss: Float64Array): void {
-  let i = m - 1;
-  for (; i - 1 >= l; i -= 2) {
-    const c1 = cs[i];
-    const s1 = ss[i];
-    const c0 = cs[i - 1];
-    const s0 = ss[i - 1];
-    const r2 = (i + 1) * n;
-    const r1 = i * n;
-    const r0 = (i - 1) * n;
-    for (let k = 0; k < n; k++) {
-      const a = w[r2 + k];
-      const b = w[r1 + k];
-      const c = w[r0 + k];
-      w[r2 + k] = s1 * b + c1 * a;
-      const b1 = c1 * b - s1 * a;
-      w[r1 + k] = s0 * c + c0 * b1;
-      w[r0 + k] = c0 * c - s0 * b1;
-    }
-  }
-  if (i >= l) {
-    const c = cs[i];
-    const s = ss[i];
-    const ri = i * n;
-    const ri1 = ri + n;
-    for (let k = 0; k < n; k++) {
-      const hk = w[ri1 + k];
-      const vk = w[ri + k];
-      w[ri1 + k] = s * vk + c * hk;
-      w[ri + k] = c * vk - s * hk;
-    }
-  }
+/** Divides `w` by its largest absolute entry (so squares neither overflow nor underflow) and returns that entry. */
+function scaleToUnit(w: Float64Array): number {
+  let norm = 0;
+  for (let i = 0; i < w.length; i++) norm = Math.max(norm, Math.abs(w[i]));
+  if (norm !== 0 && norm !== 1) for (let i = 0; i < w.length; i++) w[i] /= norm;
+  return norm;
 }
 
 function sortAscending(d: Float64Array, w: Float64Array, n: number, clamp: boolean): Eigh {
