@@ -136,64 +136,189 @@ function fusedPass(
   }
 }
 
+/** Reflectors per block of the back-transformation. */
+const BLOCK = 32;
+
 /**
  * Back-transformation: replaces each of the `rows` rows z of `z` (row stride n; eigenvectors of T)
- * by Q z = H₀(H₁(⋯ H_{n−3} z)), with the reflectors left in `a` by {@link tridiagonalize}. Four rows
- * at a time, so every reflector is read once per four vectors.
+ * by Q z = H₀(H₁(⋯ H_{n−3} z)), with the reflectors left in `a` by {@link tridiagonalize}. Blocked
+ * (LAPACK dormtr): a block of reflectors H_k⋯H_{k+b−1} = I − V T Vᵀ (compact WY, dlarft) is applied
+ * to all rows at once as Y = Z V, Y ← Y Tᵀ, Z −= Y Vᵀ, two matrix products with register tiles.
  */
 export function applyReflectors(a: Float64Array, tau: Float64Array, n: number, z: Float64Array, rows = n): void {
-  let r = 0;
-  for (; r + 4 <= rows; r += 4) applyToFour(a, tau, n, z, r * n);
-  for (; r < rows; r++) applyToOne(a, tau, n, z, r * n);
-}
-
-function applyToFour(a: Float64Array, tau: Float64Array, n: number, z: Float64Array, o0: number): void {
-  const o1 = o0 + n;
-  const o2 = o1 + n;
-  const o3 = o2 + n;
-  for (let k = n - 3; k >= 0; k--) {
-    const t = tau[k];
-    if (t === 0) continue;
-    const vo = k * n;
-    const k1 = k + 1;
-    let s0 = z[o0 + k1];
-    let s1 = z[o1 + k1];
-    let s2 = z[o2 + k1];
-    let s3 = z[o3 + k1];
-    for (let j = k + 2; j < n; j++) {
-      const v = a[vo + j];
-      s0 += v * z[o0 + j];
-      s1 += v * z[o1 + j];
-      s2 += v * z[o2 + j];
-      s3 += v * z[o3 + j];
-    }
-    s0 *= t;
-    s1 *= t;
-    s2 *= t;
-    s3 *= t;
-    z[o0 + k1] -= s0;
-    z[o1 + k1] -= s1;
-    z[o2 + k1] -= s2;
-    z[o3 + k1] -= s3;
-    for (let j = k + 2; j < n; j++) {
-      const v = a[vo + j];
-      z[o0 + j] -= s0 * v;
-      z[o1 + j] -= s1 * v;
-      z[o2 + j] -= s2 * v;
-      z[o3 + j] -= s3 * v;
-    }
+  const last = n - 3; // reflectors 0..n−3 (reflector n−2 is the identity)
+  if (last < 0) return;
+  const y = new Float64Array(rows * BLOCK);
+  for (let kb = Math.floor(last / BLOCK) * BLOCK; kb >= 0; kb -= BLOCK) {
+    const b = Math.min(BLOCK, last + 1 - kb);
+    const c0 = kb + 1; // first column any reflector of the block touches
+    const width = n - c0;
+    const v = blockVectors(a, n, kb, b, c0, width);
+    const t = blockT(v, tau, kb, b, width);
+    multiplyZV(z, n, rows, c0, width, v, b, y);
+    for (let r = 0; r < rows; r++) applyTTransposed(y, r * BLOCK, t, b);
+    updateZ(z, n, rows, c0, width, v, b, y);
   }
 }
 
-function applyToOne(a: Float64Array, tau: Float64Array, n: number, z: Float64Array, o: number): void {
-  for (let k = n - 3; k >= 0; k--) {
-    const t = tau[k];
-    if (t === 0) continue;
-    const vo = k * n;
-    let s = z[o + k + 1];
-    for (let j = k + 2; j < n; j++) s += a[vo + j] * z[o + j];
-    s *= t;
-    z[o + k + 1] -= s;
-    for (let j = k + 2; j < n; j++) z[o + j] -= s * a[vo + j];
+/** The block's reflector vectors as rows of a b×width matrix over columns c0..n−1 (explicit 1 and zeros). */
+function blockVectors(a: Float64Array, n: number, kb: number, b: number, c0: number, width: number): Float64Array {
+  const v = new Float64Array(b * width);
+  for (let i = 0; i < b; i++) {
+    const k = kb + i;
+    const o = i * width - c0;
+    v[o + k + 1] = 1;
+    for (let j = k + 2; j < n; j++) v[o + j] = a[k * n + j];
+  }
+  return v;
+}
+
+/** dlarft (forward, row-wise vectors): upper-triangular T with H_kb⋯H_{kb+b−1} = I − Vᵀ T V. */
+function blockT(v: Float64Array, tau: Float64Array, kb: number, b: number, width: number): Float64Array {
+  const t = new Float64Array(b * b);
+  const g = new Float64Array(b);
+  for (let i = 0; i < b; i++) {
+    const ti = tau[kb + i];
+    t[i * b + i] = ti;
+    if (ti === 0) continue;
+    for (let l = 0; l < i; l++) {
+      let s = 0;
+      const ol = l * width;
+      const oi = i * width;
+      for (let j = i; j < width; j++) s += v[ol + j] * v[oi + j]; // v_i is zero before its column i
+      g[l] = s;
+    }
+    for (let l = 0; l < i; l++) {
+      let s = 0;
+      for (let m = l; m < i; m++) s += t[l * b + m] * g[m];
+      t[l * b + i] = -ti * s;
+    }
+  }
+  return t;
+}
+
+/** y[r] ← T y[r] for one row of Y (T upper triangular, b×b). */
+function applyTTransposed(y: Float64Array, o: number, t: Float64Array, b: number): void {
+  for (let l = 0; l < b; l++) {
+    let s = 0;
+    for (let m = l; m < b; m++) s += t[l * b + m] * y[o + m];
+    y[o + l] = s;
+  }
+}
+
+/** Y[r][i] = Σ_j Z[r][c0 + j] V[i][j]: four rows of Z by two reflectors per tile. */
+function multiplyZV(
+  z: Float64Array,
+  n: number,
+  rows: number,
+  c0: number,
+  width: number,
+  v: Float64Array,
+  b: number,
+  y: Float64Array,
+): void {
+  let r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    const z0 = r * n + c0;
+    const z1 = z0 + n;
+    const z2 = z1 + n;
+    const z3 = z2 + n;
+    const yo = r * BLOCK;
+    let i = 0;
+    for (; i + 2 <= b; i += 2) {
+      const va = i * width;
+      const vb = va + width;
+      let s00 = 0;
+      let s01 = 0;
+      let s10 = 0;
+      let s11 = 0;
+      let s20 = 0;
+      let s21 = 0;
+      let s30 = 0;
+      let s31 = 0;
+      for (let j = i; j < width; j++) {
+        const p = v[va + j];
+        const q = v[vb + j];
+        const x0 = z[z0 + j];
+        const x1 = z[z1 + j];
+        const x2 = z[z2 + j];
+        const x3 = z[z3 + j];
+        s00 += x0 * p;
+        s01 += x0 * q;
+        s10 += x1 * p;
+        s11 += x1 * q;
+        s20 += x2 * p;
+        s21 += x2 * q;
+        s30 += x3 * p;
+        s31 += x3 * q;
+      }
+      y[yo + i] = s00;
+      y[yo + i + 1] = s01;
+      y[yo + BLOCK + i] = s10;
+      y[yo + BLOCK + i + 1] = s11;
+      y[yo + 2 * BLOCK + i] = s20;
+      y[yo + 2 * BLOCK + i + 1] = s21;
+      y[yo + 3 * BLOCK + i] = s30;
+      y[yo + 3 * BLOCK + i + 1] = s31;
+    }
+    for (; i < b; i++) for (let q = 0; q < 4; q++) y[yo + q * BLOCK + i] = dot(z, r * n + q * n + c0, v, i * width, i, width);
+  }
+  for (; r < rows; r++) for (let i = 0; i < b; i++) y[r * BLOCK + i] = dot(z, r * n + c0, v, i * width, i, width);
+}
+
+function dot(z: Float64Array, zo: number, v: Float64Array, vo: number, from: number, to: number): number {
+  let s = 0;
+  for (let j = from; j < to; j++) s += z[zo + j] * v[vo + j];
+  return s;
+}
+
+/** Z[r][c0 + j] −= Σ_i Y[r][i] V[i][j]: two rows of Z by four reflectors per tile. */
+function updateZ(z: Float64Array, n: number, rows: number, c0: number, width: number, v: Float64Array, b: number, y: Float64Array): void {
+  let r = 0;
+  for (; r + 2 <= rows; r += 2) {
+    const za = r * n + c0;
+    const zb = za + n;
+    const ya = r * BLOCK;
+    const yb = ya + BLOCK;
+    let i = 0;
+    for (; i + 4 <= b; i += 4) {
+      const v0 = i * width;
+      const v1 = v0 + width;
+      const v2 = v1 + width;
+      const v3 = v2 + width;
+      const a0 = y[ya + i];
+      const a1 = y[ya + i + 1];
+      const a2 = y[ya + i + 2];
+      const a3 = y[ya + i + 3];
+      const b0 = y[yb + i];
+      const b1 = y[yb + i + 1];
+      const b2 = y[yb + i + 2];
+      const b3 = y[yb + i + 3];
+      for (let j = i; j < width; j++) {
+        const p0 = v[v0 + j];
+        const p1 = v[v1 + j];
+        const p2 = v[v2 + j];
+        const p3 = v[v3 + j];
+        z[za + j] -= a0 * p0 + a1 * p1 + a2 * p2 + a3 * p3;
+        z[zb + j] -= b0 * p0 + b1 * p1 + b2 * p2 + b3 * p3;
+      }
+    }
+    for (; i < b; i++) {
+      const vo = i * width;
+      const a0 = y[ya + i];
+      const b0 = y[yb + i];
+      for (let j = i; j < width; j++) {
+        z[za + j] -= a0 * v[vo + j];
+        z[zb + j] -= b0 * v[vo + j];
+      }
+    }
+  }
+  for (; r < rows; r++) {
+    const zo = r * n + c0;
+    for (let i = 0; i < b; i++) {
+      const c = y[r * BLOCK + i];
+      const vo = i * width;
+      for (let j = i; j < width; j++) z[zo + j] -= c * v[vo + j];
+    }
   }
 }
