@@ -61,7 +61,11 @@ async function sampledWeights(
   try {
     for (let s = 0; s < o.samples; s++) {
       const eps = cov.sample(drawSeed(o.seed, s));
-      vars.forEach((v, i) => v.write(tf.add(saved[i], eps[i])));
+      vars.forEach((v, i) => {
+        const w = tf.add(saved[i], eps[i]);
+        v.write(w); // the variable takes its own reference to the data
+        w.dispose();
+      });
       tf.dispose(eps);
       const parts = await overBatches(
         adapter,
@@ -87,6 +91,7 @@ async function sampledWeights(
     throw e;
   } finally {
     vars.forEach((v, i) => v.write(saved[i]));
+    tf.dispose(saved);
   }
   const total = sums!;
   const out = tf.tidy(() => {
