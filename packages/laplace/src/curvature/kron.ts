@@ -1,6 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import type { CurvatureAccumulator, LayerInput } from './base.js';
+import { kronCovariance } from '../predictive/covariance-kron.js';
+import type { CovarianceSpec } from '../predictive/covariance-build.js';
+import type { PosteriorCovariance } from '../predictive/covariance.js';
 import { InvalidOptionError } from '@spam/core';
 import type { Prior } from '@spam/priors';
 import {
@@ -237,6 +240,12 @@ export class KronLaplace extends BaseLaplace {
       });
       return tf.addN(terms);
     });
+  }
+
+  /** Σ per block through the factors' eigenbases (or exact dense blocks) for the predictive. */
+  override posteriorCovariance(spec: CovarianceSpec): PosteriorCovariance {
+    this.assertNotDisposed();
+    return kronCovariance(this, spec);
   }
 
   private dense?: Map<string, Float64Array>;
