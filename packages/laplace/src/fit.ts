@@ -5,7 +5,7 @@ import type { LaplaceInfo } from './curvature/base.js';
 import { CURVATURE_STRUCTURES, type CurvatureStructure, type LaplaceFor } from './curvature/structures.js';
 import { resolveCurvatureOptions, type CurvatureOptions } from './options.js';
 import { laplaceFromPartial, mergeCurvaturePartials } from './parallel/partial.js';
-import { modelArtifacts, resolveWorkers, shardData, type CurvatureWorkers, type WorkersOption } from './parallel/workers.js';
+import { modelArtifacts, resolveWorkers, shardData, type CurvatureWorkers } from './parallel/workers.js';
 
 export type { Laplace, LaplaceFor } from './curvature/structures.js';
 export { MAX_FULL_PARAMS } from './curvature/full.js';
@@ -22,7 +22,7 @@ export { MAX_FULL_PARAMS } from './curvature/full.js';
 export async function fitLaplace<S extends CurvatureStructure = 'kron'>(
   model: ModelLike,
   data: DataSource,
-  options: CurvatureOptions & { structure?: S; workers?: WorkersOption },
+  options: CurvatureOptions & { structure?: S },
 ): Promise<LaplaceFor<S>> {
   const o = resolveCurvatureOptions(options);
   const adapter = buildModelAdapter(model, { logits: o.likelihood === 'classification' });

@@ -1,5 +1,6 @@
 import { checkLikelihood, InvalidOptionError, type LikelihoodName } from '@spam/core';
 import { CURVATURE_STRUCTURE_NAMES, type CurvatureStructure } from './curvature/structures.js';
+import type { WorkersOption } from './parallel/workers.js';
 
 export type { CurvatureStructure } from './curvature/structures.js';
 
@@ -42,10 +43,15 @@ export interface CurvatureOptions {
   kfac?: KfacConvention;
   /** Called after every batch. */
   onProgress?: (p: CurvatureProgress) => void;
+  /**
+   * Data-parallel fit: a worker count, `'auto'` (one per core) or a `CurvatureWorkers` runner. Counts
+   * need a registered runner (in Node: `import '@spam/laplace/parallel'`). Default 1 (in-process).
+   */
+  workers?: WorkersOption;
 }
 
 /** Options with defaults filled in and validated. */
-export type ResolvedCurvatureOptions = Required<Omit<CurvatureOptions, 'onProgress'>> & Pick<CurvatureOptions, 'onProgress'>;
+export type ResolvedCurvatureOptions = Required<Omit<CurvatureOptions, 'onProgress' | 'workers'>> & Pick<CurvatureOptions, 'onProgress'>;
 
 const TYPES: readonly CurvatureType[] = ['ggn', 'mc', 'ef'];
 

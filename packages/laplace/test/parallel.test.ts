@@ -1,9 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import {
   fitCurvaturePartial,
   fitLaplace,
   laplaceFromPartial,
+  marglikTraining,
   mergeCurvaturePartials,
   PartialMismatchError,
   WorkerShardError,
@@ -141,6 +144,14 @@ describe('data-parallel curvature on worker threads', () => {
     expect((err as Error).message).toMatch(/shard 0 .*exited \(code 7\)/);
   });
 
+  it('no thread outlives a fit: a process that ran a parallel fit exits on its own (built packages)', () => {
+    const script = fileURLToPath(new URL('./fixtures/parallel-exit.mjs', import.meta.url));
+    const r = spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 90_000 });
+    expect(r.signal, `killed after 90 s: threads kept the process alive\n${r.stderr}`).toBeNull();
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe('done 16');
+  });
+
   it('data that cannot be split, and bad worker counts: typed errors', async () => {
     const model = mlp();
     const xs = randomTensor([8, 5], 51);
@@ -149,6 +160,31 @@ describe('data-parallel curvature on worker threads', () => {
     await expect(fitLaplace(model, [{ xs, ys }], { likelihood: 'classification', workers: two })).rejects.toThrow(/in-memory data/);
     await expect(fitLaplace(model, { xs, ys }, { likelihood: 'classification', workers: 0 })).rejects.toThrow(/workers must be/);
     expect(() => nodeWorkers({ count: -1 })).toThrow(/count must be/);
+  });
+});
+
+describe('marglikTraining with workers', () => {
+  it('the curvature of every marglik step on 2 threads: same log marginal likelihoods and weights as in-process', async () => {
+    const xs = randomTensor([24, 5], 71);
+    const ys = labels(24, 3, 72);
+    created.push(xs, ys);
+    const run = async (workers: number) => {
+      const model = mlp();
+      const r = await marglikTraining(
+        model,
+        { xs, ys, batchSize: 8 },
+        { likelihood: 'classification', structure: 'kron', epochs: 2, marglikEvery: 1, hyperSteps: 3, workers },
+      );
+      const out = { logZ: r.history.map((h) => h.logMarglik ?? NaN), weights: model.getWeights().flatMap((w) => arr(w)) };
+      r.laplace.dispose();
+      r.prior.dispose();
+      return out;
+    };
+    const one = await run(1);
+    const two = await run(2);
+    expect(one.logZ.every(Number.isFinite)).toBe(true);
+    expect(relErr(two.logZ, one.logZ)).toBeLessThan(1e-5);
+    expect(relErr(two.weights, one.weights)).toBeLessThan(1e-5);
   });
 });
 

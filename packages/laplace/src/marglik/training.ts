@@ -19,6 +19,7 @@ import {
 import { createPrior, type Prior, type PriorStructure } from '@spam/priors';
 import { fitLaplace, type Laplace } from '../fit.js';
 import type { CurvatureStructure, CurvatureType } from '../options.js';
+import type { WorkersOption } from '../parallel/workers.js';
 import type { KronLogDetMethod, KronPriorMode } from '../curvature/base.js';
 import { checkPriorFits, kronPriorOf } from './log-marglik.js';
 import { MarglikTuner, type HyperProgress } from './tuner.js';
@@ -66,6 +67,8 @@ export interface MarglikTrainingOptions {
   /** MC samples / seed for `curvature: 'mc'`. */
   mcSamples?: number;
   seed?: number;
+  /** Data-parallel curvature fits at every marglik step (as `fitLaplace`'s `workers`). Default 1. */
+  workers?: WorkersOption;
   /** Training-set size N (counted from the data when omitted). */
   nData?: number;
   /** Held-out data evaluated after every epoch. */
@@ -186,6 +189,7 @@ export async function marglikTraining(model: ModelLike, data: DataSource, option
     curvature: options.curvature ?? 'ggn',
     mcSamples: options.mcSamples,
     seed: options.seed,
+    workers: options.workers,
   } as const;
   const history: MarglikHistoryEntry[] = [];
   const total = knownExampleCount(data);
