@@ -59,7 +59,7 @@ async function jacobians(model: tf.LayersModel, xs: tf.Tensor): Promise<number[]
 /** Dense inverse (Gauss–Jordan, float64) of a row-major n×n matrix. */
 function inverse(a: number[], n: number): number[] {
   const m = a.slice();
-  const inv = Array.from({ length: n * n }, (_, i) => (Math.floor(i / n) === i % n ? 1 : 0));
+  const inv = Array.from({ length: n * n }, (_, i): number => (Math.floor(i / n) === i % n ? 1 : 0));
   for (let c = 0; c < n; c++) {
     let p = c;
     for (let r = c + 1; r < n; r++) if (Math.abs(m[r * n + c]) > Math.abs(m[p * n + c])) p = r;

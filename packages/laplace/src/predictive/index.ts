@@ -9,3 +9,4 @@ export { probitLink, bridgeLink, mcLink, regressionVariance } from './links.js';
 export type { GlmOptions, LinkApprox, PosteriorOptions, PredictiveOptions, PredictiveProgress, PredType } from './options.js';
 export type { CovarianceSpec } from './covariance-build.js';
 export { PosteriorCovariance } from './covariance.js';
+export { optimizePriorPrecision, type TunePosteriorOptions, type TunePosteriorResult } from './tune.js';
