@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayerLike } from '../../model-like.js';
 import type { ParametricLayer } from '../types.js';
 import { UnsupportedLayerError } from '../../errors.js';
+import { convInputVjp } from './conv-vjp.js';
 import { activationOf, foldK, requireRank, unfoldK, windowOutputSize } from './util.js';
 
 /** The single entry of a 1-D conv option (a number or a one-entry list). */
@@ -60,7 +61,7 @@ export function conv1dLayer(layer: LayerLike, inputShape: number[]): ParametricL
         const z = tf.conv1d(x as tf.Tensor3D, kernel.read() as tf.Tensor3D, stride, pad);
         return bias ? tf.add(z, bias.read()) : z;
       }),
-    // The 1-D convolution as a 2-D one of height 1; conv2dTranspose is its exact adjoint.
+    // The 1-D convolution as a 2-D one of height 1, its adjoint a convolution with the flipped kernel.
     linearVjp: (gz) =>
       tf.tidy(() => {
         const kk = gz.shape[0];
@@ -68,7 +69,7 @@ export function conv1dLayer(layer: LayerLike, inputShape: number[]): ParametricL
         const m = g.shape[0];
         const g4 = tf.reshape<tf.Rank.R4>(g, [m, 1, wo, units]);
         const w4 = tf.reshape<tf.Rank.R4>(kernel.read(), [1, k, cin, units]);
-        const dx = tf.conv2dTranspose(g4, w4, [m, 1, w, cin], [1, stride], pad);
+        const dx = convInputVjp(g4, w4, [1, w], [1, stride], pad);
         return unfoldK(tf.reshape(dx, [m, w, cin]), kk);
       }),
     // im2col: output channel j·in + c copies x[t·s + j − pad, c].

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayerLike } from '../../model-like.js';
 import type { ParametricLayer } from '../types.js';
 import { UnsupportedLayerError } from '../../errors.js';
+import { convInputVjp } from './conv-vjp.js';
 import { activationOf, foldK, pair, requireChannelsLast, requireRank, unfoldK, windowOutputSize } from './util.js';
 
 /**
@@ -45,8 +46,7 @@ export function conv2dLayer(layer: LayerLike, inputShape: number[]): ParametricL
       tf.tidy(() => {
         const k = gz.shape[0];
         const g = foldK(gz) as tf.Tensor4D;
-        const dx = tf.conv2dTranspose(g, kernel.read() as tf.Tensor4D, [g.shape[0], h, w, cin], strides, padding);
-        return unfoldK(dx, k);
+        return unfoldK(convInputVjp(g, kernel.read() as tf.Tensor4D, [h, w], strides, padding), k);
       }),
     // im2col as a convolution with a one-hot kernel: output channel (i·kw + j)·in + c copies x[i, j, c].
     expandInput: (x) =>

@@ -3,7 +3,7 @@ import type { Tensor } from '@tensorflow/tfjs-core';
 import { UnsupportedLayerError } from '../../errors.js';
 import type { LayerLike } from '../../model-like.js';
 import type { ChannelFacts, LayerAdapterContext, MergeLayer } from '../types.js';
-import { foldK, tileK, unfoldK } from './util.js';
+import { unfoldK } from './util.js';
 import { perExampleAxis } from './util-merge.js';
 
 /** How one Dot input becomes a batched matrix: `[N, P, c]` for the left input, `[N, c, P]` for the right. */
@@ -126,12 +126,22 @@ export function dotLayer(layer: LayerLike, _inputShape: number[], context: Layer
         const n2 = normalize ? l2Normalize(x2, b.axis + 1, eps) : null;
         const u1 = n1 ? n1.u : x1;
         const u2 = n2 ? n2.u : x2;
-        const g = tf.reshape<tf.Rank.R3>(foldK(dy), [-1, a.free, b.free]);
-        // dA = dY Bᵀ, dB = Aᵀ dY (A [N, P1, c], B [N, c, P2]), with the transposes materialised.
-        const bT = tileK(tf.transpose(toMatrix(u2, b, false), [0, 2, 1]), k) as tf.Tensor3D;
-        const aT = tileK(tf.transpose(toMatrix(u1, a, true), [0, 2, 1]), k) as tf.Tensor3D;
-        let d1 = unfoldK(fromMatrix(tf.matMul(g, bT), a, true), k);
-        let d2 = unfoldK(fromMatrix(tf.matMul(aT, g), b, false), k);
+        const n = dy.shape[1] as number;
+        const [p1, p2, c] = [a.free, b.free, a.shape[a.axis]];
+        const g = tf.reshape(dy, [k, n, p1, p2]);
+        // dA = dY Bᵀ, dB = Aᵀ dY (A [N, P1, c], B [N, c, P2]) with the K cotangents folded into the
+        // rows of dY (dA) or its columns (dB): one batched matMul of N products per side, no K-fold
+        // copy of A or B (the wasm batched matMul is slow per product); transposes materialised.
+        const bT = tf.transpose(toMatrix(u2, b, false), [0, 2, 1]) as tf.Tensor3D; // [N, P2, c]
+        const aT = tf.transpose(toMatrix(u1, a, true), [0, 2, 1]) as tf.Tensor3D; // [N, c, P1]
+        const rows = k === 1 ? g : tf.transpose(g, [1, 0, 2, 3]); // [N, K, P1, P2]
+        const dA = tf.reshape(tf.matMul(tf.reshape<tf.Rank.R3>(rows, [n, k * p1, p2]), bT), [n, k, p1, c]);
+        const cols = k === 1 ? g : tf.transpose(g, [1, 2, 0, 3]); // [N, P1, K, P2]
+        const dB = tf.reshape(tf.matMul(aT, tf.reshape<tf.Rank.R3>(cols, [n, p1, k * p2])), [n, c, k, p2]);
+        const dAk = k === 1 ? dA : tf.transpose(dA, [1, 0, 2, 3]); // [K, N, P1, c]
+        const dBk = k === 1 ? dB : tf.transpose(dB, [2, 0, 1, 3]); // [K, N, c, P2]
+        let d1 = unfoldK(fromMatrix(tf.reshape(dAk, [k * n, p1, c]), a, true), k);
+        let d2 = unfoldK(fromMatrix(tf.reshape(dBk, [k * n, c, p2]), b, false), k);
         if (n1) d1 = l2NormalizeVjp(d1, n1, a.axis + 1);
         if (n2) d2 = l2NormalizeVjp(d2, n2, b.axis + 1);
         return [d1, d2];

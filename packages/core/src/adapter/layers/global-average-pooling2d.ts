@@ -19,8 +19,8 @@ export function globalAveragePooling2dLayer(layer: LayerLike, inputShape: number
     vjp: (dy) =>
       tf.tidy(() => {
         const [k, n] = dy.shape;
-        const scaled = tf.reshape(tf.div(dy, h * w), [k, n, 1, 1, c]);
-        return tf.broadcastTo(scaled, [k, n, h, w, c]);
+        // A broadcast multiply: wasm's broadcastTo (a tile) is far slower.
+        return tf.mul(tf.reshape(dy, [k, n, 1, 1, c]), tf.fill([1, 1, h, w, 1], 1 / (h * w)));
       }),
     mapChannels: (keep) => keep.slice(),
   };
