@@ -1,5 +1,6 @@
 import { architecturesSuite } from './architectures.js';
 import { curvatureSuite } from './curvature.js';
+import { linalgSuite } from './linalg.js';
 import { marglikSuite } from './marglik.js';
 import { parallelSuite } from './parallel.js';
 import { predictiveSuite } from './predictive.js';
@@ -10,6 +11,6 @@ import type { Suite } from './types.js';
  * Every suite, in run order. To add one (e.g. `marglik`, `structured`): create
  * `bench/src/suites/<name>.ts` exporting a {@link Suite} and list it here.
  */
-export const SUITES: readonly Suite[] = [curvatureSuite, marglikSuite, structuredSuite, architecturesSuite, parallelSuite, predictiveSuite];
+export const SUITES: readonly Suite[] = [curvatureSuite, marglikSuite, structuredSuite, architecturesSuite, parallelSuite, predictiveSuite, linalgSuite];
 
 export type { Suite, SuiteContext, SuiteOutput } from './types.js';
