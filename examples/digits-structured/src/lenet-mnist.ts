@@ -60,7 +60,8 @@ async function main(): Promise<void> {
     ...t,
     criteria: a.criteria ? t.criteria.filter((c) => a.criteria.split(',').includes(c)) : t.criteria,
   }));
-  if (trainings.length === 0 || trainings.some((t) => t.criteria.length === 0)) throw new Error(`nothing to run for --training ${only} --criteria ${a.criteria}`);
+  if (trainings.length === 0 || trainings.some((t) => t.criteria.length === 0))
+    throw new Error(`nothing to run for --training ${only} --criteria ${a.criteria}`);
   const tag = a.tag ?? '';
   const ftBatch = Number(a['ft-batch'] ?? 128);
   const seeds = numList(a.seeds ?? '1,2');
@@ -147,7 +148,8 @@ async function main(): Promise<void> {
           train: { xs: data.xTrain, ys: data.yTrain },
           fineTune: { epochs: finetune, lr: schedule.lr, batchSize: ftBatch, seed, priorPrecision: schedule.priorPrecision },
           onProgress: (p) => {
-            if (p.stage === 'epoch') log(`  ${p.criterion} ${(p.fraction * 100).toFixed(0)} % fine-tune epoch ${p.epoch! + 1}: loss ${p.loss!.toFixed(4)}`);
+            if (p.stage === 'epoch')
+              log(`  ${p.criterion} ${(p.fraction * 100).toFixed(0)} % fine-tune epoch ${p.epoch! + 1}: loss ${p.loss!.toFixed(4)}`);
             if (p.stage !== 'done' || !p.row) return;
             rows.push({ seed, training: spec.name, ...p.row });
             log(
@@ -178,7 +180,12 @@ function merge(dir: string): void {
     .sort()
     .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as { partial: boolean; config: unknown; rows: Row[] });
   // The dense row of a training appears in every part that trained it: keep one per seed × training.
-  const rows = parts.flatMap((p) => p.rows).filter((r, i, all) => r.criterion !== 'none' || all.findIndex((o) => o.criterion === 'none' && o.seed === r.seed && o.training === r.training) === i);
+  const rows = parts
+    .flatMap((p) => p.rows)
+    .filter(
+      (r, i, all) =>
+        r.criterion !== 'none' || all.findIndex((o) => o.criterion === 'none' && o.seed === r.seed && o.training === r.training) === i,
+    );
   const lines = [
     '# Structured LeNet on the 10k MNIST digits (the paper protocol)',
     '',
@@ -189,15 +196,20 @@ function merge(dir: string): void {
     '## Test accuracy % after fine-tuning (seed 1 / seed 2 …), MACs',
     '',
   ];
-  const combos = distinctJson(rows.filter((r) => r.criterion !== 'none').map((r) => `${r.training}/${r.criterion}`)).map((c) => JSON.parse(c) as string);
+  const combos = distinctJson(rows.filter((r) => r.criterion !== 'none').map((r) => `${r.training}/${r.criterion}`)).map(
+    (c) => JSON.parse(c) as string,
+  );
   const seeds = [...new Set(rows.map((r) => r.seed))].sort((x, y) => x - y);
   const fractions = [...new Set(rows.map((r) => r.fraction))].sort((x, y) => x - y);
   lines.push(`| removed | MACs | ${combos.join(' | ')} |`, `|---:|---:|${combos.map(() => '---:').join('|')}|`);
   for (const f of fractions) {
     const at = rows.filter((r) => r.fraction === f);
-    const cell = (pred: (r: Row) => boolean) => seeds.map((sd) => pct(at.find((r) => r.seed === sd && pred(r))?.accuracy) || '–').join(' / ');
+    const cell = (pred: (r: Row) => boolean) =>
+      seeds.map((sd) => pct(at.find((r) => r.seed === sd && pred(r))?.accuracy) || '–').join(' / ');
     const macs = [...new Set(at.map((r) => r.macs))].join(', ');
-    const cells = combos.map((c) => (f === 0 ? cell((r) => r.training === c.split('/')[0]) : cell((r) => `${r.training}/${r.criterion}` === c)));
+    const cells = combos.map((c) =>
+      f === 0 ? cell((r) => r.training === c.split('/')[0]) : cell((r) => `${r.training}/${r.criterion}` === c),
+    );
     lines.push(`| ${(f * 100).toFixed(0)} % | ${macs} | ${cells.join(' | ')} |`);
   }
   lines.push(
@@ -207,7 +219,9 @@ function merge(dir: string): void {
     '| seed | training | criterion | removed | MACs | params | acc % | NLL | ECE | one-shot acc % | latency ms |',
     '|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
   );
-  const sorted = [...rows].sort((x, y) => x.seed - y.seed || x.training.localeCompare(y.training) || x.criterion.localeCompare(y.criterion) || x.fraction - y.fraction);
+  const sorted = [...rows].sort(
+    (x, y) => x.seed - y.seed || x.training.localeCompare(y.training) || x.criterion.localeCompare(y.criterion) || x.fraction - y.fraction,
+  );
   for (const r of sorted) {
     const oneShot = 'oneShot' in r ? pct(r.oneShot?.accuracy) : '';
     lines.push(
