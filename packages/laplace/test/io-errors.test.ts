@@ -44,12 +44,20 @@ const load = (a: { manifest: unknown; weightData: unknown }) => () => loadLaplac
 describe('loadLaplace: a model it was not fitted on', () => {
   it('different layer names → LaplaceMismatchError naming both parameters', async () => {
     const other = mixedNet(11, 'other_net');
-    const e = await expectRejects(() => loadLaplace(fromMemory(saved), other), LaplaceMismatchError, /'other_net_conv\/kernel'.*'io_mixed_conv\/kernel'/);
+    const e = await expectRejects(
+      () => loadLaplace(fromMemory(saved), other),
+      LaplaceMismatchError,
+      /'other_net_conv\/kernel'.*'io_mixed_conv\/kernel'/,
+    );
     expect((e as SpamError).code).toBe('LAPLACE_MISMATCH');
   });
   it('different shapes (4 output units instead of 3) → LaplaceMismatchError naming the count', async () => {
     const wider = mixedNet(11, 'io_mixed', 4);
-    await expectRejects(() => loadLaplace(fromMemory(saved), wider), LaplaceMismatchError, /has 6 parameter tensors \(90 parameters\).*fitted on 6 \(71\)/);
+    await expectRejects(
+      () => loadLaplace(fromMemory(saved), wider),
+      LaplaceMismatchError,
+      /has 6 parameter tensors \(90 parameters\).*fitted on 6 \(71\)/,
+    );
   });
   it('a model with another layer type at the same place (Kronecker vs diagonal block) → LaplaceMismatchError', async () => {
     const a = copy(saved);
@@ -87,7 +95,12 @@ describe('loadLaplace: corrupt, truncated or edited files', () => {
       edit(a.manifest as unknown as Record<string, unknown>);
       await expectRejects(load(reseal(a)), LaplaceFormatError, message);
     }
-    await expectRejects(load({ manifest: 'not an object', weightData: saved.weightData }), LaplaceFormatError, /field '\(root\)'/);
+    await expectRejects(load({ manifest: 42, weightData: saved.weightData }), LaplaceFormatError, /field '\(root\)': must be an object/);
+    const text = JSON.stringify(saved.manifest);
+    await expectRejects(load({ manifest: text.slice(0, -10), weightData: saved.weightData }), LaplaceFormatError, /not JSON/);
+    const ok = await loadLaplace(fromMemory({ manifest: text, weightData: saved.weightData }), model); // JSON text is accepted
+    ok.laplace.dispose();
+    ok.prior?.dispose();
   });
   it('tensor specs that do not match the structure layout (names, shapes, a missing eigendecomposition) → LaplaceFormatError', async () => {
     const a = copy(saved);
@@ -104,11 +117,19 @@ describe('loadLaplace: corrupt, truncated or edited files', () => {
   });
   it('a truncated or padded weights buffer → LaplaceFormatError with the byte counts', async () => {
     const n = saved.weightData.byteLength;
-    await expectRejects(load({ manifest: saved.manifest, weightData: saved.weightData.slice(0, n - 4) }), LaplaceFormatError, new RegExp(`hold ${n - 4} bytes .* need ${n}`));
+    await expectRejects(
+      load({ manifest: saved.manifest, weightData: saved.weightData.slice(0, n - 4) }),
+      LaplaceFormatError,
+      new RegExp(`hold ${n - 4} bytes .* need ${n}`),
+    );
     const padded = new Uint8Array(n + 4);
     padded.set(new Uint8Array(saved.weightData));
     await expectRejects(load({ manifest: saved.manifest, weightData: padded.buffer }), LaplaceFormatError, /truncated, padded/);
-    await expectRejects(load({ manifest: saved.manifest, weightData: new Uint8Array(saved.weightData) }), LaplaceFormatError, /must be an ArrayBuffer/);
+    await expectRejects(
+      load({ manifest: saved.manifest, weightData: new Uint8Array(saved.weightData) }),
+      LaplaceFormatError,
+      /must be an ArrayBuffer/,
+    );
   });
   it('NaN in a tensor (checksums resealed) → LaplaceFormatError naming the tensor', async () => {
     const a = copy(saved);
@@ -133,19 +154,15 @@ describe('loadLaplace: corrupt, truncated or edited files', () => {
       const old = text[pos];
       const replacement = '0123456789abcdef,:{}[]"x '.split('').filter((ch) => ch !== old);
       const ch = replacement[Math.floor(r() * replacement.length)];
-      const edited = text.slice(0, pos) + ch + text.slice(pos + 1);
-      let manifest: unknown;
-      try {
-        manifest = JSON.parse(edited);
-      } catch {
-        continue; // not JSON: the file handlers refuse it before loadLaplace (tested there)
-      }
+      // The manifest as JSON text, as the file handlers pass it: not JSON any more, or JSON that differs.
+      const manifest = text.slice(0, pos) + ch + text.slice(pos + 1);
       const before = tf.memory().numTensors;
       const err = await loadLaplace(fromMemory({ manifest, weightData: saved.weightData }), model).then(
         () => null,
         (e: unknown) => e,
       );
       expect(err, `position ${pos}: '${old}' → '${ch}'`).toBeInstanceOf(SpamError);
+      if (!(err instanceof LaplaceFormatError)) expect(err).toBeInstanceOf(PriorMismatchError); // a digit of the prior's log δ
       expect(tf.memory().numTensors).toBe(before);
     }
   });
@@ -165,7 +182,11 @@ describe('saveLaplace / loadLaplace: bad arguments', () => {
     await expectRejects(() => saveLaplace({} as Laplace, toMemory()), InvalidOptionError, /needs a fitted Laplace/);
     await expectRejects(() => saveLaplace(la, {}), InvalidOptionError, /no save\(\) method/);
     await expectRejects(() => saveLaplace(la, toMemory(), { temperature: 0 }), InvalidOptionError, /temperature/);
-    await expectRejects(() => saveLaplace(la, toMemory(), { eigendecomposition: 'yes' as unknown as boolean }), InvalidOptionError, /eigendecomposition/);
+    await expectRejects(
+      () => saveLaplace(la, toMemory(), { eigendecomposition: 'yes' as unknown as boolean }),
+      InvalidOptionError,
+      /eigendecomposition/,
+    );
     await expectRejects(() => saveLaplace(la, toMemory(), { prior: {} as Prior }), InvalidOptionError, /must be a Prior/);
     await expectRejects(() => loadLaplace({}, model), InvalidOptionError, /no load\(\) method/);
     await expectRejects(() => loadLaplace(toMemory(), model), InvalidOptionError, /nothing has been saved/);

@@ -28,7 +28,7 @@ export function mixedNet(seed = 11, name = 'io_mixed', units = 3): ModelLike {
   // LayerNormalization starts at γ = 1, β = 0: move them so that its diagonal blocks are not trivial.
   const ln = m.getLayer(`${name}_ln`);
   ln.setWeights(ln.getWeights().map((w, i) => tf.tidy(() => tf.add(w, tf.mul(0.3 * (i + 1), randomTensor(w.shape, seed + i))))));
-  return m as unknown as ModelLike;
+  return m;
 }
 
 export const N = 6;

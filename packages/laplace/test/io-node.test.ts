@@ -61,7 +61,9 @@ describe('fileSystem(dir): save and load a Laplace in a directory', () => {
     const a = await loadLaplace(fileSystem(dir, { name: 'run' }), model);
     const b = await loadLaplace(fileSystem(dir, { name: 'full' }), model);
     expect([a.laplace.structure, b.laplace.structure]).toEqual(['diag', 'full']);
-    expect(tf.tidy(() => values([a.laplace.diagonal(), b.laplace.diagonal()]))).toEqual(tf.tidy(() => values([diag.diagonal(), full.diagonal()])));
+    expect(tf.tidy(() => values([a.laplace.diagonal(), b.laplace.diagonal()]))).toEqual(
+      tf.tidy(() => values([diag.diagonal(), full.diagonal()])),
+    );
     for (const o of [full, diag, a.laplace, b.laplace]) o.dispose();
   });
 

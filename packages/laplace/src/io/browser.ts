@@ -5,7 +5,6 @@
  * @packageDocumentation
  */
 import { InvalidOptionError } from '@spam/core';
-import { LaplaceFormatError } from './errors.js';
 import { manifestBytes, type LaplaceIOHandler } from './handler.js';
 
 /** The file names a saved Laplace called `name` uses: `<name>.json` and `<name>.weights.bin`. */
@@ -77,18 +76,14 @@ export function browserFiles(files: ArrayLike<NamedBlob>): LaplaceIOHandler {
     throw new InvalidOptionError('browserFiles needs two files: the manifest (<name>.json) and the weights (<name>.weights.bin)');
   const json = list.filter((f) => f.name.toLowerCase().endsWith('.json'));
   if (json.length !== 1)
-    throw new InvalidOptionError(`browserFiles: exactly one of the two files must be the .json manifest, got ${list.map((f) => f.name).join(', ')}`);
+    throw new InvalidOptionError(
+      `browserFiles: exactly one of the two files must be the .json manifest, got ${list.map((f) => f.name).join(', ')}`,
+    );
   const manifestFile = json[0];
   const weightsFile = list.find((f) => f !== manifestFile)!;
   return {
     async load() {
-      const text = await manifestFile.text();
-      let manifest: unknown;
-      try {
-        manifest = JSON.parse(text);
-      } catch (e) {
-        throw new LaplaceFormatError('(root)', `the manifest is not JSON (${(e as Error).message})`, manifestFile.name);
-      }
+      const manifest = await manifestFile.text(); // JSON text: loadLaplace parses it
       return { manifest, weightData: await weightsFile.arrayBuffer(), sources: { manifest: manifestFile.name, weights: weightsFile.name } };
     },
   };

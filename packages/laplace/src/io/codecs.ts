@@ -101,11 +101,10 @@ export const LAPLACE_CODECS = {
     },
     hasEigen: (la) => (la as KronLaplace).hasEigendecomposition,
     restore(info, tensors, adapter, eigen) {
-      const layers = adapter.paramLayers.map(
-        (l): KronLayerSpec =>
-          l.kind === 'weighted'
-            ? { kind: 'diag', name: l.name, weights: l.weights.length }
-            : { kind: 'kron', name: l.name, locations: 1, hasBias: l.bias !== null },
+      const layers = adapter.paramLayers.map((l): KronLayerSpec =>
+        l.kind === 'weighted'
+          ? { kind: 'diag', name: l.name, weights: l.weights.length }
+          : { kind: 'kron', name: l.name, locations: 1, hasBias: l.bias !== null },
       );
       const nFactors = layers.filter((l) => l.kind === 'kron').length;
       const sums = eigen ? tensors.slice(0, tensors.length - 4 * nFactors) : tensors;

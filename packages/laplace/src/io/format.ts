@@ -175,7 +175,10 @@ export function parseManifest(json: unknown, source?: string): LaplaceManifest {
   c.int(checksum.weights, 'checksum.weights');
   const expected = manifestChecksum(m);
   if (c.int(checksum.manifest, 'checksum.manifest') !== expected)
-    c.fail('checksum.manifest', `is ${String(checksum.manifest)} but the manifest's CRC-32 is ${expected}: the file was edited or corrupted`);
+    c.fail(
+      'checksum.manifest',
+      `is ${String(checksum.manifest)} but the manifest's CRC-32 is ${expected}: the file was edited or corrupted`,
+    );
   return {
     format: LAPLACE_FORMAT,
     version,

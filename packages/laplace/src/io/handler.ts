@@ -20,8 +20,9 @@ export interface LaplaceIOHandler {
   /** Stores the artifacts. */
   save?(artifacts: LaplaceArtifacts): Promise<LaplaceSaveResult>;
   /**
-   * Returns stored artifacts (unchecked: `loadLaplace` validates the manifest and the buffer), with
-   * where they came from when known (file names, quoted in error messages).
+   * Returns stored artifacts (unchecked: `loadLaplace` validates the manifest and the buffer): the
+   * manifest as an object or as its JSON text, and where they came from when known (file names,
+   * quoted in error messages).
    */
   load?(): Promise<{ manifest: unknown; weightData: unknown; sources?: { manifest?: string; weights?: string } }>;
 }

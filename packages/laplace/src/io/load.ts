@@ -42,7 +42,10 @@ export async function loadLaplace(handler: LaplaceIOHandler, model: ModelLike): 
   const raw = await handler.load();
   if (raw === null || typeof raw !== 'object') throw new LaplaceFormatError('(root)', `the handler returned ${String(raw)}, not artifacts`);
   const sources = raw.sources ?? {};
-  const manifest = parseManifest(raw.manifest, sources.manifest);
+  const manifest = parseManifest(
+    typeof raw.manifest === 'string' ? parseJSON(raw.manifest, sources.manifest) : raw.manifest,
+    sources.manifest,
+  );
   if (!Object.prototype.hasOwnProperty.call(LAPLACE_CODECS, manifest.structure)) {
     throw new LaplaceFormatError(
       'structure',
@@ -68,9 +71,12 @@ export async function loadLaplace(handler: LaplaceIOHandler, model: ModelLike): 
   }
   const values = manifest.tensors.map((t, i) => {
     const want = layout[i];
-    if (t.name !== want.name) throw new LaplaceFormatError(`tensors[${i}].name`, `is '${t.name}', expected '${want.name}'`, sources.manifest);
+    if (t.name !== want.name)
+      throw new LaplaceFormatError(`tensors[${i}].name`, `is '${t.name}', expected '${want.name}'`, sources.manifest);
     if (t.shape.join() !== want.shape.join())
-      throw new LaplaceFormatError(`tensors[${i}].shape`, `tensor '${t.name}' has shape ${shapeText(t.shape)}, expected ${shapeText(want.shape)}`,
+      throw new LaplaceFormatError(
+        `tensors[${i}].shape`,
+        `tensor '${t.name}' has shape ${shapeText(t.shape)}, expected ${shapeText(want.shape)}`,
         sources.manifest,
       );
     const v = readFloat32LE(bytes, t.byteOffset, t.byteLength / 4);
@@ -92,7 +98,7 @@ export async function loadLaplace(handler: LaplaceIOHandler, model: ModelLike): 
       params: adapter.params,
       theta: tensors.slice(0, nTheta),
     };
-    const laplace = codec.restore(info, tensors.slice(nTheta), adapter, manifest.eigendecomposition) as Laplace;
+    const laplace = codec.restore(info, tensors.slice(nTheta), adapter, manifest.eigendecomposition);
     return { laplace, prior, temperature: manifest.temperature, manifest };
   } catch (e) {
     tf.dispose(tensors);
@@ -114,10 +120,26 @@ function checkModel(adapter: ModelAdapter, m: LaplaceManifest): void {
     const s = m.params[i];
     const what = (x: { name: string; shape: readonly number[]; role: string; kron: boolean }) =>
       `'${x.name}' ${shapeText(x.shape)} (${x.role}, ${x.kron ? 'Kronecker' : 'diagonal'} block)`;
-    if (p.name !== s.name || p.layerName !== s.layerName || p.weight !== s.weight || p.shape.join() !== s.shape.join() || p.role !== s.role || p.kron !== s.kron) {
+    if (
+      p.name !== s.name ||
+      p.layerName !== s.layerName ||
+      p.weight !== s.weight ||
+      p.shape.join() !== s.shape.join() ||
+      p.role !== s.role ||
+      p.kron !== s.kron
+    ) {
       throw new LaplaceMismatchError(
         `parameter ${i} of model '${adapter.name}' is ${what(p)} but the saved Laplace's is ${what(s)}: it was fitted on another model`,
       );
     }
   });
+}
+
+/** JSON text → value; `LaplaceFormatError` naming the source when it is not JSON. */
+function parseJSON(text: string, source?: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new LaplaceFormatError('(root)', `the manifest is not JSON (${e instanceof Error ? e.message : String(e)})`, source);
+  }
 }

@@ -67,8 +67,13 @@ export function readFloat32LE(bytes: Uint8Array, offset: number, n: number): Flo
  * await saveLaplace(lap, h, { prior });
  * const { laplace, prior: p } = await loadLaplace(h, model);
  */
-export async function saveLaplace(la: BaseLaplace, handler: LaplaceIOHandler, options: SaveLaplaceOptions = {}): Promise<LaplaceSaveResult> {
-  if (!(la instanceof BaseLaplace)) throw new InvalidOptionError(`saveLaplace needs a fitted Laplace (from fitLaplace), got ${describe(la)}`);
+export async function saveLaplace(
+  la: BaseLaplace,
+  handler: LaplaceIOHandler,
+  options: SaveLaplaceOptions = {},
+): Promise<LaplaceSaveResult> {
+  if (!(la instanceof BaseLaplace))
+    throw new InvalidOptionError(`saveLaplace needs a fitted Laplace (from fitLaplace), got ${describe(la)}`);
   la.assertNotDisposed();
   if (typeof handler?.save !== 'function')
     throw new InvalidOptionError('saveLaplace: the handler has no save() method (use toMemory(), browserDownloads() or fileSystem(dir))');
@@ -83,7 +88,9 @@ export async function saveLaplace(la: BaseLaplace, handler: LaplaceIOHandler, op
   if (prior) checkPriorFits(la, prior);
   const priorJSON = prior ? prior.toJSON() : null;
   if (!Object.prototype.hasOwnProperty.call(LAPLACE_CODECS, la.structure))
-    throw new InvalidOptionError(`saveLaplace: structure '${la.structure}' has no saved format (known: ${Object.keys(LAPLACE_CODECS).join(', ')})`);
+    throw new InvalidOptionError(
+      `saveLaplace: structure '${la.structure}' has no saved format (known: ${Object.keys(LAPLACE_CODECS).join(', ')})`,
+    );
   const codec = LAPLACE_CODECS[la.structure as keyof typeof LAPLACE_CODECS];
 
   const params: SavedParam[] = la.params.map((p) => ({
@@ -97,7 +104,8 @@ export async function saveLaplace(la: BaseLaplace, handler: LaplaceIOHandler, op
   const eigen = (eigendecomposition ?? codec.hasEigen(la)) && codec.layout(params, true).length > codec.layout(params, false).length;
   const layout = [...params.map((p) => ({ name: `theta/${p.name}`, shape: p.shape })), ...codec.layout(params, eigen)];
   const tensors: Tensor[] = [...la.theta, ...codec.tensors(la, eigen)];
-  if (tensors.length !== layout.length) throw new ShapeMismatchError(`saveLaplace: ${tensors.length} tensors for ${layout.length} layout entries`);
+  if (tensors.length !== layout.length)
+    throw new ShapeMismatchError(`saveLaplace: ${tensors.length} tensors for ${layout.length} layout entries`);
   let offset = 0;
   const specs: SavedTensorSpec[] = layout.map((l, i) => {
     if (tensors[i].shape.join() !== l.shape.join())
@@ -137,5 +145,5 @@ export async function saveLaplace(la: BaseLaplace, handler: LaplaceIOHandler, op
 function describe(v: unknown): string {
   if (v === null) return 'null';
   if (typeof v !== 'object') return `${typeof v} ${String(v)}`;
-  return (v as object).constructor?.name ?? 'an object';
+  return v.constructor?.name ?? 'an object';
 }

@@ -3,7 +3,6 @@ import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { InvalidOptionError } from '@spam/core';
 import { laplaceFileNames } from '../io/browser.js';
-import { LaplaceFormatError } from '../io/errors.js';
 import { manifestBytes, type LaplaceIOHandler } from '../io/handler.js';
 import { LaplaceFileError, TargetDirError } from './fs-errors.js';
 import { checkDirArg, ensureTargetDir, existingDir, existingFileInside, fileInside, prepareFile } from './fs-paths.js';
@@ -44,14 +43,15 @@ async function writeReplacing(target: string, data: Uint8Array | string, dir: st
  * (not on `/proc`, `/sys`, `/dev` or another pseudo file system: `TargetDirError`) and each file is
  * written to a temporary name and renamed, weights first, so no file is ever partial and a manifest
  * never points at half-written weights (the manifest's checksum of the weights catches a pair from
- * two different saves); on load both must be regular files (`LaplaceFileError`), the manifest JSON
- * (`LaplaceFormatError` naming the file); `loadLaplace` then checks everything else.
+ * two different saves); on load both must be regular files (`LaplaceFileError`); `loadLaplace` then
+ * checks everything else (`LaplaceFormatError` naming the file).
  */
 export function fileSystem(dirArg: string, options: LaplaceFileSystemOptions = {}): LaplaceIOHandler {
   const dir = resolve(checkDirArg(dirArg));
   if (options === null || typeof options !== 'object') throw new InvalidOptionError('fileSystem options must be an object {name}');
   const name = options.name ?? 'laplace';
-  if (typeof name !== 'string' || name.length === 0) throw new InvalidOptionError(`fileSystem option name must be a non-empty string, got ${String(name)}`);
+  if (typeof name !== 'string' || name.length === 0)
+    throw new InvalidOptionError(`fileSystem option name must be a non-empty string, got ${String(name)}`);
   const files = laplaceFileNames(name);
   const manifestPath = fileInside('manifest file', files.manifest, dir);
   const weightsPath = fileInside('weights file', files.weights, dir);
@@ -76,13 +76,8 @@ export function fileSystem(dirArg: string, options: LaplaceFileSystemOptions = {
           throw new LaplaceFileError(path, `cannot read the file: ${reason(e)}`, { cause: e });
         }
       };
-      const text = (await read(manifestPath, m.real)).toString('utf8');
-      let manifest: unknown;
-      try {
-        manifest = JSON.parse(text);
-      } catch (e) {
-        throw new LaplaceFormatError('(root)', `the manifest is not JSON (${reason(e)})`, manifestPath);
-      }
+      // The JSON text as is: loadLaplace parses it (a LaplaceFormatError naming this file if it is not JSON).
+      const manifest = (await read(manifestPath, m.real)).toString('utf8');
       const buf = await read(weightsPath, w.real);
       const weightData = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
       return { manifest, weightData, sources: { manifest: manifestPath, weights: weightsPath } };
