@@ -22,6 +22,7 @@ import { calibrateBatchNorm, marglikOptions, ProgressBar, trainingProgress } fro
 import type { RunConfig, Schedule, TrainingSpec } from './config.js';
 import { AUTO_MODEL, buildModel, isGraphModel } from './models.js';
 import { runStructuredStage } from './structured-stage.js';
+import { runPredictiveStage } from './predictive-stage.js';
 import type { Dataset, PrecisionSummary, ResultRow, StructuredRow } from './types.js';
 
 /** Where one data set's results go (the run appends them to the report and saves it). */
@@ -200,6 +201,31 @@ async function runTraining(
         seed: cfg.seed,
         ...pickMetrics(r),
       });
+
+    // Calibration of the OPD sweep (classification): reliability bins of the point estimates, SpaM + GLM predictive rows.
+    const opd = scores.find((x) => x.criterion === 'opd');
+    if (opd && likelihood === 'classification') {
+      const t4 = performance.now();
+      const cal = await runPredictiveStage({
+        data,
+        model,
+        training: spec.name,
+        map: spec.map,
+        result,
+        opd,
+        sparsities: cfg.sparsities,
+        seed: cfg.seed,
+        batchSize: s.batchSize,
+        curvature: cfg.curvature,
+        checkpoint: () => checkpoint(sink),
+      });
+      for (const r of results) {
+        const point = r.criterion === 'none' || r.criterion === 'opd' ? cal.point.find((p) => p.sparsity === r.sparsity) : undefined;
+        if (point) r.reliability = point.reliability;
+      }
+      results.push(...cal.glm);
+      sink.timing(`${stage}/predictive`, performance.now() - t4);
+    }
 
     // Structured: the paper's protocol (units deleted per layer, the smaller model fine-tuned, measured).
     let structured: StructuredRow[] = [];

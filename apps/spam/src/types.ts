@@ -56,6 +56,15 @@ export interface ResultRow {
   brier?: number;
   /** Regression metric. */
   mse?: number;
+  /** Classification, OPD points: the reliability diagram's bins (see report/calibration.ts). */
+  reliability?: ReliabilityBins;
+}
+
+/** Equal-width confidence bins: examples, mean confidence and accuracy per bin (NaN where empty). */
+export interface ReliabilityBins {
+  count: number[];
+  confidence: number[];
+  accuracy: number[];
 }
 
 /** One structured-removal point: `report.json`'s `structured` rows. */

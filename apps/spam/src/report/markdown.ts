@@ -3,6 +3,7 @@
  * structured removal, learned prior precisions and the plots.
  */
 import type { Report } from '../types.js';
+import { calibrationTable } from './calibration.js';
 import { codeSpan, escapeText, shellQuote } from './escape.js';
 import {
   type Kind,
@@ -303,6 +304,8 @@ function datasetSection(report: Report, dataset: string, opts: MarkdownOptions):
     }
     const cmp = opdVsMagnitude(points, kind);
     if (cmp) out.push(cmp);
+    const cal = calibrationTable(rows);
+    if (cal) out.push('### Calibration: MAP, SpaM and SpaM + GLM predictive (OPD)', cal);
   }
   const st = structuredTable(report, dataset);
   if (st) out.push('### Structured removal', st);

@@ -6,6 +6,7 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import type { Report } from '../types.js';
+import { reliabilitySpec } from './calibration.js';
 import {
   type PlotPlan,
   type StructuredPoint,
@@ -202,6 +203,7 @@ export function specOf(report: Report, plan: PlotPlan): TopLevelSpec {
     return structuredSpec(plan.dataset, structuredOf(rows), kindOf(rows) === 'regression');
   }
   const rows = report.results.filter((r) => r.dataset === plan.dataset);
+  if (plan.what === 'reliability') return reliabilitySpec(plan.dataset, rows);
   return sweepSpec(plan.dataset, plan.what, sweepOf(rows));
 }
 

@@ -8,7 +8,7 @@ import type { Report, ResultRow, StructuredRow } from '../types.js';
 export type Kind = 'classification' | 'regression';
 
 /** Criteria in the order the report lists them (the paper's first); others follow alphabetically. */
-export const CRITERION_ORDER = ['none', 'opd', 'magnitude', 'obd', 'snip', 'grasp', 'synflow', 'random'];
+export const CRITERION_ORDER = ['none', 'opd', 'opd-glm', 'magnitude', 'obd', 'snip', 'grasp', 'synflow', 'random'];
 
 /** A finite number, or undefined (JSON turns NaN/±Infinity into null). */
 export function finite(v: unknown): number | undefined {
@@ -179,7 +179,7 @@ export interface PlotPlan {
   /** File name under `plots/`, e.g. `mnist-accuracy.svg`. */
   name: string;
   dataset: string;
-  what: 'accuracy' | 'mse' | 'nll' | 'structured';
+  what: 'accuracy' | 'mse' | 'nll' | 'structured' | 'reliability';
   /** Alt text / caption. */
   caption: string;
 }
@@ -202,6 +202,9 @@ export function planPlots(report: Report): PlotPlan[] {
         });
       }
       plans.push({ name: `${s}-nll.svg`, dataset, what: 'nll', caption: `${dataset}: test NLL vs sparsity` });
+      if (report.results.some((r) => r.dataset === dataset && r.reliability !== undefined)) {
+        plans.push({ name: `${s}-reliability.svg`, dataset, what: 'reliability', caption: `${dataset}: reliability diagram (OPD)` });
+      }
     }
     if (report.structured.some((r) => r.dataset === dataset && finite(r.macsAfter) !== undefined)) {
       const kind = kindOf(report.structured.filter((r) => r.dataset === dataset));
