@@ -29,23 +29,20 @@ export function tridiagonalize(a: Float64Array, n: number): Tridiagonal {
   const e = new Float64Array(Math.max(n - 1, 0));
   const tau = new Float64Array(Math.max(n - 1, 0));
   if (n === 0) return { d, e, tau };
-  let pv = new Float64Array(n); // pending rank-2 update A −= pv pwᵀ + pw pvᵀ (previous step)
+  let pv = new Float64Array(n); // pending rank-2 update A −= pv pwᵀ + pw pvᵀ of the previous step (zero at first)
   let pw = new Float64Array(n);
   let u = new Float64Array(n);
   let p = new Float64Array(n);
-  let pending = false;
   for (let k = 0; k < n - 2; k++) {
-    if (pending) {
-      const pvk = pv[k];
-      const pwk = pw[k];
-      for (let i = k; i < n; i++) a[i * n + k] -= pv[i] * pwk + pw[i] * pvk;
-    }
+    const pvk = pv[k];
+    const pwk = pw[k];
+    for (let i = k; i < n; i++) a[i * n + k] -= pv[i] * pwk + pw[i] * pvk;
     d[k] = a[k * n + k];
     const t = householder(a, n, k, u);
     e[k] = u[k]; // householder() leaves β in u[k]
     tau[k] = t;
     for (let j = k + 2; j < n; j++) a[k * n + j] = u[j];
-    fusedPass(a, n, k + 1, u, p, pending ? pv : null, pw);
+    fusedPass(a, n, k + 1, u, p, pv, pw); // pv = pw = 0 before the first update
     // w = τ A u − ½ τ² (uᵀ A u) u
     let dot = 0;
     for (let j = k + 1; j < n; j++) {
@@ -56,12 +53,11 @@ export function tridiagonalize(a: Float64Array, n: number): Tridiagonal {
     for (let j = k + 1; j < n; j++) p[j] += alpha * u[j];
     [pv, u] = [u, pv];
     [pw, p] = [p, pw];
-    pending = true;
   }
   // The last 2×2 (or 1×1) block, with the last pending update.
   const k = Math.max(n - 2, 0);
   for (let i = k; i < n; i++) {
-    for (let j = k; j <= i; j++) if (pending) a[i * n + j] -= pv[i] * pw[j] + pw[i] * pv[j];
+    for (let j = k; j <= i; j++) a[i * n + j] -= pv[i] * pw[j] + pw[i] * pv[j];
   }
   d[k] = a[k * n + k];
   if (n >= 2) {
@@ -97,42 +93,60 @@ function householder(a: Float64Array, n: number, k: number, u: Float64Array): nu
 
 /**
  * One pass over the trailing lower triangle (rows and columns ≥ s): applies the pending update
- * (when `pv` is given) and accumulates p = A u, reading each row once and contiguously.
+ * A −= pv pwᵀ + pw pvᵀ (zero vectors at the first step) and accumulates p = A u, reading each row
+ * once and contiguously, two rows at a time so that pv[j], pw[j], u[j] and p[j] are loaded once
+ * for both (and two independent dot-product chains run side by side).
  */
-function fusedPass(
-  a: Float64Array,
-  n: number,
-  s: number,
-  u: Float64Array,
-  p: Float64Array,
-  pv: Float64Array | null,
-  pw: Float64Array,
-): void {
+function fusedPass(a: Float64Array, n: number, s: number, u: Float64Array, p: Float64Array, pv: Float64Array, pw: Float64Array): void {
   for (let j = s; j < n; j++) p[j] = 0;
-  for (let i = s; i < n; i++) {
+  let i = s;
+  for (; i + 1 < n; i += 2) {
+    const r0 = i * n;
+    const r1 = r0 + n;
+    const u0 = u[i];
+    const u1 = u[i + 1];
+    const v0 = pv[i];
+    const v1 = pv[i + 1];
+    const w0 = pw[i];
+    const w1 = pw[i + 1];
+    let acc0 = 0;
+    let acc1 = 0;
+    for (let j = s; j < i; j++) {
+      const pvj = pv[j];
+      const pwj = pw[j];
+      const uj = u[j];
+      const x0 = a[r0 + j] - v0 * pwj - w0 * pvj;
+      const x1 = a[r1 + j] - v1 * pwj - w1 * pvj;
+      a[r0 + j] = x0;
+      a[r1 + j] = x1;
+      acc0 += x0 * uj;
+      acc1 += x1 * uj;
+      p[j] += x0 * u0 + x1 * u1;
+    }
+    const x = a[r0 + i] - 2 * v0 * w0; // (i, i)
+    const y = a[r1 + i] - v1 * w0 - w1 * v0; // (i+1, i)
+    const z = a[r1 + i + 1] - 2 * v1 * w1; // (i+1, i+1)
+    a[r0 + i] = x;
+    a[r1 + i] = y;
+    a[r1 + i + 1] = z;
+    p[i] += acc0 + x * u0 + y * u1;
+    p[i + 1] += acc1 + y * u0 + z * u1;
+  }
+  if (i < n) {
     const row = i * n;
     const ui = u[i];
+    const pvi = pv[i];
+    const pwi = pw[i];
     let acc = 0;
-    if (pv) {
-      const pvi = pv[i];
-      const pwi = pw[i];
-      for (let j = s; j < i; j++) {
-        const x = a[row + j] - pvi * pw[j] - pwi * pv[j];
-        a[row + j] = x;
-        acc += x * u[j];
-        p[j] += x * ui;
-      }
-      const x = a[row + i] - 2 * pvi * pwi;
-      a[row + i] = x;
-      p[i] += acc + x * ui;
-    } else {
-      for (let j = s; j < i; j++) {
-        const x = a[row + j];
-        acc += x * u[j];
-        p[j] += x * ui;
-      }
-      p[i] += acc + a[row + i] * ui;
+    for (let j = s; j < i; j++) {
+      const x = a[row + j] - pvi * pw[j] - pwi * pv[j];
+      a[row + j] = x;
+      acc += x * u[j];
+      p[j] += x * ui;
     }
+    const x = a[row + i] - 2 * pvi * pwi;
+    a[row + i] = x;
+    p[i] += acc + x * ui;
   }
 }
 
