@@ -119,6 +119,13 @@ export interface ParametricLayer {
   /** The layer input as `[N, T, fanIn]` rows so that z_t = a_t W (im2col patches for Conv2D, one-hot rows for Embedding). */
   expandInput(x: Tensor): Tensor;
   /**
+   * Optional fast route to the diagonal curvature of the kernel: Σ over K and N of the squared
+   * per-example kernel gradients, `[fanIn, units]` (or the kernel's shape; same row-major order),
+   * for pre-activation cotangents gz `[K, N, ...outputShape]` at input x `[N, ...inputShape]`.
+   * Must equal the sum computed from {@link ParametricLayer.expandInput}; without it, consumers use that.
+   */
+  squaredKernelGrads?(x: Tensor, gz: Tensor): Tensor;
+  /**
    * True when the layer takes integer ids (Embedding): it may consume an `int32` model input, and
    * its {@link ParametricLayer.linearVjp} is never called (an integer input has no gradient).
    */

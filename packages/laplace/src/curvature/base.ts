@@ -30,10 +30,12 @@ export interface KronLayerInput {
   readonly kind: 'kron';
   /** The layer capture (layer, input, pre-activation). */
   capture: LayerCapture & { layer: ParametricLayer };
-  /** Expanded input a `[N, T, fanIn]`. */
-  a: Tensor;
+  /** Expanded input a `[N, T, fanIn]` (computed on first read, in the reader's `tf.tidy` scope). */
+  readonly a: Tensor;
   /** Pre-activation gradients g `[K, N, T, units]`. */
   g: Tensor;
+  /** The same gradients in the layer's output shape, `[K, N, ...outputShape]`. */
+  gz: Tensor;
 }
 
 /** A weighted layer's batch data (no Kronecker form): per-example gradients of each weight. */
@@ -70,10 +72,16 @@ export function layerInputs(captures: LayerCapture[], grads: Tensor[]): LayerInp
         grads: per.map((t) => tf.reshape(t, [k * n, ...t.shape.slice(2)])),
       };
     }
+    // `a` is built on first use: the diagonal structure of a layer with squaredKernelGrads never needs it.
+    let a: Tensor | undefined;
     return {
       kind: 'kron',
       capture: capture as KronLayerInput['capture'],
-      a: layer.expandInput(capture.input),
+      get a(): Tensor {
+        a ??= layer.expandInput(capture.input);
+        return a;
+      },
+      gz: g,
       g: tf.reshape(g, [k, n, layer.locations, layer.units]),
     };
   });

@@ -17,16 +17,19 @@ export const diagAccumulator: CurvatureAccumulator = {
         out.push(...squaredGradSums(input));
         continue;
       }
-      const { capture, a, g } = input;
+      const { capture, g } = input;
       const [k, n, t, units] = g.shape as number[];
       if (t === 1) {
+        const a = input.a;
         // Dense: h_{io} = Σ_n a_{ni}² Σ_k g_{kno}² = (a²)ᵀ S.
         const s = tf.sum(tf.square(tf.reshape(g, [k, n, units])), 0);
         const a2 = tf.transpose(tf.square(tf.reshape(a, [n, a.shape[2] as number])));
         out.push(tf.matMul(a2, s));
         if (capture.layer.bias) out.push(tf.sum(s, 0));
       } else {
-        out.push(squaredKernelGradSums(a, g));
+        const layer = capture.layer;
+        // The layer's own route (convolutions: no im2col patches), else from the expanded input.
+        out.push(layer.squaredKernelGrads ? layer.squaredKernelGrads(capture.input, input.gz) : squaredKernelGradSums(input.a, g));
         if (capture.layer.bias) out.push(tf.sum(tf.square(perExampleBiasGrads(g)), 0));
       }
     }

@@ -3,6 +3,7 @@ import type { LayerLike } from '../../model-like.js';
 import type { ParametricLayer } from '../types.js';
 import { UnsupportedLayerError } from '../../errors.js';
 import { convInputVjp } from './conv-vjp.js';
+import { convKernelGradSquares } from './conv-kernel-grads.js';
 import { activationOf, foldK, requireRank, unfoldK, windowOutputSize } from './util.js';
 
 /** The single entry of a 1-D conv option (a number or a one-entry list). */
@@ -80,6 +81,17 @@ export function conv1dLayer(layer: LayerLike, inputShape: number[]): ParametricL
         const patches = tf.conv2d(tf.reshape<tf.Rank.R4>(x, [n, 1, w, cin]), eye, [1, stride], pad);
         return tf.reshape(patches, [n, wo, fanIn]);
       }),
+    // The 1-D convolution as a 2-D one of height 1.
+    squaredKernelGrads: (x, gz) =>
+      tf.tidy(() =>
+        convKernelGradSquares(
+          tf.reshape(x, [x.shape[0], 1, w, cin]),
+          tf.reshape(gz, [gz.shape[0], gz.shape[1] as number, 1, wo, units]),
+          [1, k],
+          [1, stride],
+          pad,
+        ),
+      ),
     unitSlicing: { inputAxis: 1, unitsKey: 'filters' },
   };
 }

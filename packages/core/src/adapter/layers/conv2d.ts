@@ -3,6 +3,7 @@ import type { LayerLike } from '../../model-like.js';
 import type { ParametricLayer } from '../types.js';
 import { UnsupportedLayerError } from '../../errors.js';
 import { convInputVjp } from './conv-vjp.js';
+import { convKernelGradSquares } from './conv-kernel-grads.js';
 import { activationOf, foldK, pair, requireChannelsLast, requireRank, unfoldK, windowOutputSize } from './util.js';
 
 /**
@@ -55,6 +56,7 @@ export function conv2dLayer(layer: LayerLike, inputShape: number[]): ParametricL
         const patches = tf.conv2d(x as tf.Tensor4D, eye, strides, padding);
         return tf.reshape(patches, [x.shape[0], ho * wo, fanIn]);
       }),
+    squaredKernelGrads: (x, gz) => convKernelGradSquares(x, gz, [kh, kw], strides, padding),
     unitSlicing: { inputAxis: 2, unitsKey: 'filters' },
   };
 }
