@@ -60,6 +60,9 @@ over criteria × sparsities → structured unit removal → report (report.json,
                        K = ${d.hyperSteps}, B = ${d.burnIn}, Adam ${d.lr}, batch ${d.batchSize})
   --train-size N, --test-size N   keep the first N examples of each split
   --raw                tabular data with raw features (as the paper) instead of standardised
+  --jobs N             trainings run at the same time, each in its own worker thread with its own backend
+                       (default auto: one per core; 1 = one after another, single-threaded); the report
+                       is the same either way
   --seed N             seed of the initial weights, shared by every training (default 0)
   --backend B          ${BACKENDS.join(' | ')} (default auto: tensorflow when @tensorflow/tfjs-node(-gpu) is
                        installed, else wasm)
@@ -93,6 +96,7 @@ const FLAGS = {
   'test-size': { type: 'string' },
   raw: { type: 'boolean' },
   seed: { type: 'string' },
+  jobs: { type: 'string' },
   backend: { type: 'string' },
   preset: { type: 'string' },
   quick: { type: 'boolean' },
@@ -224,6 +228,7 @@ export function parseCli(argv: string[], options: ParseOptions = {}): RunConfig 
     out: resolve(cwd, values.out ?? 'spam-report'),
     dataDir: values['data-dir'] === undefined ? undefined : resolve(cwd, values['data-dir']),
     standardize: !values.raw,
+    jobs: values.jobs === undefined || values.jobs === 'auto' ? 'auto' : (int('jobs', values.jobs, 1) as number),
   };
 }
 

@@ -53,6 +53,8 @@ export interface RunConfig {
   dataDir?: string;
   /** Tabular data: standardised (default) or raw features. */
   standardize: boolean;
+  /** Worker threads running the trainings at the same time (`'auto'`: one per core; 1 = one after another). */
+  jobs: number | 'auto';
 }
 
 export const DEFAULT_SPARSITIES = [0.2, 0.4, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.99];

@@ -46,6 +46,8 @@ export interface RunHooks {
   write?: ReportWriter;
   /** Called with the report after every change (created, a stage timed, rows added). */
   changed?: (report: Report) => void;
+  /** Print the closing summary table and the report's files (default true; off for a part of a parallel run). */
+  summary?: boolean;
 }
 
 /** The reason of an aborted signal as text: a string reason as is (e.g. `'SIGINT'`), else `'aborted'`. */
@@ -136,8 +138,10 @@ export async function runSpam(cfg: RunConfig, hooks: RunHooks = {}): Promise<Run
   }
   changed();
   await save();
-  if (!interrupted()) for (const line of summaryTable(report)) log(line);
-  log(`report: ${files.join(', ')}`);
+  if (hooks.summary !== false) {
+    if (!interrupted()) for (const line of summaryTable(report)) log(line);
+    log(`report: ${files.join(', ')}`);
+  }
   return { report, files, tensorsLeaked: tf.memory().numTensors - tensorsAtStart, interrupted: interrupted() };
 }
 

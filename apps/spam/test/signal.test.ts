@@ -133,11 +133,35 @@ describe('Ctrl-C on a spam run', () => {
       '0.5,0.9,0.99',
       '--no-structured',
     ];
-    const args = ['--no', '--', 'spam', ...quick, ...small, '--trainings', 'map,diag+parameterwise', '--out', out];
+    const args = ['--no', '--', 'spam', ...quick, ...small, '--trainings', 'map,diag+parameterwise', '--jobs', '1', '--out', out];
     const o = await interruptWhen('npx', args, ROOT, out, /spam-diag-parameterwise[\s\S]*sweep\s+\d+\/\d+/);
     const report = expectInterrupted(o, out, true);
     const trainings = new Set((report.results as Array<{ training: string }>).map((r) => r.training));
     expect([...trainings]).toEqual(['map']);
     expect(report.results).toHaveLength(1 + 3 * 3); // unpruned + 3 criteria × 3 sparsities
+  }, 120_000);
+
+  it('the spam bin with --jobs 2 (trainings in parallel threads): every thread stopped, finished trainings kept whole', async () => {
+    const out = join(scratch, 'bin-jobs');
+    const small = [
+      '--epochs',
+      '1',
+      '--train-size',
+      '1000',
+      '--test-size',
+      '300',
+      '--criteria',
+      'opd,random',
+      '--sparsities',
+      '0.5,0.9',
+      '--no-structured',
+    ];
+    const args = [BIN, ...quick, ...small, '--trainings', 'map,diag+parameterwise,kron+layerwise', '--jobs', '2', '--out', out];
+    // Stop once some training's sweep has started: other parts are then training, sweeping or queued.
+    const o = await interruptWhen(process.execPath, args, scratch, out, /\] sweep\s+\d+\/\d+/);
+    expect(o.output).toMatch(/3 trainings on 2 worker threads/);
+    const report = expectInterrupted(o, out, false);
+    const rows = report.results as Array<{ training: string }>;
+    for (const t of new Set(rows.map((r) => r.training))) expect(rows.filter((r) => r.training === t)).toHaveLength(1 + 2 * 2);
   }, 120_000);
 });

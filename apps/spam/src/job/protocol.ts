@@ -12,6 +12,8 @@ export interface WorkerInput {
   /** The main thread's stdout is a terminal (progress bars redraw in place) and its width. */
   tty: boolean;
   columns?: number;
+  /** One part of a parallel run (`job/parts.ts`): the main thread prints the summary and the report's files. */
+  part?: boolean;
 }
 
 /** An error as it crosses the thread boundary. */

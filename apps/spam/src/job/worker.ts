@@ -34,6 +34,7 @@ const write = (out: string, report: Report) =>
 try {
   const { tensorsLeaked, files } = await runSpam(input.cfg, {
     argv: input.argv,
+    summary: !input.part,
     write,
     changed: (report) => post({ type: 'report', report }),
   });
