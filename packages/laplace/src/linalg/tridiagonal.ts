@@ -286,44 +286,54 @@ function dot(z: Float64Array, zo: number, v: Float64Array, vo: number, from: num
   return s;
 }
 
-/** Z[r][c0 + j] −= Σ_i Y[r][i] V[i][j]: two rows of Z by four reflectors per tile. */
+/** Z[r][c0 + j] −= Σ_i Y[r][i] V[i][j]: four rows of Z by four reflectors per tile. */
 function updateZ(z: Float64Array, n: number, rows: number, c0: number, width: number, v: Float64Array, b: number, y: Float64Array): void {
   let r = 0;
-  for (; r + 2 <= rows; r += 2) {
-    const za = r * n + c0;
-    const zb = za + n;
-    const ya = r * BLOCK;
-    const yb = ya + BLOCK;
+  for (; r + 4 <= rows; r += 4) {
+    const z0 = r * n + c0;
+    const z1 = z0 + n;
+    const z2 = z1 + n;
+    const z3 = z2 + n;
+    const y0 = r * BLOCK;
     let i = 0;
     for (; i + 4 <= b; i += 4) {
       const v0 = i * width;
       const v1 = v0 + width;
       const v2 = v1 + width;
       const v3 = v2 + width;
-      const a0 = y[ya + i];
-      const a1 = y[ya + i + 1];
-      const a2 = y[ya + i + 2];
-      const a3 = y[ya + i + 3];
-      const b0 = y[yb + i];
-      const b1 = y[yb + i + 1];
-      const b2 = y[yb + i + 2];
-      const b3 = y[yb + i + 3];
+      const a0 = y[y0 + i];
+      const a1 = y[y0 + i + 1];
+      const a2 = y[y0 + i + 2];
+      const a3 = y[y0 + i + 3];
+      const b0 = y[y0 + BLOCK + i];
+      const b1 = y[y0 + BLOCK + i + 1];
+      const b2 = y[y0 + BLOCK + i + 2];
+      const b3 = y[y0 + BLOCK + i + 3];
+      const c0_ = y[y0 + 2 * BLOCK + i];
+      const c1 = y[y0 + 2 * BLOCK + i + 1];
+      const c2 = y[y0 + 2 * BLOCK + i + 2];
+      const c3 = y[y0 + 2 * BLOCK + i + 3];
+      const d0 = y[y0 + 3 * BLOCK + i];
+      const d1 = y[y0 + 3 * BLOCK + i + 1];
+      const d2 = y[y0 + 3 * BLOCK + i + 2];
+      const d3 = y[y0 + 3 * BLOCK + i + 3];
       for (let j = i; j < width; j++) {
         const p0 = v[v0 + j];
         const p1 = v[v1 + j];
         const p2 = v[v2 + j];
         const p3 = v[v3 + j];
-        z[za + j] -= a0 * p0 + a1 * p1 + a2 * p2 + a3 * p3;
-        z[zb + j] -= b0 * p0 + b1 * p1 + b2 * p2 + b3 * p3;
+        z[z0 + j] -= a0 * p0 + a1 * p1 + a2 * p2 + a3 * p3;
+        z[z1 + j] -= b0 * p0 + b1 * p1 + b2 * p2 + b3 * p3;
+        z[z2 + j] -= c0_ * p0 + c1 * p1 + c2 * p2 + c3 * p3;
+        z[z3 + j] -= d0 * p0 + d1 * p1 + d2 * p2 + d3 * p3;
       }
     }
     for (; i < b; i++) {
       const vo = i * width;
-      const a0 = y[ya + i];
-      const b0 = y[yb + i];
-      for (let j = i; j < width; j++) {
-        z[za + j] -= a0 * v[vo + j];
-        z[zb + j] -= b0 * v[vo + j];
+      for (let q = 0; q < 4; q++) {
+        const c = y[y0 + q * BLOCK + i];
+        const zo = z0 + q * n;
+        for (let j = i; j < width; j++) z[zo + j] -= c * v[vo + j];
       }
     }
   }
