@@ -160,6 +160,7 @@ export function summaryTable(report: Report): string[] {
     const body: string[][] = [];
     for (const t of trainings) {
       for (const c of crits) {
+        if (!rows.some((r) => r.training === t && r.criterion === c)) continue; // e.g. no 'opd-glm' rows for MAP
         const at = (s: number) => rows.find((r) => r.training === t && r.criterion === c && Math.abs(r.sparsity - s) < 1e-9);
         body.push([t, c, metric(rows.find((r) => r.training === t && r.criterion === 'none')), ...levels.map((s) => metric(at(s)))]);
       }
