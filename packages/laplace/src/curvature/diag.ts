@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import type { CurvatureAccumulator, LayerInput } from './base.js';
+import type { CurvatureAccumulator, KronLayerInput, LayerInput } from './base.js';
 import { diagCovariance, type CovarianceSpec } from '../predictive/covariance-build.js';
 import type { PosteriorCovariance } from '../predictive/covariance.js';
 import { BaseLaplace, squaredGradSums, squaredKernelGradSums, perExampleBiasGrads, type LaplaceInfo, type StructureSpec } from './base.js';
@@ -11,11 +11,12 @@ import { BaseLaplace, squaredGradSums, squaredKernelGradSums, perExampleBiasGrad
  */
 export const diagAccumulator: CurvatureAccumulator = {
   batch(inputs: LayerInput[]): Tensor[] {
+    const kernels = sharedInputKernelSums(inputs);
     const out: Tensor[] = [];
-    for (const input of inputs) {
+    inputs.forEach((input, i) => {
       if (input.kind === 'diag') {
         out.push(...squaredGradSums(input));
-        continue;
+        return;
       }
       const { capture, g } = input;
       const [k, n, t, units] = g.shape as number[];
@@ -26,16 +27,54 @@ export const diagAccumulator: CurvatureAccumulator = {
         const a2 = tf.transpose(tf.square(tf.reshape(a, [n, a.shape[2] as number])));
         out.push(tf.matMul(a2, s));
         if (capture.layer.bias) out.push(tf.sum(s, 0));
-      } else {
-        const layer = capture.layer;
-        // The layer's own route (convolutions: no im2col patches), else from the expanded input.
-        out.push(layer.squaredKernelGrads ? layer.squaredKernelGrads(capture.input, input.gz) : squaredKernelGradSums(input.a, g));
-        if (capture.layer.bias) out.push(tf.sum(tf.square(perExampleBiasGrads(g)), 0));
+        return;
       }
-    }
+      const layer = capture.layer;
+      // The layer's own route (convolutions: no im2col patches), else from the expanded input.
+      out.push(
+        kernels.get(i) ??
+          (layer.squaredKernelGrads ? layer.squaredKernelGrads(capture.input, input.gz) : squaredKernelGradSums(input.a, g)),
+      );
+      if (layer.bias) out.push(tf.sum(tf.square(perExampleBiasGrads(g)), 0));
+    });
     return out;
   },
 };
+
+/**
+ * Layers with T > 1 locations that read the same input tensor, expand it the same way and have no
+ * route of their own (a transformer's per-head q/k/v Dense layers) share their expanded input: their
+ * squared kernel gradients come from one {@link squaredKernelGradSums} over the units of all of
+ * them side by side (the location-pair products of the input are formed once), split back per
+ * layer. Returns the kernel sums by input index for the grouped layers only.
+ */
+function sharedInputKernelSums(inputs: LayerInput[]): Map<number, Tensor> {
+  // Same input tensor and the same expansion of it: class, kernel window and output grid.
+  const groups = new Map<Tensor, Map<string, number[]>>();
+  inputs.forEach((input, i) => {
+    if (input.kind !== 'kron' || input.capture.layer.squaredKernelGrads || input.g.shape[2] === 1) return;
+    const l = input.capture.layer;
+    const key = [l.className, l.fanIn, l.locations, l.kernel.shape.slice(0, -1), l.outputShape.slice(0, -1)].join('|');
+    const byKey = groups.get(input.capture.input) ?? new Map<string, number[]>();
+    byKey.set(key, [...(byKey.get(key) ?? []), i]);
+    groups.set(input.capture.input, byKey);
+  });
+  const sums = new Map<number, Tensor>();
+  for (const list of [...groups.values()].flatMap((m) => [...m.values()])) {
+    if (list.length < 2) continue;
+    const members = list.map((i) => inputs[i] as KronLayerInput);
+    const units = members.map((m) => m.g.shape[3] as number);
+    const h = squaredKernelGradSums(
+      members[0].a,
+      tf.concat(
+        members.map((m) => m.g),
+        3,
+      ),
+    );
+    tf.split(h, units, 1).forEach((part, j) => sums.set(list[j], part));
+  }
+  return sums;
+}
 
 /** Diagonal Laplace curvature: H ≈ diag(h), h `[P]` in canonical order. */
 export class DiagLaplace extends BaseLaplace {

@@ -56,7 +56,11 @@ export function conv2dLayer(layer: LayerLike, inputShape: number[]): ParametricL
         const patches = tf.conv2d(x as tf.Tensor4D, eye, strides, padding);
         return tf.reshape(patches, [x.shape[0], ho * wo, fanIn]);
       }),
-    squaredKernelGrads: (x, gz) => convKernelGradSquares(x, gz, [kh, kw], strides, padding),
+    // Overlapping windows only: non-overlapping patches (a ViT's patch embedding, stride = kernel) are a
+    // reshape of x, and the expanded-input route is faster there (a large dilation slows the depthwise one).
+    ...(strides[0] < kh || strides[1] < kw
+      ? { squaredKernelGrads: (x: tf.Tensor, gz: tf.Tensor) => convKernelGradSquares(x, gz, [kh, kw], strides, padding) }
+      : {}),
     unitSlicing: { inputAxis: 2, unitsKey: 'filters' },
   };
 }
