@@ -10,6 +10,13 @@ export interface LabelledData {
   readonly ys: Tensor;
 }
 
+/** Whether `d` is `{xs, ys}` with two tensors (duck-typed: a tensor of another tfjs copy passes too). */
+export function isLabelledData(d: unknown): d is LabelledData {
+  const isTensor = (t: unknown) =>
+    typeof t === 'object' && t !== null && Array.isArray((t as Tensor).shape) && typeof (t as Tensor).dataSync === 'function';
+  return typeof d === 'object' && d !== null && isTensor((d as LabelledData).xs) && isTensor((d as LabelledData).ys);
+}
+
 /** Progress of {@link fineTune}: after every epoch. */
 export interface FineTuneProgress {
   /** Epoch just finished (0-based). */
@@ -84,8 +91,7 @@ export function fineTuneSettings(options: FineTuneOptions): Required<Omit<FineTu
 export async function fineTune(model: ModelLike, data: LabelledData, options: FineTuneOptions): Promise<FineTuneResult> {
   assertModelUsable(model);
   const s = fineTuneSettings(options);
-  if (!data || typeof data !== 'object' || !(data.xs instanceof tf.Tensor) || !(data.ys instanceof tf.Tensor))
-    throw new InvalidDataError('fine-tune data must be {xs, ys} with two tf.Tensors');
+  if (!isLabelledData(data)) throw new InvalidDataError('fine-tune data must be {xs, ys} with two tf.Tensors');
   const losses: number[] = [];
   if (s.epochs === 0) return { losses };
   const optimizer = options.optimizer ?? tf.train.adam(s.lr);

@@ -1,11 +1,10 @@
-import { Tensor } from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { assertModelUsable, InvalidDataError, InvalidOptionError } from '@spam/core';
 import { countMacs, countParams } from '../cost.js';
 import { chainAdapter, resolveMasks, type UnitMasks } from '../masks-input.js';
 import { pruneUnits } from '../prune-units.js';
 import type { UnitScores } from '../unit-scores.js';
-import { fineTune, fineTuneSettings, type FineTuneOptions, type LabelledData } from './fine-tune.js';
+import { fineTune, fineTuneSettings, isLabelledData, type FineTuneOptions, type LabelledData } from './fine-tune.js';
 import { checkFraction, layerFractionMasks } from './layer-masks.js';
 import { latencySettings, measureModel, type StructuredMeasurement } from './measure.js';
 
@@ -72,8 +71,7 @@ export interface StructuredProtocolOptions {
 
 /** `InvalidDataError` unless `d` is `{xs, ys}` tensors. */
 function checkData(d: LabelledData | undefined, what: string): LabelledData {
-  if (!d || typeof d !== 'object' || !(d.xs instanceof Tensor) || !(d.ys instanceof Tensor))
-    throw new InvalidDataError(`${what} data must be {xs, ys} with two tf.Tensors`);
+  if (!isLabelledData(d)) throw new InvalidDataError(`${what} data must be {xs, ys} with two tf.Tensors`);
   return d;
 }
 
