@@ -194,7 +194,7 @@ function columnRange(kind: number, off: number, n1: number, s: number): [number,
 /**
  * The new eigenvectors: row i = Σ_j u_i[j] · (row kept[j] of the block), k×s. The kept rows are
  * grouped by kind so that each product runs only over the columns the row can be nonzero in,
- * four source rows and two result rows at a time.
+ * four source rows and four result rows at a time.
  */
 function combineRows(
   z: Float64Array,
@@ -214,8 +214,8 @@ function combineRows(
     const [c0, c1] = columnRange(kd, off, n1, s);
     const src = idx.map((j) => (off + kept[j]) * n);
     let i = 0;
-    for (; i + 2 <= k; i += 2) rowPairProduct(z, out, u, k, s, off, c0, c1, idx, src, i);
-    if (i < k) {
+    for (; i + 4 <= k; i += 4) rowQuadProduct(z, out, u, k, s, off, c0, c1, idx, src, i);
+    for (; i < k; i++) {
       const oo = i * s - off;
       for (let g = 0; g < idx.length; g++) {
         const coef = u[i * k + idx[g]];
@@ -227,8 +227,8 @@ function combineRows(
   return out;
 }
 
-/** out rows i, i+1 += Σ_g u[·, idx[g]] · z row src[g] over columns [c0, c1). */
-function rowPairProduct(
+/** out rows i..i+3 += Σ_g u[·, idx[g]] · z row src[g] over columns [c0, c1): 4 result rows × 4 source rows per tile. */
+function rowQuadProduct(
   z: Float64Array,
   out: Float64Array,
   u: Float64Array,
@@ -241,20 +241,36 @@ function rowPairProduct(
   src: number[],
   i: number,
 ): void {
-  const oa = i * s - off;
-  const ob = oa + s;
-  const ua = i * k;
-  const ub = ua + k;
+  const o0 = i * s - off;
+  const o1 = o0 + s;
+  const o2 = o1 + s;
+  const o3 = o2 + s;
+  const u0 = i * k;
+  const u1 = u0 + k;
+  const u2 = u1 + k;
+  const u3 = u2 + k;
   let g = 0;
   for (; g + 4 <= idx.length; g += 4) {
-    const a0 = u[ua + idx[g]];
-    const a1 = u[ua + idx[g + 1]];
-    const a2 = u[ua + idx[g + 2]];
-    const a3 = u[ua + idx[g + 3]];
-    const b0 = u[ub + idx[g]];
-    const b1 = u[ub + idx[g + 1]];
-    const b2 = u[ub + idx[g + 2]];
-    const b3 = u[ub + idx[g + 3]];
+    const j0 = idx[g];
+    const j1 = idx[g + 1];
+    const j2 = idx[g + 2];
+    const j3 = idx[g + 3];
+    const a0 = u[u0 + j0];
+    const a1 = u[u0 + j1];
+    const a2 = u[u0 + j2];
+    const a3 = u[u0 + j3];
+    const b0 = u[u1 + j0];
+    const b1 = u[u1 + j1];
+    const b2 = u[u1 + j2];
+    const b3 = u[u1 + j3];
+    const c0_ = u[u2 + j0];
+    const c1_ = u[u2 + j1];
+    const c2 = u[u2 + j2];
+    const c3 = u[u2 + j3];
+    const d0 = u[u3 + j0];
+    const d1 = u[u3 + j1];
+    const d2 = u[u3 + j2];
+    const d3 = u[u3 + j3];
     const s0 = src[g];
     const s1 = src[g + 1];
     const s2 = src[g + 2];
@@ -264,18 +280,25 @@ function rowPairProduct(
       const x1 = z[s1 + col];
       const x2 = z[s2 + col];
       const x3 = z[s3 + col];
-      out[oa + col] += a0 * x0 + a1 * x1 + a2 * x2 + a3 * x3;
-      out[ob + col] += b0 * x0 + b1 * x1 + b2 * x2 + b3 * x3;
+      out[o0 + col] += a0 * x0 + a1 * x1 + a2 * x2 + a3 * x3;
+      out[o1 + col] += b0 * x0 + b1 * x1 + b2 * x2 + b3 * x3;
+      out[o2 + col] += c0_ * x0 + c1_ * x1 + c2 * x2 + c3 * x3;
+      out[o3 + col] += d0 * x0 + d1 * x1 + d2 * x2 + d3 * x3;
     }
   }
   for (; g < idx.length; g++) {
-    const a = u[ua + idx[g]];
-    const b = u[ub + idx[g]];
+    const j = idx[g];
+    const a = u[u0 + j];
+    const b = u[u1 + j];
+    const c = u[u2 + j];
+    const d = u[u3 + j];
     const sg = src[g];
     for (let col = c0; col < c1; col++) {
       const x = z[sg + col];
-      out[oa + col] += a * x;
-      out[ob + col] += b * x;
+      out[o0 + col] += a * x;
+      out[o1 + col] += b * x;
+      out[o2 + col] += c * x;
+      out[o3 + col] += d * x;
     }
   }
 }
