@@ -83,11 +83,13 @@ describe('MC link', () => {
     });
   });
 
-  it('with zero covariance is softmax(f_mu) exactly', () => {
+  it('with zero covariance every link is softmax(f_mu) exactly (the bridge is undefined there: no NaN)', () => {
     tf.tidy(() => {
       const m = tf.tensor2d(mu);
-      const p = mcLink(m, tf.zerosLike(tf.tensor3d(fVar)), 10, 3).dataSync();
-      expect(maxAbs(p, tf.softmax(m).dataSync())).toBeLessThan(1e-6);
+      const zero = tf.zerosLike(tf.tensor3d(fVar));
+      const want = tf.softmax(m).dataSync();
+      for (const p of [mcLink(m, zero, 10, 3), probitLink(m, zero), bridgeLink(m, zero)])
+        expect(maxAbs(p.dataSync(), want)).toBeLessThan(1e-6);
     });
   });
 });

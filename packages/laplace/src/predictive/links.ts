@@ -25,7 +25,9 @@ export function probitLink(fMu: Tensor, fVar: Tensor): Tensor {
 /**
  * Laplace bridge (laplace-torch 0.2): with s = f_var·1 and S = 1ᵀ f_var 1, μ' = f_mu − s(1ᵀ f_mu)/S,
  * V' = f_var − s sᵀ/S, α_k = (1 − 2/K + e^{μ'_k} Σ_j e^{−μ'_j}/K²)/V'_kk, probabilities α/Σα
- * (the mean of the Dirichlet). Computed in float64 per example (the terms cancel strongly).
+ * (the mean of the Dirichlet). Computed in float64 per example (the terms cancel strongly). A row
+ * without output variance (1ᵀ f_var 1 = 0), where the bridge is undefined, gets softmax(f_mu), the
+ * exact predictive of a point mass.
  */
 export function bridgeLink(fMu: Tensor, fVar: Tensor): Tensor {
   const [m, k] = fMu.shape as number[];
@@ -42,6 +44,11 @@ export function bridgeLink(fMu: Tensor, fVar: Tensor): Tensor {
       S += s[a];
       sumMu += mu[i * k + a];
     }
+    if (!(S > 0)) {
+      // No output variance (e.g. every weight pruned or δ → ∞): the predictive is softmax(f_mu) itself.
+      softmaxRow(mu, i, k, out);
+      continue;
+    }
     const muP = new Float64Array(k);
     let sumExpNeg = 0;
     for (let a = 0; a < k; a++) {
@@ -55,9 +62,18 @@ export function bridgeLink(fMu: Tensor, fVar: Tensor): Tensor {
       alpha[a] = (1 - 2 / k + (Math.exp(muP[a]) * sumExpNeg) / (k * k)) / vP;
       total += alpha[a];
     }
-    for (let a = 0; a < k; a++) out[i * k + a] = alpha[a] / total;
+    if (!(total > 0) || !Number.isFinite(total)) softmaxRow(mu, i, k, out);
+    else for (let a = 0; a < k; a++) out[i * k + a] = alpha[a] / total;
   }
   return tf.tensor2d(out, [m, k]);
+}
+
+function softmaxRow(mu: ArrayLike<number>, i: number, k: number, out: Float32Array): void {
+  let max = -Infinity;
+  for (let a = 0; a < k; a++) max = Math.max(max, mu[i * k + a]);
+  let z = 0;
+  for (let a = 0; a < k; a++) z += Math.exp(mu[i * k + a] - max);
+  for (let a = 0; a < k; a++) out[i * k + a] = Math.exp(mu[i * k + a] - max) / z;
 }
 
 /**
