@@ -43,8 +43,14 @@ export async function chooseBackend(requested: BackendName | 'auto', threads?: n
     try {
       if (await tf.setBackend(name)) {
         await tf.ready();
-        // WebGL may initialise but fail at its first kernel (no GPU): run one.
-        tf.tidy(() => tf.add(tf.scalar(1), tf.scalar(1))).dispose();
+        // A GPU backend may initialise but fail at its first kernel or read-back (no GPU, a lost
+        // software device): run one and read it back before choosing it.
+        const probe = tf.tidy(() => tf.add(tf.scalar(1), tf.scalar(1)));
+        try {
+          if ((await probe.data())[0] !== 2) throw new Error('1 + 1 ≠ 2 on this backend');
+        } finally {
+          probe.dispose();
+        }
         const info: BackendInfo = { name, crossOriginIsolated: globalThis.crossOriginIsolated === true, skipped };
         if (name === 'wasm') {
           info.wasmSimd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;

@@ -68,7 +68,9 @@ function cells(line: string, sep: string): string[] {
 export function checkCsvSize(bytes: number, file = 'the file'): void {
   if (bytes === 0) throw new CsvError(`${file} is empty`);
   if (bytes > MAX_CSV_BYTES) {
-    throw new CsvError(`${file} is ${(bytes / 1e6).toFixed(1)} MB; the playground reads at most ${MAX_CSV_BYTES / 1024 / 1024} MB (${MAX_CSV_ROWS.toLocaleString('en')} rows)`);
+    throw new CsvError(
+      `${file} is ${(bytes / 1e6).toFixed(1)} MB; the playground reads at most ${MAX_CSV_BYTES / 1024 / 1024} MB (${MAX_CSV_ROWS.toLocaleString('en')} rows)`,
+    );
   }
 }
 
@@ -84,7 +86,9 @@ export function parseCsv(text: string, options: CsvOptions = {}): HostDataset {
   const lines = text.split(/\r?\n/).filter((l) => l.trim().length > 0);
   if (lines.length === 0) throw new CsvError(`${file} is empty`);
   if (lines.length - 1 > MAX_CSV_ROWS) {
-    throw new CsvError(`${file} has ${(lines.length - 1).toLocaleString('en')} rows; the playground trains on at most ${MAX_CSV_ROWS.toLocaleString('en')}`);
+    throw new CsvError(
+      `${file} has ${(lines.length - 1).toLocaleString('en')} rows; the playground trains on at most ${MAX_CSV_ROWS.toLocaleString('en')}`,
+    );
   }
   const sep = [',', ';', '\t'].find((s) => lines[0].includes(s)) ?? ',';
   const first = cells(lines[0], sep);
@@ -120,10 +124,17 @@ export function parseCsv(text: string, options: CsvOptions = {}): HostDataset {
       features[r * f + j++] = v;
     }
   });
-  const classNames = [...new Set(labelText)].sort((a, b) => (Number.isFinite(Number(a)) && Number.isFinite(Number(b)) ? Number(a) - Number(b) : a.localeCompare(b)));
-  if (classNames.length < 2) throw new CsvError(`${file}: the label column '${names[labelCol]}' has a single class ('${classNames[0]}'); classification needs at least two`);
+  const classNames = [...new Set(labelText)].sort((a, b) =>
+    Number.isFinite(Number(a)) && Number.isFinite(Number(b)) ? Number(a) - Number(b) : a.localeCompare(b),
+  );
+  if (classNames.length < 2)
+    throw new CsvError(
+      `${file}: the label column '${names[labelCol]}' has a single class ('${classNames[0]}'); classification needs at least two`,
+    );
   if (classNames.length > MAX_CSV_CLASSES) {
-    throw new CsvError(`${file}: the label column '${names[labelCol]}' has ${classNames.length} distinct values; at most ${MAX_CSV_CLASSES} classes (is it a regression target?)`);
+    throw new CsvError(
+      `${file}: the label column '${names[labelCol]}' has ${classNames.length} distinct values; at most ${MAX_CSV_CLASSES} classes (is it a regression target?)`,
+    );
   }
   const index = new Map(classNames.map((c, i) => [c, i]));
   const labels = Int32Array.from(labelText, (t) => index.get(t)!);

@@ -47,7 +47,8 @@ export class DataFileError extends Error {
 
 /** Decodes a bundled set from its descriptor and `.bin` bytes; `DataFileError` names the file on a mismatch. */
 export function decodeBundled(meta: BundledMeta, bin: ArrayBuffer): HostDataset {
-  if (bin.byteLength !== meta.bytes) throw new DataFileError(`data/${meta.id}.bin: ${bin.byteLength} bytes, the descriptor says ${meta.bytes}`);
+  if (bin.byteLength !== meta.bytes)
+    throw new DataFileError(`data/${meta.id}.bin: ${bin.byteLength} bytes, the descriptor says ${meta.bytes}`);
   if (meta.layout.length !== 4) throw new DataFileError(`data/${meta.id}.json: layout must have 4 parts (xTrain, xTest, yTrain, yTest)`);
   const part = (i: number): Float32Array | Uint8Array => {
     const { offset, length, dtype } = meta.layout[i];
@@ -74,7 +75,9 @@ export function decodeBundled(meta: BundledMeta, bin: ArrayBuffer): HostDataset 
     yTest: labels(part(3)),
   };
   if (d.xTrain.length !== meta.nTrain * meta.numFeatures || d.yTrain.length !== meta.nTrain || d.yTest.length !== meta.nTest) {
-    throw new DataFileError(`data/${meta.id}.bin: part sizes do not match ${meta.nTrain} / ${meta.nTest} rows of ${meta.numFeatures} features`);
+    throw new DataFileError(
+      `data/${meta.id}.bin: part sizes do not match ${meta.nTrain} / ${meta.nTest} rows of ${meta.numFeatures} features`,
+    );
   }
   return d;
 }

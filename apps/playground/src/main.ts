@@ -5,7 +5,7 @@
  */
 import { checkCsvSize, CsvError, parseCsv } from './csv.js';
 import type { HostDataset } from './dataset.js';
-import type { PlaygroundCriterion, RunKind } from './engine/config.js';
+import type { PlaygroundCriterion, RunKind, TrainConfig } from './engine/config.js';
 import type { BackendName, DataSource } from './protocol.js';
 import { TrainingWorker, WorkerStopped } from './ui/client.js';
 import { $, readConfig, selectedCriteria } from './ui/form.js';
@@ -109,7 +109,9 @@ async function train(): Promise<void> {
     state.runs[k] = emptyRun();
     drawRun(k);
   }
-  const rows = config.trainRows ?? (data.source.kind === 'inline' ? data.source.dataset.yTrain.length : { mnist: 8000, digits: 1437 }[data.name] ?? 455);
+  const rows =
+    config.trainRows ??
+    (data.source.kind === 'inline' ? data.source.dataset.yTrain.length : ({ mnist: 8000, digits: 1437 }[data.name] ?? 455));
   batchesPerEpoch = Math.ceil(rows / config.batchSize);
   setTrainingUi(true);
   setStatus('train-status', `training MAP and SpaM on ${data.name}…`);
@@ -120,10 +122,16 @@ async function train(): Promise<void> {
       drawRun(k);
     });
     trainedOnce = true;
-    setStatus('train-status', `done: MAP ${(results[0].accuracy * 100).toFixed(1)} %, SpaM ${(results[1].accuracy * 100).toFixed(1)} % test accuracy; scoring and pruning…`);
+    setStatus(
+      'train-status',
+      `done: MAP ${(results[0].accuracy * 100).toFixed(1)} %, SpaM ${(results[1].accuracy * 100).toFixed(1)} % test accuracy; scoring and pruning…`,
+    );
     await refreshCurves();
     await Promise.all([refreshPoint(), refreshUnits()]);
-    setStatus('train-status', `done: MAP ${(results[0].accuracy * 100).toFixed(1)} %, SpaM ${(results[1].accuracy * 100).toFixed(1)} % test accuracy`);
+    setStatus(
+      'train-status',
+      `done: MAP ${(results[0].accuracy * 100).toFixed(1)} %, SpaM ${(results[1].accuracy * 100).toFixed(1)} % test accuracy`,
+    );
   } catch (e) {
     if (e instanceof WorkerStopped) setStatus('train-status', e.message, true);
     else setStatus('train-status', `training failed: ${(e as Error).message}`, true);
@@ -194,7 +202,10 @@ async function readCsv(file: File): Promise<void> {
     checkCsvSize(file.size, file.name);
     csvData = parseCsv(await file.text(), { file: file.name });
     $<HTMLSelectElement>('dataset').value = 'csv';
-    setStatus('data-status', `${csvData.title}: ${csvData.yTrain.length} training / ${csvData.yTest.length} test rows, classes ${csvData.classNames.join(', ')}`);
+    setStatus(
+      'data-status',
+      `${csvData.title}: ${csvData.yTrain.length} training / ${csvData.yTest.length} test rows, classes ${csvData.classNames.join(', ')}`,
+    );
   } catch (e) {
     setStatus('data-status', e instanceof CsvError ? e.message : `could not read ${file.name}: ${(e as Error).message}`, true);
   }
@@ -247,12 +258,36 @@ function wire(): void {
   const guarded = (fn: () => Promise<void>, where: string) => () =>
     void fn().catch((e: Error) => !(e instanceof WorkerStopped) && setStatus('train-status', `${where}: ${e.message}`, true));
   $('sparsity').addEventListener('change', guarded(refreshPoint, 'pruning'));
-  $('slider-criterion').addEventListener('change', guarded(async () => (await refreshPoint(), await refreshUnits()), 'pruning'));
+  $('slider-criterion').addEventListener(
+    'change',
+    guarded(async () => (await refreshPoint(), await refreshUnits()), 'pruning'),
+  );
   $('units').addEventListener('change', guarded(refreshUnits, 'unit removal'));
   $('criteria').addEventListener('change', guarded(refreshCurves, 'curves'));
   $('export-btn').addEventListener('click', () => void exportModel());
   state.ready = true;
   void startWorkers();
 }
+
+/**
+ * Bench hook (scripts/bench.mjs): one SpaM training alone in a fresh worker on `backend`, timed by
+ * the worker (marglikTraining's wall time); the worker is terminated afterwards.
+ */
+async function benchSpam(opts: { config: TrainConfig; dataset: string; backend: BackendName; threads?: number }) {
+  const w = new TrainingWorker(
+    'spam',
+    () => {},
+    () => {},
+  );
+  try {
+    const info = await w.call('init', { backend: opts.backend, threads: opts.threads });
+    const source: DataSource = { kind: 'bundled', id: opts.dataset, baseUrl: new URL('.', location.href).href };
+    const result = await w.call('train', { run: 'spam', config: opts.config, data: source });
+    return { info, result };
+  } finally {
+    w.stop('bench done');
+  }
+}
+(globalThis as unknown as { __playgroundBench: typeof benchSpam }).__playgroundBench = benchSpam;
 
 wire();

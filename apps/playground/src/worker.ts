@@ -25,7 +25,8 @@ async function loadData(src: DataSource): Promise<HostDataset> {
   if (src.kind === 'inline') return src.dataset;
   const base = src.baseUrl.endsWith('/') ? src.baseUrl : `${src.baseUrl}/`;
   const metaRes = await fetch(`${base}data/${src.id}.json`);
-  if (!metaRes.ok) throw new Error(`data/${src.id}.json: HTTP ${metaRes.status} (was the app built with its data? npm run build:playground)`);
+  if (!metaRes.ok)
+    throw new Error(`data/${src.id}.json: HTTP ${metaRes.status} (was the app built with its data? npm run build:playground)`);
   const meta = (await metaRes.json()) as BundledMeta;
   const binRes = await fetch(`${base}data/${src.id}.bin`);
   if (!binRes.ok) throw new Error(`data/${src.id}.bin: HTTP ${binRes.status}`);

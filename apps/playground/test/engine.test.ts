@@ -99,7 +99,9 @@ describe('playground engine (Node)', () => {
       }),
     );
     expect(back.layers.map((l) => (l.getWeights()[0].shape as number[]).join('x'))).toEqual(['30x8', '8x2']);
-    const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(back.predict(data.xTest) as tf.Tensor, model.predict(data.xTest) as tf.Tensor))).dataSync()[0]);
+    const diff = tf.tidy(
+      () => tf.max(tf.abs(tf.sub(back.predict(data.xTest) as tf.Tensor, model.predict(data.xTest) as tf.Tensor))).dataSync()[0],
+    );
     expect(diff).toBe(0);
     back.dispose();
     model.dispose();

@@ -22,11 +22,22 @@ import { fillForm, inkedPixels, openPage, pageState, seriesPaths, setSlider, wai
 const chromium = findChromium();
 const ARTIFACTS = join(APP_DIR, 'test-artifacts');
 // Absent browser: a clear skip locally, a failure under CI (CI installs it, see .ci/run).
-if (!chromium && process.env.CI !== 'true') console.warn('playground browser test skipped: no Chromium at /usr/bin/chromium (apt-get install chromium, or set CHROMIUM_PATH)');
+if (!chromium && process.env.CI !== 'true')
+  console.warn('playground browser test skipped: no Chromium at /usr/bin/chromium (apt-get install chromium, or set CHROMIUM_PATH)');
 const suite = chromium || process.env.CI === 'true' ? describe : describe.skip;
 
 /** The quick run the test trains (same settings in the page and in Node). */
-const QUICK = { hidden: '16', epochs: '3', batch: '64', lr: '0.003', seed: '3', structure: 'kron', prior: 'layerwise', 'marglik-every': '1', 'hyper-steps': '10' };
+const QUICK = {
+  hidden: '16',
+  epochs: '3',
+  batch: '64',
+  lr: '0.003',
+  seed: '3',
+  structure: 'kron',
+  prior: 'layerwise',
+  'marglik-every': '1',
+  'hyper-steps': '10',
+};
 
 suite('playground in headless Chromium', { timeout: 240_000 }, () => {
   let browser: Browser;
@@ -174,7 +185,18 @@ suite('playground in headless Chromium', { timeout: 240_000 }, () => {
         const r = await marglikTraining(
           model,
           { xs: xTrain, ys: yTrain, batchSize: 64 },
-          { likelihood: 'classification', structure: 'kron', prior: 'layerwise', map: kind === 'map', priorPrecision: 1, epochs: 3, marglikEvery: 1, hyperSteps: 10, hyperLr: 0.1, lr: 0.003 },
+          {
+            likelihood: 'classification',
+            structure: 'kron',
+            prior: 'layerwise',
+            map: kind === 'map',
+            priorPrecision: 1,
+            epochs: 3,
+            marglikEvery: 1,
+            hyperSteps: 10,
+            hyperLr: 0.1,
+            lr: 0.003,
+          },
         );
         const m = evaluate(buildModelAdapter(model, { logits: true }), 'classification', xTest, yTest) as ClassificationMetrics;
         const page = s.runs[kind];
@@ -204,10 +226,14 @@ suite('playground in headless Chromium', { timeout: 240_000 }, () => {
       return waitText(page, '#data-status', new RegExp(name.replace('.', '\\.')));
     };
     const rows = (f: (i: number) => string, n = 20) => Array.from({ length: n }, (_, i) => f(i)).join('\n');
-    expect(await upload('missing.csv', `a,b,label\n${rows((i) => (i === 4 ? '1,,0' : `${i},2,${i % 2}`))}`)).toMatch(/line 6: missing value in column 'b'/);
+    expect(await upload('missing.csv', `a,b,label\n${rows((i) => (i === 4 ? '1,,0' : `${i},2,${i % 2}`))}`)).toMatch(
+      /line 6: missing value in column 'b'/,
+    );
     expect(await upload('text.csv', `a,colour,label\n${rows((i) => `${i},red,${i % 2}`)}`)).toMatch(/column 'colour' is not numeric/);
     expect(await upload('one.csv', `a,b,label\n${rows((i) => `${i},1,yes`)}`)).toMatch(/single class \('yes'\)/);
-    expect(await upload('big.csv', `a,label\n${rows((i) => `${i},${i % 2}`, 60_001)}`)).toMatch(/60,001 rows; the playground trains on at most 50,000/);
+    expect(await upload('big.csv', `a,label\n${rows((i) => `${i},${i % 2}`, 60_001)}`)).toMatch(
+      /60,001 rows; the playground trains on at most 50,000/,
+    );
     expect(await page.getAttribute('#data-status', 'class')).toMatch(/error/);
     const ok = await upload('ok.csv', `a,b,label\n${rows((i) => `${i},${i * i},${i % 3}`, 50)}`);
     expect(ok).toMatch(/40 training \/ 10 test rows, classes 0, 1, 2/);
@@ -217,7 +243,11 @@ suite('playground in headless Chromium', { timeout: 240_000 }, () => {
   it('switching the backend mid-training stops the training cleanly with a message; the new backend runs', async () => {
     await fillForm(page, { dataset: 'digits', hidden: '32', epochs: '200' });
     await page.click('#train');
-    await page.waitForFunction(() => (globalThis as unknown as { __playground: { runs: { spam: { batchLoss: unknown[] } } } }).__playground.runs.spam.batchLoss.length > 3);
+    await page.waitForFunction(
+      () =>
+        (globalThis as unknown as { __playground: { runs: { spam: { batchLoss: unknown[] } } } }).__playground.runs.spam.batchLoss.length >
+        3,
+    );
     await page.selectOption('#backend', 'wasm');
     const msg = await waitText(page, '#train-status', /backend switched to wasm during training/);
     expect(msg).toMatch(/training was stopped and nothing was kept/);

@@ -84,16 +84,20 @@ export async function sparsityCurves(
 ): Promise<SparsityPoint[]> {
   const sets = await Promise.all(criteria.map((c) => scores.get(c)));
   const total = kernelEntries(run);
-  return sparsitySweep(run.model, sets, { likelihood: 'classification', data: { xs: data.xTest, ys: data.yTest }, sparsities }).map(
-    (r) => {
-      const m = r as typeof r & ClassificationMetrics;
-      return { criterion: r.criterion, sparsity: r.sparsity, pruned: r.pruned, total, accuracy: m.accuracy, nll: m.nll };
-    },
-  );
+  return sparsitySweep(run.model, sets, { likelihood: 'classification', data: { xs: data.xTest, ys: data.yTest }, sparsities }).map((r) => {
+    const m = r as typeof r & ClassificationMetrics;
+    return { criterion: r.criterion, sparsity: r.sparsity, pruned: r.pruned, total, accuracy: m.accuracy, nll: m.nll };
+  });
 }
 
 /** The net pruned at one sparsity (the slider). */
-export async function sparsityPoint(run: TrainedRun, scores: ScoreCache, criterion: PlaygroundCriterion, sparsity: number, data: DataTensors) {
+export async function sparsityPoint(
+  run: TrainedRun,
+  scores: ScoreCache,
+  criterion: PlaygroundCriterion,
+  sparsity: number,
+  data: DataTensors,
+) {
   return (await sparsityCurves(run, scores, [criterion], data, [sparsity]))[0];
 }
 
@@ -176,7 +180,7 @@ export async function exportModel(model: tf.LayersModel, name: string): Promise<
   await model.save(
     tf.io.withSaveHandler(async (a) => {
       if (!a.modelTopology || !a.weightSpecs || !a.weightData) throw new Error('the model has no topology or weights to export');
-      const weights = a.weightData instanceof ArrayBuffer ? a.weightData : await new Blob(a.weightData as ArrayBuffer[]).arrayBuffer();
+      const weights = a.weightData instanceof ArrayBuffer ? a.weightData : await new Blob(a.weightData).arrayBuffer();
       const modelJson = JSON.stringify({
         modelTopology: a.modelTopology,
         format: a.format ?? 'layers-model',

@@ -118,7 +118,13 @@ export function marglikOptionsOf(kind: RunKind, c: TrainConfig) {
 }
 
 /** Trains MAP or SpaM from the seeded initial weights on `data` (tensors owned by the caller). */
-export async function trainRun(kind: RunKind, config: TrainConfig, data: DataTensors, numClasses: number, hooks: TrainHooks = {}): Promise<TrainedRun> {
+export async function trainRun(
+  kind: RunKind,
+  config: TrainConfig,
+  data: DataTensors,
+  numClasses: number,
+  hooks: TrainHooks = {},
+): Promise<TrainedRun> {
   const c = checkConfig(config);
   const model = buildMlp(data.xTrain.shape[1], c.hidden, numClasses, c.seed);
   const adapter = buildModelAdapter(model, { logits: true });

@@ -11,14 +11,19 @@ export interface Series {
   points: [number, number][];
 }
 
-function el<K extends keyof SVGElementTagNameMap>(name: K, attrs: Record<string, string | number>, parent: Element): SVGElementTagNameMap[K] {
+function el<K extends keyof SVGElementTagNameMap>(
+  name: K,
+  attrs: Record<string, string | number>,
+  parent: Element,
+): SVGElementTagNameMap[K] {
   const e = document.createElementNS(NS, name);
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
   parent.appendChild(e);
   return e;
 }
 
-const fmt = (v: number) => (Math.abs(v) >= 1000 || (Math.abs(v) < 0.01 && v !== 0) ? v.toExponential(1) : Number(v.toPrecision(3)).toString());
+const fmt = (v: number) =>
+  Math.abs(v) >= 1000 || (Math.abs(v) < 0.01 && v !== 0) ? v.toExponential(1) : Number(v.toPrecision(3)).toString();
 
 /**
  * Redraws `svg` (its viewBox is 0 0 W H) as a line chart of `series`: axes with min / max ticks,
@@ -32,7 +37,8 @@ export function lineChart(svg: SVGSVGElement, series: Series[], opts: { xLabel: 
   const m = { l: 46, r: 8, t: 8, b: 30 };
   const pts = series.flatMap((s) => s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y)));
   el('text', { x: W / 2, y: H - 4, 'text-anchor': 'middle', class: 'axis-label' }, svg).textContent = opts.xLabel;
-  el('text', { x: 10, y: H / 2, transform: `rotate(-90 10 ${H / 2})`, 'text-anchor': 'middle', class: 'axis-label' }, svg).textContent = opts.yLabel;
+  el('text', { x: 10, y: H / 2, transform: `rotate(-90 10 ${H / 2})`, 'text-anchor': 'middle', class: 'axis-label' }, svg).textContent =
+    opts.yLabel;
   if (pts.length === 0) return;
   let [x0, x1] = [Math.min(...pts.map((p) => p[0])), Math.max(...pts.map((p) => p[0]))];
   let [y0, y1] = opts.yRange ?? [Math.min(...pts.map((p) => p[1])), Math.max(...pts.map((p) => p[1]))];
@@ -55,7 +61,11 @@ export function lineChart(svg: SVGSVGElement, series: Series[], opts: { xLabel: 
     const ok = s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
     if (ok.length === 0) return;
     const d = ok.map(([x, y], j) => `${j === 0 ? 'M' : 'L'}${sx(x).toFixed(1)},${sy(Math.min(Math.max(y, y0), y1)).toFixed(1)}`).join('');
-    el('path', { d, stroke: s.color, fill: 'none', 'stroke-width': 1.8, 'stroke-dasharray': s.dashed ? '5 3' : 'none', 'data-series': s.name }, svg);
+    el(
+      'path',
+      { d, stroke: s.color, fill: 'none', 'stroke-width': 1.8, 'stroke-dasharray': s.dashed ? '5 3' : 'none', 'data-series': s.name },
+      svg,
+    );
     if (ok.length === 1) el('circle', { cx: sx(ok[0][0]), cy: sy(ok[0][1]), r: 2.5, fill: s.color }, svg);
     const lx = m.l + 6 + (i % 2) * (W > 400 ? 200 : 150);
     const ly = m.t + 10 + Math.floor(i / 2) * 12;

@@ -21,7 +21,8 @@ function num(id: string, label: string): number {
 export function readConfig(): TrainConfig {
   const hiddenText = value('hidden');
   const hidden = hiddenText === '' ? [] : hiddenText.split(/[\s,]+/).map(Number);
-  if (hidden.some((h) => !Number.isFinite(h))) throw new ConfigError(`hidden widths: '${hiddenText}' is not a list of numbers like 256 or 128,64`);
+  if (hidden.some((h) => !Number.isFinite(h)))
+    throw new ConfigError(`hidden widths: '${hiddenText}' is not a list of numbers like 256 or 128,64`);
   const rows = value('train-rows');
   return checkConfig({
     ...DEFAULT_CONFIG,

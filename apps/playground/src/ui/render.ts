@@ -23,12 +23,22 @@ export function drawRun(kind: RunKind): void {
     yLabel: 'loss',
   });
   const acc = root.querySelector<SVGSVGElement>('svg.acc');
-  if (acc) lineChart(acc, [{ name: 'test accuracy', color: '#1f77b4', points: v.epochs.map((e) => [e.epoch, e.accuracy]) }], { xLabel: 'epoch', yLabel: 'accuracy' });
+  if (acc)
+    lineChart(acc, [{ name: 'test accuracy', color: '#1f77b4', points: v.epochs.map((e) => [e.epoch, e.accuracy]) }], {
+      xLabel: 'epoch',
+      yLabel: 'accuracy',
+    });
   const logz = root.querySelector<SVGSVGElement>('svg.logz');
   if (logz) {
     lineChart(
       logz,
-      [{ name: 'log Z per marglik step', color: '#d62728', points: v.epochs.filter((e) => e.logMarglik !== undefined).map((e) => [e.epoch, e.logMarglik!]) }],
+      [
+        {
+          name: 'log Z per marglik step',
+          color: '#d62728',
+          points: v.epochs.filter((e) => e.logMarglik !== undefined).map((e) => [e.epoch, e.logMarglik!]),
+        },
+      ],
       { xLabel: 'epoch', yLabel: 'log marginal likelihood' },
     );
   }
@@ -44,23 +54,32 @@ export function drawCurves(): void {
       if (!byCriterion.has(p.criterion)) byCriterion.set(p.criterion, []);
       byCriterion.get(p.criterion)!.push([p.sparsity, p.accuracy]);
     }
-    for (const [c, points] of byCriterion) series.push({ name: `${RUN_NAME[kind]} ${c}`, color: COLOURS[c] ?? '#000', dashed: kind === 'map', points });
+    for (const [c, points] of byCriterion)
+      series.push({ name: `${RUN_NAME[kind]} ${c}`, color: COLOURS[c] ?? '#000', dashed: kind === 'map', points });
   }
-  lineChart($<SVGSVGElement & HTMLElement>('curves'), series, { xLabel: 'sparsity (fraction of weights pruned)', yLabel: 'test accuracy', yRange: [0, 1] });
+  lineChart($<SVGSVGElement & HTMLElement>('curves'), series, {
+    xLabel: 'sparsity (fraction of weights pruned)',
+    yLabel: 'test accuracy',
+    yRange: [0, 1],
+  });
 }
 
 /** The slider's report: per run, the pruned fraction actually reached and the accuracy. */
 export function drawPoint(): void {
   const parts = (['map', 'spam'] as const).map((k) => {
     const p = state.runs[k].point;
-    return p ? `${RUN_NAME[k]}: ${pct(p.pruned / p.total)} pruned (${p.pruned.toLocaleString('en')} / ${p.total.toLocaleString('en')} weights, ${p.criterion}), accuracy ${pct(p.accuracy)}` : '';
+    return p
+      ? `${RUN_NAME[k]}: ${pct(p.pruned / p.total)} pruned (${p.pruned.toLocaleString('en')} / ${p.total.toLocaleString('en')} weights, ${p.criterion}), accuracy ${pct(p.accuracy)}`
+      : '';
   });
   $('sparsity-report').textContent = parts.filter(Boolean).join(' · ');
 }
 
 /** The units table: units per layer, params, MACs, latency and accuracy for both runs. */
 export function drawUnits(): void {
-  const rows: string[] = ['<tr><th></th><th>units per layer</th><th>params</th><th>MACs / example</th><th>latency (test set)</th><th>accuracy</th></tr>'];
+  const rows: string[] = [
+    '<tr><th></th><th>units per layer</th><th>params</th><th>MACs / example</th><th>latency (test set)</th><th>accuracy</th></tr>',
+  ];
   for (const k of ['map', 'spam'] as const) {
     const u = state.runs[k].units;
     if (!u) continue;

@@ -67,6 +67,8 @@ export function inkedPixels(page: Page, selector: string): Promise<number> {
 /** The `d` of every `path[data-series]` of an SVG, by series name. */
 export function seriesPaths(page: Page, selector: string): Promise<Record<string, string>> {
   return page.$eval(selector, (svg) =>
-    Object.fromEntries(Array.from(svg.querySelectorAll('path[data-series]')).map((p) => [p.getAttribute('data-series')!, p.getAttribute('d') ?? ''])),
+    Object.fromEntries(
+      Array.from(svg.querySelectorAll('path[data-series]')).map((p) => [p.getAttribute('data-series')!, p.getAttribute('d') ?? '']),
+    ),
   );
 }
