@@ -34,6 +34,19 @@ function expectedKeys(fx: GraphFixture): string[] {
       for (const [pct, r] of Object.entries(pcts)) if (r.relative_margin >= MASK_MARGIN) keys.push(`masks.${p}.${m}.${pct}`);
   }
   for (const s of Object.keys(e.scores ?? {})) keys.push(`scores.${s}`);
+  const pred = e.predictive as
+    { glm?: Record<string, Record<string, Record<string, unknown>>>; mc_reference?: Record<string, Record<string, unknown>> } | undefined;
+  if (pred) keys.push('predictive.f_mu');
+  for (const [p, methods] of Object.entries(pred?.glm ?? {})) {
+    for (const [m, q] of Object.entries(methods)) {
+      keys.push(`predictive.glm.${p}.${m}.f_var`);
+      for (const link of ['probit', 'bridge'])
+        if (q[link]) keys.push(`predictive.glm.${p}.${m}.${link}`, `predictive.glm.${p}.${m}.${link}.link`);
+      if (q.pred_var) keys.push(`predictive.glm.${p}.${m}.pred_var`);
+    }
+  }
+  for (const [p, methods] of Object.entries(pred?.mc_reference ?? {}))
+    for (const m of Object.keys(methods)) keys.push(`predictive.mc_reference.${p}.${m}`);
   return keys;
 }
 
@@ -80,6 +93,32 @@ describe('graph fixture reader', () => {
     expect(r.quantities.ef_diag.pass).toBe(true);
     // kfac.diag compares against ggn_diag too, but resmlp has only kron blocks.
     expect(r.quantities['kfac.structure'].pass).toBe(true);
+  });
+
+  it('fails a predictive reference off by 1 % (f_var, probit, MC reference) and leaves the rest passing', async () => {
+    const fx = load('g_resmlp_cls');
+    const pred = fx.expected.predictive as {
+      glm: Record<string, Record<string, { f_var: number[][][]; probit: number[][] }>>;
+      mc_reference: Record<string, { diag_ggn: number[][] }>;
+    };
+    const q = pred.glm.unitwise.kron_spam;
+    q.f_var = q.f_var.map((m) => m.map((r) => r.map((v) => v * 1.01)));
+    // Move probability mass by 0.02 between two classes of the first test point (still a distribution).
+    pred.glm.scalar.diag_ggn.probit[0][0] += 0.02;
+    pred.glm.scalar.diag_ggn.probit[0][1] -= 0.02;
+    pred.mc_reference.layerwise.diag_ggn[0][0] += 0.02;
+    pred.mc_reference.layerwise.diag_ggn[0][1] -= 0.02;
+    const before = tf.memory().numTensors;
+    const r = await checkFixture(fx);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(r.quantities['predictive.glm.unitwise.kron_spam.f_var'].pass).toBe(false);
+    expect(r.quantities['predictive.glm.unitwise.kron_spam.f_var'].relErr).toBeCloseTo(0.01 / 1.01, 4);
+    expect(r.quantities['predictive.glm.unitwise.kron_exact.f_var'].pass).toBe(true);
+    expect(r.quantities['predictive.glm.scalar.diag_ggn.probit'].pass).toBe(false);
+    expect(r.quantities['predictive.glm.scalar.diag_ggn.probit.link'].pass).toBe(false);
+    expect(r.quantities['predictive.glm.scalar.diag_ggn.bridge'].pass).toBe(true);
+    expect(r.quantities['predictive.mc_reference.layerwise.diag_ggn'].pass).toBe(false);
+    expect(r.quantities['predictive.mc_reference.scalar.diag_ggn'].pass).toBe(true);
   });
 
   it('maps vectors by layer/weight, not by position: permuted param_blocks still pass', async () => {
