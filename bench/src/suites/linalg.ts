@@ -162,21 +162,29 @@ async function run(ctx: SuiteContext): Promise<SuiteOutput<LinalgRow>> {
     }
   }
   const fmt = (x: [number, number] | null) => (x ? x[0].toFixed(3) : '—');
-  const ratio = (x: [number, number] | null, y: [number, number] | null) => (x && y ? `${(x[0] / y[0]).toFixed(1)}×` : '—');
+  const ratio = (x: [number, number] | null, y: [number, number] | null, i = 0) => (x && y ? `${(x[i] / y[i]).toFixed(1)}×` : '—');
+  // LAPACK's best in this run: under load, OpenBLAS's default threads can be far slower than one thread.
+  const best = (n: number): [number, number] | null => {
+    const [np, np1] = [med('numpy-eigh', n), med('numpy-eigh-1thread', n)];
+    return np && np1 ? (np[0] <= np1[0] ? np : np1) : (np ?? np1);
+  };
   const table = sizes.map((n) => {
     const [e, v, old, np, np1] = tasks.map((t) => med(t, n));
-    return [n, fmt(e), fmt(v), fmt(old), fmt(np), fmt(np1), ratio(old, e), ratio(e, np), ratio(e, np1)];
+    return [n, fmt(e), fmt(v), fmt(old), fmt(np), fmt(np1), ratio(old, e), ratio(e, best(n)), ratio(e, np1, 1)];
   });
   const e785 = med('eigh', TARGET_N);
-  const np785 = med('numpy-eigh', TARGET_N);
+  const np785 = best(TARGET_N);
   const verdict =
     e785 && np785
-      ? `eigh(${TARGET_N}) / numpy = ${(e785[0] / np785[0]).toFixed(1)}× (target ≤ 2×: ${e785[0] <= 2 * np785[0] ? 'met' : 'NOT met'})`
+      ? `eigh(${TARGET_N}) / best numpy = ${(e785[0] / np785[0]).toFixed(1)}× wall (target ≤ 2×: ${e785[0] <= 2 * np785[0] ? 'met' : 'NOT met'})`
       : `target eigh(${TARGET_N}) ≤ 2× numpy: not measured${numpy ? '' : ' (python3 with numpy not found)'}`;
   const report =
     `Symmetric eigendecomposition, float64, median wall seconds of ${repeats} interleaved rounds ` +
     `(single-threaded JS; numpy = numpy.linalg.eigh on the same matrices, OpenBLAS default threads and 1 thread):\n` +
-    formatTable(['n', 'eigh', 'eigvalsh', 'old tql2', 'numpy', 'numpy 1T', 'old / eigh', 'eigh / numpy', 'eigh / numpy 1T'], table) +
+    formatTable(
+      ['n', 'eigh', 'eigvalsh', 'old tql2', 'numpy', 'numpy 1T', 'old / eigh', 'eigh / best numpy', 'eigh / numpy 1T (CPU s)'],
+      table,
+    ) +
     `\n${verdict}\n1-minute load average ${loadStart.toFixed(2)} at the start, ${loadEnd.toFixed(2)} at the end ` +
     `(${cpus().length} logical CPUs, ${cpus()[0]?.model ?? '?'}; CPU seconds are in the JSON).`;
   return { rows, report };

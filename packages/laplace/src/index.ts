@@ -30,6 +30,7 @@ export type { KronLogDetMethod, PrecisionStructure } from './curvature/base.js';
 export { MAX_EXACT_BLOCK } from './curvature/kron.js';
 export type { FactorEigen } from './curvature/kron-eigen.js';
 export { eigh, eigvalsh, type Eigh, type EighOptions } from './linalg/eigh.js';
+export { EighNotConvergedError } from './linalg/eigh-checks.js';
 export {
   checkPriorFits,
   logMarginalLikelihood,
