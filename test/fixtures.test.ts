@@ -48,4 +48,19 @@ describe('float64 fixtures (test/fixtures, tolerance 1e-4)', async () => {
       }
     }
   });
+  it('checks the GLM predictive of every case (f_mu, f_var per prior × method, links or pred_var, MC reference)', () => {
+    for (const c of report.cases) {
+      const keys = Object.keys(c.quantities);
+      const cls = !c.name.includes('_reg_');
+      expect(keys).toContain('predictive.f_mu');
+      for (const prior of ['scalar', 'layerwise', 'unitwise', 'diag']) {
+        for (const m of ['full_ggn', 'diag_ggn', 'kron_exact', 'kron_spam']) {
+          expect(keys).toContain(`predictive.glm.${prior}.${m}.f_var`);
+          for (const q of cls ? ['probit', 'probit.link', 'bridge', 'bridge.link'] : ['pred_var'])
+            expect(keys).toContain(`predictive.glm.${prior}.${m}.${q}`);
+        }
+        if (cls) expect(keys).toContain(`predictive.mc_reference.${prior}.diag_ggn`);
+      }
+    }
+  });
 });
