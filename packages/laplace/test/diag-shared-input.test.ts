@@ -26,7 +26,7 @@ function sharedInputNet(): tf.LayersModel {
   return tf.model({ inputs: inp, outputs: L.dense({ units: 3 }).apply(flat) as tf.SymbolicTensor });
 }
 
-describe('diag GGN with layers sharing one input', () => {
+describe('diag and kron with layers sharing one input', () => {
   it('equals the diagonal of the full GGN', async () => {
     const model = sharedInputNet();
     seedWeights(model, 3);
@@ -42,6 +42,36 @@ describe('diag GGN with layers sharing one input', () => {
     expect(relErr(d, f)).toBeLessThan(1e-5);
     diag.dispose();
     full.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([xs, ys]);
+    model.dispose();
+  });
+
+  it('kron: every head reading the shared input gets A = hᵀh / (N·T) of that input', async () => {
+    const model = sharedInputNet();
+    seedWeights(model, 4);
+    const xs = randomTensor([6, 4, 3], 6);
+    const ys = tf.tensor1d(randomLabels(6, 3, 8), 'int32');
+    const before = tf.memory().numTensors;
+    const lap = await fitLaplace(
+      model as unknown as ModelLike,
+      { xs, ys, batchSize: 4 },
+      { likelihood: 'classification', structure: 'kron' },
+    );
+    // Reference: the shared input h (the first Dense's output), from a sub-model.
+    const sub = tf.model({ inputs: model.inputs, outputs: model.layers[1].output });
+    const expected = tf.tidy(() => {
+      const h = tf.reshape(sub.predict(xs) as tf.Tensor, [24, 5]);
+      return arr(tf.div(tf.matMul(tf.transpose(h), h), 24));
+    });
+    const heads = lap.factors.slice(1, 4);
+    expect(heads.map((f) => f.A.shape)).toEqual([
+      [5, 5],
+      [5, 5],
+      [5, 5],
+    ]);
+    for (const f of heads) expect(relErr(arr(f.A), expected)).toBeLessThan(1e-5);
+    lap.dispose();
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([xs, ys]);
     model.dispose();

@@ -87,6 +87,15 @@ export function layerInputs(captures: LayerCapture[], grads: Tensor[]): LayerInp
   });
 }
 
+/**
+ * Layers whose {@link ParametricLayer.expandInput} of one input tensor is the same tensor (class,
+ * kernel window, output grid): accumulators share work between layers that read the same
+ * input and have equal keys (a transformer's per-head q/k/v Dense layers).
+ */
+export function expansionKey(l: ParametricLayer): string {
+  return [l.className, l.fanIn, l.locations, l.kernel.shape.slice(0, -1).join('x'), l.outputShape.slice(0, -1).join('x')].join('|');
+}
+
 /** Σ over K·N of the squared per-example gradients: a weighted layer's exact diagonal, per weight. */
 export function squaredGradSums(input: DiagLayerInput): Tensor[] {
   return input.grads.map((g) => tf.sum(tf.square(g), 0));

@@ -3,7 +3,15 @@ import type { Tensor } from '@tensorflow/tfjs-core';
 import type { CurvatureAccumulator, KronLayerInput, LayerInput } from './base.js';
 import { diagCovariance, type CovarianceSpec } from '../predictive/covariance-build.js';
 import type { PosteriorCovariance } from '../predictive/covariance.js';
-import { BaseLaplace, squaredGradSums, squaredKernelGradSums, perExampleBiasGrads, type LaplaceInfo, type StructureSpec } from './base.js';
+import {
+  BaseLaplace,
+  expansionKey,
+  squaredGradSums,
+  squaredKernelGradSums,
+  perExampleBiasGrads,
+  type LaplaceInfo,
+  type StructureSpec,
+} from './base.js';
 
 /**
  * Diagonal curvature: h_i = Σ_n Σ_k (J_nᵀ v_{n,k})_i², per-example gradients summed over
@@ -53,8 +61,7 @@ function sharedInputKernelSums(inputs: LayerInput[]): Map<number, Tensor> {
   const groups = new Map<Tensor, Map<string, number[]>>();
   inputs.forEach((input, i) => {
     if (input.kind !== 'kron' || input.capture.layer.squaredKernelGrads || input.g.shape[2] === 1) return;
-    const l = input.capture.layer;
-    const key = [l.className, l.fanIn, l.locations, l.kernel.shape.slice(0, -1), l.outputShape.slice(0, -1)].join('|');
+    const key = expansionKey(input.capture.layer);
     const byKey = groups.get(input.capture.input) ?? new Map<string, number[]>();
     byKey.set(key, [...(byKey.get(key) ?? []), i]);
     groups.set(input.capture.input, byKey);

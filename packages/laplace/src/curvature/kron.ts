@@ -8,6 +8,7 @@ import { InvalidOptionError } from '@spam/core';
 import type { Prior } from '@spam/priors';
 import {
   BaseLaplace,
+  expansionKey,
   gram,
   squaredGradSums,
   type KronPriorMode,
@@ -34,15 +35,26 @@ export function kronAccumulator(convention: KfacConvention): CurvatureAccumulato
   return {
     batch(inputs: LayerInput[]): Tensor[] {
       const out: Tensor[] = [];
+      // A_sum of layers that read the same input and expand it the same way (per-head q/k/v Dense
+      // layers) is one Gram product; later layers get a clone (shared data, their own tensor).
+      const grams = new Map<Tensor, Map<string, Tensor>>();
       for (const input of inputs) {
         if (input.kind === 'diag') {
           out.push(...squaredGradSums(input)); // no Kronecker form: the exact diagonal block
           continue;
         }
-        const { a, g } = input;
-        const [n, t, fanIn] = a.shape as number[];
-        const units = g.shape[3] as number;
-        out.push(gram(tf.reshape(a, [n * t, fanIn])));
+        const { g, capture } = input;
+        const [, , t, units] = g.shape as number[];
+        const key = expansionKey(capture.layer);
+        const byKey = grams.get(capture.input) ?? new Map<string, Tensor>();
+        grams.set(capture.input, byKey);
+        const known = byKey.get(key);
+        if (known) out.push(tf.clone(known));
+        else {
+          const A = gram(tf.reshape(input.a, [-1, capture.layer.fanIn]));
+          byKey.set(key, A);
+          out.push(A);
+        }
         out.push(gram(convention === 'backpack' && t > 1 ? tf.reshape(tf.sum(g, 2), [-1, units]) : tf.reshape(g, [-1, units])));
       }
       return out;
