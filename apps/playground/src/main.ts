@@ -169,16 +169,16 @@ async function refreshUnits(): Promise<void> {
 /** Export: the worker builds both files in memory; only then do the two downloads start. */
 async function exportModel(): Promise<void> {
   const run = $<HTMLSelectElement>('export-run').value as RunKind;
-  const what = $<HTMLSelectElement>('export-what').value as 'pruned' | 'units';
+  const what = $<HTMLSelectElement>('export-what').value as 'pruned' | 'units' | 'laplace';
   const amount = Number($<HTMLInputElement>(what === 'pruned' ? 'sparsity' : 'units').value);
-  const name = `spam-playground-${run}-${what}-${Math.round(amount * 100)}`;
+  const name = what === 'laplace' ? `spam-playground-${run}-laplace` : `spam-playground-${run}-${what}-${Math.round(amount * 100)}`;
   setStatus('export-status', `exporting ${name}…`);
   try {
     const files = await workers![run].call('export', { what, criterion: sliderCriterion(), amount, name });
     const links = $('export-links');
     links.replaceChildren();
     const blobs: [string, Blob][] = [
-      [files.jsonName, new Blob([files.modelJson], { type: 'application/json' })],
+      [files.jsonName, new Blob([files.json], { type: 'application/json' })],
       [files.weightsName, new Blob([files.weights], { type: 'application/octet-stream' })],
     ];
     for (const [file, blob] of blobs) {
@@ -189,7 +189,10 @@ async function exportModel(): Promise<void> {
       a.dataset.testid = 'download';
       links.append(a, ' ');
     }
-    setStatus('export-status', `ready: ${files.jsonName} and ${files.weightsName} (load both with tf.loadLayersModel)`);
+    setStatus(
+      'export-status',
+      `ready: ${files.jsonName} and ${files.weightsName} (${what === 'laplace' ? 'load with loadLaplace of @spam/laplace' : 'load with tf.loadLayersModel'})`,
+    );
     Array.from(links.querySelectorAll('a')).forEach((a) => a.click());
   } catch (e) {
     setStatus('export-status', `export failed: ${(e as Error).message}`, true);
@@ -289,5 +292,13 @@ async function benchSpam(opts: { config: TrainConfig; dataset: string; backend: 
   }
 }
 (globalThis as unknown as { __playgroundBench: typeof benchSpam }).__playgroundBench = benchSpam;
+
+/** Test hook: live tensors per worker (tf.memory().numTensors), to check that nothing leaks. */
+async function workerTensors(): Promise<number[]> {
+  if (!workers) return [];
+  const w = workers;
+  return (await Promise.all(KINDS.map((k) => w[k].call('memory', {})))).map((m) => m.numTensors);
+}
+(globalThis as unknown as { __playgroundTensors: typeof workerTensors }).__playgroundTensors = workerTensors;
 
 wire();

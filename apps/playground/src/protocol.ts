@@ -37,7 +37,7 @@ export type Request =
   | { id: number; type: 'curves'; criteria: PlaygroundCriterion[]; sparsities?: number[] }
   | { id: number; type: 'point'; criterion: PlaygroundCriterion; sparsity: number }
   | { id: number; type: 'units'; criterion: PlaygroundCriterion; fraction: number }
-  | { id: number; type: 'export'; what: 'pruned' | 'units'; criterion: PlaygroundCriterion; amount: number; name: string }
+  | { id: number; type: 'export'; what: 'pruned' | 'units' | 'laplace'; criterion: PlaygroundCriterion; amount: number; name: string }
   | { id: number; type: 'memory' };
 
 /** The result of each request type. */

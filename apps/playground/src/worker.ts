@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { chooseBackend } from './backend.js';
 import { decodeBundled, headRows, type BundledMeta, type HostDataset } from './dataset.js';
-import { ScoreCache, exportPruned, exportModel, removeUnits, sparsityCurves, sparsityPoint } from './engine/analysis.js';
+import { ScoreCache, exportLaplace, exportPruned, exportModel, removeUnits, sparsityCurves, sparsityPoint } from './engine/analysis.js';
 import { dataTensors, disposeRun, trainRun, type DataTensors, type TrainedRun } from './engine/train.js';
 import type { DataSource, Reply, Request, Results } from './protocol.js';
 
@@ -81,6 +81,7 @@ async function handle(req: Request): Promise<Results[keyof Results]> {
       return result;
     }
     case 'export': {
+      if (req.what === 'laplace') return exportLaplace(trained(), req.name);
       if (req.what === 'pruned') return exportPruned(trained(), scores!, req.criterion, req.amount, req.name);
       const { model } = await removeUnits(trained(), scores!, req.criterion, req.amount, data!);
       try {

@@ -93,8 +93,8 @@ describe('playground engine (Node)', () => {
     const files = await exportModel(model, 'units');
     const back = await tf.loadLayersModel(
       tf.io.fromMemory({
-        modelTopology: JSON.parse(files.modelJson).modelTopology,
-        weightSpecs: JSON.parse(files.modelJson).weightsManifest[0].weights,
+        modelTopology: JSON.parse(files.json).modelTopology,
+        weightSpecs: JSON.parse(files.json).weightsManifest[0].weights,
         weightData: files.weights,
       }),
     );

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { Browser, Download, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBreastCancerHost } from '@spam/harness';
-import { marglikTraining } from '@spam/laplace';
+import { fromMemory, LAPLACE_FORMAT, loadLaplace, marglikTraining } from '@spam/laplace';
 import { buildModelAdapter, evaluate, type ClassificationMetrics } from '@spam/core';
 import { fileSystem } from '@spam/structured/node';
 import { buildMlp } from '../src/engine/model.js';
@@ -46,6 +46,10 @@ suite('playground in headless Chromium', { timeout: 240_000 }, () => {
   let server: { url: string; close: () => Promise<void> };
   let dist: string;
   let downloads: string;
+  /** Live tensors in the two workers after training (data, net, Laplace, prior, cached scores). */
+  let trainedTensors: number[];
+  const workerTensors = () =>
+    page.evaluate(() => (globalThis as unknown as { __playgroundTensors: () => Promise<number[]> }).__playgroundTensors());
 
   beforeAll(async () => {
     if (!chromium) throw new Error('CI=true but no Chromium at /usr/bin/chromium: .ci/run must install it (apt-get install -y chromium)');
@@ -101,6 +105,8 @@ suite('playground in headless Chromium', { timeout: 240_000 }, () => {
     expect(s.runs.spam.delta.map((r) => r.name)).toEqual(['fc1/kernel', 'fc1/bias', 'fc2/kernel', 'fc2/bias']);
     expect(await inkedPixels(page, '[data-testid=delta-spam]')).toBeGreaterThan(2000);
     await page.screenshot({ path: join(ARTIFACTS, '2-trained.png'), fullPage: true });
+    trainedTensors = await workerTensors();
+    expect(trainedTensors).toHaveLength(2);
     expect(errors).toEqual([]);
   });
 
@@ -166,6 +172,45 @@ suite('playground in headless Chromium', { timeout: 240_000 }, () => {
     }
     await page.screenshot({ path: join(ARTIFACTS, '4-exported.png'), fullPage: true });
     expect(errors).toEqual([]);
+  });
+
+  it('exports the SpaM Laplace with its learned prior (saveLaplace format) that loadLaplace reads in Node', async () => {
+    await fillForm(page, { 'export-run': 'spam', 'export-what': 'laplace' });
+    const got: Download[] = [];
+    page.on('download', (d) => got.push(d));
+    await page.click('#export-btn');
+    await expect.poll(() => got.length, { timeout: 30_000 }).toBe(2);
+    const text: Record<string, Buffer> = {};
+    for (const d of got) {
+      const path = join(downloads, d.suggestedFilename());
+      await d.saveAs(path);
+      text[d.suggestedFilename()] = readFileSync(path);
+    }
+    expect(Object.keys(text).sort()).toEqual(['spam-playground-spam-laplace.json', 'spam-playground-spam-laplace.weights.bin']);
+    const manifest = JSON.parse(text['spam-playground-spam-laplace.json'].toString('utf8'));
+    expect(manifest.format).toBe(LAPLACE_FORMAT);
+    const bin = text['spam-playground-spam-laplace.weights.bin'];
+    const model = buildMlp(30, [16], 2, 3);
+    const loaded = await loadLaplace(
+      fromMemory({ manifest, weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) }),
+      model,
+    );
+    try {
+      expect(loaded.laplace.structure).toBe('kron');
+      // The learned log δ per tensor equals what the page's heatmap showed (float32 rounding).
+      const delta = (await pageState(page)).runs.spam.delta;
+      const perTensor = loaded.prior!.summaryPerTensor();
+      expect(perTensor.map((t) => t.name)).toEqual(delta.map((r) => r.name));
+      perTensor.forEach((t, i) => expect(Math.log(t.max)).toBeCloseTo(delta[i].max, 5));
+    } finally {
+      loaded.laplace.dispose();
+      loaded.prior?.dispose();
+      model.dispose();
+    }
+  });
+
+  it('the slider, unit removal and the exports leave no tensor behind in the workers', async () => {
+    expect(await workerTensors()).toEqual(trainedTensors);
   });
 
   it('gives the Node library’s numbers (same seed, cpu backend) to float32 rounding', async () => {

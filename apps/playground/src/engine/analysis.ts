@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { buildModelAdapter, evaluate, type ClassificationMetrics } from '@spam/core';
+import { saveLaplace, toMemory } from '@spam/laplace';
 import { applyMask, criterionScores, scoreMask, sparsitySweep, type ParamScores } from '@spam/prune';
 import { countMacs, countParams, layerCosts, pruneUnits, unitMasks, unitScores } from '@spam/structured';
 import type { PlaygroundCriterion } from './config.js';
@@ -164,12 +165,15 @@ export async function removeUnits(
   }
 }
 
-/** A tfjs model in the `model.json` + `weights.bin` form of `tf.io.browserDownloads`. */
+/**
+ * Two files to download: a JSON text and its binary weights (a tfjs `model.json` + `weights.bin` as
+ * `tf.io.browserDownloads` writes them, or a `saveLaplace` manifest + buffer).
+ */
 export interface ExportedModel {
   /** File names: `<name>.json` and `<name>.weights.bin`. */
   jsonName: string;
   weightsName: string;
-  modelJson: string;
+  json: string;
   weights: ArrayBuffer;
 }
 
@@ -181,14 +185,14 @@ export async function exportModel(model: tf.LayersModel, name: string): Promise<
     tf.io.withSaveHandler(async (a) => {
       if (!a.modelTopology || !a.weightSpecs || !a.weightData) throw new Error('the model has no topology or weights to export');
       const weights = a.weightData instanceof ArrayBuffer ? a.weightData : await new Blob(a.weightData).arrayBuffer();
-      const modelJson = JSON.stringify({
+      const json = JSON.stringify({
         modelTopology: a.modelTopology,
         format: a.format ?? 'layers-model',
         generatedBy: a.generatedBy,
         convertedBy: a.convertedBy ?? null,
         weightsManifest: [{ paths: [`./${weightsName}`], weights: a.weightSpecs }],
       });
-      out = { jsonName: `${name}.json`, weightsName, modelJson, weights };
+      out = { jsonName: `${name}.json`, weightsName, json, weights };
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: weights.byteLength } };
     }),
   );
@@ -206,4 +210,16 @@ export async function exportPruned(run: TrainedRun, scores: ScoreCache, criterio
     run.model.setWeights(saved);
     tf.dispose(saved);
   }
+}
+
+/**
+ * The run's Laplace (refitted at the trained, unpruned weights) with its learned prior, in
+ * @spam/laplace's `saveLaplace` format: `<name>.json` manifest + `<name>.weights.bin`; load with
+ * `loadLaplace(browserFiles(…) | fileSystem(dir) | fromMemory(…), model)` on the dense net.
+ */
+export async function exportLaplace(run: TrainedRun, name: string): Promise<ExportedModel> {
+  const handler = toMemory();
+  await saveLaplace(run.laplace, handler, { prior: run.prior });
+  const a = handler.artifacts!;
+  return { jsonName: `${name}.json`, weightsName: `${name}.weights.bin`, json: JSON.stringify(a.manifest), weights: a.weightData };
 }
