@@ -11,6 +11,14 @@ import type { Suite } from './types.js';
  * Every suite, in run order. To add one (e.g. `marglik`, `structured`): create
  * `bench/src/suites/<name>.ts` exporting a {@link Suite} and list it here.
  */
-export const SUITES: readonly Suite[] = [curvatureSuite, marglikSuite, structuredSuite, architecturesSuite, parallelSuite, predictiveSuite, linalgSuite];
+export const SUITES: readonly Suite[] = [
+  curvatureSuite,
+  marglikSuite,
+  structuredSuite,
+  architecturesSuite,
+  parallelSuite,
+  predictiveSuite,
+  linalgSuite,
+];
 
 export type { Suite, SuiteContext, SuiteOutput } from './types.js';
