@@ -38,6 +38,10 @@ export interface PredictiveStageResult {
   glm: ResultRow[];
 }
 
+/**
+ * Runs the stage for one training: restores the trained weights afterwards (also on errors) and
+ * disposes the diagonal Laplace it fitted; throws what `checkpoint` throws when interrupted.
+ */
 export async function runPredictiveStage(a: PredictiveStageArgs): Promise<PredictiveStageResult> {
   const { data, model, result } = a;
   const k = data.outputDim;

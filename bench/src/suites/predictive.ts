@@ -43,6 +43,7 @@ async function timed(work: () => Promise<void>): Promise<{ seconds: number; cpuS
   return { seconds: secondsSince(start), cpuSeconds: (cpu.user + cpu.system) / 1e6 };
 }
 
+/** `npm run bench -- --only predictive`: the issue-15 performance rows (GLM probit vs predict, diag and kron). */
 export const predictiveSuite: Suite = {
   name: 'predictive',
   description: `GLM predictive (probit) of ${ARCH} on ${TEST} MNIST test images, diag and kron, vs one model.predict (wasm)`,
