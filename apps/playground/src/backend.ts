@@ -28,14 +28,18 @@ function precheck(name: BackendName): string | null {
 /**
  * Sets `tf`'s backend: the requested one, or the first of {@link BACKENDS} that initialises ('auto').
  * `threads`: wasm thread count when threads are available (tfjs's default: half the cores, at most 4 —
- * the page runs two workers side by side).
+ * the page runs two workers side by side). `exclude`: backends 'auto' skips (e.g. one that failed mid-training).
  */
-export async function chooseBackend(requested: BackendName | 'auto', threads?: number): Promise<BackendInfo> {
+export async function chooseBackend(
+  requested: BackendName | 'auto',
+  threads?: number,
+  exclude: readonly BackendName[] = [],
+): Promise<BackendInfo> {
   if (threads !== undefined) setThreadsCount(threads);
   const order = requested === 'auto' ? BACKENDS : [requested];
   const skipped: BackendInfo['skipped'] = [];
   for (const name of order) {
-    const pre = precheck(name);
+    const pre = requested === 'auto' && exclude.includes(name) ? 'failed during training in this page' : precheck(name);
     if (pre) {
       skipped.push({ name, reason: pre });
       continue;
@@ -47,7 +51,8 @@ export async function chooseBackend(requested: BackendName | 'auto', threads?: n
         // software device): run one and read it back before choosing it.
         const probe = tf.tidy(() => tf.add(tf.scalar(1), tf.scalar(1)));
         try {
-          if ((await probe.data())[0] !== 2) throw new Error('1 + 1 ≠ 2 on this backend');
+          // Both read-backs: the library reads small results synchronously (dataSync).
+          if ((await probe.data())[0] !== 2 || probe.dataSync()[0] !== 2) throw new Error('1 + 1 ≠ 2 on this backend');
         } finally {
           probe.dispose();
         }

@@ -16,6 +16,8 @@ const KINDS: RunKind[] = ['map', 'spam'];
 let workers: Record<RunKind, TrainingWorker> | null = null;
 let csvData: HostDataset | null = null;
 let trainedOnce = false;
+/** GPU backends that failed mid-training here: 'fastest available' skips them from then on. */
+const failedBackends: BackendName[] = [];
 
 function setStatus(id: string, text: string, error = false): void {
   const e = $(id);
@@ -47,7 +49,9 @@ async function startWorkers(): Promise<void> {
   state.backend = {};
   setStatus('backend-status', `starting ${choice}…`);
   try {
-    const infos = await Promise.all(KINDS.map((k) => next[k].call('init', { backend: choice, threads: threadsParam() })));
+    const infos = await Promise.all(
+      KINDS.map((k) => next[k].call('init', { backend: choice, threads: threadsParam(), exclude: failedBackends })),
+    );
     KINDS.forEach((k, i) => (state.backend[k] = infos[i]));
     const b = infos[0];
     const wasm = b.name === 'wasm' ? ` (SIMD ${b.wasmSimd ? 'on' : 'off'}, threads ${b.wasmThreads ? `on, ${b.threads}` : 'off'})` : '';
@@ -134,7 +138,21 @@ async function train(): Promise<void> {
     );
   } catch (e) {
     if (e instanceof WorkerStopped) setStatus('train-status', e.message, true);
-    else setStatus('train-status', `training failed: ${(e as Error).message}`, true);
+    else {
+      const on = state.backend.spam?.name;
+      if (backendSelect().value === 'auto' && (on === 'webgpu' || on === 'webgl')) {
+        // A GPU backend that starts but fails mid-training (e.g. a software WebGPU adapter): fall back.
+        failedBackends.push(on);
+        setStatus(
+          'train-status',
+          `training failed on ${on} (${(e as Error).message}); switched to the next backend: press Train again`,
+          true,
+        );
+        KINDS.forEach((k) => workers?.[k].stop(`${on} failed`));
+        workers = null;
+        void startWorkers();
+      } else setStatus('train-status', `training failed: ${(e as Error).message}`, true);
+    }
   } finally {
     setTrainingUi(false);
   }

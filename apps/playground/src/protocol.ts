@@ -32,7 +32,7 @@ export type DataSource = { kind: 'bundled'; id: string; baseUrl: string } | { ki
 
 /** Page → worker. */
 export type Request =
-  | { id: number; type: 'init'; backend: BackendName | 'auto'; threads?: number }
+  | { id: number; type: 'init'; backend: BackendName | 'auto'; threads?: number; exclude?: BackendName[] }
   | { id: number; type: 'train'; run: RunKind; config: TrainConfig; data: DataSource }
   | { id: number; type: 'curves'; criteria: PlaygroundCriterion[]; sparsities?: number[] }
   | { id: number; type: 'point'; criterion: PlaygroundCriterion; sparsity: number }

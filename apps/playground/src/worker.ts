@@ -50,7 +50,7 @@ function clear(): void {
 async function handle(req: Request): Promise<Results[keyof Results]> {
   switch (req.type) {
     case 'init':
-      return chooseBackend(req.backend, req.threads);
+      return chooseBackend(req.backend, req.threads, req.exclude);
     case 'train': {
       clear();
       const full = await loadData(req.data);
