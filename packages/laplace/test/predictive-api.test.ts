@@ -106,6 +106,31 @@ describe('predictive', () => {
     la.dispose();
   });
 
+  it('a pruned kron layer whose per-example Jacobians exceed the memory budget is done in chunks, same f_var', async () => {
+    const wide = tf.sequential({
+      layers: [
+        L.dense({ inputShape: [4], units: 200, activation: 'tanh' }),
+        L.dense({ units: 300, activation: 'tanh' }),
+        L.dense({ units: 3 }),
+      ],
+    });
+    seedWeights(wide, 509, 0.3);
+    const la = await fitLaplace(asModel(wide), { xs, ys: labels }, { likelihood: 'classification', structure: 'kron' });
+    const keep = Uint8Array.from({ length: la.numParams }, (_, i) => (i % 3 === 0 ? 0 : 1));
+    const x = randomTensor([100, 4], 510);
+    la.eigendecomposition();
+    const before = tf.memory().numTensors;
+    // 200·300·3 entries per example and cotangent: a batch of 100 is split (≈ 31 examples per chunk), a batch of 10 is not.
+    const big = await glmPredictiveDistribution(la, asModel(wide), x, { priorPrecision: 3, mask: keep, batchSize: 100 });
+    const small = await glmPredictiveDistribution(la, asModel(wide), x, { priorPrecision: 3, mask: keep, batchSize: 10 });
+    expect(maxAbsDiff(arr(big.fVar), arr(small.fVar))).toBeLessThan(1e-5 * Math.max(...arr(small.fVar).map(Math.abs)));
+    tf.dispose([big.fMu, big.fVar, small.fMu, small.fVar]);
+    expect(tf.memory().numTensors).toBe(before);
+    x.dispose();
+    la.dispose();
+    wide.dispose();
+  });
+
   it('reports progress per batch', async () => {
     const la = await fitLaplace(asModel(cls), { xs, ys: labels }, { likelihood: 'classification', structure: 'diag' });
     const seen: PredictiveProgress[] = [];

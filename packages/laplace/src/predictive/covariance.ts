@@ -58,7 +58,7 @@ export class PosteriorCovariance {
   /** J Σ Jᵀ `[N, K, K]` for one batch's layer inputs (K cotangents). Call inside `tf.tidy`. */
   outputCovariance(inputs: readonly LayerInput[]): Tensor {
     if (this.full) return quadDense(tf.concat(inputs.flatMap(flatJacobians), 2), this.full);
-    const terms = inputs.map((input, i) => layerTerm(input, this.layers![i]));
+    const terms = inputs.map((input, i) => chunkedLayerTerm(input, this.layers![i]));
     return terms.length === 1 ? terms[0] : tf.addN(terms);
   }
 
@@ -137,6 +137,42 @@ function perRow(g: Tensor): number {
 
 function quad(j: Tensor, c: TensorCov): Tensor {
   return c.kind === 'diag' ? quadDiag(j, c.v) : quadDense(j, c.sigma);
+}
+
+/** Most floats a layer term may hold in per-example kernel Jacobians `[K·n, fanIn, units]` at once (64 MB). */
+const JACOBIAN_BUDGET = 1 << 24;
+
+/** Whether the layer's route materialises per-example kernel Jacobians (conv locations, dense blocks, a pruned eigenbasis). */
+function materialises(input: LayerInput, cov: LayerCov): boolean {
+  if (input.kind !== 'kron') return false;
+  const t = input.g.shape[2] as number;
+  if (cov.kind === 'tensors') return flatJacobiansLazy(input, cov.tensors) !== 'rank1';
+  return cov.keep !== null || t > 1;
+}
+
+/**
+ * {@link layerTerm} over chunks of examples when the per-example kernel Jacobians of the whole
+ * batch would exceed {@link JACOBIAN_BUDGET}: memory stays bounded whatever `batchSize` is.
+ */
+function chunkedLayerTerm(input: LayerInput, cov: LayerCov): Tensor {
+  if (input.kind !== 'kron' || !materialises(input, cov)) return layerTerm(input, cov);
+  const [k, n, t, units] = input.g.shape as number[];
+  const fanIn = input.a.shape[2] as number;
+  const per = k * fanIn * units * (cov.kind === 'eigen' && cov.keep ? 3 : 1) + k * t * units;
+  const chunk = Math.max(1, Math.floor(JACOBIAN_BUDGET / per));
+  if (chunk >= n) return layerTerm(input, cov);
+  const parts: Tensor[] = [];
+  for (let s = 0; s < n; s += chunk) {
+    const c = Math.min(chunk, n - s);
+    parts.push(
+      tf.tidy(() =>
+        layerTerm({ ...input, a: tf.slice(input.a, [s, 0, 0], [c, t, fanIn]), g: tf.slice(input.g, [0, s, 0, 0], [k, c, t, units]) }, cov),
+      ),
+    );
+  }
+  const out = tf.concat(parts, 0);
+  tf.dispose(parts);
+  return out;
 }
 
 /** One layer's J Σ Jᵀ `[N, K, K]`. */
