@@ -5,8 +5,7 @@
  * @packageDocumentation
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Tensor4D } from '@tensorflow/tfjs-core';
-import { dilateAxis1, dilateAxis2 } from './depthwise-ops.js';
+import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
 import { windowOutputSize } from './util.js';
 
 /** Zero padding (before, after) of one axis of a convolution (TensorFlow's `valid` / `same` rules). */
@@ -18,11 +17,10 @@ function axisPadding(size: number, window: number, stride: number, padding: 'val
 
 /**
  * dx = J_xᵀ g of z = conv2d(x, W, strides, padding) for cotangents g `[M, Ho, Wo, out]`, W
- * `[kh, kw, in, out]`, x `[M, h, w, in]`: on the padded input grid dx_p[a] = Σ_i D[a − i]·W[i]
- * with D the cotangent spread to stride 1 (zeros inserted), i.e. a valid correlation of D padded by
- * (k − 1 − top) before and (h + top − len(D)) after with the flipped, in/out-swapped kernel, which
- * lands exactly on the unpadded rows. 1×1 kernels with a stride keep `conv2dTranspose` (faster
- * there than a convolution over the mostly-zero spread cotangent).
+ * `[kh, kw, in, out]`, x `[M, h, w, in]`. Stride 1: on the padded input grid dx_p[a] = Σ_i g[a − i]·W[i],
+ * a valid correlation of g padded by (k − 1 − top) before and (h + top − Ho) after with the
+ * flipped, in/out-swapped kernel, which lands exactly on the unpadded rows. Strided: see
+ * {@link stridedInputVjp}.
  */
 export function convInputVjp(
   g: Tensor4D,
@@ -32,24 +30,70 @@ export function convInputVjp(
   padding: 'valid' | 'same',
 ): Tensor4D {
   return tf.tidy(() => {
-    const [kh, kw, cin] = kernel.shape;
+    const [kh, kw] = kernel.shape;
     const [h, w] = inputSize;
-    const m = g.shape[0];
-    if (kh * kw === 1 && strides[0] * strides[1] > 1) return tf.conv2dTranspose(g, kernel, [m, h, w, cin], strides, padding);
-    const d = dilateAxis2(dilateAxis1(g, strides[0]), strides[1]);
-    const [, lh, lw] = d.shape as number[];
-    const top = axisPadding(h, kh, strides[0], padding);
-    const left = axisPadding(w, kw, strides[1], padding);
-    const before = [kh - 1 - top, kw - 1 - left];
-    const after = [h + top - lh, w + left - lw];
+    if (strides[0] * strides[1] > 1) return stridedInputVjp(g, kernel, inputSize, strides, padding);
+    const top = axisPadding(h, kh, 1, padding);
+    const left = axisPadding(w, kw, 1, padding);
+    const [, ho, wo] = g.shape;
     // Both are ≥ 0 for valid/same geometry (top ≤ k − 1, and the last window starts before h + top).
-    const dp = tf.pad(d, [
+    const dp = tf.pad(g, [
       [0, 0],
-      [before[0], after[0]],
-      [before[1], after[1]],
+      [kh - 1 - top, h + top - ho],
+      [kw - 1 - left, w + left - wo],
       [0, 0],
-    ]) as Tensor4D;
+    ]);
     const flipped = tf.transpose<Tensor4D>(tf.reverse(kernel, [0, 1]), [0, 1, 3, 2]);
     return tf.conv2d(dp, flipped, 1, 'valid');
   });
+}
+
+/**
+ * The strided case by phases (no multiplications by inserted zeros): padded-grid row p = q·s + r
+ * receives dx_p = Σ_m g[q − m]·W[m·s + r], a stride-1 full correlation of g with the sub-kernel
+ * W[r::s] (flipped); one conv2d per phase (rh, rw) (zeros for phases the kernel does not reach),
+ * interleaved back to `[M, Q·sh, Q'·sw, in]` and cropped to the unpadded rows/columns.
+ */
+function stridedInputVjp(
+  g: Tensor4D,
+  kernel: Tensor4D,
+  inputSize: [number, number],
+  strides: [number, number],
+  padding: 'valid' | 'same',
+): Tensor4D {
+  const [kh, kw, cin] = kernel.shape;
+  const [m, ho, wo] = g.shape;
+  const [h, w] = inputSize;
+  const [sh, sw] = strides;
+  const top = axisPadding(h, kh, sh, padding);
+  const left = axisPadding(w, kw, sw, padding);
+  const qh = Math.ceil((top + h) / sh);
+  const qw = Math.ceil((left + w) / sw);
+  // Per axis and phase r: sub-kernel taps r, r + s, …; g padded by (taps − 1) before, cut/padded to Q rows of output.
+  const taps = (k: number, s: number, r: number) => Math.max(0, Math.ceil((k - r) / s));
+  const rows: Tensor[] = [];
+  for (let rh = 0; rh < sh; rh++) {
+    const cols: Tensor[] = [];
+    for (let rw = 0; rw < sw; rw++) {
+      const mh = taps(kh, sh, rh);
+      const mw = taps(kw, sw, rw);
+      if (mh === 0 || mw === 0) {
+        cols.push(tf.zeros([m, qh, qw, cin]));
+        continue;
+      }
+      const sub = tf.stridedSlice(kernel, [rh, rw, 0, 0], [kh, kw, cin, kernel.shape[3]], [sh, sw, 1, 1]) as Tensor4D;
+      const flipped = tf.transpose<Tensor4D>(tf.reverse(sub, [0, 1]), [0, 1, 3, 2]);
+      let gp: Tensor4D = tf.pad(g, [
+        [0, 0],
+        [mh - 1, Math.max(0, qh - ho)],
+        [mw - 1, Math.max(0, qw - wo)],
+        [0, 0],
+      ]);
+      if (qh < ho || qw < wo) gp = tf.slice(gp, [0, 0, 0, 0], [m, qh + mh - 1, qw + mw - 1, gp.shape[3]]);
+      cols.push(tf.conv2d(gp, flipped, 1, 'valid')); // [M, Qh, Qw, in]
+    }
+    rows.push(tf.stack(cols, 3)); // [M, Qh, Qw, sw, in]
+  }
+  const grid = tf.reshape(tf.stack(rows, 2), [m, qh * sh, qw * sw, cin]); // [M, Qh, sh, Qw, sw, in] interleaved
+  return tf.slice(grid, [0, top, left, 0], [m, h, w, cin]) as Tensor4D;
 }

@@ -49,7 +49,7 @@ export function depthwiseGeometry(
 }
 
 /** Inserts s − 1 zeros between the entries of axis 1 of a rank-4 tensor `[B, L, M, C]` → `[B, (L−1)·s + 1, M, C]`. */
-export function dilateAxis1(t: Tensor, s: number): Tensor {
+function dilateAxis1(t: Tensor, s: number): Tensor {
   if (s === 1) return t;
   const [b, l, m, c] = t.shape as number[];
   const spread = tf.pad(tf.reshape(t, [b, l, 1, m * c]), [
@@ -62,7 +62,7 @@ export function dilateAxis1(t: Tensor, s: number): Tensor {
 }
 
 /** Inserts s − 1 zeros between the entries of axis 2 of `[B, L, M, C]`. */
-export function dilateAxis2(t: Tensor, s: number): Tensor {
+function dilateAxis2(t: Tensor, s: number): Tensor {
   if (s === 1) return t;
   const [b, l, m, c] = t.shape as number[];
   const spread = tf.pad(tf.reshape(t, [b * l, m, 1, c]), [
