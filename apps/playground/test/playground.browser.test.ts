@@ -128,6 +128,8 @@ suite('playground in headless Chromium', { timeout: 240_000 }, () => {
     const onCurve = after.runs.spam.curves.find((p) => p.criterion === 'opd' && p.sparsity === 0.98)!;
     expect(after.runs.spam.point!.accuracy).toBe(onCurve.accuracy);
     expect(report).toContain(`accuracy ${(onCurve.accuracy * 100).toFixed(1)} %`);
+    // The curves are redrawn with the slider's position marked (x = the reported sparsity).
+    expect(Number(await page.getAttribute('#curves path[data-marker]', 'data-marker'))).toBeCloseTo(501 / 512, 10);
     await setSlider(page, 'units', 0.75);
     await page.waitForSelector('#units-report tr[data-run=spam][data-removed="0.75"]');
     const u = (await pageState(page)).runs.spam.units!;

@@ -117,8 +117,8 @@ export interface UnitsResult {
   accuracy: number;
 }
 
-/** Median wall time (ms) of `model.predict(x)` read back, after one warm-up. */
-export function measureLatency(model: tf.LayersModel, x: tf.Tensor, reps = 5): number {
+/** Median wall time (ms) of `model.predict(x)` read back, over `reps` runs after three warm-up runs. */
+export function measureLatency(model: tf.LayersModel, x: tf.Tensor, reps = 15): number {
   const once = () => {
     const t0 = performance.now();
     const y = model.predict(x) as tf.Tensor;
@@ -126,7 +126,7 @@ export function measureLatency(model: tf.LayersModel, x: tf.Tensor, reps = 5): n
     y.dispose();
     return performance.now() - t0;
   };
-  once();
+  for (let i = 0; i < 3; i++) once();
   const times = Array.from({ length: reps }, once).sort((a, b) => a - b);
   return times[Math.floor(reps / 2)];
 }

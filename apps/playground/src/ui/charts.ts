@@ -29,7 +29,11 @@ const fmt = (v: number) =>
  * Redraws `svg` (its viewBox is 0 0 W H) as a line chart of `series`: axes with min / max ticks,
  * one `<path data-series=name>` per series with at least one finite point, a legend.
  */
-export function lineChart(svg: SVGSVGElement, series: Series[], opts: { xLabel: string; yLabel: string; yRange?: [number, number] }): void {
+export function lineChart(
+  svg: SVGSVGElement,
+  series: Series[],
+  opts: { xLabel: string; yLabel: string; yRange?: [number, number]; marker?: { x: number; points: { y: number; color: string }[] } },
+): void {
   svg.replaceChildren();
   const W = svg.classList.contains('wide') ? 720 : 360;
   const H = svg.classList.contains('wide') ? 400 : 200;
@@ -57,6 +61,13 @@ export function lineChart(svg: SVGSVGElement, series: Series[], opts: { xLabel: 
     [x1, sx(x1)],
   ])
     el('text', { x, y: H - m.b + 12, 'text-anchor': 'middle', class: 'tick' }, svg).textContent = fmt(v);
+  if (opts.marker && Number.isFinite(opts.marker.x)) {
+    // The slider's position: a vertical line and its points (one per run).
+    const x = sx(opts.marker.x);
+    el('path', { d: `M${x.toFixed(1)},${m.t}V${H - m.b}`, stroke: '#999', 'stroke-dasharray': '2 2', 'data-marker': opts.marker.x }, svg);
+    for (const p of opts.marker.points)
+      if (Number.isFinite(p.y)) el('circle', { cx: x, cy: sy(p.y), r: 4, fill: 'none', stroke: p.color, 'stroke-width': 2 }, svg);
+  }
   series.forEach((s, i) => {
     const ok = s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
     if (ok.length === 0) return;

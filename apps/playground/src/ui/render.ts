@@ -57,10 +57,15 @@ export function drawCurves(): void {
     for (const [c, points] of byCriterion)
       series.push({ name: `${RUN_NAME[kind]} ${c}`, color: COLOURS[c] ?? '#000', dashed: kind === 'map', points });
   }
+  const points = (['spam', 'map'] as const).flatMap((k) => {
+    const p = state.runs[k].point;
+    return p ? [{ x: p.pruned / p.total, y: p.accuracy, color: COLOURS[p.criterion] ?? '#000' }] : [];
+  });
   lineChart($<SVGSVGElement & HTMLElement>('curves'), series, {
     xLabel: 'sparsity (fraction of weights pruned)',
     yLabel: 'test accuracy',
     yRange: [0, 1],
+    marker: points.length ? { x: points[0].x, points } : undefined,
   });
 }
 
@@ -73,6 +78,7 @@ export function drawPoint(): void {
       : '';
   });
   $('sparsity-report').textContent = parts.filter(Boolean).join(' · ');
+  drawCurves();
 }
 
 /** The units table: units per layer, params, MACs, latency and accuracy for both runs. */
