@@ -41,8 +41,8 @@ describe('convKernelGradSquares (depthwise route) = Σ_{k,n} of squared per-exam
     expect(tf.memory().numTensors).toBe(before + 1);
     expect(hDiag.shape).toEqual([kh, kw, cin, units]);
     expect(relErr(arr(hDiag), expected)).toBeLessThan(1e-5);
-    // One cotangent per depthwise call (the chunked route of large layers) gives the same sums.
-    const chunked = convKernelGradSquares(x, gz, [kh, kw], [sh, sw], padding, 1);
+    // All K cotangents in one depthwise call (the default is one per call) give the same sums.
+    const chunked = convKernelGradSquares(x, gz, [kh, kw], [sh, sw], padding, k);
     expect(tf.memory().numTensors).toBe(before + 2);
     expect(relErr(arr(chunked), expected)).toBeLessThan(1e-5);
     tf.dispose([x, kernel, gz, hDiag, chunked]);

@@ -4,14 +4,17 @@
  * is a correlation of its padded input with its cotangent, so all of them come out of one
  * depthwise convolution with the examples as channels (input `[in, Hp, Wp, N]`, the cotangents as a
  * `[Ho, Wo, N, K·units]` depthwise filter dilated by the stride). On wasm (XNNPACK) this is
- * 1.3–2.3× faster than the im2col batched matMul for the bench's ResNet layers.
+ * (one call per cotangent) about 1.8× faster than im2col patches and a batched matMul for the bench's ResNet.
  * @packageDocumentation
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
 
-/** Largest depthwise output (floats) one chunk of cotangents may produce (~16 MB). */
-const CHUNK_FLOATS = 4_000_000;
+/**
+ * Cotangents per depthwise call: one (depthwise multiplier = units) is fastest on wasm; the
+ * ResNet bench's diag fit took 2× longer with all K = 10 in one call (multiplier 10·units).
+ */
+const COTANGENTS_PER_CALL = 1;
 
 /** (before, after) zero padding of one axis (TensorFlow's `valid` / `same` rules). */
 function padPair(size: number, window: number, stride: number, out: number, padding: 'valid' | 'same'): [number, number] {
@@ -23,8 +26,8 @@ function padPair(size: number, window: number, stride: number, out: number, padd
 /**
  * h `[kh, kw, in, units]` with h[i, j, c, o] = Σ_{k,n} (Σ_{t} xp_n[t·s + (i, j), c] · gz_{k,n,t,o})² for
  * z = conv2d(x, W, strides, padding), x `[N, H, W, in]`, pre-activation cotangents gz
- * `[K, N, Ho, Wo, units]`. The K cotangents are processed in chunks that keep each depthwise output
- * below `chunkFloats` floats (default {@link CHUNK_FLOATS}; at least one cotangent per chunk).
+ * `[K, N, Ho, Wo, units]`. The K cotangents go `perCall` at a time (default {@link COTANGENTS_PER_CALL})
+ * through the depthwise convolution.
  */
 export function convKernelGradSquares(
   x: Tensor,
@@ -32,7 +35,7 @@ export function convKernelGradSquares(
   kernelSize: [number, number],
   strides: [number, number],
   padding: 'valid' | 'same',
-  chunkFloats = CHUNK_FLOATS,
+  perCall = COTANGENTS_PER_CALL,
 ): Tensor {
   return tf.tidy(() => {
     const [k, n, ho, wo, units] = gz.shape as number[];
@@ -42,7 +45,7 @@ export function convKernelGradSquares(
     const pw = padPair(w, kw, strides[1], wo, padding);
     const xp = ph[0] + ph[1] + pw[0] + pw[1] > 0 ? tf.pad(x, [[0, 0], ph, pw, [0, 0]]) : x;
     const xt = tf.transpose<Tensor4D>(xp as Tensor4D, [3, 1, 2, 0]); // [in, Hp, Wp, N]
-    const chunk = Math.max(1, Math.min(k, Math.floor(chunkFloats / (cin * kh * kw * n * units))));
+    const chunk = Math.max(1, Math.min(k, Math.floor(perCall)));
     let sum: Tensor | null = null;
     for (let k0 = 0; k0 < k; k0 += chunk) {
       const c = Math.min(chunk, k - k0);
