@@ -6,6 +6,7 @@
 import { checkCsvSize, CsvError, parseCsv } from './csv.js';
 import type { HostDataset } from './dataset.js';
 import type { PlaygroundCriterion, RunKind, TrainConfig } from './engine/config.js';
+import type { TrainEvent } from './engine/train.js';
 import type { BackendName, DataSource } from './protocol.js';
 import { TrainingWorker, WorkerStopped } from './ui/client.js';
 import { $, readConfig, selectedCriteria } from './ui/form.js';
@@ -62,7 +63,7 @@ async function startWorkers(): Promise<void> {
   }
 }
 
-function onEvent(run: RunKind, e: import('./engine/train.js').TrainEvent): void {
+function onEvent(run: RunKind, e: TrainEvent): void {
   const v = state.runs[run];
   if (e.stage === 'batch') v.batchLoss.push([e.epoch - 1 + e.batch / Math.max(1, batchesPerEpoch), e.loss]);
   else if (e.stage === 'epoch') v.epochs.push({ epoch: e.epoch, loss: e.loss, logMarglik: e.logMarglik, accuracy: e.accuracy, nll: e.nll });
