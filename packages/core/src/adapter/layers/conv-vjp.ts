@@ -1,7 +1,7 @@
 /**
  * The input VJP of a (2-D, channels-last) convolution as a forward `conv2d`, the op wasm runs
  * fastest (XNNPACK): tfjs 4.22's wasm `Conv2DBackpropInput` (`tf.conv2dTranspose`) is a plain loop,
- * ~10× slower on the bench's ResNet layers at stride 1 and ~1.6× at stride 2.
+ * ~10× slower on the bench's ResNet layers at stride 1 and ~4.6× for its 3×3 stride-2 layers.
  * @packageDocumentation
  */
 import * as tf from '@tensorflow/tfjs-core';
