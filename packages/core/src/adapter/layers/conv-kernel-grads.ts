@@ -3,8 +3,8 @@
  * (the diagonal curvature of its kernel) without im2col patches: every example's kernel gradient
  * is a correlation of its padded input with its cotangent, so all of them come out of one
  * depthwise convolution with the examples as channels (input `[in, Hp, Wp, N]`, a cotangent as a
- * `[Ho, Wo, N, units]` depthwise filter dilated by the stride), one call per cotangent. On wasm (XNNPACK) this is
- * (one call per cotangent) about 1.8× faster than im2col patches and a batched matMul for the bench's ResNet.
+ * `[Ho, Wo, N, units]` depthwise filter dilated by the stride), one call per cotangent. On wasm
+ * (XNNPACK) this is about 1.8× faster than im2col patches and a batched matMul for the bench's ResNet.
  * @packageDocumentation
  */
 import * as tf from '@tensorflow/tfjs-core';
