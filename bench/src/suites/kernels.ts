@@ -76,19 +76,21 @@ async function fitEpoch(cfg: Config, data: MnistData, warm: boolean): Promise<nu
   const tensorsBefore = tf.memory().numTensors;
   const optimizer = tf.train.adam(1e-3);
   model.compile({ optimizer, loss: 'categoricalCrossentropy' });
+  let seconds: number;
+  let after: number;
   try {
     const start = process.hrtime.bigint();
     await model.fit(xs, ys, { epochs: 1, batchSize: BATCH_SIZE, shuffle: false, verbose: 0 });
-    return secondsSince(start);
+    seconds = secondsSince(start);
   } finally {
     optimizer.dispose();
-    const after = tf.memory().numTensors;
+    after = tf.memory().numTensors;
     model.dispose();
     tf.dispose([xs, ys]);
-    // Adam keeps two slots per weight; anything beyond them leaked.
-    const slots = 2 * model.weights.length;
-    if (after > tensorsBefore + slots) throw new Error(`TENSOR LEAK in ${cfg.model} ${cfg.backend} kernels=${cfg.kernels}: ${tensorsBefore} → ${after}`);
   }
+  if (after !== tensorsBefore)
+    throw new Error(`TENSOR LEAK in ${cfg.model} ${cfg.backend} kernels=${cfg.kernels}: ${tensorsBefore} → ${after}`);
+  return seconds;
 }
 
 const key = (c: Config) => `${c.model}/${c.backend}/${c.kernels}`;
@@ -99,7 +101,16 @@ function report(rows: KernelsRow[], quick: boolean): string {
   const out = [
     formatTable(
       ['model', 'backend', 'kernels', 'n', 'batch', 'seconds', 'repeats', 'load before→after'],
-      rows.map((r) => [r.model, r.backend, String(r.kernels), r.n, r.batchSize, r.seconds.toFixed(2), r.repeats, `${r.loadBefore}→${r.loadAfter}`]),
+      rows.map((r) => [
+        r.model,
+        r.backend,
+        String(r.kernels),
+        r.n,
+        r.batchSize,
+        r.seconds.toFixed(2),
+        r.repeats,
+        `${r.loadBefore}→${r.loadAfter}`,
+      ]),
     ),
     '',
     quick ? 'Targets (not judged in --quick):' : 'Targets (wall-time ratios in this one run):',
@@ -107,9 +118,16 @@ function report(rows: KernelsRow[], quick: boolean): string {
   const judge = (what: string, slow: KernelsRow | undefined, fast: KernelsRow | undefined, target: number) => {
     if (!slow || !fast) return;
     const ratio = slow.seconds / fast.seconds;
-    out.push(`  ${what} ≥ ${target}×: ${ratio.toFixed(2)}× (${slow.seconds.toFixed(1)} s / ${fast.seconds.toFixed(1)} s)${quick ? '' : ratio >= target ? '  PASS' : '  MISS'}`);
+    out.push(
+      `  ${what} ≥ ${target}×: ${ratio.toFixed(2)}× (${slow.seconds.toFixed(1)} s / ${fast.seconds.toFixed(1)} s)${quick ? '' : ratio >= target ? '  PASS' : '  MISS'}`,
+    );
   };
-  judge('784-500-300-10 model.fit epoch, wasm: kernels vs none', find('784-500-300-10', 'wasm', false), find('784-500-300-10', 'wasm', true), 2.5);
+  judge(
+    '784-500-300-10 model.fit epoch, wasm: kernels vs none',
+    find('784-500-300-10', 'wasm', false),
+    find('784-500-300-10', 'wasm', true),
+    2.5,
+  );
   judge('LeNet model.fit epoch: wasm + kernels vs cpu', find('lenet', 'cpu', false), find('lenet', 'wasm', true), 10);
   out.push('  (LeNet on wasm without the kernels cannot train: tfjs-backend-wasm 4.22 has no Conv2DBackpropFilter.)');
   return out.join('\n');
@@ -124,7 +142,9 @@ export const kernelsSuite: Suite = {
     const mlpData = shuffledSubset(all, ctx.quick ? QUICK_MLP : all.n);
     const lenetData = shuffledSubset(all, ctx.quick ? QUICK_LENET : LENET_EXAMPLES);
     await useBackend('wasm');
-    ctx.log(`kernels: backend ${await describeBackend()}; ${cpus().length} logical CPUs; batch ${BATCH_SIZE}, Adam 1e-3, ${ctx.repeats} timed epoch(s) each, interleaved`);
+    ctx.log(
+      `kernels: backend ${await describeBackend()}; ${cpus().length} logical CPUs; batch ${BATCH_SIZE}, Adam 1e-3, ${ctx.repeats} timed epoch(s) each, interleaved`,
+    );
     const configs: Array<Config & { data: MnistData }> = [
       { model: '784-500-300-10', backend: 'wasm', kernels: false, data: mlpData },
       { model: '784-500-300-10', backend: 'wasm', kernels: true, data: mlpData },
@@ -143,7 +163,9 @@ export const kernelsSuite: Suite = {
           times.set(key(c), [...(times.get(key(c)) ?? []), s]);
           const prev = loads.get(key(c));
           loads.set(key(c), [prev ? prev[0] : before, loadavg()[0]]);
-          ctx.log(`  ${c.model} ${c.backend} kernels=${c.kernels}: run ${r + 1}/${ctx.repeats} ${s.toFixed(2)} s (load ${before.toFixed(2)})`);
+          ctx.log(
+            `  ${c.model} ${c.backend} kernels=${c.kernels}: run ${r + 1}/${ctx.repeats} ${s.toFixed(2)} s (load ${before.toFixed(2)})`,
+          );
         }
       }
     } finally {

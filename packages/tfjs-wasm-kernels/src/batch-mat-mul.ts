@@ -9,7 +9,7 @@
 import type { KernelConfig, KernelFunc, NamedAttrMap, Tensor, TensorInfo } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
 import { UnsupportedKernelOptionError } from './errors.js';
-import { asTensor } from './util.js';
+import { asTensor, input } from './util.js';
 
 /** Swaps the last two axes (a copy in wasm's `Transpose`). */
 function swapLastTwo(t: Tensor): Tensor {
@@ -27,11 +27,12 @@ function swapLastTwo(t: Tensor): Tensor {
 export function transposingMatMulConfig(original: KernelConfig): KernelConfig {
   const kernelFunc: KernelFunc = (args) => {
     const attrs = args.attrs as NamedAttrMap & { transposeA?: boolean; transposeB?: boolean };
-    if (!attrs.transposeA && !attrs.transposeB) return original.kernelFunc(args);
-    const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
+    const a = input(args.inputs, 'a', original.kernelName);
+    const b = input(args.inputs, 'b', original.kernelName);
     if (a.dtype !== 'float32' || b.dtype !== 'float32') {
       throw new UnsupportedKernelOptionError(original.kernelName, 'dtype', `${a.dtype}, ${b.dtype}`, 'float32 operands');
     }
+    if (!attrs.transposeA && !attrs.transposeB) return original.kernelFunc(args);
     const made: Tensor[] = [];
     const operand = (info: TensorInfo, flag: boolean | undefined): TensorInfo => {
       if (!flag) return info;
@@ -46,5 +47,11 @@ export function transposingMatMulConfig(original: KernelConfig): KernelConfig {
       for (const t of made) t.dispose();
     }
   };
-  return { kernelName: original.kernelName, backendName: 'wasm', setupFunc: original.setupFunc, disposeFunc: original.disposeFunc, kernelFunc };
+  return {
+    kernelName: original.kernelName,
+    backendName: 'wasm',
+    setupFunc: original.setupFunc,
+    disposeFunc: original.disposeFunc,
+    kernelFunc,
+  };
 }

@@ -9,9 +9,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { backend_util } from '@tensorflow/tfjs-core';
-import type { KernelConfig, KernelFunc, Tensor, Tensor4D, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelConfig, Tensor4D, TensorInfo } from '@tensorflow/tfjs-core';
 import { UnsupportedKernelOptionError } from './errors.js';
-import { asTensor, padOrCrop, run } from './util.js';
+import { asTensor, input, padOrCrop, run } from './util.js';
 
 /** Attributes tfjs passes to `Conv2DBackpropFilter` (see `tf.conv2d`'s gradient). */
 interface Conv2DBackpropFilterAttrs {
@@ -64,10 +64,12 @@ export function conv2dBackpropFilter(xInfo: TensorInfo, dyInfo: TensorInfo, attr
   });
 }
 
+const K = 'Conv2DBackpropFilter';
+
 /** Kernel registration of {@link conv2dBackpropFilter} for the `wasm` backend. */
 export const conv2dBackpropFilterConfig: KernelConfig = {
-  kernelName: 'Conv2DBackpropFilter',
+  kernelName: K,
   backendName: 'wasm',
-  kernelFunc: (({ inputs, attrs }) =>
-    conv2dBackpropFilter(inputs.x, inputs.dy, attrs as unknown as Conv2DBackpropFilterAttrs)) as KernelFunc,
+  kernelFunc: ({ inputs, attrs }) =>
+    conv2dBackpropFilter(input(inputs, 'x', K), input(inputs, 'dy', K), attrs as unknown as Conv2DBackpropFilterAttrs),
 };

@@ -11,8 +11,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { backend_util } from '@tensorflow/tfjs-core';
-import type { KernelConfig, KernelFunc, Tensor4D, TensorInfo } from '@tensorflow/tfjs-core';
-import { asTensor, insertZeros, padOrCrop, run } from './util.js';
+import type { KernelConfig, Tensor4D, TensorInfo } from '@tensorflow/tfjs-core';
+import { asTensor, input, insertZeros, padOrCrop, run } from './util.js';
 
 /** Attributes tfjs passes to the depthwise backprop kernels (see `tf.depthwiseConv2d`'s gradient). */
 interface DepthwiseBackpropAttrs {
@@ -60,7 +60,7 @@ export function depthwiseBackpropFilter(
       [0, 0],
     ];
     const g = run('DepthwiseConv2dNative', { x: xt, filter: dyt }, { strides: [dh, dw], pad: explicit, dilations: [sh, sw] });
-    return tf.sum(tf.reshape(g, [kh, kw, b, c, m]), 2) as Tensor4D;
+    return tf.sum<Tensor4D>(tf.reshape(g, [kh, kw, b, c, m]), 2);
   });
 }
 
@@ -99,18 +99,29 @@ export function depthwiseBackpropInput(
   });
 }
 
+const KF = 'DepthwiseConv2dNativeBackpropFilter';
+const KI = 'DepthwiseConv2dNativeBackpropInput';
+
 /** Kernel registration of {@link depthwiseBackpropFilter} for the `wasm` backend. */
 export const depthwiseBackpropFilterConfig: KernelConfig = {
-  kernelName: 'DepthwiseConv2dNativeBackpropFilter',
+  kernelName: KF,
   backendName: 'wasm',
-  kernelFunc: (({ inputs, attrs }) =>
-    depthwiseBackpropFilter(inputs.x, inputs.dy, attrs as unknown as Parameters<typeof depthwiseBackpropFilter>[2])) as KernelFunc,
+  kernelFunc: ({ inputs, attrs }) =>
+    depthwiseBackpropFilter(
+      input(inputs, 'x', KF),
+      input(inputs, 'dy', KF),
+      attrs as unknown as Parameters<typeof depthwiseBackpropFilter>[2],
+    ),
 };
 
 /** Kernel registration of {@link depthwiseBackpropInput} for the `wasm` backend. */
 export const depthwiseBackpropInputConfig: KernelConfig = {
-  kernelName: 'DepthwiseConv2dNativeBackpropInput',
+  kernelName: KI,
   backendName: 'wasm',
-  kernelFunc: (({ inputs, attrs }) =>
-    depthwiseBackpropInput(inputs.dy, inputs.filter, attrs as unknown as Parameters<typeof depthwiseBackpropInput>[2])) as KernelFunc,
+  kernelFunc: ({ inputs, attrs }) =>
+    depthwiseBackpropInput(
+      input(inputs, 'dy', KI),
+      input(inputs, 'filter', KI),
+      attrs as unknown as Parameters<typeof depthwiseBackpropInput>[2],
+    ),
 };

@@ -11,8 +11,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { backend_util } from '@tensorflow/tfjs-core';
-import type { KernelConfig, KernelFunc, Tensor, Tensor4D, TensorInfo } from '@tensorflow/tfjs-core';
-import { asTensor } from './util.js';
+import type { KernelConfig, Tensor, Tensor4D, TensorInfo } from '@tensorflow/tfjs-core';
+import { asTensor, input } from './util.js';
 
 /** Attributes tfjs passes to `MaxPoolGrad` (see `tf.maxPool`'s gradient). */
 interface MaxPoolGradAttrs {
@@ -78,5 +78,6 @@ export function maxPoolGrad(dyInfo: TensorInfo, xInfo: TensorInfo, attrs: MaxPoo
 export const maxPoolGradConfig: KernelConfig = {
   kernelName: 'MaxPoolGrad',
   backendName: 'wasm',
-  kernelFunc: (({ inputs, attrs }) => maxPoolGrad(inputs.dy, inputs.input, attrs as unknown as MaxPoolGradAttrs)) as KernelFunc,
+  kernelFunc: ({ inputs, attrs }) =>
+    maxPoolGrad(input(inputs, 'dy', 'MaxPoolGrad'), input(inputs, 'input', 'MaxPoolGrad'), attrs as unknown as MaxPoolGradAttrs),
 };

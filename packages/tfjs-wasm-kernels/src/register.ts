@@ -62,7 +62,7 @@ export function registerWasmKernels(): readonly WasmKernelName[] {
   }
   for (const name of WASM_KERNEL_NAMES) {
     const existing = before.get(name) ?? null;
-    const config = WRAPPED[name]?.(existing as KernelConfig) ?? (STANDALONE[name] as KernelConfig);
+    const config = WRAPPED[name]?.(existing as KernelConfig) ?? STANDALONE[name];
     if (existing) tf.unregisterKernel(name, 'wasm');
     tf.registerKernel(config);
   }

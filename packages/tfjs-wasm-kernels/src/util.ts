@@ -5,7 +5,8 @@
  * @packageDocumentation
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Tensor, TensorInfo } from '@tensorflow/tfjs-core';
+import type { NamedTensorInfoMap, Tensor, TensorInfo } from '@tensorflow/tfjs-core';
+import { UnsupportedKernelOptionError } from './errors.js';
 
 /**
  * A kernel input as a `Tensor`. Inputs arriving through `tf.engine().runKernel` from an op are
@@ -16,9 +17,16 @@ export function asTensor(info: TensorInfo): Tensor {
   return tf.engine().makeTensorFromTensorInfo(info);
 }
 
+/** Input `name` of a kernel call; a missing one is an {@link UnsupportedKernelOptionError} naming the kernel and input. */
+export function input(inputs: NamedTensorInfoMap, name: string, kernel: string): TensorInfo {
+  const info = inputs[name];
+  if (info == null) throw new UnsupportedKernelOptionError(kernel, `inputs.${name}`, null, 'a tensor');
+  return info;
+}
+
 /** Runs a registered kernel of the active backend (bypassing the op-level checks, e.g. stride with dilation). */
 export function run(kernel: string, inputs: Record<string, Tensor>, attrs: object): Tensor {
-  return tf.engine().runKernel(kernel, inputs as unknown as tf.NamedTensorMap, attrs as tf.NamedAttrMap) as Tensor;
+  return tf.engine().runKernel(kernel, inputs, attrs as tf.NamedAttrMap) as Tensor;
 }
 
 /**
@@ -35,7 +43,7 @@ export function padOrCrop(t: Tensor, axis: number, before: number, after: number
     out = tf.slice(out, begin, size);
   }
   if (before > 0 || after > 0) {
-    const pads = out.shape.map((_, i) => (i === axis ? [Math.max(0, before), Math.max(0, after)] : [0, 0])) as Array<[number, number]>;
+    const pads = out.shape.map<[number, number]>((_, i) => (i === axis ? [Math.max(0, before), Math.max(0, after)] : [0, 0]));
     out = tf.pad(out, pads, value);
   }
   return out;

@@ -62,7 +62,7 @@ describe('BatchMatMul / _FusedMatMul with transposes (wasm)', () => {
 
   it("calls the wasm backend's own kernel with the flags off; unregistering restores it", async () => {
     unregisterWasmKernels();
-    const original = tf.getKernel('BatchMatMul', 'wasm')!;
+    const original = tf.getKernel('BatchMatMul', 'wasm');
     registerWasmKernels();
     expect(tf.getKernel('BatchMatMul', 'wasm')).not.toBe(original);
     unregisterWasmKernels();

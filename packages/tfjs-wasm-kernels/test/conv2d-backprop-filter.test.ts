@@ -19,7 +19,18 @@ const CASES: Case[] = [
   { x: [1, 9, 7, 1], k: [5, 5], out: 6, strides: [2, 1], pad: 'valid' },
   { x: [2, 10, 11, 4], k: [2, 3], out: 3, strides: [3, 2], pad: 'same' },
   { x: [2, 6, 5, 2], k: [3, 3], out: 2, strides: [1, 2], pad: 1 },
-  { x: [1, 7, 8, 3], k: [3, 4], out: 2, strides: [2, 3], pad: [[0, 0], [2, 0], [1, 3], [0, 0]] },
+  {
+    x: [1, 7, 8, 3],
+    k: [3, 4],
+    out: 2,
+    strides: [2, 3],
+    pad: [
+      [0, 0],
+      [2, 0],
+      [1, 3],
+      [0, 0],
+    ],
+  },
   { x: [4, 5, 5, 1], k: [1, 1], out: 7, strides: [2, 2], pad: 'valid' },
   { x: [1, 5, 6, 2], k: [5, 6], out: 3, strides: [1, 1], pad: 'valid' },
 ];
@@ -29,9 +40,15 @@ const label = (c: Case) => `x ${c.x.join('×')}, k ${c.k.join('×')}→${c.out},
 /** d/dx and d/dW of Σ conv2d(x, W)·R for fixed random R. */
 function grads(c: Case, seed: number) {
   return () => {
-    const x = tf.tensor4d(randomArray(c.x.reduce((a, b) => a * b), seed), c.x);
+    const x = tf.tensor4d(
+      randomArray(
+        c.x.reduce((a, b) => a * b),
+        seed,
+      ),
+      c.x,
+    );
     const w = tf.tensor4d(randomArray(c.k[0] * c.k[1] * c.x[3] * c.out, seed + 1), [c.k[0], c.k[1], c.x[3], c.out]);
-    const y = tf.conv2d(x, w, c.strides, c.pad as 'valid');
+    const y = tf.conv2d(x, w, c.strides, c.pad);
     const r = tf.tensor(randomArray(y.size, seed + 2), y.shape);
     const f = (a: tf.Tensor4D, b: tf.Tensor4D) => tf.sum(tf.mul(tf.conv2d(a, b, c.strides, c.pad as 'valid'), r));
     return tf.grads(f)([x, w]);
@@ -83,20 +100,28 @@ describe('Conv2DBackpropFilter (wasm)', () => {
       const dy = tf.zeros([1, 2, 2, 1]);
       try {
         expect(() =>
-          tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, {
-            strides: 1,
-            pad: 'valid',
-            dataFormat: 'NDHWC',
-            filterShape: [3, 3, 1, 1],
-          } as unknown as tf.NamedAttrMap),
+          tf.engine().runKernel(
+            'Conv2DBackpropFilter',
+            { x, dy },
+            {
+              strides: 1,
+              pad: 'valid',
+              dataFormat: 'NDHWC',
+              filterShape: [3, 3, 1, 1],
+            },
+          ),
         ).toThrow(UnsupportedKernelOptionError);
         expect(() =>
-          tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, {
-            strides: 1,
-            pad: 'valid',
-            dataFormat: 'NDHWC',
-            filterShape: [3, 3, 1, 1],
-          } as unknown as tf.NamedAttrMap),
+          tf.engine().runKernel(
+            'Conv2DBackpropFilter',
+            { x, dy },
+            {
+              strides: 1,
+              pad: 'valid',
+              dataFormat: 'NDHWC',
+              filterShape: [3, 3, 1, 1],
+            },
+          ),
         ).toThrow(/Conv2DBackpropFilter.*dataFormat/);
       } finally {
         tf.dispose([x, dy]);

@@ -39,7 +39,7 @@ function grads(c: Case, seed: number) {
   return () => {
     const x = tf.tensor4d(randomArray(size(c.x), seed), c.x);
     const w = tf.tensor4d(randomArray(size(filterShape(c)), seed + 1), filterShape(c));
-    const y = tf.depthwiseConv2d(x, w, c.strides, c.pad as 'valid');
+    const y = tf.depthwiseConv2d(x, w, c.strides, c.pad);
     const r = tf.tensor(randomArray(y.size, seed + 2), y.shape);
     return tf.grads((a: tf.Tensor4D, b: tf.Tensor4D) => tf.sum(tf.mul(tf.depthwiseConv2d(a, b, c.strides, c.pad as 'valid'), r)))([x, w]);
   };
@@ -74,7 +74,7 @@ describe('depthwise backprop kernels (wasm)', () => {
     const fs = filterShape(c);
     const xs = () => tf.tensor4d(randomArray(size(c.x), i), c.x);
     const ws = () => tf.tensor4d(randomArray(size(fs), i + 1), fs);
-    const conv = (a: tf.Tensor4D, b: tf.Tensor4D) => tf.depthwiseConv2d(a, b, c.strides, c.pad as 'valid', 'NHWC', c.dilations ?? 1);
+    const conv = (a: tf.Tensor4D, b: tf.Tensor4D) => tf.depthwiseConv2d(a, b, c.strides, c.pad, 'NHWC', c.dilations ?? 1);
     const outShape = (await onBackend('cpu', () => conv(xs(), ws())))[0].length;
     const yShape = tf.tidy(() => conv(xs(), ws()).shape);
     expect(size(yShape)).toBe(outShape);
@@ -87,8 +87,14 @@ describe('depthwise backprop kernels (wasm)', () => {
     let lhs: Float32Array[] = [];
     await expectNoLeak(async () => {
       lhs = await onBackend('wasm', () => {
-        const dw = tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x: xs(), dy: dys() }, { ...attrs, filterShape: fs } as unknown as tf.NamedAttrMap) as tf.Tensor;
-        const dx = tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy: dys(), filter: ws() }, { ...attrs, inputShape: c.x } as unknown as tf.NamedAttrMap) as tf.Tensor;
+        const dw = tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x: xs(), dy: dys() }, {
+          ...attrs,
+          filterShape: fs,
+        } as unknown as tf.NamedAttrMap) as tf.Tensor;
+        const dx = tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy: dys(), filter: ws() }, {
+          ...attrs,
+          inputShape: c.x,
+        } as unknown as tf.NamedAttrMap) as tf.Tensor;
         expect(dw.shape).toEqual(fs);
         expect(dx.shape).toEqual(c.x);
         return [tf.sum(tf.mul(dw, vs())), tf.sum(tf.mul(dx, us()))];

@@ -35,8 +35,20 @@ async function fitOnBackend(backend: string, build: () => tf.Sequential, xShape:
     model.setWeights(model.getWeights().map((w, i) => tf.tensor(randomArray(w.size, 100 + i), w.shape).mul(0.5)));
     model.compile({ optimizer: tf.train.sgd(0.3), loss: 'categoricalCrossentropy' });
     const n = xShape[0];
-    const x = tf.tensor(randomArray(xShape.reduce((a, b) => a * b), 1), xShape);
-    const y = tf.oneHot(tf.tensor1d(Array.from({ length: n }, (_, i) => i % 3), 'int32'), 3);
+    const x = tf.tensor(
+      randomArray(
+        xShape.reduce((a, b) => a * b),
+        1,
+      ),
+      xShape,
+    );
+    const y = tf.oneHot(
+      tf.tensor1d(
+        Array.from({ length: n }, (_, i) => i % 3),
+        'int32',
+      ),
+      3,
+    );
     if (epochs > 0) await model.fit(x, y, { epochs, batchSize: 4, shuffle: false, verbose: 0 });
     const out = model.getWeights().map((w) => Float32Array.from(w.dataSync()));
     tf.dispose([x, y]);

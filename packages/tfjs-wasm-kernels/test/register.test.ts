@@ -45,7 +45,7 @@ describe('registerWasmKernels', () => {
 
   it("without tfjs-backend-wasm's BatchMatMul: a typed error naming it, and nothing registered", () => {
     unregisterWasmKernels();
-    const original = tf.getKernel('BatchMatMul', 'wasm')!;
+    const original = tf.getKernel('BatchMatMul', 'wasm');
     tf.unregisterKernel('BatchMatMul', 'wasm');
     try {
       expect(() => registerWasmKernels()).toThrow(MissingWasmKernelError);
