@@ -109,7 +109,7 @@ export async function* usedBatches(adapter: ModelAdapter, data: DataSource, opts
 }
 
 /** Weight of a batch's mean-NLL gradient (from `meanNllGradients` with σ = 1) in Σ_b w_b g_b / N. */
-function batchWeight(likelihood: LikelihoodName, n: number, outDim: number): number {
+export function batchWeight(likelihood: LikelihoodName, n: number, outDim: number): number {
   // classification: mean CE over the batch × n_b; regression: ∇ ½Σ(f−y)²/n_b × 2n_b/K = ∇ Σ(f−y)²/K.
   return likelihood === 'classification' ? n : (2 * n) / outDim;
 }
@@ -209,7 +209,8 @@ export async function meanCriterionHvp(
   return out;
 }
 
-function secondPassError(n: number, expectedN: number): InvalidDataError {
+/** The typed error of data that yields another example count on a second pass (GraSP iterates twice). */
+export function secondPassError(n: number, expectedN: number): InvalidDataError {
   return new InvalidDataError(
     `the data yielded ${n} examples on the second pass but ${expectedN} on the first: GraSP needs data it can iterate twice in the same order (tensors, an array of batches, or a tf.data.Dataset without reshuffling)`,
   );

@@ -30,8 +30,9 @@ interface LayerParams {
 /**
  * The tangent and R-operator passes here run chains of affine and op layers. A graph model, or a
  * layer without a Kronecker form (BatchNormalization, LayerNormalization, DepthwiseConv2D, …), is
- * refused with a typed error naming the layer and the criterion (magnitude, OPD, OBD, SNIP and
- * random scores work on every supported model).
+ * refused with a typed error naming the layer and the criterion; `synflowScores` and `graspScores`
+ * check {@link isChainOfAffineLayers} / {@link hasExactHessianVectorProduct} first and take such
+ * models through the adapter's own passes (`graph-passes.ts`, `hessian-vector-fd.ts`) instead.
  */
 export function requireChainOfAffineLayers(adapter: ModelAdapter, criterion: string): void {
   const bad = adapter.layers.find((l) => l.kind === 'weighted' || l.kind === 'merge');
@@ -45,6 +46,20 @@ export function requireChainOfAffineLayers(adapter: ModelAdapter, criterion: str
   if (!adapter.isChain) {
     throw new UnsupportedTopologyError(`${criterion} is implemented for chain-shaped models; model '${adapter.name}' is a graph`);
   }
+}
+
+/** True when {@link requireChainOfAffineLayers} passes: a chain of affine (Dense, Conv1D/2D, Embedding) and op layers. */
+export function isChainOfAffineLayers(adapter: ModelAdapter): boolean {
+  return adapter.isChain && adapter.layers.every((l) => l.kind === 'parametric' || l.kind === 'op');
+}
+
+/**
+ * True when the exact Hessian-vector product here covers the model: a chain of affine and op
+ * layers whose op layers declare their second-order facts (an activation or `linearity`). GraSP
+ * uses the finite-difference product of `hessian-vector-fd.ts` for every other model.
+ */
+export function hasExactHessianVectorProduct(adapter: ModelAdapter): boolean {
+  return isChainOfAffineLayers(adapter) && adapter.layers.every((l) => l.kind !== 'op' || !!l.activation || l.linearity !== undefined);
 }
 
 /** Per parametric layer: the canonical block indices of its kernel and bias. */

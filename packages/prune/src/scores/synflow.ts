@@ -3,7 +3,8 @@ import type { Tensor } from '@tensorflow/tfjs-core';
 import { buildModelAdapter, InvalidOptionError, type ModelAdapter, type ModelLike } from '@spam/core';
 import { ParamScores, scoredParams } from './scores.js';
 import type { CriterionSpec } from './criterion.js';
-import { outputSumGradient } from './hessian-vector.js';
+import { isChainOfAffineLayers, outputSumGradient } from './hessian-vector.js';
+import { parameterGradients, withParameters } from './graph-passes.js';
 import { pruneCount } from '../masks/select.js';
 
 /** Options of {@link synflowScores}. */
@@ -18,8 +19,19 @@ export interface SynflowOptions {
  * SynFlow (Tanaka et al. 2020): score = |θ̃ ⊙ ∂R/∂θ̃| with θ̃ = |θ|, R = Σ_k f_k(1) the summed logits
  * (a final softmax is stripped) of one all-ones input of the model's input shape.
  *
- * The |θ| network is evaluated with explicit parameter tensors through the model adapter's layers:
- * the model's weights are never written, so they stay exactly as they were (also on error).
+ * θ̃ is the absolute value of every trainable parameter: kernels, biases, BatchNormalization and
+ * LayerNormalization γ/β, depthwise kernels, embeddings, PReLU alphas. BatchNormalization runs in
+ * inference mode with its moving statistics left as they are (they are not parameters here; the
+ * SynFlow reference code also takes |·| of the moving mean, which only shifts the BN output).
+ * Token-id inputs (Embedding): the all-ones input is taken in the one-hot space the embedding is a
+ * Dense on, i.e. every token at once, so each position's embedding is Σ_v |E_v| and every row v
+ * scores |E_v| ⊙ Σ_positions ∂R/∂e (a single token id 1 would score one row only).
+ *
+ * Chains of Dense/Conv2D and op layers are evaluated with explicit parameter tensors through the
+ * layers (the model's weights are never written). Any other model the adapter takes (graph models
+ * with merges, weighted layers, Embedding) runs the adapter's own forward and backward (one
+ * cotangent of ones; exact on wasm) with |θ| written into the variables for the duration of the
+ * synchronous call and the original values put back bit-exactly afterwards, also on error.
  *
  * Iterative SynFlow (`iterations` n > 1, `sparsity` s required), with the paper's exponential
  * schedule: at round k = 1..n the scores are recomputed on the masked |θ| network and the mask
@@ -28,7 +40,7 @@ export interface SynflowOptions {
  * canonical index; pruned entries stay pruned. The result is the last round's scores with every
  * pruned entry (also those pruned at round n) set to 0: at least ⌊P·s⌋ scores are 0, and the
  * ⌊P·s⌋ lowest (global, biases included) are the iterative SynFlow mask. `InvalidOptionError`
- * names a bad option.
+ * names a bad option; `NonFiniteError` names a parameter tensor whose scores overflow float32.
  */
 export function synflowScores(model: ModelLike, options: SynflowOptions = {}): ParamScores {
   const { iterations, sparsity } = checkOptions(options);
@@ -79,11 +91,43 @@ function checkOptions(options: SynflowOptions): { iterations: number; sparsity: 
 
 /** One SynFlow round on the parameters `theta` (≥ 0): |θ ⊙ ∂R/∂θ| per block (owned by the caller). */
 function synflowOnce(adapter: ModelAdapter, theta: Tensor[]): Tensor[] {
-  return tf.tidy(() => {
-    const ones = tf.ones([1, ...adapter.inputShape]);
-    const grads = outputSumGradient(adapter, ones, theta);
-    return grads.map((g, i) => tf.abs(tf.mul(theta[i], g)));
+  const grads = adapter.inputDtype === 'float32' && isChainOfAffineLayers(adapter) ? chainGradient(adapter, theta) : graphGradient(adapter, theta);
+  const out = tf.tidy(() => grads.map((g, i) => tf.abs(tf.mul(theta[i], g))));
+  tf.dispose(grads);
+  return out;
+}
+
+/** ∂R/∂θ at θ = `theta` by the explicit-parameter chain pass (the weights are not written). */
+function chainGradient(adapter: ModelAdapter, theta: Tensor[]): Tensor[] {
+  return tf.tidy(() => outputSumGradient(adapter, tf.ones([1, ...adapter.inputShape]), theta));
+}
+
+/**
+ * ∂R/∂θ at θ = `theta` by the adapter's forward and backward on any supported model, with `theta`
+ * written into the model for the call. Embedding tables (token-id inputs) get the one-hot
+ * all-ones input: every row is set to Σ_v θ_v and the ids to 0, so the embedding output is that
+ * sum everywhere, and row 0's gradient (the only non-zero one) is every row's gradient.
+ */
+function graphGradient(adapter: ModelAdapter, theta: Tensor[]): Tensor[] {
+  const tables = new Set<number>();
+  adapter.params.forEach((p, i) => {
+    const layer = adapter.paramLayers[p.layerIndex];
+    if (layer.kind === 'parametric' && layer.integerInput && p.role === 'kernel') tables.add(i);
   });
+  const values = tf.tidy(() => theta.map((t, i) => (tables.has(i) ? tf.mul(tf.onesLike(t), tf.sum(t, 0, true)) : t)));
+  try {
+    return withParameters(adapter, values, () =>
+      tf.tidy(() => {
+        const x = tables.size > 0 ? tf.zeros([1, ...adapter.inputShape], 'int32') : tf.ones([1, ...adapter.inputShape]);
+        const trace = adapter.forward(x);
+        const gz = adapter.backward(trace, tf.onesLike(tf.expandDims(trace.output, 0)));
+        const grads = parameterGradients(adapter, trace, gz);
+        return grads.map((g, i) => (tables.has(i) ? tf.mul(tf.onesLike(g), tf.slice(g, [0, 0], [1, -1])) : g));
+      }),
+    );
+  } finally {
+    tf.dispose(values.filter((_, i) => tables.has(i)));
+  }
 }
 
 function flatten(adapter: ModelAdapter, blocks: Tensor[]): Float32Array {

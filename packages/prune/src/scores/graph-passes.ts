@@ -1,0 +1,69 @@
+/**
+ * Passes over any model the adapter takes (graph models with merges, weighted layers such as
+ * BatchNormalization / LayerNormalization / DepthwiseConv2D, Embedding), for the scores whose exact
+ * chain passes in `hessian-vector.ts` do not reach them (SynFlow, GraSP): parameter gradients from
+ * the adapter's own backward, and a scoped overwrite of the model's parameters that restores them
+ * bit-exactly.
+ * @packageDocumentation
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Tensor, Variable } from '@tensorflow/tfjs-core';
+import { ShapeMismatchError, type ForwardTrace, type LayerVariableLike, type ModelAdapter } from '@spam/core';
+
+/**
+ * Parameter gradients J_θᵀ v per canonical block (tfjs shapes) for ONE output-space vector per
+ * example: `gz` is `adapter.backward(trace, v)` with v `[1, N, outDim]`. Affine layers: Σ_t a_tᵀ g_t
+ * of the expanded input (explicit transposes, no `Conv2DBackpropFilter`: exact on wasm); weighted
+ * layers: their `weightVjp` summed over the batch. Call inside `tf.tidy`.
+ */
+export function parameterGradients(adapter: ModelAdapter, trace: ForwardTrace, gz: readonly Tensor[]): Tensor[] {
+  const grads: Tensor[] = [];
+  trace.captures.forEach((cap, i) => {
+    const layer = cap.layer;
+    if (layer.kind === 'weighted') {
+      for (const g of layer.weightVjp(gz[i], cap.input, cap.preactivation)) grads.push(tf.sum(tf.squeeze(g, [0]), 0));
+      return;
+    }
+    const a = tf.reshape(layer.expandInput(cap.input), [-1, layer.fanIn]);
+    const g = tf.reshape(gz[i], [-1, layer.units]);
+    grads.push(tf.reshape(tf.matMul(tf.transpose(a) as tf.Tensor2D, g as tf.Tensor2D), layer.kernel.shape as number[]));
+    if (layer.bias) grads.push(tf.sum(g, 0));
+  });
+  return grads;
+}
+
+/** The underlying `tf.Variable` of a layer variable, written without the layer's constraint. */
+function assign(v: LayerVariableLike, value: Tensor): void {
+  const live = v.read() as Partial<Variable>;
+  if (typeof live.assign === 'function') live.assign(value);
+  else v.write(value);
+}
+
+/**
+ * Runs `fn` (synchronously) with the model's trainable parameters temporarily set to `values`
+ * (one tensor per canonical block, not consumed), then puts the original values back: the same
+ * data buffers, so the weights are restored bit-exactly, also when `fn` throws. Non-trainable
+ * weights (BatchNormalization's moving statistics) are not touched. Values are written to the
+ * underlying variables directly, so a layer's weight constraint is not applied to them.
+ * `ShapeMismatchError` when a value's shape differs from its parameter's.
+ */
+export function withParameters<T>(adapter: ModelAdapter, values: readonly Tensor[], fn: () => T): T {
+  if (values.length !== adapter.params.length) {
+    throw new ShapeMismatchError(`${values.length} parameter values for ${adapter.params.length} parameter tensors`);
+  }
+  adapter.params.forEach((p, i) => {
+    const s = values[i].shape;
+    if (s.length !== p.shape.length || s.some((d, j) => d !== p.shape[j])) {
+      throw new ShapeMismatchError(`a value for '${p.name}' has shape [${s}], the parameter has [${p.shape}]`);
+    }
+  });
+  // tf.clone shares the variable's data buffer: it keeps the original values alive while the variable holds others.
+  const saved = adapter.params.map((p) => tf.clone(p.variable.read()));
+  try {
+    adapter.params.forEach((p, i) => assign(p.variable, values[i]));
+    return fn();
+  } finally {
+    adapter.params.forEach((p, i) => assign(p.variable, saved[i]));
+    tf.dispose(saved);
+  }
+}
