@@ -63,6 +63,7 @@ export function registerWasmKernels(): readonly WasmKernelName[] {
   for (const name of WASM_KERNEL_NAMES) {
     const existing = before.get(name) ?? null;
     const config = WRAPPED[name]?.(existing as KernelConfig) ?? STANDALONE[name];
+    if (!config) throw new MissingWasmKernelError(name);
     if (existing) tf.unregisterKernel(name, 'wasm');
     tf.registerKernel(config);
   }

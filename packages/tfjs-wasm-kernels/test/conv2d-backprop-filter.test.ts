@@ -50,7 +50,7 @@ function grads(c: Case, seed: number) {
     const w = tf.tensor4d(randomArray(c.k[0] * c.k[1] * c.x[3] * c.out, seed + 1), [c.k[0], c.k[1], c.x[3], c.out]);
     const y = tf.conv2d(x, w, c.strides, c.pad);
     const r = tf.tensor(randomArray(y.size, seed + 2), y.shape);
-    const f = (a: tf.Tensor4D, b: tf.Tensor4D) => tf.sum(tf.mul(tf.conv2d(a, b, c.strides, c.pad as 'valid'), r));
+    const f = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, c.pad as 'valid'), r));
     return tf.grads(f)([x, w]);
   };
 }

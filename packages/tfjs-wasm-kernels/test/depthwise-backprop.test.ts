@@ -41,7 +41,9 @@ function grads(c: Case, seed: number) {
     const w = tf.tensor4d(randomArray(size(filterShape(c)), seed + 1), filterShape(c));
     const y = tf.depthwiseConv2d(x, w, c.strides, c.pad);
     const r = tf.tensor(randomArray(y.size, seed + 2), y.shape);
-    return tf.grads((a: tf.Tensor4D, b: tf.Tensor4D) => tf.sum(tf.mul(tf.depthwiseConv2d(a, b, c.strides, c.pad as 'valid'), r)))([x, w]);
+    return tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+      tf.sum(tf.mul(tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, c.pad as 'valid'), r)),
+    )([x, w]);
   };
 }
 
