@@ -1,5 +1,6 @@
 import { architecturesSuite } from './architectures.js';
 import { curvatureSuite } from './curvature.js';
+import { kernelsSuite } from './kernels.js';
 import { linalgSuite } from './linalg.js';
 import { marglikSuite } from './marglik.js';
 import { parallelSuite } from './parallel.js';
@@ -19,6 +20,7 @@ export const SUITES: readonly Suite[] = [
   parallelSuite,
   predictiveSuite,
   linalgSuite,
+  kernelsSuite,
 ];
 
 export type { Suite, SuiteContext, SuiteOutput } from './types.js';
