@@ -1,4 +1,4 @@
-import { UnsupportedTopologyError } from '@spam/core';
+import { InvalidOptionError, UnsupportedTopologyError } from '@spam/core';
 
 /**
  * The model merges branches (`Add`, `Concatenate`, …): the units of the layers feeding the merge
@@ -25,5 +25,29 @@ export class CoupledUnitsError extends UnsupportedTopologyError {
     this.mergeClass = mergeClass;
     this.inputs = [...inputs];
     this.coupledLayers = [...coupledLayers];
+  }
+}
+
+/**
+ * Unit masks that structured removal through a graph cannot honour, naming the dependency group
+ * and its members: `'split'` — the mask keeps a unit of the group in one member and removes it in
+ * another (a residual `Add` needs the same channel removed on every branch); `'fixed'` — the group
+ * may not be removed (model input/output, a layer that does not carry channels, a
+ * LayerNormalization-ed residual stream without `residualStream: true`); `'empty-layer'` — the
+ * masks remove every unit of a layer; `'no-heads'` — every attention head of a Concatenate is
+ * removed. Also an `InvalidOptionError` (code `'INVALID_OPTION'`). The input model is untouched.
+ */
+export class GroupMaskError extends InvalidOptionError {
+  /** The group's name (`'<layer>:<unit>'`, `'<concat>[<input>]'` for a head), or the layer's name for `'empty-layer'`/`'no-heads'`. */
+  readonly group: string;
+  /** The group's members as `'<layer>/<weight>'` (or the groups involved). */
+  readonly members: readonly string[];
+  /** What is wrong. */
+  readonly reason: 'split' | 'fixed' | 'empty-layer' | 'no-heads';
+  constructor(reason: GroupMaskError['reason'], group: string, members: readonly string[], detail: string) {
+    super(`${detail} [members: ${members.join(', ')}]`);
+    this.reason = reason;
+    this.group = group;
+    this.members = [...members];
   }
 }

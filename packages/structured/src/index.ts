@@ -6,7 +6,21 @@
  * file-system `tf.io` handler is in the subpath `@spam/structured/node`.
  * @packageDocumentation
  */
-export { CoupledUnitsError } from './errors.js';
+export { CoupledUnitsError, GroupMaskError } from './errors.js';
+export {
+  dependencyGroups,
+  type DependencyGroup,
+  type DependencyGroupOptions,
+  type GroupMember,
+} from './groups/dependency-groups.js';
+export {
+  groupScores,
+  groupMasks,
+  type GroupAggregate,
+  type GroupScores,
+  type GroupScoreOptions,
+  type GroupMaskOptions,
+} from './groups/group-scores.js';
 export type { UnitMasks } from './masks-input.js';
 export {
   unitScores,

@@ -1,6 +1,7 @@
 import {
   assertModelUsable,
   buildModelAdapter,
+  buildModelGraph,
   InvalidOptionError,
   ShapeMismatchError,
   type LayerLike,
@@ -38,6 +39,17 @@ function nearestParametric(layer: LayerLike): string {
     if (inbound.length !== 1) return l.name;
     l = inbound[0];
   }
+}
+
+/**
+ * Whether `pruneUnits` / `maskUnits` use the chain rules (units of Dense/Conv layers in a chain of
+ * parametric and parameter-free layers, f(0) folded into the consumer's bias) rather than
+ * dependency groups. `InvalidOptionError` for a non-model, `DisposedError` for a disposed one.
+ */
+export function usesChainRemoval(model: ModelLike): boolean {
+  assertModelUsable(model);
+  const graph = buildModelGraph(model);
+  return graph.isChain && graph.nodes.every((n) => n.layer.kind === 'parametric' || n.layer.kind === 'op');
 }
 
 /**

@@ -9,7 +9,9 @@ import {
   type OpLayer,
   type ParametricLayer,
 } from '@spam/core';
-import { allKept, chainAdapter, keptIndices, resolveMasks, type UnitMasks } from './masks-input.js';
+import { allKept, chainAdapter, keptIndices, resolveMasks, usesChainRemoval, type UnitMasks } from './masks-input.js';
+import type { DependencyGroupOptions } from './groups/dependency-groups.js';
+import { maskGraph, pruneGraph } from './groups/graph-removal.js';
 
 /** Relative tolerance for "the folded contribution is the same at every output location". */
 const CONSTANT_TOL = 1e-5;
@@ -31,10 +33,20 @@ interface LayerChange {
  * (feature (h·W + w)·C + c) and `GlobalAveragePooling2D`). A removed unit's constant output f(0)
  * (e.g. ½ for sigmoid) is folded into the consumer's bias, b'_j = b_j + Σ_removed f(0)·W_{·j}, so the
  * result equals {@link maskUnits}' model exactly. The input model is not modified; the new model is
- * not compiled. Throws `CoupledUnitsError` for merges, `InvalidOptionError`/`ShapeMismatchError` for
- * bad masks, `UnsupportedLayerError` naming a layer removal cannot pass (see the README).
+ * not compiled. `InvalidOptionError`/`ShapeMismatchError` for bad masks, `UnsupportedLayerError`
+ * naming a layer removal cannot pass (see the README).
+ *
+ * Graphs (merges, BatchNormalization, depthwise convolutions, attention; anything but a chain of
+ * Dense/Conv and parameter-free layers) are pruned by dependency groups ({@link dependencyGroups}):
+ * each group is removed whole — its units, the consumers' input rows, BN γ/β/moving statistics,
+ * depthwise kernel channels; an attention head's whole branch, the Concatenate narrowed — and the
+ * result equals {@link maskUnits}' model, which there zeroes the same slices (consumer input rows
+ * included, so no constant f(0) is folded). `GroupMaskError` for masks that split a group, remove
+ * a fixed group, empty a layer or leave no head. `options.residualStream` allows removing
+ * LayerNormalization-ed channels (then pruned ≠ masked: LN renormalises).
  */
-export function pruneUnits(model: LayersModel, masks: UnitMasks): LayersModel {
+export function pruneUnits(model: LayersModel, masks: UnitMasks, options: DependencyGroupOptions = {}): LayersModel {
+  if (!usesChainRemoval(model)) return pruneGraph(model, masks, options);
   const adapter = chainAdapter(model);
   const keep = resolveMasks(adapter, masks);
   const changes = planRemoval(adapter, keep);
@@ -55,9 +67,11 @@ export function pruneUnits(model: LayersModel, masks: UnitMasks): LayersModel {
 /**
  * A copy of the model with the same units zeroed: W[..., o] = 0 and b[o] = 0 for every removed unit
  * o (the unit then outputs the constant f(0)); nothing else changes. Same masks and errors as
- * {@link pruneUnits}; the input model is not modified; the copy is not compiled.
+ * {@link pruneUnits}; the input model is not modified; the copy is not compiled. On graphs it zeroes
+ * every trainable slice of the removed dependency groups (consumers' input rows too).
  */
-export function maskUnits(model: LayersModel, masks: UnitMasks): LayersModel {
+export function maskUnits(model: LayersModel, masks: UnitMasks, options: DependencyGroupOptions = {}): LayersModel {
+  if (!usesChainRemoval(model)) return maskGraph(model, masks, options);
   const adapter = chainAdapter(model);
   const keep = resolveMasks(adapter, masks);
   return rebuild(model, modelConfig(model), (layer) => {

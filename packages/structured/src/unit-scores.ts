@@ -1,13 +1,14 @@
-import { assertModelUsable, InvalidOptionError, mulberry32, NonFiniteError, ShapeMismatchError, type ModelLike } from '@spam/core';
+import { assertModelUsable, buildModelGraph, InvalidOptionError, mulberry32, NonFiniteError, ShapeMismatchError, type ModelLike } from '@spam/core';
 import { magnitudeScores, type ParamScores } from '@spam/prune';
-import { chainAdapter } from './masks-input.js';
 
 /** How element scores of a unit are combined: Σ s, Σ s / n, or √Σ s². */
 export type UnitAggregate = 'sum' | 'mean' | 'l2';
 
 /**
  * One score per unit of every Dense/Conv2D layer, in host memory (nothing to dispose). A unit is
- * an output neuron of Dense or an output channel of Conv2D; higher = more important = kept.
+ * an output neuron of Dense or an output channel of Conv2D; higher = more important = kept. In
+ * graphs, layers with per-channel weights (BatchNormalization γ/β, depthwise kernels) are listed
+ * too, one score per channel: `groupScores` adds them to their dependency group's score.
  */
 export interface UnitScores {
   /** The element criterion the scores come from (e.g. `'opd'`, `'magnitude'`, `'random'`). */
@@ -48,18 +49,28 @@ export function unitScores(scores: ParamScores, options: UnitScoreOptions = {}):
   if (scores.isDisposed) throw new InvalidOptionError(`the ${scores.criterion} scores are disposed`);
   const sums = new Map<string, { units: number; sum: Float64Array; count: Float64Array }>();
   const order: string[] = [];
+  // Kernels first: they fix each layer's unit count (their last axis; a depthwise kernel's in·mult channels).
   scores.params.forEach((p, i) => {
     if (p.role !== 'kernel') return;
-    const units = p.shape[p.shape.length - 1];
+    // A depthwise kernel [kh, kw, in, mult] has in·mult output channels (its UnitLayout); others their last axis.
+    const depthwise = p.name.endsWith('/depthwise_kernel') && p.shape.length === 4;
+    const units = depthwise ? p.shape[2] * p.shape[3] : p.shape[p.shape.length - 1];
     order.push(p.layerName);
     sums.set(p.layerName, { units, sum: new Float64Array(units), count: new Float64Array(units) });
     accumulate(sums.get(p.layerName)!, scores.blocks[i].dataSync(), aggregate);
   });
+  // Biases and scales: of a kernel's layer, or the per-channel weights of BatchNormalization/LayerNormalization/PReLU.
   scores.params.forEach((p, i) => {
-    if (p.role !== 'bias') return;
-    const acc = sums.get(p.layerName);
-    if (!acc || p.size !== acc.units) {
-      throw new ShapeMismatchError(`scores of '${p.name}' have ${p.size} entries; its layer's kernel has ${acc?.units ?? 0} units`);
+    if (p.role === 'kernel') return;
+    let acc = sums.get(p.layerName);
+    if (!acc) {
+      const units = p.shape[p.shape.length - 1] ?? 1;
+      acc = { units, sum: new Float64Array(units), count: new Float64Array(units) };
+      order.push(p.layerName);
+      sums.set(p.layerName, acc);
+    }
+    if (!acc || p.size % acc.units !== 0 || (p.role === 'bias' && p.size !== acc.units)) {
+      throw new ShapeMismatchError(`scores of '${p.name}' have ${p.size} entries; its layer has ${acc?.units ?? 0} units`);
     }
     accumulate(acc, scores.blocks[i].dataSync(), aggregate);
   });
@@ -120,7 +131,8 @@ export function randomUnitScores(model: ModelLike, options: RandomUnitScoreOptio
   if (!Number.isSafeInteger(seed))
     throw new InvalidOptionError(`seed must be a safe integer, got ${typeof seed === 'number' ? seed : `${typeof seed} ${String(seed)}`}`);
   const rand = mulberry32(seed);
-  const layers = chainAdapter(model).parametric;
+  assertModelUsable(model);
+  const layers = buildModelGraph(model).nodes.flatMap((n) => (n.layer.kind === 'parametric' ? [n.layer] : []));
   const scores: Record<string, Float32Array> = {};
   for (const l of layers) scores[l.name] = Float32Array.from({ length: l.units }, () => rand());
   return { criterion: 'random', aggregate: 'none', layers: layers.map((l) => l.name), scores };

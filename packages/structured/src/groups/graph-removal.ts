@@ -1,0 +1,144 @@
+/**
+ * Structured removal through graphs: the smaller functional model (configs with the new unit
+ * counts, deleted attention heads, sliced weights) and the masked copy (the same entries zeroed).
+ * @packageDocumentation
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Tensor } from '@tensorflow/tfjs-core';
+import { LayersModel, Sequential } from '@tensorflow/tfjs-layers';
+import { ShapeMismatchError, type LayerVariableLike } from '@spam/core';
+import type { UnitMasks } from '../masks-input.js';
+import { channelFacts } from './channel-graph.js';
+import type { DependencyGroupOptions } from './dependency-groups.js';
+import { planGroupRemoval, type GroupRemovalPlan } from './group-plan.js';
+
+type ConfigDict = Record<string, unknown>;
+/** `[layerName, nodeIndex, tensorIndex, kwargs]` of a functional config's inbound nodes / outputs. */
+type NodeRef = [string, number, number, ...unknown[]];
+interface LayerEntry {
+  class_name: string;
+  name?: string;
+  config: ConfigDict;
+  inbound_nodes?: NodeRef[][];
+}
+
+const count = (keep: Uint8Array) => keep.reduce((a, v) => a + v, 0);
+
+/** The model config with new unit counts, resized Reshapes and removed heads (their branches deleted, the Concatenate narrowed or bypassed). */
+function prunedConfig(model: LayersModel, plan: GroupRemovalPlan): { config: ConfigDict; deleted: Set<string> } {
+  const config = JSON.parse(JSON.stringify(model.getConfig())) as ConfigDict;
+  const layers = (config.layers ?? []) as LayerEntry[];
+  const entry = (name: string) => {
+    const e = layers.find((l) => (l.config?.name ?? l.name) === name);
+    if (!e) throw new ShapeMismatchError(`layer '${name}' is missing from the model config`);
+    return e;
+  };
+  const { nodes } = plan.analysis.channels.graph;
+  const deleted = new Set(plan.removedHeads.flatMap((h) => h.nodes.map((n) => nodes[n].layer.name)));
+  nodes.forEach((n, i) => {
+    const l = n.layer;
+    if (deleted.has(l.name)) return;
+    if (l.kind === 'parametric' && l.unitSlicing) entry(l.name).config[l.unitSlicing.unitsKey] = count(plan.keepOut[i]);
+    const f = channelFacts(l);
+    if (f?.resize) f.resize(entry(l.name).config, count(plan.keepOut[i]));
+  });
+  if (deleted.size === 0) return { config, deleted };
+  const concats = new Set(plan.removedHeads.map((h) => nodes[h.concat].layer.name));
+  const bypass = new Map<string, NodeRef>();
+  for (const name of concats) {
+    const e = entry(name);
+    const refs = (e.inbound_nodes?.[0] ?? []).filter((r) => !deleted.has(r[0]));
+    e.inbound_nodes = [refs];
+    if (refs.length === 1) {
+      bypass.set(name, refs[0]);
+      deleted.add(name);
+    }
+  }
+  const redirect = (r: NodeRef): NodeRef => {
+    const to = bypass.get(r[0]);
+    return to ? [to[0], to[1], to[2], ...r.slice(3)] : r;
+  };
+  config.layers = layers.filter((l) => !deleted.has(l.config?.name ?? l.name ?? ''));
+  for (const l of config.layers as LayerEntry[]) if (l.inbound_nodes) l.inbound_nodes = l.inbound_nodes.map((node) => node.map(redirect));
+  if (Array.isArray(config.output_layers)) config.output_layers = (config.output_layers as NodeRef[]).map(redirect);
+  return { config, deleted };
+}
+
+/** `w` without the cut entries (a copy in any case). */
+function sliceWeight(w: Tensor, cuts: Map<number, Set<number>> | undefined): Tensor {
+  return tf.tidy(() => {
+    let t = w;
+    for (const [axis, gone] of cuts ?? []) {
+      const keep: number[] = [];
+      for (let i = 0; i < (t.shape[axis] ?? 0); i++) if (!gone.has(i)) keep.push(i);
+      t = tf.gather(t, tf.tensor1d(keep, 'int32'), axis);
+    }
+    return t === w ? tf.clone(w) : t;
+  });
+}
+
+/** `w` with the cut entries set to +0. */
+function zeroWeight(w: Tensor, cuts: Map<number, Set<number>> | undefined): Tensor {
+  return tf.tidy(() => {
+    let t = w;
+    for (const [axis, gone] of cuts ?? []) {
+      const shape = w.shape.map((d, a) => (a === axis ? d : 1));
+      const flags = Array.from({ length: w.shape[axis] }, (_, i) => !gone.has(i));
+      const m = tf.broadcastTo(tf.reshape(tf.tensor1d(flags, 'bool'), shape), w.shape);
+      t = tf.where(m, t, tf.zerosLike(t));
+    }
+    return t === w ? tf.clone(w) : t;
+  });
+}
+
+/** A new model from `config` whose layers (except deleted ones) get `transform` of the source weights. */
+function rebuildWith(
+  model: LayersModel,
+  config: ConfigDict,
+  deleted: Set<string>,
+  transform: (variable: LayerVariableLike, value: Tensor) => Tensor,
+): LayersModel {
+  const cls = model.getClassName() === 'Sequential' ? Sequential : LayersModel;
+  const created = cls.fromConfig(cls, config as never, {}, true) as LayersModel;
+  try {
+    for (const layer of model.layers) {
+      if (layer.weights.length === 0 || deleted.has(layer.name)) continue;
+      // Host copies: on tfjs 4.22's wasm backend a gather result can keep a stale rank in the backend.
+      const weights = layer.weights.map((v) => {
+        const t = transform(v as unknown as LayerVariableLike, v.read());
+        try {
+          return tf.tensor(t.dataSync(), t.shape, t.dtype);
+        } finally {
+          t.dispose();
+        }
+      });
+      try {
+        created.getLayer(layer.name).setWeights(weights);
+      } finally {
+        tf.dispose(weights);
+      }
+    }
+  } catch (e) {
+    created.dispose();
+    throw e;
+  }
+  return created;
+}
+
+/** {@link pruneUnits} for graphs: removes every masked dependency group (see the README's section on graphs). */
+export function pruneGraph(model: LayersModel, masks: UnitMasks, options: DependencyGroupOptions = {}): LayersModel {
+  const plan = planGroupRemoval(model, masks, options);
+  const { config, deleted } = prunedConfig(model, plan);
+  return rebuildWith(model, config, deleted, (v, value) => sliceWeight(value, plan.cuts.get(v)));
+}
+
+/**
+ * {@link maskUnits} for graphs: zeroes every trainable weight slice of the masked groups (units'
+ * kernel columns and biases, consumers' input rows, BN γ/β, depthwise kernels); moving
+ * statistics and the graph are unchanged. Equals {@link pruneGraph}'s output.
+ */
+export function maskGraph(model: LayersModel, masks: UnitMasks, options: DependencyGroupOptions = {}): LayersModel {
+  const plan = planGroupRemoval(model, masks, options);
+  const config = JSON.parse(JSON.stringify(model.getConfig())) as ConfigDict;
+  return rebuildWith(model, config, new Set(), (v, value) => (v.trainable ? zeroWeight(value, plan.cuts.get(v)) : tf.clone(value)));
+}
