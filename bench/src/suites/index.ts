@@ -1,6 +1,7 @@
 import { architecturesSuite } from './architectures.js';
 import { curvatureSuite } from './curvature.js';
 import { kernelsSuite } from './kernels.js';
+import { epochSuite } from './epoch.js';
 import { linalgSuite } from './linalg.js';
 import { marglikSuite } from './marglik.js';
 import { parallelSuite } from './parallel.js';
@@ -20,6 +21,7 @@ export const SUITES: readonly Suite[] = [
   parallelSuite,
   predictiveSuite,
   linalgSuite,
+  epochSuite,
   kernelsSuite,
 ];
 
