@@ -58,6 +58,8 @@ export interface ResultRow {
   mse?: number;
   /** Classification, OPD points: the reliability diagram's bins (see report/calibration.ts). */
   reliability?: ReliabilityBins;
+  /** `opd-glm-tuned` rows: the posterior temperature T chosen on held-out training examples. */
+  temperature?: number;
 }
 
 /** Equal-width confidence bins: examples, mean confidence and accuracy per bin (NaN where empty). */

@@ -8,7 +8,7 @@ import type { Report, ResultRow, StructuredRow } from '../types.js';
 export type Kind = 'classification' | 'regression';
 
 /** Criteria in the order the report lists them (the paper's first); others follow alphabetically. */
-export const CRITERION_ORDER = ['none', 'opd', 'opd-glm', 'magnitude', 'obd', 'snip', 'grasp', 'synflow', 'random'];
+export const CRITERION_ORDER = ['none', 'opd', 'opd-glm', 'opd-glm-tuned', 'magnitude', 'obd', 'snip', 'grasp', 'synflow', 'random'];
 
 /** A finite number, or undefined (JSON turns NaN/±Infinity into null). */
 export function finite(v: unknown): number | undefined {
