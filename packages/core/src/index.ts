@@ -62,6 +62,7 @@ export { trainEpoch, type EpochResult, type TrainEpochOptions } from './train/tr
 export { evaluate, type ClassificationMetrics, type EvaluateOptions, type RegressionMetrics } from './metrics.js';
 export { mulberry32 } from './random.js';
 export { eventLoopYielder } from './event-loop.js';
+export { sumAll, weightedSum } from './sums.js';
 export { deprecated } from './deprecated.js';
 export { checkTfjsVersion, isSupportedTfjsVersion, SUPPORTED_TFJS_CORE_RANGE } from './tfjs-version.js';
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Variable } from '@tensorflow/tfjs-core';
-import type { ModelLike } from '@spam/core';
+import { sumAll, type ModelLike } from '@spam/core';
 import { Prior, type PriorOptions, type PriorParam } from './prior.js';
 import { buildPrior, modelParams, type PriorDefinition } from './definition.js';
 import { initialLogPrecision } from './bounds.js';
@@ -14,6 +14,10 @@ export class ParameterwisePrior extends Prior {
   }
   protected computeLogPrecisionBlocks(): Tensor[] {
     return tf.tidy(() => this.vars.map((v) => tf.clone(v)));
+  }
+  /** Σ log δ = Σ v straight from the variables (no copies of them). */
+  protected override computeLogDet(): Tensor {
+    return tf.tidy(() => tf.addN(this.vars.map((v) => sumAll(v))));
   }
 }
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Variable } from '@tensorflow/tfjs-core';
-import { DisposedError, InvalidOptionError, ShapeMismatchError, type UnitLayout } from '@spam/core';
+import { DisposedError, InvalidOptionError, ShapeMismatchError, sumAll, weightedSum, type UnitLayout } from '@spam/core';
 import type { PriorStructure } from './registry.js';
 import { describeViolation, precisionRangeViolation } from './bounds.js';
 
@@ -77,6 +77,10 @@ export abstract class Prior {
   /** The learnable log-precisions, for subclasses (no disposed check). */
   protected readonly vars: readonly Variable[];
   private disposed = false;
+  /** Depth of nested {@link sharingPrecision} calls. */
+  private sharingDepth = 0;
+  /** δ per tensor computed once inside {@link sharingPrecision} (kept; freed when the scope ends). */
+  private shared: Tensor[] | null = null;
 
   protected constructor(params: readonly PriorParam[], variables: Variable[]) {
     this.params = params.map((p) => ({ name: p.name, shape: [...p.shape], role: p.role, ...(p.units ? { units: { ...p.units } } : {}) }));
@@ -111,9 +115,35 @@ export abstract class Prior {
     return this.computeKernelOuterFactors();
   }
 
-  /** δ per parameter tensor, each in the parameter's shape. */
+  /**
+   * δ per parameter tensor, each in the parameter's shape (new tensors). Inside
+   * {@link sharingPrecision}, copies of one δ computed at the first call.
+   */
   precisionBlocks(): Tensor[] {
-    return tf.tidy(() => this.logPrecisionBlocks().map((b) => tf.exp(b)));
+    if (this.sharingDepth === 0) return tf.tidy(() => this.logPrecisionBlocks().map((b) => tf.exp(b)));
+    this.shared ??= tf.tidy(() => this.logPrecisionBlocks().map((b) => tf.keep(tf.exp(b))));
+    return this.shared.map((d) => tf.clone(d));
+  }
+
+  /**
+   * Runs `f` with δ computed at most once: every {@link precisionBlocks} call inside `f` (also
+   * those of {@link scatter} and of a Laplace's `precisionFor`) returns copies of the same δ,
+   * differentiable in {@link variables} as usual. For objectives that need δ in several terms and
+   * are differentiated many times (log Z in the marglik hyper steps: one `exp` over all P
+   * precisions instead of one per term). The variables must not change inside `f`. Nests; δ is
+   * freed when the outermost call returns or throws.
+   */
+  sharingPrecision<T>(f: () => T): T {
+    this.assertLive();
+    this.sharingDepth++;
+    try {
+      return f();
+    } finally {
+      if (--this.sharingDepth === 0 && this.shared) {
+        tf.dispose(this.shared);
+        this.shared = null;
+      }
+    }
   }
 
   /** δ `[P]` in canonical order. */
@@ -236,15 +266,15 @@ export abstract class Prior {
     return this.params.map(() => null);
   }
 
-  /** Σ log δ by expansion; override with a closed form. */
+  /** Σ log δ by expansion (sums with a one-kernel gradient, `sumAll`); override with a closed form. */
   protected computeLogDet(): Tensor {
-    return tf.tidy(() => tf.addN(this.computeLogPrecisionBlocks().map((b) => tf.sum(b))));
+    return tf.tidy(() => tf.addN(this.computeLogPrecisionBlocks().map((b) => sumAll(b))));
   }
 
-  /** Σ δθ² by expansion; override to avoid building δ. */
+  /** Σ δθ² by expansion (θ² a constant: `weightedSum`); override to avoid building δ. */
   protected computeScatter(thetaSquared: readonly Tensor[], thetaSquaredSums: Tensor): Tensor {
     void thetaSquaredSums;
-    return tf.tidy(() => tf.addN(this.precisionBlocks().map((d, i) => tf.sum(tf.mul(d, thetaSquared[i])))));
+    return tf.tidy(() => tf.addN(this.precisionBlocks().map((d, i) => weightedSum(d, thetaSquared[i]))));
   }
 
   /** Per-tensor constant δ, or null (default). */

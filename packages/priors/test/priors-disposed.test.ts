@@ -30,6 +30,7 @@ function everyMethod(prior: Prior, t: tf.Tensor[], sums: tf.Tensor, values: tf.T
     ['JSON.stringify', () => JSON.stringify(prior)],
     ['assignLogPrecisions', () => prior.assignLogPrecisions(values)],
     ['snapshot', () => prior.snapshot()],
+    ['sharingPrecision', () => prior.sharingPrecision(() => prior.precisionBlocks())],
   ];
 }
 

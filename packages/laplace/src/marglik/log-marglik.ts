@@ -64,6 +64,11 @@ export function kronPriorOf(o: { kronPrior?: unknown; method?: unknown }, fallba
 
 function terms(lap: BaseLaplace, prior: Prior, o: LogMarglikOptions): TermTensors {
   checkPriorFits(lap, prior);
+  // δ = exp(log δ) once for the scatter and the posterior log det (one exp over all P, not two).
+  return prior.sharingPrecision(() => termsOf(lap, prior, o));
+}
+
+function termsOf(lap: BaseLaplace, prior: Prior, o: LogMarglikOptions): TermTensors {
   const kronPrior = kronPriorOf(o);
   const regression = lap.likelihood === 'regression';
   if (o.logSigma !== undefined && (!(o.logSigma instanceof tf.Tensor) || o.logSigma.size !== 1 || o.logSigma.dtype !== 'float32')) {
