@@ -188,6 +188,12 @@ export interface WeightedLayer {
   /** dx = J_xᵀ dy for each of the K leading slices of `dy` `[K, N, ...outputShape]`. */
   vjp(dy: Tensor, x: Tensor, y: Tensor): Tensor;
   /**
+   * Second-order fact in the input x at fixed weights, as {@link OpLayer.linearity}:
+   * `'piecewise-linear'` when {@link WeightedLayer.vjp} depends on x only through switches (PReLU),
+   * so finite-difference Hessian-vector products (GraSP) may freeze them. Undefined: no claim.
+   */
+  readonly linearity?: 'linear' | 'piecewise-linear';
+  /**
    * Per-example weight gradients J_θᵀ dy: one tensor `[K, N, ...weightShape]` per weight, for
    * cotangents `dy` `[K, N, ...outputShape]` at input x (output y). Summed over examples it is the
    * batch gradient; squared and summed, the curvature diagonal.
