@@ -67,3 +67,33 @@ export function withParameters<T>(adapter: ModelAdapter, values: readonly Tensor
     tf.dispose(saved);
   }
 }
+
+/**
+ * SynFlow's ∂R/∂θ, R = Σ f(𝟙), at θ = `theta` (one tensor per canonical block, not consumed) by the
+ * adapter's forward and backward on any supported model, with `theta`
+ * written into the model for the call. Embedding tables (token-id inputs) get the one-hot
+ * all-ones input: every row is set to Σ_v θ_v and the ids to 0, so the embedding output is that
+ * sum everywhere, and row 0's gradient (the only non-zero one) is every row's gradient. The
+ * model's weights are restored bit-exactly ({@link withParameters}). Returns owned tensors.
+ */
+export function outputSumGradientThroughAdapter(adapter: ModelAdapter, theta: Tensor[]): Tensor[] {
+  const tables = new Set<number>();
+  adapter.params.forEach((p, i) => {
+    const layer = adapter.paramLayers[p.layerIndex];
+    if (layer.kind === 'parametric' && layer.integerInput && p.role === 'kernel') tables.add(i);
+  });
+  const values = tf.tidy(() => theta.map((t, i) => (tables.has(i) ? tf.mul(tf.onesLike(t), tf.sum(t, 0, true)) : t)));
+  try {
+    return withParameters(adapter, values, () =>
+      tf.tidy(() => {
+        const x = tables.size > 0 ? tf.zeros([1, ...adapter.inputShape], 'int32') : tf.ones([1, ...adapter.inputShape]);
+        const trace = adapter.forward(x);
+        const gz = adapter.backward(trace, tf.onesLike(tf.expandDims(trace.output, 0)));
+        const grads = parameterGradients(adapter, trace, gz);
+        return grads.map((g, i) => (tables.has(i) ? tf.mul(tf.onesLike(g), tf.slice(g, [0, 0], [1, -1])) : g));
+      }),
+    );
+  } finally {
+    tf.dispose(values.filter((_, i) => tables.has(i)));
+  }
+}

@@ -4,7 +4,7 @@ import { buildModelAdapter, InvalidOptionError, type ModelAdapter, type ModelLik
 import { ParamScores, scoredParams } from './scores.js';
 import type { CriterionSpec } from './criterion.js';
 import { isChainOfAffineLayers, outputSumGradient } from './hessian-vector.js';
-import { parameterGradients, withParameters } from './graph-passes.js';
+import { outputSumGradientThroughAdapter } from './graph-passes.js';
 import { pruneCount } from '../masks/select.js';
 
 /** Options of {@link synflowScores}. */
@@ -91,7 +91,7 @@ function checkOptions(options: SynflowOptions): { iterations: number; sparsity: 
 
 /** One SynFlow round on the parameters `theta` (≥ 0): |θ ⊙ ∂R/∂θ| per block (owned by the caller). */
 function synflowOnce(adapter: ModelAdapter, theta: Tensor[]): Tensor[] {
-  const grads = adapter.inputDtype === 'float32' && isChainOfAffineLayers(adapter) ? chainGradient(adapter, theta) : graphGradient(adapter, theta);
+  const grads = adapter.inputDtype === 'float32' && isChainOfAffineLayers(adapter) ? chainGradient(adapter, theta) : outputSumGradientThroughAdapter(adapter, theta);
   const out = tf.tidy(() => grads.map((g, i) => tf.abs(tf.mul(theta[i], g))));
   tf.dispose(grads);
   return out;
@@ -100,34 +100,6 @@ function synflowOnce(adapter: ModelAdapter, theta: Tensor[]): Tensor[] {
 /** ∂R/∂θ at θ = `theta` by the explicit-parameter chain pass (the weights are not written). */
 function chainGradient(adapter: ModelAdapter, theta: Tensor[]): Tensor[] {
   return tf.tidy(() => outputSumGradient(adapter, tf.ones([1, ...adapter.inputShape]), theta));
-}
-
-/**
- * ∂R/∂θ at θ = `theta` by the adapter's forward and backward on any supported model, with `theta`
- * written into the model for the call. Embedding tables (token-id inputs) get the one-hot
- * all-ones input: every row is set to Σ_v θ_v and the ids to 0, so the embedding output is that
- * sum everywhere, and row 0's gradient (the only non-zero one) is every row's gradient.
- */
-function graphGradient(adapter: ModelAdapter, theta: Tensor[]): Tensor[] {
-  const tables = new Set<number>();
-  adapter.params.forEach((p, i) => {
-    const layer = adapter.paramLayers[p.layerIndex];
-    if (layer.kind === 'parametric' && layer.integerInput && p.role === 'kernel') tables.add(i);
-  });
-  const values = tf.tidy(() => theta.map((t, i) => (tables.has(i) ? tf.mul(tf.onesLike(t), tf.sum(t, 0, true)) : t)));
-  try {
-    return withParameters(adapter, values, () =>
-      tf.tidy(() => {
-        const x = tables.size > 0 ? tf.zeros([1, ...adapter.inputShape], 'int32') : tf.ones([1, ...adapter.inputShape]);
-        const trace = adapter.forward(x);
-        const gz = adapter.backward(trace, tf.onesLike(tf.expandDims(trace.output, 0)));
-        const grads = parameterGradients(adapter, trace, gz);
-        return grads.map((g, i) => (tables.has(i) ? tf.mul(tf.onesLike(g), tf.slice(g, [0, 0], [1, -1])) : g));
-      }),
-    );
-  } finally {
-    tf.dispose(values.filter((_, i) => tables.has(i)));
-  }
 }
 
 function flatten(adapter: ModelAdapter, blocks: Tensor[]): Float32Array {
