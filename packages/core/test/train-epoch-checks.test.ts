@@ -79,6 +79,18 @@ describe('trainEpoch refuses a bad batch before applying gradients', () => {
     const extraGradients = (ps: tf.Tensor[]) => ps.map((p) => tf.fill(p.shape, Infinity));
     const e = await refused(m, { xs, ys: y }, NonFiniteError, { extraGradients });
     expect(e.message).toContain('extraGradients');
+    expect(e.message).toContain(`batch 0: the gradient of '${buildModelAdapter(m).params[0].name}' plus extraGradients`);
+    tf.dispose([xs, y]);
+    m.dispose();
+  });
+
+  it('a non-finite NLL with finite extraGradients → the NLL message (not blamed on extraGradients); weights untouched', async () => {
+    const m = tf.sequential({ layers: [L.dense({ units: 2, inputShape: [3], kernelInitializer: 'ones' })] });
+    const [xs, y] = [tf.fill([5, 3], 1e25), tf.zeros([5, 2])];
+    const extraGradients = (ps: tf.Tensor[]) => ps.map((p) => tf.zerosLike(p));
+    const e = await refused(m, { xs, ys: y }, NonFiniteError, { likelihood: 'regression', extraGradients });
+    expect(e.message).toMatch(/^the (mean NLL|gradient of '[^']+') of model '[^']+' is NaN or Inf/);
+    expect(e.message).not.toContain('extraGradients');
     tf.dispose([xs, y]);
     m.dispose();
   });

@@ -27,6 +27,27 @@ export interface LossAndGradients {
  * e.g. for NaN/Inf or huge inputs: one small read-back per call.
  */
 export function meanNllGradients(adapter: ModelAdapter, likelihood: LikelihoodName, xs: Tensor, ys: Tensor, sigma = 1): LossAndGradients {
+  const out = meanNllGradientsUnchecked(adapter, likelihood, xs, ys, sigma);
+  const bad = firstNonFinite([out.loss, ...out.grads]);
+  if (bad >= 0) {
+    tf.dispose([out.loss, ...out.grads]);
+    throw nonFiniteNll(adapter, bad);
+  }
+  return out;
+}
+
+/**
+ * {@link meanNllGradients} without the NaN/Inf read-back (inputs, labels and options are checked):
+ * for callers that check the values themselves, once, after adding their own terms (`trainEpoch`).
+ * @internal
+ */
+export function meanNllGradientsUnchecked(
+  adapter: ModelAdapter,
+  likelihood: LikelihoodName,
+  xs: Tensor,
+  ys: Tensor,
+  sigma = 1,
+): LossAndGradients {
   const lik = checkLikelihood(likelihood);
   checkSigma(sigma);
   checkModelInput(adapter, xs, 'xs');
@@ -61,15 +82,15 @@ export function meanNllGradients(adapter: ModelAdapter, likelihood: LikelihoodNa
     });
     return [loss, ...grads];
   });
-  const bad = firstNonFinite(out);
-  if (bad >= 0) {
-    tf.dispose(out);
-    const what = bad === 0 ? 'the mean NLL' : `the gradient of '${adapter.params[bad - 1]?.name ?? `parameter ${bad - 1}`}'`;
-    throw new NonFiniteError(
-      `${what} of model '${adapter.name}' is NaN or Inf: check the inputs and labels for NaN/Inf or huge values, σ and the weights`,
-    );
-  }
   return { loss: out[0], grads: out.slice(1) };
+}
+
+/** The `NonFiniteError` of {@link meanNllGradients} for the `bad`-th of [loss, ...grads]. */
+export function nonFiniteNll(adapter: ModelAdapter, bad: number): NonFiniteError {
+  const what = bad === 0 ? 'the mean NLL' : `the gradient of '${adapter.params[bad - 1]?.name ?? `parameter ${bad - 1}`}'`;
+  return new NonFiniteError(
+    `${what} of model '${adapter.name}' is NaN or Inf: check the inputs and labels for NaN/Inf or huge values, σ and the weights`,
+  );
 }
 
 /** Index of the first tensor holding a NaN/Inf (Σ 0·t is NaN exactly then; one read-back), or -1. */

@@ -7,7 +7,7 @@ import { checkModelInput } from '../adapter/input-check.js';
 import { InvalidOptionError, NonFiniteError, ShapeMismatchError } from '../errors.js';
 import { checkLikelihood, checkSigma, type LikelihoodName } from '../likelihood.js';
 import type { ModelLike } from '../model-like.js';
-import { firstNonFinite, meanNllGradients } from './loss-gradients.js';
+import { firstNonFinite, meanNllGradientsUnchecked, nonFiniteNll } from './loss-gradients.js';
 
 /** Options of {@link trainEpoch}. */
 export interface TrainEpochOptions {
@@ -67,17 +67,21 @@ export async function trainEpoch(model: ModelLike, data: DataSource, options: Tr
       const what = `inputs (batch ${batch})`;
       checkModelInput(adapter, b.xs, what);
       assertFinite(b.xs, what);
-      // Loss and gradients are checked finite by meanNllGradients before anything is applied.
-      const { loss: lossT, grads } = meanNllGradients(adapter, likelihood, b.xs, b.ys, sigma);
+      // Loss and gradients (plus extraGradients) are checked finite, in one read-back, before anything is applied.
+      const { loss: lossT, grads } = meanNllGradientsUnchecked(adapter, likelihood, b.xs, b.ys, sigma);
       try {
         tf.tidy(() => {
           const extra = options.extraGradients?.(adapter.params.map((p) => p.variable.read()));
           if (extra !== undefined) checkExtra(extra, grads, adapter);
           const summed = extra ? grads.map((g, i) => tf.add(g, extra[i])) : grads;
-          const bad = extra ? firstNonFinite(summed) : -1;
+          // A NaN/Inf in the NLL gradient stays one in the sum: one probe covers both.
+          const bad = firstNonFinite([lossT, ...summed]);
           if (bad >= 0) {
+            // Which one it was (error path only): the NLL's own message, else the sum's.
+            const nll = extra ? firstNonFinite([lossT, ...grads]) : bad;
+            if (nll >= 0) throw nonFiniteNll(adapter, nll);
             throw new NonFiniteError(
-              `batch ${batch}: the gradient of '${adapter.params[bad].name}' plus extraGradients is NaN or Inf; the weights were not updated`,
+              `batch ${batch}: the gradient of '${adapter.params[bad - 1].name}' plus extraGradients is NaN or Inf; the weights were not updated`,
             );
           }
           const named: Record<string, Tensor> = {};
