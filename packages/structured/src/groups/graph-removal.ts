@@ -15,12 +15,16 @@ import { planGroupRemoval, type GroupRemovalPlan } from './group-plan.js';
 type ConfigDict = Record<string, unknown>;
 /** `[layerName, nodeIndex, tensorIndex, kwargs]` of a functional config's inbound nodes / outputs. */
 type NodeRef = [string, number, number, ...unknown[]];
+/** A layer of a functional config (tfjs 4.22's getConfig uses camelCase keys; snake_case from model.json). */
 interface LayerEntry {
-  class_name: string;
   name?: string;
   config: ConfigDict;
+  inboundNodes?: NodeRef[][];
   inbound_nodes?: NodeRef[][];
 }
+
+const INBOUND = ['inboundNodes', 'inbound_nodes'] as const;
+const OUTPUTS = ['outputLayers', 'output_layers'] as const;
 
 const count = (keep: Uint8Array) => keep.reduce((a, v) => a + v, 0);
 
@@ -47,8 +51,9 @@ function prunedConfig(model: LayersModel, plan: GroupRemovalPlan): { config: Con
   const bypass = new Map<string, NodeRef>();
   for (const name of concats) {
     const e = entry(name);
-    const refs = (e.inbound_nodes?.[0] ?? []).filter((r) => !deleted.has(r[0]));
-    e.inbound_nodes = [refs];
+    const key = INBOUND.find((k) => e[k]) ?? 'inboundNodes';
+    const refs = (e[key]?.[0] ?? []).filter((r) => !deleted.has(r[0]));
+    e[key] = [refs];
     if (refs.length === 1) {
       bypass.set(name, refs[0]);
       deleted.add(name);
@@ -59,8 +64,8 @@ function prunedConfig(model: LayersModel, plan: GroupRemovalPlan): { config: Con
     return to ? [to[0], to[1], to[2], ...r.slice(3)] : r;
   };
   config.layers = layers.filter((l) => !deleted.has(l.config?.name ?? l.name ?? ''));
-  for (const l of config.layers as LayerEntry[]) if (l.inbound_nodes) l.inbound_nodes = l.inbound_nodes.map((node) => node.map(redirect));
-  if (Array.isArray(config.output_layers)) config.output_layers = (config.output_layers as NodeRef[]).map(redirect);
+  for (const l of config.layers as LayerEntry[]) for (const k of INBOUND) if (l[k]) l[k] = l[k].map((node) => node.map(redirect));
+  for (const k of OUTPUTS) if (Array.isArray(config[k])) config[k] = (config[k] as NodeRef[]).map(redirect);
   return { config, deleted };
 }
 
