@@ -7,12 +7,7 @@
  * @packageDocumentation
  */
 export { CoupledUnitsError, GroupMaskError } from './errors.js';
-export {
-  dependencyGroups,
-  type DependencyGroup,
-  type DependencyGroupOptions,
-  type GroupMember,
-} from './groups/dependency-groups.js';
+export { dependencyGroups, type DependencyGroup, type DependencyGroupOptions, type GroupMember } from './groups/dependency-groups.js';
 export {
   groupScores,
   groupMasks,

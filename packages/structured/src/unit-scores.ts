@@ -1,4 +1,12 @@
-import { assertModelUsable, buildModelGraph, InvalidOptionError, mulberry32, NonFiniteError, ShapeMismatchError, type ModelLike } from '@spam/core';
+import {
+  assertModelUsable,
+  buildModelGraph,
+  InvalidOptionError,
+  mulberry32,
+  NonFiniteError,
+  ShapeMismatchError,
+  type ModelLike,
+} from '@spam/core';
 import { magnitudeScores, type ParamScores } from '@spam/prune';
 
 /** How element scores of a unit are combined: Σ s, Σ s / n, or √Σ s². */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { InvalidOptionError, ShapeMismatchError, SpamError, UnsupportedLayerError, UnsupportedTopologyError } from '@spam/core';
-import { CoupledUnitsError, maskUnits, pruneUnits } from '@spam/structured';
+import { InvalidOptionError, ShapeMismatchError, SpamError, UnsupportedLayerError } from '@spam/core';
+import { GroupMaskError, maskUnits, pruneUnits } from '@spam/structured';
 import { arr, maxAbsDiff, randomTensor, seedWeights, thrown } from '../../../test/helpers/index.js';
 
 const L = tf.layers;
@@ -205,25 +205,38 @@ describe('pruneUnits refuses what it cannot remove exactly', () => {
     return tf.model({ inputs: input, outputs: out });
   }
 
+  it('functional model with Add: a mask removing a channel on one side of the residual splits its group (GroupMaskError naming a and b)', () => {
+    const m = residual('add');
+    const e = thrown(() => pruneUnits(m, { a: [true, false, true, true] }));
+    expect(e).toBeInstanceOf(GroupMaskError);
+    expect(e).toBeInstanceOf(SpamError);
+    expect((e as GroupMaskError).reason).toBe('split');
+    expect((e as GroupMaskError).group).toBe('a:1');
+    expect(e.message).toMatch(/keep b:1 but remove a:1/);
+    m.dispose();
+  });
+
   for (const kind of ['add', 'concatenate'] as const) {
-    it(`functional model with ${kind}: CoupledUnitsError naming the merge and the coupled layers`, () => {
+    it(`functional model with ${kind}: a group removed whole gives the masked model's output`, () => {
       const m = residual(kind);
-      for (const fn of [() => pruneUnits(m, { a: [true, false, true, true] }), () => maskUnits(m, {}), () => pruneUnits(m, {})]) {
-        const e = thrown(fn);
-        expect(e).toBeInstanceOf(CoupledUnitsError);
-        expect(e).toBeInstanceOf(UnsupportedTopologyError);
-        expect(e).toBeInstanceOf(SpamError);
-        expect((e as CoupledUnitsError).code).toBe('UNSUPPORTED_TOPOLOGY');
-        expect((e as CoupledUnitsError).mergeLayer).toBe('merge');
-        expect((e as CoupledUnitsError).mergeClass).toBe(kind === 'add' ? 'Add' : 'Concatenate');
-        expect((e as CoupledUnitsError).coupledLayers).toEqual(['a', 'b']);
-        expect(e.message).toMatch(/'merge'.*\[a, b\]/);
-      }
+      const masks = kind === 'add' ? { a: [true, false, true, true], b: [true, false, true, true] } : { a: [true, false, true, true] };
+      const p = pruneUnits(m, masks);
+      const q = maskUnits(m, masks);
+      const x = tf.tensor2d([
+        [0.3, -1.2, 0.7, 2.0],
+        [1.1, 0.4, -0.6, -0.2],
+      ]);
+      const d = tf.tidy(() => tf.max(tf.abs(tf.sub(p.predict(x) as tf.Tensor, q.predict(x) as tf.Tensor))).dataSync()[0]);
+      expect(d).toBeLessThanOrEqual(1e-6);
+      expect(p.countParams()).toBeLessThan(m.countParams());
+      tf.dispose([x]);
+      p.dispose();
+      q.dispose();
       m.dispose();
     });
   }
 
-  it('an unsupported layer type: UnsupportedLayerError naming it', () => {
+  it('a BatchNormalization between layers follows its producer: its γ, β and moving statistics are sliced', () => {
     const m = tf.sequential({
       layers: [
         L.dense({ inputShape: [3], units: 4, name: 'h1' }),
@@ -231,10 +244,14 @@ describe('pruneUnits refuses what it cannot remove exactly', () => {
         L.dense({ units: 2, name: 'out' }),
       ],
     });
-    // The adapter takes BatchNormalization (a weighted layer), but removal cannot pass it yet.
-    const e = thrown(() => pruneUnits(m, { h1: [true, false, true, true] }));
-    expect(e).toBeInstanceOf(UnsupportedLayerError);
-    expect((e as UnsupportedLayerError).layerName).toBe('bn');
+    const p = pruneUnits(m, { h1: [true, false, true, true] });
+    expect(
+      p
+        .getLayer('bn')
+        .getWeights()
+        .map((w) => w.shape[0]),
+    ).toEqual([3, 3, 3, 3]);
+    p.dispose();
     m.dispose();
   });
 });

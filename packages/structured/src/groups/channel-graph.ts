@@ -102,7 +102,10 @@ export function channelGraph(model: ModelLike): ChannelGraph {
     const tag = `'${l.name}' (${l.className})`;
     if (l.kind === 'parametric') {
       const s = l.unitSlicing;
-      if (s) ins[0].forEach((id, p) => members[id].push({ layer: l.name, className: l.className, variable: l.kernel, axis: s.inputAxis, index: p, role: 'input' }));
+      if (s)
+        ins[0].forEach((id, p) =>
+          members[id].push({ layer: l.name, className: l.className, variable: l.kernel, axis: s.inputAxis, index: p, role: 'input' }),
+        );
       else fix(ins[0], `it reaches ${tag}, which cannot drop input channels (its adapter defines no unitSlicing)`);
       const why = !s
         ? `its units belong to ${tag}, whose adapter defines no unitSlicing`
@@ -132,7 +135,9 @@ export function channelGraph(model: ModelLike): ChannelGraph {
       if (f.normalizes) ins[0].forEach((id) => (normalized[id] ??= `${tag} normalises over it`));
       for (const w of f.weights ?? []) {
         const ids = w.by === 'input' ? ins[0] : out;
-        ids.forEach((id, p) => members[id].push({ layer: l.name, className: l.className, variable: w.variable, axis: w.axis, index: p, role: 'follow' }));
+        ids.forEach((id, p) =>
+          members[id].push({ layer: l.name, className: l.className, variable: w.variable, axis: w.axis, index: p, role: 'follow' }),
+        );
       }
       if (l.kind === 'weighted') out.forEach((id, p) => follows[id].push({ layer: l.name, index: p }));
       chans.push(out);

@@ -96,7 +96,10 @@ export function analyseGroups(model: ModelLike, options: DependencyGroupOptions 
     let reason = ids.map((id) => cg.fixed[id]).find((x) => x !== undefined);
     const norm = ids.map((id) => cg.normalized[id]).find((x) => x !== undefined);
     if (!reason && norm && !options.residualStream) reason = `${norm} (a residual stream; pass residualStream: true to remove it)`;
-    const bySlice = new Map<string, { variable: LayerVariableLike; axis: number; indices: number[]; m: GroupMember & { indices: number[] } }>();
+    const bySlice = new Map<
+      string,
+      { variable: LayerVariableLike; axis: number; indices: number[]; m: GroupMember & { indices: number[] } }
+    >();
     const keyOf = new Map<LayerVariableLike, number>();
     for (const id of ids) {
       for (const m of cg.members[id]) {
@@ -104,7 +107,14 @@ export function analyseGroups(model: ModelLike, options: DependencyGroupOptions 
         const key = `${keyOf.get(m.variable)}:${m.axis}:${m.role}`;
         let s = bySlice.get(key);
         if (!s) {
-          const pub = { layer: m.layer, className: m.className, weight: weightName(m.variable), axis: m.axis, indices: [] as number[], role: m.role };
+          const pub = {
+            layer: m.layer,
+            className: m.className,
+            weight: weightName(m.variable),
+            axis: m.axis,
+            indices: [] as number[],
+            role: m.role,
+          };
           s = { variable: m.variable, axis: m.axis, indices: pub.indices, m: pub };
           bySlice.set(key, s);
         }
@@ -128,7 +138,9 @@ export function analyseGroups(model: ModelLike, options: DependencyGroupOptions 
       prunable: reason === undefined,
       ...(reason !== undefined ? { reason } : {}),
     });
-    slices.push([...bySlice.values()].map((s) => ({ variable: s.variable, axis: s.axis, indices: s.indices, trainable: s.variable.trainable })));
+    slices.push(
+      [...bySlice.values()].map((s) => ({ variable: s.variable, axis: s.axis, indices: s.indices, trainable: s.variable.trainable })),
+    );
     headOf.push(head);
   }
   return { groups, channels: cg, groupOfRoot, slices, headOf };

@@ -110,7 +110,7 @@ function rebuildWith(
       if (layer.weights.length === 0 || deleted.has(layer.name)) continue;
       // Host copies: on tfjs 4.22's wasm backend a gather result can keep a stale rank in the backend.
       const weights = layer.weights.map((v) => {
-        const t = transform(v as unknown as LayerVariableLike, v.read());
+        const t = transform(v, v.read());
         try {
           return tf.tensor(t.dataSync(), t.shape, t.dtype);
         } finally {

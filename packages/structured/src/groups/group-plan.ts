@@ -46,18 +46,22 @@ export function planGroupRemoval(model: ModelLike, masks: UnitMasks, options: De
       throw new InvalidOptionError(
         (other
           ? `unit mask for layer '${name}' (${other.className}), which has no units of its own (its channels follow its producer's; mask the producer, e.g. with groupMasks)`
-          : `unit mask for unknown layer '${name}'`) + `; masks are keyed by the parametric layers of model '${model.name}': [${[...sizes.keys()].join(', ')}]`,
+          : `unit mask for unknown layer '${name}'`) +
+          `; masks are keyed by the parametric layers of model '${model.name}': [${[...sizes.keys()].join(', ')}]`,
       );
     }
     if (mask === null || typeof mask !== 'object' || typeof (mask as ArrayLike<boolean>).length !== 'number') {
       throw new InvalidOptionError(`unit mask for layer '${name}' must be an array of ${size} booleans`);
     }
-    if (mask.length !== size) throw new ShapeMismatchError(`unit mask for layer '${name}' has ${mask.length} entries; the layer has ${size} units`);
+    if (mask.length !== size)
+      throw new ShapeMismatchError(`unit mask for layer '${name}' has ${mask.length} entries; the layer has ${size} units`);
     const k = new Uint8Array(size);
     for (let i = 0; i < size; i++) {
       const v: unknown = mask[i];
       if (typeof v !== 'boolean') {
-        throw new InvalidOptionError(`unit mask for layer '${name}': entry ${i} is ${String(v)} (${typeof v}), expected a boolean (true = keep)`);
+        throw new InvalidOptionError(
+          `unit mask for layer '${name}': entry ${i} is ${String(v)} (${typeof v}), expected a boolean (true = keep)`,
+        );
       }
       k[i] = v ? 1 : 0;
     }
@@ -78,11 +82,16 @@ export function planGroupRemoval(model: ModelLike, masks: UnitMasks, options: De
       );
     }
     if (!g.prunable) {
-      throw new GroupMaskError('fixed', g.name, memberNames(g), `unit masks remove dependency group '${g.name}', which cannot be removed: ${g.reason}`);
+      throw new GroupMaskError(
+        'fixed',
+        g.name,
+        memberNames(g),
+        `unit masks remove dependency group '${g.name}', which cannot be removed: ${g.reason}`,
+      );
     }
     return true;
   });
-  const removedHeads = groups.flatMap((g, i) => (removed[i] && analysis.headOf[i] ? [analysis.headOf[i]!] : []));
+  const removedHeads = groups.flatMap((g, i) => (removed[i] && analysis.headOf[i] ? [analysis.headOf[i]] : []));
   const inRemovedHead = new Set(removedHeads.flatMap((h) => h.nodes.map((n) => cg.graph.nodes[n].layer.name)));
   for (const [name, size] of sizes) {
     const k = keep.get(name);

@@ -34,7 +34,8 @@ export interface GroupScores {
 export function groupScores(model: ModelLike, scores: UnitScores, options: GroupScoreOptions = {}): GroupScores {
   checkGroupOptions(options, 'groupScores');
   const aggregate = options.aggregate ?? 'sum';
-  if (!['sum', 'mean', 'max'].includes(aggregate)) throw new InvalidOptionError(`aggregate must be sum, mean or max, got '${String(aggregate)}'`);
+  if (!['sum', 'mean', 'max'].includes(aggregate))
+    throw new InvalidOptionError(`aggregate must be sum, mean or max, got '${String(aggregate)}'`);
   if (!scores || typeof scores !== 'object' || typeof scores.scores !== 'object' || scores.scores === null) {
     throw new InvalidOptionError('groupScores needs unit scores (unitScores, randomUnitScores or magnitudeUnitScores)');
   }
@@ -81,14 +82,21 @@ export interface GroupMaskOptions {
  * every parametric layer. `InvalidOptionError` for a bad sparsity, scope or minGroups.
  */
 export function groupMasks(scores: GroupScores, options: GroupMaskOptions): UnitMasks {
-  if (!scores || !Array.isArray(scores.groups) || !(scores.scores instanceof Float32Array) || scores.scores.length !== scores.groups.length) {
+  if (
+    !scores ||
+    !Array.isArray(scores.groups) ||
+    !(scores.scores instanceof Float32Array) ||
+    scores.scores.length !== scores.groups.length
+  ) {
     throw new InvalidOptionError('groupMasks needs the GroupScores of groupScores');
   }
   if (options === null || typeof options !== 'object') throw new InvalidOptionError('groupMasks options must be an object {sparsity}');
   const { sparsity: r, scope = 'family', minGroups = 1 } = options;
-  if (typeof r !== 'number' || !(r >= 0 && r <= 1)) throw new InvalidOptionError(`sparsity must be a number in [0, 1] (the fraction of groups removed), got ${String(r)}`);
+  if (typeof r !== 'number' || !(r >= 0 && r <= 1))
+    throw new InvalidOptionError(`sparsity must be a number in [0, 1] (the fraction of groups removed), got ${String(r)}`);
   if (scope !== 'family' && scope !== 'global') throw new InvalidOptionError(`scope must be 'family' or 'global', got '${String(scope)}'`);
-  if (!Number.isInteger(minGroups) || minGroups < 1) throw new InvalidOptionError(`minGroups must be an integer ≥ 1, got ${String(minGroups)}`);
+  if (!Number.isInteger(minGroups) || minGroups < 1)
+    throw new InvalidOptionError(`minGroups must be an integer ≥ 1, got ${String(minGroups)}`);
   const families = new Map<string, number[]>();
   scores.groups.forEach((g, i) => families.set(g.family, [...(families.get(g.family) ?? []), i]));
   const removed = new Set<number>();
@@ -96,7 +104,10 @@ export function groupMasks(scores: GroupScores, options: GroupMaskOptions): Unit
   if (scope === 'family') {
     for (const members of families.values()) {
       const n = Math.min(Math.floor(members.length * r), Math.max(0, members.length - minGroups));
-      [...members].sort(byScore((i) => scores.scores[i])).slice(0, n).forEach((i) => removed.add(i));
+      [...members]
+        .sort(byScore((i) => scores.scores[i]))
+        .slice(0, n)
+        .forEach((i) => removed.add(i));
     }
   } else {
     const norm = new Float64Array(scores.groups.length);
