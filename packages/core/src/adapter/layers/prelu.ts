@@ -37,7 +37,10 @@ export function preluLayer(layer: LayerLike, inputShape: number[]): WeightedLaye
       },
     ],
     // Structured removal: alpha holds one slice per channel unless shared along the last axis.
-    channels: { flow: 'follow', weights: ashape[ashape.length - 1] === 1 ? [] : [{ variable: alpha, axis: ashape.length - 1, by: 'output' }] },
+    channels: {
+      flow: 'follow',
+      weights: ashape[ashape.length - 1] === 1 ? [] : [{ variable: alpha, axis: ashape.length - 1, by: 'output' }],
+    },
     linearity: 'piecewise-linear',
     forward: (x) => tf.prelu(x, alpha.read()),
     vjp: (dy, x) =>
