@@ -62,7 +62,13 @@ const TFJS_VERSIONS = flags.tfjs?.length ? flags.tfjs : ['4.22.0', '4.10.0'];
 const UNSUPPORTED_TFJS = '3.21.0';
 
 /** Peers a package may declare; the tfjs-node ones must be optional. */
-const ALLOWED_PEERS = new Set(['@tensorflow/tfjs-core', '@tensorflow/tfjs-layers', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu']);
+const ALLOWED_PEERS = new Set([
+  '@tensorflow/tfjs-core',
+  '@tensorflow/tfjs-layers',
+  '@tensorflow/tfjs-node',
+  '@tensorflow/tfjs-node-gpu',
+  '@tensorflow/tfjs-backend-wasm',
+]);
 const OPTIONAL_PEERS = ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'];
 /** Third-party runtime dependencies a package may have (none today). */
 const ALLOWED_DEPS = new Set([]);
@@ -157,7 +163,9 @@ function checkManifest({ dir, pkg }, packages) {
   expect(pkg.repository?.url && pkg.repository?.directory === `packages/${dir}`, `${where}: repository with directory`);
   expect(Array.isArray(pkg.keywords) && pkg.keywords.length > 0, `${where}: keywords`);
   expect(typeof pkg.engines?.node === 'string', `${where}: engines.node`);
-  expect(pkg.sideEffects === false, `${where}: sideEffects false`);
+  // @spam/tfjs-wasm-kernels (a peer of tfjs-backend-wasm) registers kernels on import: a side effect.
+  const registersKernels = Boolean(pkg.peerDependencies?.['@tensorflow/tfjs-backend-wasm']);
+  expect(pkg.sideEffects === registersKernels, `${where}: sideEffects ${registersKernels}`);
   expect(pkg.type === 'module', `${where}: type module`);
   expect(pkg.exports?.['.'], `${where}: exports["."]`);
   for (const [sub, target] of Object.entries(pkg.exports ?? {})) {
@@ -185,7 +193,9 @@ function checkManifest({ dir, pkg }, packages) {
   const peers = pkg.peerDependencies ?? {};
   expect(peers['@tensorflow/tfjs-core'] === '>=4.10.0 <5', `${where}: peer @tensorflow/tfjs-core ">=4.10.0 <5"`);
   for (const name of Object.keys(peers)) expect(ALLOWED_PEERS.has(name), `${where}: unexpected peer ${name}`);
-  for (const name of OPTIONAL_PEERS)
+  // A wasm-backend package (@spam/tfjs-wasm-kernels) has no use for the node backends as peers.
+  const wasmOnly = Boolean(peers['@tensorflow/tfjs-backend-wasm']);
+  for (const name of wasmOnly ? [] : OPTIONAL_PEERS)
     expect(peers[name] && pkg.peerDependenciesMeta?.[name]?.optional === true, `${where}: ${name} is an optional peer`);
   expect(!pkg.peerDependenciesMeta?.['@tensorflow/tfjs-core']?.optional, `${where}: tfjs-core is a required peer`);
 }

@@ -1,18 +1,14 @@
 /**
  * `@spam/tfjs-wasm-kernels`: the kernels tfjs-backend-wasm 4.22 lacks or gets wrong, registered for
- * the `wasm` backend by one import:
- *
- * ```ts
- * import * as tf from '@tensorflow/tfjs';
- * import '@tensorflow/tfjs-backend-wasm';
- * import '@spam/tfjs-wasm-kernels';
- * await tf.setBackend('wasm');
- * ```
+ * the `wasm` backend by importing this package once (after `@tensorflow/tfjs`; it imports `@tensorflow/tfjs-backend-wasm`
+ * itself) before `tf.setBackend('wasm')`. See the README for a runnable example.
  *
  * Then `model.fit` / `optimizer.minimize` train `Conv2D`, `DepthwiseConv2D` and `MaxPooling2D`
  * models on wasm, with correct max-pool gradients, and Dense gradients stay on XNNPACK.
  * @packageDocumentation
  */
+// tfjs-core first: without the peer, Node's error names @tensorflow/tfjs-core.
+import '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmKernels } from './register.js';
 

@@ -43,8 +43,8 @@ const STANDALONE: Partial<Record<WasmKernelName, KernelConfig>> = {
 let saved: Map<WasmKernelName, KernelConfig | null> | null = null;
 
 /**
- * Registers this package's kernels for the `wasm` backend (`import '@spam/tfjs-wasm-kernels'` calls
- * it): `Conv2DBackpropFilter`, `DepthwiseConv2dNativeBackpropFilter` / `…BackpropInput` (missing in
+ * Registers this package's kernels for the `wasm` backend (the package's
+ * side-effect import calls it): `Conv2DBackpropFilter`, `DepthwiseConv2dNativeBackpropFilter` / `…BackpropInput` (missing in
  * tfjs-backend-wasm 4.22), a correct `MaxPoolGrad`, and `BatchMatMul` / `_FusedMatMul` that
  * transpose flagged operands explicitly and run the wasm backend's fast path. Idempotent: a second
  * call changes nothing.
