@@ -165,7 +165,7 @@ async function runTraining(
             }),
           );
         } catch (e) {
-          // A criterion that cannot take this model (GraSP / SynFlow on graphs) is skipped, named, and the run goes on.
+          // A criterion that cannot take this model (a layer it has no pass for) is skipped, named, and the run goes on.
           if (!(e instanceof UnsupportedLayerError || e instanceof UnsupportedTopologyError)) throw e;
           sink.log(`  ${c} skipped for ${modelName}: ${e.message}`);
           continue;

@@ -23,7 +23,10 @@ function seed(m: tf.LayersModel, s: number, scale: number): tf.LayersModel {
 /** Conv → BN → act, then a residual block [conv → BN] + skip → act → GAP → Dense (3 logits). */
 export function resnetModel(s: number, act: 'relu' | 'tanh' = 'relu'): tf.LayersModel {
   const x = tf.input({ shape: [5, 5, 2] });
-  const c1 = sym(L.activation({ activation: act }), sym(L.batchNormalization({ name: 'bn1' }), sym(L.conv2d({ filters: 3, kernelSize: 3, padding: 'same' }), x)));
+  const c1 = sym(
+    L.activation({ activation: act }),
+    sym(L.batchNormalization({ name: 'bn1' }), sym(L.conv2d({ filters: 3, kernelSize: 3, padding: 'same' }), x)),
+  );
   const c2 = sym(L.batchNormalization({ name: 'bn2' }), sym(L.conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: act }), c1));
   const r = sym(L.activation({ activation: act }), sym(L.add(), [c1, c2]));
   const out = sym(L.dense({ units: 3 }), sym(L.globalAveragePooling2d({}), r));
@@ -96,7 +99,9 @@ export function autodiffSynflow(model: tf.LayersModel): number[] {
     return tf.tidy(() => {
       const ones = tf.ones([1, ...(model.inputs[0].shape.slice(1) as number[])]);
       const { grads } = tf.variableGrads(() => tf.sum(model.apply(ones, { training: false }) as tf.Tensor) as tf.Scalar);
-      return model.trainableWeights.flatMap((w) => Array.from(tf.abs(tf.mul(grads[(w.read() as tf.Variable).name], tf.abs(w.read()))).dataSync()));
+      return model.trainableWeights.flatMap((w) =>
+        Array.from(tf.abs(tf.mul(grads[(w.read() as tf.Variable).name], tf.abs(w.read()))).dataSync()),
+      );
     });
   } finally {
     model.setWeights(orig);
@@ -128,7 +133,14 @@ export function autodiffGrasp(model: tf.LayersModel, xs: tf.Tensor, ys: tf.Tenso
   const eps = (rel * norm(theta)) / norm(g);
   const at = (t: number) => {
     let o = 0;
-    const ws = orig.map((w, i) => (trainableNames.has(model.weights[i].name) ? tf.tensor(Array.from(w.dataSync()).map((x) => x + t * g[o++]), w.shape) : tf.clone(w)));
+    const ws = orig.map((w, i) =>
+      trainableNames.has(model.weights[i].name)
+        ? tf.tensor(
+            Array.from(w.dataSync()).map((x) => x + t * g[o++]),
+            w.shape,
+          )
+        : tf.clone(w),
+    );
     model.setWeights(ws);
     tf.dispose(ws);
     return autodiffGradient(model, xs, y);

@@ -2,12 +2,12 @@
 // gradient, across backends, and through plug-in op layers that declare their second-order facts.
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { buildModelAdapter, registerLayerAdapter, UnsupportedLayerError } from '@spam/core';
+import { buildModelAdapter, registerLayerAdapter } from '@spam/core';
 import { snipScores } from '../src/scores/snip.js';
 import { graspScores } from '../src/scores/grasp.js';
 import { synflowScores } from '../src/scores/synflow.js';
 import { batchHessianVectorProduct } from '../src/scores/hessian-vector.js';
-import { onBackend, randomLabels, randomTensor, rejection, relErr, seedWeights } from '../../../test/helpers/index.js';
+import { onBackend, randomLabels, randomTensor, relErr, seedWeights } from '../../../test/helpers/index.js';
 import { asModel, cnnModel, fdHessianVector, gapModel, mlp2Model, mlpModel, poolModel, take } from './gradient-fixtures.js';
 
 const L = tf.layers;
@@ -73,7 +73,7 @@ describe('exact Hessian-vector product (R-operator) vs finite differences of the
 });
 
 describe('plug-in op layers in GraSP', () => {
-  it('GraSP names an op layer it has no exact Hessian-vector product for; SNIP and SynFlow still work', async () => {
+  it('an op layer without second-order facts: GraSP falls back to the finite-difference Hg (= the exact one here); SNIP and SynFlow work', async () => {
     registerLayerAdapter('LeakyReLU', (layer, inputShape) => ({
       kind: 'op',
       name: layer.name,
@@ -90,9 +90,21 @@ describe('plug-in op layers in GraSP', () => {
     const xs = randomTensor([6, 3], 1);
     const ys = tf.tensor1d(randomLabels(6, 2, 2), 'int32');
     const before = tf.memory().numTensors;
-    const e = await rejection(graspScores(asModel(m), { xs, ys }, { likelihood: 'classification' }));
-    expect(e).toBeInstanceOf(UnsupportedLayerError);
-    expect((e as UnsupportedLayerError).layerName).toBe('leaky');
+    const fd = take(await graspScores(asModel(m), { xs, ys }, { likelihood: 'classification' }));
+    // The exact chain R-operator once the same layer declares its facts (no switch flips within the step here).
+    registerLayerAdapter('LeakyReLU', (layer, inputShape) => ({
+      kind: 'op',
+      name: layer.name,
+      className: layer.getClassName(),
+      inputShape,
+      outputShape: inputShape,
+      linearity: 'piecewise-linear',
+      forward: (x) => tf.leakyRelu(x, 0.3),
+      vjp: (dy, x) => tf.tidy(() => tf.mul(dy, tf.where(tf.greater(x, 0), tf.onesLike(x), tf.mul(tf.onesLike(x), 0.3)))),
+    }));
+    const exact = take(await graspScores(asModel(m), { xs, ys }, { likelihood: 'classification' }));
+    expect(exact.some((v) => v !== 0)).toBe(true);
+    expect(relErr(fd, exact)).toBeLessThanOrEqual(1e-3);
     take(await snipScores(asModel(m), { xs, ys }, { likelihood: 'classification' }));
     take(synflowScores(asModel(m)));
     expect(tf.memory().numTensors).toBe(before);

@@ -12,7 +12,15 @@ import { buildFixtureModel } from '../../../tools/fixtures/build-model.js';
 import { toTfjsOrder, type Fixture } from '../../../tools/fixtures/schema.js';
 import { onBackend, relErr, thrown } from '../../../test/helpers/index.js';
 import { asModel, cnnModel, mlpModel, take } from './gradient-fixtures.js';
-import { attentionModel, autodiffSynflow, depthwiseModel, embeddingModel, resMlpModel, resnetModel, trainable } from './grasp-synflow-nets.js';
+import {
+  attentionModel,
+  autodiffSynflow,
+  depthwiseModel,
+  embeddingModel,
+  resMlpModel,
+  resnetModel,
+  trainable,
+} from './grasp-synflow-nets.js';
 
 const L = tf.layers;
 const FIXTURE_DIR = new URL('../../../test/fixtures/', import.meta.url);

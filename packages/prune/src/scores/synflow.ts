@@ -91,7 +91,10 @@ function checkOptions(options: SynflowOptions): { iterations: number; sparsity: 
 
 /** One SynFlow round on the parameters `theta` (≥ 0): |θ ⊙ ∂R/∂θ| per block (owned by the caller). */
 function synflowOnce(adapter: ModelAdapter, theta: Tensor[]): Tensor[] {
-  const grads = adapter.inputDtype === 'float32' && isChainOfAffineLayers(adapter) ? chainGradient(adapter, theta) : outputSumGradientThroughAdapter(adapter, theta);
+  const grads =
+    adapter.inputDtype === 'float32' && isChainOfAffineLayers(adapter)
+      ? chainGradient(adapter, theta)
+      : outputSumGradientThroughAdapter(adapter, theta);
   const out = tf.tidy(() => grads.map((g, i) => tf.abs(tf.mul(theta[i], g))));
   tf.dispose(grads);
   return out;
