@@ -219,7 +219,8 @@ describe('pruneUnits refuses what it cannot remove exactly', () => {
   for (const kind of ['add', 'concatenate'] as const) {
     it(`functional model with ${kind}: a group removed whole gives the masked model's output`, () => {
       const m = residual(kind);
-      const masks = kind === 'add' ? { a: [true, false, true, true], b: [true, false, true, true] } : { a: [true, false, true, true] };
+      const masks: Record<string, boolean[]> =
+        kind === 'add' ? { a: [true, false, true, true], b: [true, false, true, true] } : { a: [true, false, true, true] };
       const p = pruneUnits(m, masks);
       const q = maskUnits(m, masks);
       const x = tf.tensor2d([

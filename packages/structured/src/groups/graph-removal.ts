@@ -63,7 +63,7 @@ function prunedConfig(model: LayersModel, plan: GroupRemovalPlan): { config: Con
     const to = bypass.get(r[0]);
     return to ? [to[0], to[1], to[2], ...r.slice(3)] : r;
   };
-  config.layers = layers.filter((l) => !deleted.has(l.config?.name ?? l.name ?? ''));
+  config.layers = layers.filter((l) => !deleted.has(String(l.config?.name ?? l.name ?? '')));
   for (const l of config.layers as LayerEntry[]) for (const k of INBOUND) if (l[k]) l[k] = l[k].map((node) => node.map(redirect));
   for (const k of OUTPUTS) if (Array.isArray(config[k])) config[k] = (config[k] as NodeRef[]).map(redirect);
   return { config, deleted };
