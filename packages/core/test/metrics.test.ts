@@ -79,6 +79,33 @@ describe('evaluate on finite data = the host computation', () => {
     m.dispose();
   });
 
+  it('rank-4 int32 images and int32 labels: any batch size gives the one-batch metrics; nothing left allocated', () => {
+    const m = tf.sequential({
+      layers: [tf.layers.conv2d({ inputShape: [4, 4, 1], filters: 2, kernelSize: 2 }), tf.layers.flatten(), tf.layers.dense({ units: 3 })],
+    });
+    seedWeights(m, 7);
+    const n = 11;
+    const xs = tf.tensor4d(
+      Array.from({ length: n * 16 }, (_, i) => (i * 7) % 5),
+      [n, 4, 4, 1],
+      'int32',
+    );
+    const ys = tf.tensor1d(randomLabels(n, 3, 8), 'int32');
+    const a = adapterOf(m, 'classification');
+    const whole = evaluate(a, 'classification', xs, ys, { batchSize: n }) as ClassificationMetrics;
+    const before = tf.memory().numTensors;
+    for (const batchSize of [1, 3, 4, 10]) {
+      const got = evaluate(a, 'classification', xs, ys, { batchSize }) as ClassificationMetrics;
+      expect(got.accuracy).toBe(whole.accuracy);
+      expect(got.nll).toBeCloseTo(whole.nll, 5);
+      expect(got.brier).toBeCloseTo(whole.brier, 5);
+      expect(got.ece).toBeCloseTo(whole.ece, 5);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([xs, ys]);
+    m.dispose();
+  });
+
   it('regression: MSE and Gaussian NLL with σ', () => {
     const m = linear(2, 4);
     const xs = randomTensor([5, 3], 5);
