@@ -15,6 +15,10 @@ export class ParameterwisePrior extends Prior {
   protected computeLogPrecisionBlocks(): Tensor[] {
     return tf.tidy(() => this.vars.map((v) => tf.clone(v)));
   }
+  /** δ = exp(v) straight from the variables (no copies of them). */
+  protected override computePrecisionBlocks(): Tensor[] {
+    return this.vars.map((v) => tf.exp(v));
+  }
   /** Σ log δ = Σ v straight from the variables (no copies of them). */
   protected override computeLogDet(): Tensor {
     return tf.tidy(() => tf.addN(this.vars.map((v) => sumAll(v))));

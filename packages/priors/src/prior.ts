@@ -120,8 +120,9 @@ export abstract class Prior {
    * {@link sharingPrecision}, copies of one δ computed at the first call.
    */
   precisionBlocks(): Tensor[] {
-    if (this.sharingDepth === 0) return tf.tidy(() => this.logPrecisionBlocks().map((b) => tf.exp(b)));
-    this.shared ??= tf.tidy(() => this.logPrecisionBlocks().map((b) => tf.keep(tf.exp(b))));
+    this.assertLive();
+    if (this.sharingDepth === 0) return tf.tidy(() => this.computePrecisionBlocks());
+    this.shared ??= tf.tidy(() => this.computePrecisionBlocks().map((d) => tf.keep(d)));
     return this.shared.map((d) => tf.clone(d));
   }
 
@@ -260,6 +261,11 @@ export abstract class Prior {
 
   /** log δ per parameter tensor (the one hook every prior must define). */
   protected abstract computeLogPrecisionBlocks(): Tensor[];
+
+  /** δ per parameter tensor: exp of {@link computeLogPrecisionBlocks} unless overridden. */
+  protected computePrecisionBlocks(): Tensor[] {
+    return this.computeLogPrecisionBlocks().map((b) => tf.exp(b));
+  }
 
   /** Kernel outer-product factors; all null unless overridden. */
   protected computeKernelOuterFactors(): Array<readonly [Tensor, Tensor] | null> {
