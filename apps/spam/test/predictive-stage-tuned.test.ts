@@ -3,8 +3,8 @@ import * as tf from '@tensorflow/tfjs';
 import { marglikTraining, predictive, type ClassificationPredictive } from '@spam/laplace';
 import { opdScores, scoreMask } from '@spam/prune';
 import { runPredictiveStage, TEMPERATURE_GRID, tuneTemperature, tuningSplitSize } from '../src/predictive-stage.js';
-import { GLM_CRITERION, GLM_TUNED_CRITERION, probabilityMetrics } from '../src/report/calibration.js';
-import type { Dataset } from '../src/types.js';
+import { calibrationTable, GLM_CRITERION, GLM_TUNED_CRITERION, probabilityMetrics } from '../src/report/calibration.js';
+import type { Dataset, ResultRow } from '../src/types.js';
 
 /** The probit predictive by hand: softmax(μ_k / √(1 + π/8 · T · v_kk)). */
 function probitByHand(mu: number[][], v: number[][], t: number): number[][] {
@@ -148,5 +148,58 @@ describe('runPredictiveStage: opd-glm and opd-glm-tuned rows', () => {
     result.prior.dispose();
     model.dispose();
     data.dispose();
+  });
+});
+
+describe('calibrationTable with opd-glm-tuned rows', () => {
+  it('a T column (– for the other predictives), the tuned rows after the T = 1 rows, the explanation', () => {
+    const row = (training: string, criterion: string, sparsity: number, nll: number, temperature?: number): ResultRow => ({
+      dataset: 'd',
+      training,
+      criterion,
+      sparsity,
+      seed: 1,
+      accuracy: 0.9,
+      nll,
+      ece: 0.01,
+      brier: 0.1,
+      ...(temperature === undefined ? {} : { temperature }),
+    });
+    const md = calibrationTable([
+      row('spam-a', GLM_TUNED_CRITERION, 0.5, 0.2, 0.0316),
+      row('spam-a', GLM_CRITERION, 0.5, 0.4),
+      row('spam-a', 'opd', 0.5, 0.21),
+      row('map', 'opd', 0.5, 0.3),
+    ]);
+    const lines = md.split('\n').filter((l) => l.startsWith('| '));
+    expect(lines[0]).toBe('| training | predictive | sparsity | accuracy | NLL | ECE | Brier | T |');
+    expect(lines.slice(1).map((l) => l.split(' | ')[1])).toEqual([
+      'MAP',
+      'SpaM (point)',
+      'SpaM + GLM (probit)',
+      'SpaM + GLM (probit, T tuned)',
+    ]);
+    expect(lines[1].endsWith(' – |')).toBe(true);
+    expect(lines[4].endsWith(' 3.2e-2 |')).toBe(true);
+    expect(md).toMatch(/chosen by NLL on the last min\(500, N\/10\) examples of the training split/);
+    expect(md).toMatch(/underconfident/);
+  });
+
+  it('without tuned rows: no T column', () => {
+    const md = calibrationTable([
+      {
+        dataset: 'd',
+        training: 'spam-a',
+        criterion: GLM_CRITERION,
+        sparsity: 0.5,
+        seed: 1,
+        accuracy: 0.9,
+        nll: 0.4,
+        ece: 0.01,
+        brier: 0.1,
+      },
+    ]);
+    expect(md).toMatch(/\| Brier \|\n/);
+    expect(md).not.toMatch(/T tuned/);
   });
 });

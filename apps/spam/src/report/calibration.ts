@@ -59,6 +59,9 @@ export function probabilityMetrics(
   };
 }
 
+/** The predictives in the order the calibration table lists them. */
+const METHODS = ['MAP', 'SpaM (point)', 'SpaM + GLM (probit)', 'SpaM + GLM (probit, T tuned)'];
+
 /** Which predictive a row is: the point estimate of MAP / SpaM, or SpaM + GLM. */
 function methodOf(r: ResultRow): string {
   if (r.criterion === GLM_CRITERION) return 'SpaM + GLM (probit)';
@@ -94,13 +97,15 @@ export function calibrationTable(rows: readonly ResultRow[]): string {
     .map((g) => ({ training: g[0].training, method: methodOf(g[0]), sparsity: g[0].sparsity, g }))
     .sort(
       (a, b) =>
-        trainings.indexOf(a.training) - trainings.indexOf(b.training) || a.method.localeCompare(b.method) || a.sparsity - b.sparsity,
+        trainings.indexOf(a.training) - trainings.indexOf(b.training) ||
+        METHODS.indexOf(a.method) - METHODS.indexOf(b.method) ||
+        a.sparsity - b.sparsity,
     );
   const tuned = cal.some((r) => r.criterion === GLM_TUNED_CRITERION);
   const head = `| training | predictive | sparsity | accuracy | NLL | ECE | Brier |${tuned ? ' T |' : ''}\n|---|---|--:|--:|--:|--:|--:|${tuned ? '--:|' : ''}`;
   const temp = (g: ResultRow[]) => {
     const t = avg(g, 'temperature');
-    return !tuned ? '' : t === undefined ? ' – |' : ` ${t.toPrecision(2)} |`;
+    return !tuned ? '' : t === undefined ? ' – |' : ` ${t.toExponential(1)} |`;
   };
   const body = lines.map(
     (l) =>
