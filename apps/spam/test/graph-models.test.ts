@@ -12,7 +12,7 @@ describe('spam --model resnet|vit|mixer', () => {
     for (const m of ['resnet', 'vit', 'mixer']) expect((parseCli(['--model', m]) as RunConfig).model).toBe(m);
   });
 
-  it('runs the residual Mixer and the BN ResNet on a few MNIST digits into one report: sweep rows, no structured rows, GraSP skipped by name, no leak', async () => {
+  it('runs the residual Mixer and the BN ResNet on a few MNIST digits into one report: sweep rows with GraSP and SynFlow, no structured rows, no leak', async () => {
     for (const model of ['mixer', 'resnet']) {
       const out = mkdtempSync(join(tmpdir(), `spam-${model}-`));
       const cfg = parseCli([
@@ -32,7 +32,7 @@ describe('spam --model resnet|vit|mixer', () => {
         '--trainings',
         'map,diag+parameterwise',
         '--criteria',
-        'opd,magnitude,grasp',
+        'opd,magnitude,grasp,synflow',
         '--sparsities',
         '0.5,0.9',
         '--out',
@@ -47,10 +47,16 @@ describe('spam --model resnet|vit|mixer', () => {
       expect(tf.memory().numTensors).toBe(before);
       const json = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
       expect(json.partial).toBe(false);
-      // 2 trainings × (2 criteria × 2 sparsities + the unpruned net): GraSP refuses graphs and is skipped, named in the log.
-      expect(json.results).toHaveLength(2 * (2 * 2 + 1));
+      // 2 trainings × (4 criteria × 2 sparsities + the unpruned net): GraSP and SynFlow run on graphs.
+      // (Rows of the GLM-predictive stage, criterion 'opd-glm…', are not counted here.)
+      const sweep = json.results.filter((r: { criterion: string }) =>
+        ['none', 'opd', 'magnitude', 'grasp', 'synflow'].includes(r.criterion),
+      );
+      expect(sweep).toHaveLength(2 * (4 * 2 + 1));
+      for (const c of ['grasp', 'synflow'])
+        expect(json.results.filter((r: { criterion: string }) => r.criterion === c)).toHaveLength(2 * 2);
       expect(json.structured).toHaveLength(0);
-      expect(lines.join('\n')).toMatch(new RegExp(`grasp skipped for ${model}`));
+      expect(lines.join('\n')).not.toMatch(/skipped for/);
       expect(lines.join('\n')).toMatch(/structured removal skipped/);
       for (const r of json.results) {
         expect(r.accuracy).toBeGreaterThanOrEqual(0);
