@@ -28,9 +28,24 @@ const OUTPUTS = ['outputLayers', 'output_layers'] as const;
 
 const count = (keep: Uint8Array) => keep.reduce((a, v) => a + v, 0);
 
+/**
+ * A deep copy of the model's config. tfjs 4.22's SeparableConv2D `getConfig` omits
+ * `depthMultiplier` (fromConfig would rebuild it with multiplier 1): it is restored from the layer.
+ */
+function modelConfig(model: LayersModel): ConfigDict {
+  const config = JSON.parse(JSON.stringify(model.getConfig())) as ConfigDict;
+  for (const e of (config.layers ?? []) as LayerEntry[]) {
+    if (!e.config || e.config.depthMultiplier !== undefined) continue;
+    const layer = model.layers.find((l) => l.name === (e.config.name ?? e.name));
+    const mult = (layer as unknown as { depthMultiplier?: unknown } | undefined)?.depthMultiplier;
+    if (typeof mult === 'number') e.config.depthMultiplier = mult;
+  }
+  return config;
+}
+
 /** The model config with new unit counts, resized Reshapes and removed heads (their branches deleted, the Concatenate narrowed or bypassed). */
 function prunedConfig(model: LayersModel, plan: GroupRemovalPlan): { config: ConfigDict; deleted: Set<string> } {
-  const config = JSON.parse(JSON.stringify(model.getConfig())) as ConfigDict;
+  const config = modelConfig(model);
   const layers = (config.layers ?? []) as LayerEntry[];
   const entry = (name: string) => {
     const e = layers.find((l) => (l.config?.name ?? l.name) === name);
@@ -144,6 +159,6 @@ export function pruneGraph(model: LayersModel, masks: UnitMasks, options: Depend
  */
 export function maskGraph(model: LayersModel, masks: UnitMasks, options: DependencyGroupOptions = {}): LayersModel {
   const plan = planGroupRemoval(model, masks, options);
-  const config = JSON.parse(JSON.stringify(model.getConfig())) as ConfigDict;
+  const config = modelConfig(model);
   return rebuildWith(model, config, new Set(), (v, value) => (v.trainable ? zeroWeight(value, plan.cuts.get(v)) : tf.clone(value)));
 }
