@@ -67,8 +67,10 @@ describe('GraSP finite-difference Hg vs the exact chain R-operator and the float
       const theta = flat(adapter.params.map((p) => p.variable.read()));
       const scores = flat(fd).map((h, i) => h * theta[i]);
       const ref = toTfjsOrder(fx, (fx.expected.scores as Record<string, number[]>).grasp);
-      expect(relErr(flat(fd), flat(exact))).toBeLessThanOrEqual(1e-4);
-      expect(relErr(scores, ref)).toBeLessThanOrEqual(1e-4);
+      const [errHv, errFx] = [relErr(flat(fd), flat(exact)), relErr(scores, ref)];
+      console.log(`[grasp-graph] ${fx.name}: FD Hg vs exact ${errHv.toExponential(2)}, scores vs float64 ${errFx.toExponential(2)}`);
+      expect(errHv).toBeLessThanOrEqual(1e-4);
+      expect(errFx).toBeLessThanOrEqual(1e-4);
       for (const pct of [50, 90]) expect(masksAgree(scores, ref, pct, 1e-3).farFromTie, `${pct} %`).toBe(0);
       trainable(model).forEach((w, i) => expect(Array.from(w)).toEqual(Array.from(weights[i])));
       tf.dispose([...grads, ...fd, ...exact, xs, ys]);
@@ -84,7 +86,7 @@ describe('GraSP on graph models', () => {
     ['self-attention + LayerNormalization', () => attentionModel(3)],
   ];
   for (const [name, make] of smooth) {
-    it(`${name}: ≤ 1e-3 of an autodiff reference on cpu, masks at 50/90 % equal but near-ties, weights bit-exact, no leak`, async () => {
+    it(`${name}: ≤ 1e-4 of an autodiff reference on cpu, masks at 50/90 % equal but near-ties, weights bit-exact, no leak`, async () => {
       const model = make();
       const { xs, ys } = batch(model, 8, 5);
       const weights = trainable(model);
@@ -95,22 +97,23 @@ describe('GraSP on graph models', () => {
       const ref = await onBackend('cpu', () => autodiffGrasp(model, xs, ys));
       const err = relErr(scores, ref);
       console.log(`[grasp-graph] ${name}: relErr ${err.toExponential(2)} vs the autodiff reference`);
-      expect(err).toBeLessThanOrEqual(1e-3);
-      for (const pct of [50, 90]) expect(masksAgree(scores, ref, pct, 1e-2).farFromTie, `${pct} %`).toBe(0);
+      expect(err).toBeLessThanOrEqual(1e-4);
+      for (const pct of [50, 90]) expect(masksAgree(scores, ref, pct, 1e-3).farFromTie, `${pct} %`).toBe(0);
       tf.dispose([xs, ys]);
       model.dispose();
     });
   }
 
   // With ReLU / PReLU, a difference of gradients is O(1/ε) wrong wherever a switch flips within the
-  // step (the plain difference varied by 0.3–1 relative between steps on these nets): the frozen
-  // switches make the result independent of the step.
-  const kinked: Array<[string, () => tf.LayersModel]> = [
-    ['residual CNN + BatchNormalization (ReLU)', () => resnetModel(1)],
-    ['depthwise + gate + PReLU', () => depthwiseModel(2)],
+  // step (a plain difference varied by 0.3–1 relative between steps on these nets, and the autodiff
+  // reference does): with the switches frozen the result is independent of the step. PReLU keeps a
+  // small residue (its α gradient min(x, 0) is not frozen), hence its looser bound.
+  const kinked: Array<[string, () => tf.LayersModel, number]> = [
+    ['residual CNN + BatchNormalization (ReLU)', () => resnetModel(1), 1e-4],
+    ['depthwise + gate + PReLU', () => depthwiseModel(2), 5e-3],
   ];
-  for (const [name, make] of kinked) {
-    it(`${name}: steps η = 1e-3 and 1e-4 agree to 1e-2, masks at 50/90 % equal but near-ties`, async () => {
+  for (const [name, make, tol] of kinked) {
+    it(`${name}: steps η = 1e-2 (default) and 2e-3 agree to ${tol}, masks at 50/90 % equal but near-ties`, async () => {
       const model = make();
       const { xs, ys } = batch(model, 8, 5);
       const adapter = buildModelAdapter(asModel(model), { logits: true });
@@ -123,10 +126,12 @@ describe('GraSP on graph models', () => {
         tf.dispose(hv);
         return s;
       };
-      const [a, b] = [await at(1e-3), await at(1e-4)];
+      const [a, b] = [await at(1e-2), await at(2e-3)];
       const viaApi = take(await graspScores(asModel(model), { xs, ys }, { likelihood: 'classification' }));
       expect(relErr(viaApi, a)).toBeLessThanOrEqual(1e-6);
-      expect(relErr(a, b)).toBeLessThanOrEqual(1e-2);
+      const err = relErr(a, b);
+      console.log(`[grasp-graph] ${name}: steps 1e-2 vs 2e-3 relErr ${err.toExponential(2)}`);
+      expect(err).toBeLessThanOrEqual(tol);
       for (const pct of [50, 90]) expect(masksAgree(a, b, pct, 1e-2).farFromTie, `${pct} %`).toBe(0);
       tf.dispose([...grads, xs, ys]);
       model.dispose();

@@ -123,7 +123,7 @@ function autodiffGradient(model: tf.LayersModel, xs: tf.Tensor, y: tf.Tensor): n
  * GraSP θ ⊙ Hg of the mean cross-entropy (3 classes) from tfjs autodiff gradients only: a central difference of the autodiff gradient along g, Richardson-extrapolated (error O(ε⁴)),
  * ε = `rel`·‖θ‖/‖g‖. Weights restored afterwards. Run it on `cpu`.
  */
-export function autodiffGrasp(model: tf.LayersModel, xs: tf.Tensor, ys: tf.Tensor, rel = 1e-3): number[] {
+export function autodiffGrasp(model: tf.LayersModel, xs: tf.Tensor, ys: tf.Tensor, rel = 1e-2): number[] {
   const y = tf.oneHot(ys as tf.Tensor1D, 3);
   const orig = model.getWeights().map((w) => tf.clone(w));
   const trainableNames = new Set(model.trainableWeights.map((w) => w.name));

@@ -2,73 +2,39 @@
  * The Hessian-vector product of the mean criterion for models the exact R-operator pass of
  * `hessian-vector.ts` does not cover (graph models, BatchNormalization, LayerNormalization,
  * DepthwiseConv2D, Embedding, attention): a central finite difference of the adapter's exact
- * gradients, H v ≈ (∇L(θ + εv) − ∇L(θ − εv)) / 2ε, in float32.
+ * gradients, D(ε) = (∇L(θ + εv) − ∇L(θ − εv)) / 2ε, with one Richardson step
+ * H v ≈ (4·D(ε/2) − D(ε)) / 3 (truncation O(ε⁴)), in float32.
  *
- * Why not exact: tfjs has no forward-mode autodiff, and a double `tf.grad` would need second
- * derivatives of kernels wasm lacks (`Conv2DBackpropFilter`) or gets wrong (`MaxPoolGrad`); the
- * adapter's gradients are exact on every backend, so their difference is the portable route.
+ * Why not exact: tfjs has no forward-mode autodiff, and a double `tf.grad` fails on the second
+ * derivative of `Conv2DBackpropFilter` / `DepthwiseConv2dNativeBackpropFilter` (tfjs 4.22, also on
+ * `cpu`); the adapter's gradients are exact on every backend, so their difference is the portable route.
  *
  * Kinks: a plain difference of gradients is wrong by O(1/ε) wherever a ReLU, a max-pool switch or
  * another kink flips between θ − εv and θ + εv, and flips are common in real nets. The exact
  * Hessian takes the second derivative of such pieces as 0 (as the chain R-operator does, from the
- * same facts), so the backward passes here evaluate the VJP of every layer whose adapter declares
- * it piecewise-linear (`Activation.hessianIsZero`, `OpLayer.linearity`, `WeightedLayer.linearity`:
- * PReLU) at the base point θ: their switches are frozen, and the difference sees only the smooth
- * dependence. What stays unfrozen: a merge without a linearity fact (Maximum/Minimum), a custom
- * layer without the fact, and the forward values through a flipped kink (an O(1) error on the
- * flipped entries only, not O(1/ε)).
+ * same facts), so the passes here replace every layer whose adapter declares it piecewise-linear
+ * (`Activation.hessianIsZero`, `OpLayer.linearity`, `WeightedLayer.linearity`: PReLU) by its
+ * linearisation at θ, forward and backward (`frozen-switches.ts`): the difference then sees a net
+ * that is smooth around θ with the same gradient and Hessian there. Not frozen: a merge without a
+ * linearity fact (Maximum/Minimum), a custom layer without the fact, and the x-dependence of a
+ * piecewise-linear weighted layer's weight gradient (PReLU's α gradient min(x, 0): an O(1) error
+ * on flipped entries only).
  * @packageDocumentation
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import {
-  denseTargets,
-  InvalidDataError,
-  type AdaptedLayer,
-  type DataSource,
-  type ForwardTrace,
-  type LikelihoodName,
-  type ModelAdapter,
-} from '@spam/core';
+import { denseTargets, InvalidDataError, type DataSource, type ForwardTrace, type LikelihoodName, type ModelAdapter } from '@spam/core';
 import { batchWeight, secondPassError, usedBatches, type ResolvedGradientOptions } from './gradients.js';
 import { parameterGradients, withParameters } from './graph-passes.js';
+import { frozenForward } from './frozen-switches.js';
 
 /**
  * Default relative step η of {@link finiteDifferenceHvp}: ε = η·‖θ‖/‖v‖, so the parameters move by
  * η of their norm. Chosen from measurements against the exact product and the float64 fixtures
- * (see the prune README, "GraSP on graph models"): the truncation error grows as η², the float32
+ * (see the prune README, "GraSP on graph models"): the truncation error grows as η⁴, the float32
  * round-off as 1/η.
  */
-export const FD_RELATIVE_STEP = 1e-3;
-
-/** Whether a layer's input VJP is piecewise constant in its input (switches that the FD freezes at θ). */
-function hasFrozenSwitches(layer: AdaptedLayer): boolean {
-  if (layer.kind === 'parametric') return !!layer.activation.hessianIsZero;
-  if (layer.kind === 'op') return layer.activation ? !!layer.activation.hessianIsZero : layer.linearity !== undefined;
-  // A weighted layer's weight-gradient inputs stay perturbed (captures); only its input VJP is frozen.
-  if (layer.kind === 'weighted') return layer.linearity !== undefined;
-  return false;
-}
-
-/**
- * The trace of a forward pass at perturbed weights, with the VJP inputs of the piecewise-linear
- * layers taken from the base trace (their switches frozen at θ); parameter-gradient inputs stay perturbed.
- */
-function freezeSwitches(adapter: ModelAdapter, pert: ForwardTrace, base: ForwardTrace): ForwardTrace {
-  const nodeInputs = [...pert.nodeInputs];
-  const layerOutputs = [...pert.layerOutputs];
-  const captures = [...pert.captures];
-  adapter.layers.forEach((layer, i) => {
-    if (!hasFrozenSwitches(layer)) return;
-    nodeInputs[i] = base.nodeInputs[i];
-    layerOutputs[i] = base.layerOutputs[i];
-    if (layer.kind === 'parametric') {
-      const p = adapter.paramLayers.indexOf(layer);
-      captures[p] = { ...pert.captures[p], preactivation: base.captures[p].preactivation };
-    }
-  });
-  return { output: pert.output, captures, nodeInputs, layerInputs: nodeInputs.map((ins) => ins[0]), layerOutputs };
-}
+export const FD_RELATIVE_STEP = 1e-2;
 
 /**
  * ∇θ of the batch's summed-then-normalised NLL (as `meanNllGradients` with σ = 1: mean softmax
@@ -77,7 +43,7 @@ function freezeSwitches(adapter: ModelAdapter, pert: ForwardTrace, base: Forward
  */
 function frozenGradient(adapter: ModelAdapter, likelihood: LikelihoodName, xs: Tensor, y: Tensor, base: ForwardTrace): Tensor[] {
   const n = xs.shape[0];
-  const trace = freezeSwitches(adapter, adapter.forward(xs), base);
+  const trace = frozenForward(adapter, base);
   const f = trace.output;
   const dF = likelihood === 'classification' ? tf.div(tf.sub(tf.softmax(f), y), n) : tf.div(tf.sub(f, y), n);
   return parameterGradients(adapter, trace, adapter.backward(trace, tf.expandDims(dF, 0)));
@@ -91,10 +57,11 @@ function norm(ts: readonly Tensor[]): number {
 
 /**
  * H v of the mean criterion over the used batches (as `meanCriterionHvp`, H the full Hessian), by
- * a central difference of the adapter's exact gradients per batch with step ε = η·‖θ‖/‖v‖ (η =
- * `relativeStep`; ε = η/‖v‖ when θ = 0): Σ_b w_b (g_b(θ + εv) − g_b(θ − εv)) / (2εN), with the
- * switches of piecewise-linear layers frozen at θ (see the module notes). Exact up to O(ε²)
- * truncation and float32 round-off (about 10⁻⁵ relative on the reference fixtures).
+ * central differences of the adapter's exact gradients per batch with steps ε and ε/2, ε =
+ * η·‖θ‖/‖v‖ (η = `relativeStep`; ε = η/‖v‖ when θ = 0), and one Richardson step:
+ * Σ_b w_b [8(g_b(θ + εv/2) − g_b(θ − εv/2)) − (g_b(θ + εv) − g_b(θ − εv))] / (6εN), with the
+ * switches of piecewise-linear layers frozen at θ (see the module notes). Four gradient passes
+ * per batch. Exact up to O(ε⁴) truncation and float32 round-off.
  *
  * The model's parameters are overwritten only inside the synchronous per-batch step and restored
  * bit-exactly before the next batch is awaited and on every error (see `withParameters`). v = 0
@@ -112,9 +79,10 @@ export async function finiteDifferenceHvp(
   const vNorm = norm(v);
   const thetaNorm = norm(adapter.params.map((p) => p.variable.read()));
   const eps = vNorm > 0 ? (relativeStep * (thetaNorm > 0 ? thetaNorm : 1)) / vNorm : 0;
-  const [plus, minus] = tf.tidy(() => {
+  // Steps ±ε and ±ε/2 for one Richardson step.
+  const points = tf.tidy(() => {
     const theta = adapter.params.map((p) => p.variable.read());
-    return [theta.map((t, i) => tf.add(t, tf.mul(v[i], eps))), theta.map((t, i) => tf.sub(t, tf.mul(v[i], eps)))];
+    return [eps, -eps, eps / 2, -eps / 2].map((h) => theta.map((t, i) => tf.add(t, tf.mul(v[i], h))));
   });
   let acc: Tensor[] | null = null;
   let n = 0;
@@ -128,10 +96,12 @@ export async function finiteDifferenceHvp(
           const w = batchWeight(opts.likelihood, nb, adapter.outputDim);
           const y = denseTargets(opts.likelihood, b.ys, nb, adapter.outputDim);
           const base = adapter.forward(b.xs);
-          const gp = withParameters(adapter, plus, () => frozenGradient(adapter, opts.likelihood, b.xs, y, base));
-          const gm = withParameters(adapter, minus, () => frozenGradient(adapter, opts.likelihood, b.xs, y, base));
+          const [gp, gm, gph, gmh] = points.map((at) =>
+            withParameters(adapter, at, () => frozenGradient(adapter, opts.likelihood, b.xs, y, base)),
+          );
+          // 6ε·(Richardson estimate of H v) = 8(g(θ + εv/2) − g(θ − εv/2)) − (g(θ + εv) − g(θ − εv)).
           return gp.map((g, i) => {
-            const d = tf.mul(tf.sub(g, gm[i]), w);
+            const d = tf.mul(tf.sub(tf.mul(tf.sub(gph[i], gmh[i]), 8), tf.sub(g, gm[i])), w);
             return prev ? tf.add(prev[i], d) : d;
           });
         });
@@ -147,7 +117,7 @@ export async function finiteDifferenceHvp(
     if (e instanceof InvalidDataError && n === 0 && expectedN !== undefined) throw secondPassError(0, expectedN);
     throw e;
   } finally {
-    tf.dispose([...plus, ...minus]);
+    tf.dispose(points.flat());
   }
   if (!acc || n === 0) throw new InvalidDataError('the data set is empty: no examples to compute the Hessian-vector product on');
   const sum: Tensor[] = acc;
@@ -155,7 +125,7 @@ export async function finiteDifferenceHvp(
     tf.dispose(sum);
     throw secondPassError(n, expectedN);
   }
-  const scale = eps === 0 ? 0 : 1 / (2 * eps * n);
+  const scale = eps === 0 ? 0 : 1 / (6 * eps * n);
   const out = tf.tidy(() => sum.map((a) => tf.mul(a, scale)));
   tf.dispose(sum);
   return out;
