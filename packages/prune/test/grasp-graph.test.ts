@@ -13,7 +13,16 @@ import { buildFixtureModel } from '../../../tools/fixtures/build-model.js';
 import { toTfjsOrder, type Fixture } from '../../../tools/fixtures/schema.js';
 import { onBackend, rejection, relErr } from '../../../test/helpers/index.js';
 import { asModel, take } from './gradient-fixtures.js';
-import { attentionModel, autodiffGrasp, batch, depthwiseModel, resMlpModel, resnetModel, trainable } from './grasp-synflow-nets.js';
+import {
+  attentionModel,
+  autodiffGrasp,
+  batch,
+  depthwiseModel,
+  embeddingModel,
+  resMlpModel,
+  resnetModel,
+  trainable,
+} from './grasp-synflow-nets.js';
 
 const FIXTURE_DIR = new URL('../../../test/fixtures/', import.meta.url);
 const CASES = (JSON.parse(readFileSync(new URL('index.json', FIXTURE_DIR), 'utf8')) as { cases: Array<{ file: string }> }).cases.map(
@@ -137,6 +146,25 @@ describe('GraSP on graph models', () => {
       model.dispose();
     });
   }
+
+  it('token ids (Embedding + LayerNormalization + residual): ≤ 1e-4 of an autodiff reference on cpu, weights bit-exact, no leak', async () => {
+    const model = embeddingModel(4);
+    const xs = tf.tensor2d(
+      Array.from({ length: 6 * 5 }, (_, i) => (i * 5 + 3) % 7),
+      [6, 5],
+      'int32',
+    );
+    const ys = tf.tensor1d([0, 1, 2, 2, 1, 0], 'int32');
+    const weights = trainable(model);
+    const before = tf.memory().numTensors;
+    const scores = take(await graspScores(asModel(model), { xs, ys }, { likelihood: 'classification' }));
+    expect(tf.memory().numTensors).toBe(before);
+    trainable(model).forEach((w, i) => expect(Array.from(w)).toEqual(Array.from(weights[i])));
+    const ref = await onBackend('cpu', () => autodiffGrasp(model, xs, ys));
+    expect(relErr(scores, ref)).toBeLessThanOrEqual(1e-4);
+    tf.dispose([xs, ys]);
+    model.dispose();
+  });
 
   it('data that cannot be iterated twice: InvalidDataError, weights bit-exact, no leak', async () => {
     const model = attentionModel(9);
