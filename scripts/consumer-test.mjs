@@ -163,9 +163,15 @@ function checkManifest({ dir, pkg }, packages) {
   expect(pkg.repository?.url && pkg.repository?.directory === `packages/${dir}`, `${where}: repository with directory`);
   expect(Array.isArray(pkg.keywords) && pkg.keywords.length > 0, `${where}: keywords`);
   expect(typeof pkg.engines?.node === 'string', `${where}: engines.node`);
-  // @spam/tfjs-wasm-kernels (a peer of tfjs-backend-wasm) registers kernels on import: a side effect.
-  const registersKernels = Boolean(pkg.peerDependencies?.['@tensorflow/tfjs-backend-wasm']);
-  expect(pkg.sideEffects === registersKernels, `${where}: sideEffects ${registersKernels}`);
+  // @spam/tfjs-wasm-kernels (a required peer of tfjs-backend-wasm) registers kernels on import: a side effect.
+  // Other packages are side-effect free, or list exactly the dist entries that register something on
+  // import (e.g. @spam/laplace/parallel registers worker threads).
+  const registersKernels =
+    Boolean(pkg.peerDependencies?.['@tensorflow/tfjs-backend-wasm']) &&
+    !pkg.peerDependenciesMeta?.['@tensorflow/tfjs-backend-wasm']?.optional;
+  const listed =
+    Array.isArray(pkg.sideEffects) && pkg.sideEffects.length > 0 && pkg.sideEffects.every((f) => /^\.\/dist\/[\w.-]+\.c?js$/.test(f));
+  expect(registersKernels ? pkg.sideEffects === true : pkg.sideEffects === false || listed, `${where}: sideEffects ${registersKernels}`);
   expect(pkg.type === 'module', `${where}: type module`);
   expect(pkg.exports?.['.'], `${where}: exports["."]`);
   for (const [sub, target] of Object.entries(pkg.exports ?? {})) {
@@ -194,7 +200,7 @@ function checkManifest({ dir, pkg }, packages) {
   expect(peers['@tensorflow/tfjs-core'] === '>=4.10.0 <5', `${where}: peer @tensorflow/tfjs-core ">=4.10.0 <5"`);
   for (const name of Object.keys(peers)) expect(ALLOWED_PEERS.has(name), `${where}: unexpected peer ${name}`);
   // A wasm-backend package (@spam/tfjs-wasm-kernels) has no use for the node backends as peers.
-  const wasmOnly = Boolean(peers['@tensorflow/tfjs-backend-wasm']);
+  const wasmOnly = registersKernels;
   for (const name of wasmOnly ? [] : OPTIONAL_PEERS)
     expect(peers[name] && pkg.peerDependenciesMeta?.[name]?.optional === true, `${where}: ${name} is an optional peer`);
   expect(!pkg.peerDependenciesMeta?.['@tensorflow/tfjs-core']?.optional, `${where}: tfjs-core is a required peer`);
@@ -228,15 +234,19 @@ function checkTarball({ dir, pkg }, info, unpacked) {
       if (spec.startsWith('.')) {
         const target = resolve(dirname(join(unpacked, f)), spec);
         const inside = isInside(target, unpacked);
-        const exists = ['', '.js', '.cjs', '.d.ts', '/index.js', '/index.d.ts'].some(
-          (ext) => existsSync(target + ext) && statSync(target + ext).isFile(),
+        // A declaration file names its sibling chunks by their runtime names (`./chunk-x.js` for `chunk-x.d.ts`).
+        const declared = /\.d\.(ts|cts|mts)$/.test(f) ? [target.replace(/\.js$/, '.d.ts'), target.replace(/\.cjs$/, '.d.cts')] : [];
+        const exists = [...['', '.js', '.cjs', '.d.ts', '/index.js', '/index.d.ts'].map((ext) => target + ext), ...declared].some(
+          (file) => existsSync(file) && statSync(file).isFile(),
         );
         expect(inside && exists, `${where}: ${f} imports ${spec}, which is not a file in the tarball`);
       } else if (spec.startsWith('/') || /^[a-z]:/i.test(spec) || spec.startsWith('file:')) {
         fail(`${where}: ${f} imports the absolute path ${spec}`);
       } else {
         const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0];
-        const ok = allowed.has(name) || builtins.has(spec) || builtins.has(name) || spec.startsWith('node:');
+        // Self-reference by a subpath of the package's own exports (e.g. @spam/laplace/parallel) is allowed.
+        const self = name === pkg.name && Object.hasOwn(pkg.exports ?? {}, `.${spec.slice(name.length)}`);
+        const ok = self || allowed.has(name) || builtins.has(spec) || builtins.has(name) || spec.startsWith('node:');
         expect(ok, `${where}: ${f} imports '${spec}', which is not a dependency or peer of the package`);
       }
     }

