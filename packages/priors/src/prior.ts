@@ -122,17 +122,18 @@ export abstract class Prior {
   precisionBlocks(): Tensor[] {
     this.assertLive();
     if (this.sharingDepth === 0) return tf.tidy(() => this.computePrecisionBlocks());
-    this.shared ??= tf.tidy(() => this.computePrecisionBlocks().map((d) => tf.keep(d)));
-    return this.shared.map((d) => tf.clone(d));
+    const shared = (this.shared ??= tf.tidy(() => this.computePrecisionBlocks().map((d) => tf.keep(d))));
+    return tf.tidy(() => this.computeLogPrecisionBlocks().map((l, i) => expOf(l, shared[i])));
   }
 
   /**
    * Runs `f` with δ computed at most once: every {@link precisionBlocks} call inside `f` (also
    * those of {@link scatter} and of a Laplace's `precisionFor`) returns copies of the same δ,
-   * differentiable in {@link variables} as usual. For objectives that need δ in several terms and
-   * are differentiated many times (log Z in the marglik hyper steps: one `exp` over all P
-   * precisions instead of one per term). The variables must not change inside `f`. Nests; δ is
-   * freed when the outermost call returns or throws.
+   * differentiable in {@link variables} exactly as without sharing (each copy back-propagates
+   * dy·δ to its own log δ, as `tf.exp` does, so values and gradients are bit-identical). For
+   * objectives that need δ in several terms and are differentiated many times (log Z in the
+   * marglik hyper steps: one `exp` over all P precisions instead of one per term). The variables
+   * must not change inside `f`. Nests; δ is freed when the outermost call returns or throws.
    */
   sharingPrecision<T>(f: () => T): T {
     this.assertLive();
@@ -318,4 +319,17 @@ export abstract class Prior {
       }
     });
   }
+}
+
+/**
+ * exp(l) for a δ = exp(l) already computed: the value is a copy of δ and the gradient dy·δ, what
+ * `tf.exp(l)` gives (its gradient is dy·exp(l)), without evaluating the exponential again.
+ */
+function expOf(l: Tensor, delta: Tensor): Tensor {
+  const op = tf.customGrad(((lIn: Tensor, save: tf.GradSaveFunc) => {
+    void lIn;
+    save([delta]);
+    return { value: tf.clone(delta), gradFunc: (dy: Tensor, saved: Tensor[]) => [tf.mul(dy, saved[0])] };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return op(l);
 }
