@@ -4,7 +4,7 @@
  * the GLM predictive with probit link of the pruned network — pruned weights fixed at zero, so
  * without posterior variance — as sweep rows with criterion `'opd-glm'` (NLL, ECE, Brier,
  * accuracy), plus rows `'opd-glm-tuned'`: the same posterior with a temperature T (Σ → T·Σ)
- * chosen by NLL on a held-out part of the training split (never the test split). The posterior
+ * chosen by NLL on the last examples of the training split (never the test split; the training saw them). The posterior
  * is a diagonal GGN Laplace with the learned prior: exact for a pruning mask and cheap (the
  * training's own Laplace when it is diagonal, else one diagonal fit).
  */
@@ -95,7 +95,7 @@ export async function runPredictiveStage(a: PredictiveStageArgs): Promise<Predic
   const originals = adapter.params.map((p) => tf.clone(p.variable.read()));
   const nTrain = data.xTrain.shape[0];
   const nTune = a.map ? 0 : tuningSplitSize(nTrain);
-  // Held out from the training split for the temperature only (the training itself used all of it).
+  // The last examples of the training split tune the temperature (the training itself used them too).
   const xTune = nTune > 0 ? tf.slice(data.xTrain, nTrain - nTune, nTune) : null;
   const yTune = nTune > 0 ? tf.tidy(() => tf.slice(data.yTrain, nTrain - nTune, nTune).dataSync()) : null;
   const out: PredictiveStageResult = { point: [], glm: [] };

@@ -58,7 +58,7 @@ export interface ResultRow {
   mse?: number;
   /** Classification, OPD points: the reliability diagram's bins (see report/calibration.ts). */
   reliability?: ReliabilityBins;
-  /** `opd-glm-tuned` rows: the posterior temperature T chosen on held-out training examples. */
+  /** `opd-glm-tuned` rows: the posterior temperature T chosen on the last examples of the training split. */
   temperature?: number;
 }
 

@@ -11,7 +11,7 @@ import { finite, num, orderTrainings, pct } from './summary.js';
 /** Criterion name of the GLM-predictive rows (OPD masks, probit link). */
 export const GLM_CRITERION = 'opd-glm';
 
-/** Criterion name of the GLM rows with a temperature tuned on held-out training examples. */
+/** Criterion name of the GLM rows with a temperature tuned on the last examples of the training split. */
 export const GLM_TUNED_CRITERION = 'opd-glm-tuned';
 
 /** Equal-width confidence bins of the reliability diagram and the ECE (as `@spam/core`'s `evaluate`). */
@@ -117,9 +117,10 @@ export function calibrationTable(rows: readonly ResultRow[]): string {
     (tuned
       ? 'SpaM + GLM (T tuned): the same posterior with its covariance scaled by a temperature T (10⁻⁴ … 10) chosen by NLL on the last ' +
         'min(500, N/10) examples of the training split (the trainings used them too; never the test split); T → 0 is the point estimate. ' +
-        'With the marglik-learned prior the diagonal posterior is wide (J Σ Jᵀ sums the variance of every weight and ignores their ' +
-        'correlations), so the untuned GLM is underconfident — worse NLL and ECE than the point estimate — wherever the point estimate ' +
-        'is already calibrated; the tuned T shows how much posterior width the data support. '
+        'With the marglik-learned prior J Σ Jᵀ is wide, so the untuned GLM is underconfident — worse NLL and ECE than the point ' +
+        'estimate — wherever the point estimate is already calibrated; not an artefact of the diagonal posterior (on a small MLP the exact ' +
+        'GGN posterior with a marglik-tuned prior is wider still). T at the lower end of the grid: the tuning examples support no ' +
+        'posterior width beyond the point estimate. '
       : '') +
     'Lower is better for NLL, ECE (10 bins) and Brier.\n\n' +
     [head, ...body].join('\n')
