@@ -141,7 +141,7 @@ describe('data-parallel curvature on worker threads', () => {
       { likelihood: 'classification', structure: 'diag', workers: dying },
     ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkerShardError);
-    expect((err as Error).message).toMatch(/shard 0 .*exited \(code 7\)/);
+    expect((err as Error).message).toMatch(/shard 1 .*exited \(code 7\)/);
   });
 
   it('no thread outlives a fit: a process that ran a parallel fit exits on its own (built packages)', () => {

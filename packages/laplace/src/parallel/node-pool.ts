@@ -7,10 +7,13 @@ import type { CurvatureJob, CurvatureWorkers } from './workers.js';
 
 /** Options of {@link nodeWorkers}. */
 export interface NodeWorkersOptions {
-  /** Number of worker threads (shards): a positive integer or `'auto'` (`os.availableParallelism()`). Default `'auto'`. */
+  /**
+   * Threads fitting shards, the calling thread included (it fits shard 0; count − 1 worker threads
+   * start): a positive integer or `'auto'` (`os.availableParallelism()`). Default `'auto'`.
+   */
   count?: number | 'auto';
   /**
-   * Modules each worker imports before rebuilding the model (absolute paths or package names):
+   * Modules each worker thread (not the calling thread) imports before rebuilding the model (absolute paths or package names):
    * where custom layer classes and SpaM layer adapters are registered. A module's default export,
    * if a function, is called with `{ shard }`.
    */
@@ -47,6 +50,8 @@ export function createNodeWorkers(script: WorkerScript, options: NodeWorkersOpti
   const size = count === 'auto' ? availableParallelism() : count;
   return {
     size,
+    // The calling thread takes shard 0: `count` threads in all, count − 1 of them new.
+    local: true,
     fitShards: (job, onProgress) => runShards(script, setup, job, onProgress),
   };
 }

@@ -120,8 +120,7 @@ function checkPartial(p: CurvaturePartial, what: string): void {
  */
 export function mergeCurvaturePartials(partials: readonly CurvaturePartial[]): CurvaturePartial {
   const given: unknown = partials;
-  if (!Array.isArray(given) || partials.length === 0)
-    throw new PartialMismatchError('mergeCurvaturePartials needs at least one partial');
+  if (!Array.isArray(given) || partials.length === 0) throw new PartialMismatchError('mergeCurvaturePartials needs at least one partial');
   partials.forEach((p, i) => checkPartial(p, `partial ${i}`));
   const sorted = [...partials].sort((a, b) => a.firstBatch - b.firstBatch);
   const [first] = sorted;

@@ -34,6 +34,11 @@ export interface CurvatureJob {
 export interface CurvatureWorkers {
   /** How many shards to cut the data into (≥ 1). */
   readonly size: number;
+  /**
+   * The calling thread fits shard 0 itself (its backend is warm and it has the model) while the
+   * runner fits the others; `fitShards` then receives shards 1…size−1. Default false.
+   */
+  readonly local?: boolean;
   /** Fits every shard; `onProgress(shard, batches, examples)` as batches finish. Rejects (after stopping every shard) on any failure. */
   fitShards(job: CurvatureJob, onProgress?: (shard: number, batches: number, examples: number) => void): Promise<CurvaturePartial[]>;
 }
