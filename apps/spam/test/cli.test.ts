@@ -130,8 +130,13 @@ describe('spam: run', () => {
     expect(report.partial).toBe(false);
     const json = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
     expect(json.partial).toBe(false);
-    // one row per training × (criteria × sparsities + the unpruned net)
-    expect(json.results).toHaveLength(3 * (3 * 2 + 1));
+    // the sweep: one row per training × (criteria × sparsities + the unpruned net)
+    const sweep = json.results.filter((r: { criterion: string }) => !r.criterion.startsWith('opd-glm'));
+    expect(sweep).toHaveLength(3 * (3 * 2 + 1));
+    // the GLM predictive rows: SpaM trainings × (opd-glm, opd-glm-tuned) × (sparsities + the unpruned net)
+    const glm = json.results.filter((r: { criterion: string; training: string }) => r.criterion.startsWith('opd-glm'));
+    expect(glm).toHaveLength(2 * 2 * (2 + 1));
+    expect(glm.every((r: { training: string }) => r.training !== 'map')).toBe(true);
     for (const r of json.results) {
       expect(Object.keys(r)).toEqual(
         expect.arrayContaining(['dataset', 'training', 'criterion', 'sparsity', 'seed', 'accuracy', 'nll', 'ece', 'brier']),
