@@ -67,7 +67,7 @@ over criteria × sparsities → structured unit removal → report (report.json,
   --seed N             seed of the initial weights, shared by every training (default 0)
   --backend B          ${BACKENDS.join(' | ')} (default auto: tensorflow when @tensorflow/tfjs-node(-gpu) is
                        installed, else wasm)
-  --preset P           ${PRESETS.join(' | ')} (default default: ≈3.5 min on 2 cores; paper: the paper's config)
+  --preset P           ${PRESETS.join(' | ')} (default default: ≈2 min on 2 idle cores with --jobs auto; paper: the paper's config)
   --quick              = --preset quick (under a minute)
   --out DIR            report directory (default ./spam-report, relative to the folder you ran the command
                        from); checked before training starts, files of an earlier report are overwritten
