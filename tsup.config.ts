@@ -50,6 +50,8 @@ export default defineConfig({
   dts: true,
   clean: true,
   sourcemap: true,
-  external: ['@tensorflow/tfjs-core'],
+  // The package's own name too: a subpath entry that imports its main entry (`@spam/core/node` ->
+  // `@spam/core`) shares its classes instead of bundling a second copy (which would break `instanceof`).
+  external: ['@tensorflow/tfjs-core', pkg.name],
   banner: ({ format }) => (format === 'cjs' ? { js: cjsPeerCheck } : undefined),
 });

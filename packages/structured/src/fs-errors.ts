@@ -1,44 +1,8 @@
 import { SpamError } from '@spam/core';
 
-/**
- * A file path of the `fileSystem(dir)` handler resolves outside `dir`: a `modelFile` /
- * `weightsFile` option or a `weightsManifest` path of `model.json` that is absolute or climbs out
- * with `..`, or a path inside `dir` that is (or runs through) a symbolic link leading outside it.
- * Nothing is read or written. Code `'PATH_ESCAPE'`.
- */
-export class PathEscapeError extends SpamError {
-  /** The offending path as given (option value or manifest entry). */
-  readonly path: string;
-  /** Where it resolves to (after following symbolic links, when they were the reason). */
-  readonly resolved: string;
-  /** The handler's directory. */
-  readonly dir: string;
-  constructor(what: string, path: string, resolved: string, dir: string) {
-    super(
-      'PATH_ESCAPE',
-      `${what} '${path}' resolves to '${resolved}', outside the model directory '${dir}'; file names must stay inside it`,
-    );
-    this.path = path;
-    this.resolved = resolved;
-    this.dir = dir;
-  }
-}
-
-/**
- * The `fileSystem(dir)` handler cannot save into `dir`: it (or its nearest existing ancestor) is
- * on a kernel pseudo file system (`/proc`, `/sys`, `/dev`, cgroup, debugfs, …), an ancestor is
- * not a directory, or creating the directory or writing a file failed (the cause is in the
- * message and in `cause`). Code `'TARGET_DIR'`.
- */
-export class TargetDirError extends SpamError {
-  /** The directory (or file) the save was refused for. */
-  readonly path: string;
-  constructor(path: string, reason: string, options?: { cause?: unknown }) {
-    super('TARGET_DIR', `cannot save into '${path}': ${reason}`);
-    this.path = path;
-    if (options?.cause !== undefined) (this as { cause?: unknown }).cause = options.cause;
-  }
-}
+// One class per idea, shared with `@spam/laplace/node`: `instanceof PathEscapeError` holds
+// whichever package raised it.
+export { PathEscapeError, TargetDirError } from '@spam/core/node';
 
 /**
  * A saved model cannot be loaded by the `fileSystem(dir)` handler: `model.json` is missing, not a

@@ -3,14 +3,13 @@
  * the main entry so that it stays browser-safe.
  * @packageDocumentation
  */
-import { randomBytes } from 'node:crypto';
-import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidOptionError } from '@spam/core';
-import { ModelFileError, TargetDirError } from './fs-errors.js';
+import { ModelFileError } from './fs-errors.js';
 import { parseModelJSON, specBytes } from './fs-manifest.js';
-import { checkDirArg, ensureTargetDir, existingDir, existingFileInside, fileInside, prepareFile } from './fs-paths.js';
+import { checkDirArg, ensureTargetDir, existingDir, existingFileInside, fileInside, prepareFile, writeReplacing } from './fs-paths.js';
 
 export { ModelFileError, PathEscapeError, TargetDirError } from './fs-errors.js';
 export { ensureTargetDir } from './fs-paths.js';
@@ -36,21 +35,6 @@ function joinWeightData(data: ArrayBuffer | ArrayBuffer[] | undefined): Uint8Arr
 }
 
 const reason = (e: unknown) => (e instanceof Error ? e.message : String(e));
-
-/**
- * Writes `data` to `target` through a fresh temporary file in the same folder and a rename: a
- * symbolic link at `target` is replaced, never followed, and a reader never sees half a file.
- */
-async function writeReplacing(target: string, data: Uint8Array | string, dir: string): Promise<void> {
-  const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    await writeFile(tmp, data, { flag: 'wx' });
-    await rename(tmp, target);
-  } catch (e) {
-    await unlink(tmp).catch(() => undefined);
-    throw new TargetDirError(dir, `cannot write '${target}': ${reason(e)}`, { cause: e });
-  }
-}
 
 /**
  * A `tf.io.IOHandler` that saves to and loads from a directory: `model.json` (topology, weights

@@ -1,11 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { InvalidOptionError } from '@spam/core';
 import { laplaceFileNames } from '../io/browser.js';
 import { manifestBytes, type LaplaceIOHandler } from '../io/handler.js';
-import { LaplaceFileError, TargetDirError } from './fs-errors.js';
-import { checkDirArg, ensureTargetDir, existingDir, existingFileInside, fileInside, prepareFile } from './fs-paths.js';
+import { LaplaceFileError } from './fs-errors.js';
+import { checkDirArg, ensureTargetDir, existingDir, existingFileInside, fileInside, prepareFile, writeReplacing } from './fs-paths.js';
 
 /** Options of {@link fileSystem}. */
 export interface LaplaceFileSystemOptions {
@@ -17,21 +16,6 @@ export interface LaplaceFileSystemOptions {
 }
 
 const reason = (e: unknown) => (e instanceof Error ? e.message : String(e));
-
-/**
- * Writes `data` to `target` through a fresh temporary file in the same folder and a rename: a
- * reader never sees half a file, and a symbolic link at `target` is replaced, never followed.
- */
-async function writeReplacing(target: string, data: Uint8Array | string, dir: string): Promise<void> {
-  const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    await writeFile(tmp, data, { flag: 'wx' });
-    await rename(tmp, target);
-  } catch (e) {
-    await unlink(tmp).catch(() => undefined);
-    throw new TargetDirError(dir, `cannot write '${target}': ${reason(e)}`, { cause: e });
-  }
-}
 
 /**
  * A Node handler that saves a Laplace into a directory and loads it back: `<name>.json` (the
