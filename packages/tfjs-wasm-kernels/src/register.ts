@@ -11,6 +11,7 @@ import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise-backprop.js';
 import { MissingWasmKernelError } from './errors.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
+import { tileConfig } from './tile.js';
 
 /** The kernels this package registers for `wasm`, in registration order. */
 export const WASM_KERNEL_NAMES = [
@@ -20,6 +21,7 @@ export const WASM_KERNEL_NAMES = [
   'MaxPoolGrad',
   'BatchMatMul',
   '_FusedMatMul',
+  'Tile',
 ] as const;
 
 /** One of {@link WASM_KERNEL_NAMES}. */
@@ -29,6 +31,7 @@ export type WasmKernelName = (typeof WASM_KERNEL_NAMES)[number];
 const WRAPPED: Partial<Record<WasmKernelName, (original: KernelConfig) => KernelConfig>> = {
   BatchMatMul: transposingMatMulConfig,
   _FusedMatMul: transposingMatMulConfig,
+  Tile: tileConfig,
 };
 
 /** Kernels that stand alone (added, or replacing a wrong wasm kernel). */
@@ -46,11 +49,12 @@ let saved: Map<WasmKernelName, KernelConfig | null> | null = null;
  * Registers this package's kernels for the `wasm` backend (the package's
  * side-effect import calls it): `Conv2DBackpropFilter`, `DepthwiseConv2dNativeBackpropFilter` / `…BackpropInput` (missing in
  * tfjs-backend-wasm 4.22), a correct `MaxPoolGrad`, and `BatchMatMul` / `_FusedMatMul` that
- * transpose flagged operands explicitly and run the wasm backend's fast path. Idempotent: a second
- * call changes nothing.
+ * transpose flagged operands explicitly and run the wasm backend's fast path, and a `Tile` of
+ * contiguous block copies (float32 / int32; other dtypes keep the wasm backend's own). Idempotent: a
+ * second call changes nothing.
  * @returns the names of the kernels now registered by this package, {@link WASM_KERNEL_NAMES}.
- * @throws {@link MissingWasmKernelError} when tfjs-backend-wasm's own `BatchMatMul` / `_FusedMatMul`
- *   are not registered (the replacements call them).
+ * @throws {@link MissingWasmKernelError} when tfjs-backend-wasm's own `BatchMatMul` / `_FusedMatMul` /
+ *   `Tile` are not registered (the replacements call them).
  */
 export function registerWasmKernels(): readonly WasmKernelName[] {
   if (saved) return WASM_KERNEL_NAMES;
