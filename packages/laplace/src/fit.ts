@@ -5,7 +5,7 @@ import type { LaplaceInfo } from './curvature/base.js';
 import { CURVATURE_STRUCTURES, type CurvatureStructure, type LaplaceFor } from './curvature/structures.js';
 import { resolveCurvatureOptions, type CurvatureOptions, type ResolvedCurvatureOptions } from './options.js';
 import { fitCurvaturePartial, laplaceFromPartial, mergeCurvaturePartials, type CurvaturePartial } from './parallel/partial.js';
-import { modelArtifacts, resolveWorkers, shardData, type CurvatureShard, type CurvatureWorkers } from './parallel/workers.js';
+import { holdWorkers, modelArtifacts, shardData, type CurvatureShard, type CurvatureWorkers } from './parallel/workers.js';
 
 export type { Laplace, LaplaceFor } from './curvature/structures.js';
 export { MAX_FULL_PARAMS } from './curvature/full.js';
@@ -28,8 +28,14 @@ export async function fitLaplace<S extends CurvatureStructure = 'kron'>(
   const adapter = buildModelAdapter(model, { logits: o.likelihood === 'classification' });
   const spec = CURVATURE_STRUCTURES[o.structure];
   spec.check?.(adapter);
-  const runner = resolveWorkers(options.workers);
-  if (runner) return (await fitOnWorkers(model, data, options, runner)) as LaplaceFor<S>;
+  const workers = holdWorkers(options.workers);
+  if (workers.runner) {
+    try {
+      return (await fitOnWorkers(model, data, options, workers.runner)) as LaplaceFor<S>;
+    } finally {
+      await workers.release(); // threads made for this fit from a count end with it; a pool passed in stays up
+    }
+  }
   const total = knownExampleCount(data);
   const r = await accumulateCurvature(adapter, spec.accumulator(o), o, data, 0, (batches, examples) =>
     o.onProgress?.({ stage: 'curvature', batches, examples, total }),

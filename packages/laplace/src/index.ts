@@ -66,7 +66,7 @@ export {
   type CurvatureWorkers,
   type WorkersOption,
 } from './parallel/workers.js';
-export { PartialMismatchError, WorkerShardError } from './parallel/errors.js';
+export { PartialMismatchError, WorkerPoolDisposedError, WorkerShardError } from './parallel/errors.js';
 export { lossWithPrior, marglikCallback, type MarglikCallback, type MarglikCallbackOptions } from './marglik/fit-callback.js';
 export {
   saveLaplace,

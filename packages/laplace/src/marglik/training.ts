@@ -19,7 +19,7 @@ import {
 import { createPrior, type Prior, type PriorStructure } from '@spam/priors';
 import { fitLaplace, type Laplace } from '../fit.js';
 import type { CurvatureStructure, CurvatureType } from '../options.js';
-import type { WorkersOption } from '../parallel/workers.js';
+import { holdWorkers, type WorkersOption } from '../parallel/workers.js';
 import type { KronLogDetMethod, KronPriorMode } from '../curvature/base.js';
 import { checkPriorFits, kronPriorOf } from './log-marglik.js';
 import { MarglikTuner, type HyperProgress } from './tuner.js';
@@ -161,6 +161,8 @@ export async function marglikTraining(model: ModelLike, data: DataSource, option
   const burnIn = checkInt('burnIn (B)', options.burnIn ?? 0, 0);
   const structure = options.structure ?? deprecated(options.hessian, 'marglikTraining option `hessian`', '`structure`') ?? 'kron';
   const kronPrior = kronPriorOf(options);
+  // One runner for every marglik step and the final fit: threads made from a count start once and end with the run.
+  const workers = holdWorkers(options.workers);
   const adapter = buildModelAdapter(model, { logits: likelihood === 'classification' });
   const ownsPrior = typeof options.prior !== 'object';
   const prior =
@@ -189,7 +191,7 @@ export async function marglikTraining(model: ModelLike, data: DataSource, option
     curvature: options.curvature ?? 'ggn',
     mcSamples: options.mcSamples,
     seed: options.seed,
-    workers: options.workers,
+    workers: workers.runner ?? 1,
   } as const;
   const history: MarglikHistoryEntry[] = [];
   const total = knownExampleCount(data);
@@ -252,5 +254,6 @@ export async function marglikTraining(model: ModelLike, data: DataSource, option
   } finally {
     tuner.dispose();
     if (ownsOptimizer) optimizer.dispose();
+    await workers.release();
   }
 }

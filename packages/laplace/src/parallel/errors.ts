@@ -1,4 +1,4 @@
-import { SpamError } from '@spam/core';
+import { DisposedError, SpamError } from '@spam/core';
 
 /**
  * A shard of a data-parallel curvature fit failed: its worker threw, died or could not start. Every
@@ -20,5 +20,16 @@ export class WorkerShardError extends SpamError {
 export class PartialMismatchError extends SpamError {
   constructor(message: string) {
     super('PARTIAL_MISMATCH', message);
+  }
+}
+
+/**
+ * A worker pool (`nodeWorkers`) used after `dispose()`, or after a failed fit shut it down (a shard
+ * threw, or a thread died). A `DisposedError`: create a new pool.
+ */
+export class WorkerPoolDisposedError extends DisposedError {
+  constructor(pool: string, reason: string) {
+    super('curvature worker pool', pool);
+    this.message = `curvature worker pool '${pool}' cannot be used any more: ${reason}; its threads are terminated (create a new pool)`;
   }
 }

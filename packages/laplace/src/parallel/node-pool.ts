@@ -1,9 +1,12 @@
-import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
+import type * as tf from '@tensorflow/tfjs-core';
 import { InvalidOptionError } from '@spam/core';
-import { WorkerShardError } from './errors.js';
+import { WorkerPoolDisposedError, WorkerShardError } from './errors.js';
+import { ShardThread, type FitMessage, type WorkerScript } from './node-thread.js';
 import type { CurvaturePartial } from './partial.js';
 import type { CurvatureJob, CurvatureWorkers } from './workers.js';
+
+export type { WorkerScript } from './node-thread.js';
 
 /** Options of {@link nodeWorkers}. */
 export interface NodeWorkersOptions {
@@ -13,100 +16,148 @@ export interface NodeWorkersOptions {
    */
   count?: number | 'auto';
   /**
-   * Modules each worker thread (not the calling thread) imports before rebuilding the model (absolute paths or package names):
+   * Modules each worker thread (not the calling thread) imports once, before it first rebuilds the model (absolute paths or package names):
    * where custom layer classes and SpaM layer adapters are registered. A module's default export,
-   * if a function, is called with `{ shard }`.
+   * if a function, is called with `{ shard }` (the shard index the thread serves in every fit).
    */
   setup?: string[];
 }
 
-type WorkerMessage =
-  | { type: 'progress'; batches: number; examples: number }
-  | { type: 'done'; partial: CurvaturePartial }
-  | { type: 'error'; name: string; message: string };
+/**
+ * The pool `nodeWorkers` returns: a {@link CurvatureWorkers} runner whose threads live from its first
+ * fit until `dispose()` (or a failed fit), so consecutive fits — the steps of a `marglikTraining`
+ * run, a sweep — pay the thread start, tfjs set-up and model rebuild once.
+ */
+export interface NodeWorkers extends CurvatureWorkers {
+  /** True once the pool is disposed: by `dispose()`, or by a fit that failed. */
+  readonly isDisposed: boolean;
+  /** Terminates every thread (a fit still running rejects with `WorkerShardError`); idempotent. */
+  dispose(): Promise<void>;
+}
 
-/** Where the worker script is, and how to start it (TypeScript sources need the tsx loader). */
-export interface WorkerScript {
-  url: URL;
-  /** The script is TypeScript (a source checkout): start it through tsx's loader. */
-  typescript: boolean;
-  /** Passed to the thread as `workerData` (tells the module it is the worker). */
-  workerData: unknown;
+/** The model's weights as one buffer (tfjs may hand them over in pieces). */
+function weightBuffer(model: tf.io.ModelArtifacts): ArrayBuffer {
+  const w = model.weightData;
+  if (!w) return new ArrayBuffer(0);
+  if (!Array.isArray(w)) return w;
+  const out = new Uint8Array(w.reduce((a, b) => a + b.byteLength, 0));
+  let at = 0;
+  for (const b of w) {
+    out.set(new Uint8Array(b), at);
+    at += b.byteLength;
+  }
+  return out.buffer;
+}
+
+/** What a thread must have rebuilt to take only weights: the topology and the weights' names, shapes and dtypes. */
+function modelKey(model: tf.io.ModelArtifacts): string {
+  return JSON.stringify([model.modelTopology ?? null, model.weightSpecs ?? []]);
 }
 
 /**
- * A {@link CurvatureWorkers} runner on Node's `worker_threads`: one thread per shard, each with its
- * own tfjs backend (the caller's) and a copy of the model; threads end with the fit (the process
- * is not kept alive). A shard that throws or whose thread dies rejects with `WorkerShardError`
- * naming it, after every thread is terminated.
+ * A {@link CurvatureWorkers} pool on Node's `worker_threads`, started at its first fit and reused by
+ * every later one: thread s always fits shard s (the calling thread fits shard 0), keeps its tfjs
+ * backend and the rebuilt model, and receives only the weights (one transferred buffer) and its
+ * shard's data per fit. Idle threads are unref'd (a process whose pool was never disposed still
+ * exits). Fits on one pool run one after another. A failed fit — a shard that throws, a thread that
+ * dies during a fit or between fits — rejects with `WorkerShardError` naming the shard and disposes
+ * the pool (every thread terminated); using a disposed pool raises `WorkerPoolDisposedError`.
  */
-export function createNodeWorkers(script: WorkerScript, options: NodeWorkersOptions = {}): CurvatureWorkers {
+class NodeWorkerPool implements NodeWorkers {
+  readonly local = true;
+  private readonly threads = new Map<number, ShardThread>();
+  private queue: Promise<unknown> = Promise.resolve();
+  private disposedBecause: string | null = null;
+
+  constructor(
+    private readonly script: WorkerScript,
+    readonly size: number,
+    private readonly setup: string[],
+  ) {}
+
+  /** True once disposed (by `dispose()` or a failed fit). */
+  get isDisposed(): boolean {
+    return this.disposedBecause !== null;
+  }
+
+  private get name(): string {
+    return `nodeWorkers(count ${this.size})`;
+  }
+
+  fitShards(job: CurvatureJob, onProgress?: (shard: number, batches: number, examples: number) => void): Promise<CurvaturePartial[]> {
+    const run = this.queue.then(() => this.run(job, onProgress));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private thread(shard: number, firstBatch: number): ShardThread {
+    let t = this.threads.get(shard);
+    if (!t) {
+      try {
+        t = new ShardThread(this.script, shard);
+      } catch (e) {
+        throw new WorkerShardError(shard, firstBatch, `the worker thread did not start: ${(e as Error).message}`);
+      }
+      this.threads.set(shard, t);
+    }
+    return t;
+  }
+
+  private async run(job: CurvatureJob, onProgress?: (shard: number, batches: number, examples: number) => void): Promise<CurvaturePartial[]> {
+    if (this.disposedBecause !== null) throw new WorkerPoolDisposedError(this.name, this.disposedBecause);
+    const dead = [...this.threads.values()].find((t) => t.death !== null);
+    if (dead) {
+      const err = new WorkerShardError(dead.shard, dead.lastFirstBatch, dead.death ?? '');
+      await this.shutdown(`shard ${dead.shard} failed: ${dead.death}`);
+      throw err;
+    }
+    const weights = weightBuffer(job.model);
+    const key = modelKey(job.model);
+    const { weightData: _all, ...topology } = job.model;
+    try {
+      const partials = await Promise.all(
+        job.shards.map((shard) => {
+          const t = this.thread(shard.shard, shard.firstBatch);
+          // Only the weights, unless this thread has not rebuilt this model yet; each thread gets its own copy, transferred.
+          const data = weights.slice(0);
+          const model: tf.io.ModelArtifacts =
+            t.modelKey === key ? { weightSpecs: job.model.weightSpecs, weightData: data } : { ...topology, weightData: data };
+          const message: FitMessage = { type: 'fit', job: { ...job, model, shards: [shard] }, setup: t.fits === 0 ? this.setup : [] };
+          t.modelKey = key;
+          return t.fit(message, [data, shard.xs.data.buffer, shard.ys.data.buffer] as ArrayBuffer[], onProgress);
+        }),
+      );
+      for (const t of this.threads.values()) t.idle();
+      return partials;
+    } catch (e) {
+      await this.shutdown(e instanceof WorkerShardError ? `shard ${e.shard} failed: ${e.message}` : `a fit failed: ${(e as Error).message}`);
+      throw e;
+    }
+  }
+
+  private async shutdown(reason: string): Promise<void> {
+    this.disposedBecause ??= reason;
+    const threads = [...this.threads.values()];
+    this.threads.clear();
+    await Promise.all(threads.map((t) => t.terminate(`the pool was disposed during the fit (${reason})`)));
+  }
+
+  /** Terminates every thread (a fit still running rejects with `WorkerShardError`); idempotent. */
+  dispose(): Promise<void> {
+    return this.shutdown('it was disposed (dispose())');
+  }
+}
+
+/**
+ * A {@link CurvatureWorkers} pool on Node's `worker_threads` (see `nodeWorkers`): started at the
+ * first fit, reused by later fits, ended by `dispose()` or by a failed fit.
+ */
+export function createNodeWorkers(script: WorkerScript, options: NodeWorkersOptions = {}): NodeWorkers {
   const count = options.count ?? 'auto';
   if (count !== 'auto' && (!Number.isInteger(count) || count < 1))
     throw new InvalidOptionError(`count must be a positive integer or 'auto', got ${String(count)}`);
   const setup = options.setup ?? [];
   if (!Array.isArray(setup) || setup.some((s) => typeof s !== 'string' || s.length === 0))
     throw new InvalidOptionError('setup must be a list of module paths or package names');
-  const size = count === 'auto' ? availableParallelism() : count;
-  return {
-    size,
-    // The calling thread takes shard 0: `count` threads in all, count − 1 of them new.
-    local: true,
-    fitShards: (job, onProgress) => runShards(script, setup, job, onProgress),
-  };
-}
-
-/** Starts one thread on the script; TypeScript sources get tsx's ESM loader registered first (Node 20 ignores `--import` in a worker's execArgv). */
-function startWorker(script: WorkerScript): Worker {
-  if (!script.typescript) return new Worker(script.url, { workerData: script.workerData });
-  // Only in a source checkout (this repository's tests), where tsx is a dev dependency; built packages never reach here.
-  const loader = 'tsx/esm/api';
-  const boot = `import(${JSON.stringify(loader)}).then((t) => { t.register(); return import(${JSON.stringify(script.url.href)}); })`;
-  return new Worker(boot, { eval: true, workerData: script.workerData });
-}
-
-async function runShards(
-  script: WorkerScript,
-  setup: string[],
-  job: CurvatureJob,
-  onProgress?: (shard: number, batches: number, examples: number) => void,
-): Promise<CurvaturePartial[]> {
-  const workers: Worker[] = [];
-  const stopAll = () => Promise.all(workers.map((w) => w.terminate().catch(() => undefined)));
-  try {
-    return await Promise.all(
-      job.shards.map(
-        (shard) =>
-          new Promise<CurvaturePartial>((resolve, reject) => {
-            let settled = false;
-            const fail = (detail: string) => {
-              if (settled) return;
-              settled = true;
-              reject(new WorkerShardError(shard.shard, shard.firstBatch, detail));
-            };
-            let w: Worker;
-            try {
-              w = startWorker(script);
-            } catch (e) {
-              fail(`the worker thread did not start: ${(e as Error).message}`);
-              return;
-            }
-            workers.push(w);
-            w.on('message', (m: WorkerMessage) => {
-              if (m.type === 'progress') onProgress?.(shard.shard, m.batches, m.examples);
-              else if (m.type === 'done') {
-                settled = true;
-                resolve(m.partial);
-              } else if (m.type === 'error') fail(`${m.name}: ${m.message}`);
-            });
-            w.on('error', (e) => fail(`the worker thread crashed: ${e.message}`));
-            w.on('exit', (code) => fail(`the worker thread exited (code ${code}) before returning its sums`));
-            const transfer = [shard.xs.data.buffer, shard.ys.data.buffer] as ArrayBuffer[];
-            w.postMessage({ type: 'fit', job: { ...job, shards: [shard] }, setup }, transfer);
-          }),
-      ),
-    );
-  } finally {
-    await stopAll();
-  }
+  return new NodeWorkerPool(script, count === 'auto' ? availableParallelism() : count, setup);
 }

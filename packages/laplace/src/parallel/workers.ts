@@ -41,6 +41,12 @@ export interface CurvatureWorkers {
   readonly local?: boolean;
   /** Fits every shard; `onProgress(shard, batches, examples)` as batches finish. Rejects (after stopping every shard) on any failure. */
   fitShards(job: CurvatureJob, onProgress?: (shard: number, batches: number, examples: number) => void): Promise<CurvaturePartial[]>;
+  /**
+   * Releases the runner's threads or connections. A runner passed as `workers` is the caller's: SpaM
+   * never disposes it. One made from a count (`workers: n | 'auto'`) is disposed after the fit (after
+   * the run, in `marglikTraining`).
+   */
+  dispose?(): Promise<void> | void;
 }
 
 /** `fitLaplace`'s `workers` option: a count, `'auto'` (one per core), or a runner. */
@@ -70,6 +76,16 @@ export function resolveWorkers(option: WorkersOption | undefined): CurvatureWork
   }
   const runner = defaultFactory(option as number | 'auto');
   return runner.size > 1 ? runner : null;
+}
+
+/**
+ * The runner for a `workers` option held for one fit or one `marglikTraining` run: a runner the
+ * caller passed is used as is (and left running); one made from a count is disposed by `release`.
+ */
+export function holdWorkers(option: WorkersOption | undefined): { runner: CurvatureWorkers | null; release(): Promise<void> } {
+  const runner = resolveWorkers(option);
+  const owned = runner !== null && runner !== option;
+  return { runner, release: async () => (owned ? await runner.dispose?.() : undefined) };
 }
 
 function host(t: tf.Tensor, all: tf.TypedArray, rows: [number, number]): HostArray {
