@@ -1,8 +1,9 @@
 /**
  * One data set of a `spam` run: every training (MAP / SpaM) from the same seeded weights, each
- * followed by the unstructured sweep (criteria × sparsities, one shot, no retraining) and, for
- * MLPs and conv nets, structured removal (unit criteria × unit fractions) of the same trained net
- * by the paper's protocol: delete units, fine-tune the smaller model, measure (structured-stage.ts).
+ * followed by the unstructured sweep (criteria × sparsities, one shot, no retraining) and
+ * structured removal (unit criteria × unit fractions) of the same trained net by the paper's
+ * protocol: delete units (per layer in chains, by dependency groups in graph models), fine-tune
+ * the smaller model, measure (structured-stage.ts).
  * Rows go to the report as soon as a training is done.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -72,11 +73,12 @@ export async function runDataset(data: Dataset, cfg: RunConfig, sink: Experiment
       `Adam ${s.lr}, batch ${s.batchSize}, ${s.epochs} epochs, SpaM: F = ${s.marglikEvery}, K = ${s.hyperSteps}, B = ${s.burnIn}, ${cfg.curvature.toUpperCase()}`,
   );
   probe.dispose();
-  if (isGraphModel(modelName) && cfg.unitFractions.length > 0)
-    sink.log(`  structured removal skipped: ${modelName} is a graph model (unit removal takes chains of Dense/Conv2D layers)`);
-  else if (cfg.unitFractions.length > 0)
+  if (cfg.unitFractions.length > 0)
     sink.log(
-      `  structured: units removed per layer (${cfg.unitCriteria.join(', ')} × ${cfg.unitFractions.length} fractions), ` +
+      (isGraphModel(modelName)
+        ? `  structured: dependency groups (coupled channels, attention heads, MLP units) ranked by the sum of their unit scores, ` +
+          `the lowest of each family removed (${cfg.unitCriteria.join(', ')} × ${cfg.unitFractions.length} fractions), `
+        : `  structured: units removed per layer (${cfg.unitCriteria.join(', ')} × ${cfg.unitFractions.length} fractions), `) +
         (cfg.finetuneEpochs > 0
           ? `each smaller model fine-tuned ${cfg.finetuneEpochs} epoch(s), then measured`
           : 'one-shot (no fine-tuning)'),
@@ -229,7 +231,7 @@ async function runTraining(
 
     // Structured: the paper's protocol (units deleted per layer, the smaller model fine-tuned, measured).
     let structured: StructuredRow[] = [];
-    if (cfg.unitFractions.length > 0 && !isGraphModel(modelName)) {
+    if (cfg.unitFractions.length > 0) {
       const t3 = performance.now();
       structured = await runStructuredStage({
         data,

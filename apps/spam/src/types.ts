@@ -75,7 +75,7 @@ export interface StructuredRow {
   training: string;
   /** Unit score: `'opd'`, `'magnitude'` (L1 per unit), `'random'`. */
   criterion: string;
-  /** Fraction of units removed per layer (last layer kept). */
+  /** Fraction of units removed per layer (last layer kept); graph models: of the dependency groups of each family. */
   unitFraction: number;
   seed: number;
   accuracy?: number;
@@ -97,6 +97,11 @@ export interface StructuredRow {
   oneShotNll?: number;
   /** Bytes of the smaller model's float32 weights. */
   bytes?: number;
+  /** How units were chosen: `'group'` = by dependency groups of a graph model (absent = per layer, a chain). */
+  selection?: 'group';
+  /** Graph models: prunable dependency groups removed and in total. */
+  groupsRemoved?: number;
+  groupsTotal?: number;
 }
 
 /** Learned prior precisions of one parameter tensor after a training. */

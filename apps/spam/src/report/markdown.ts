@@ -246,8 +246,15 @@ function structuredTable(report: Report, dataset: string): string {
       : `The paper's protocol: the smaller model is fine-tuned for ${epochs.join(' / ')} epoch(s) after removal ` +
         '(Adam at the training learning rate, MAP objective with δ₀) and then measured' +
         (kind === 'regression' ? '.' : '; one-shot accuracy = before fine-tuning.');
+  const how = rows.some((r) => r.selection === 'group')
+    ? 'Graph model, units removed by dependency groups (channels coupled through residual Adds and BatchNormalization, attention heads ' +
+      'with their q/k/v units and rows of the output projection, MLP units): groups were ranked by the sum of their member unit scores and ' +
+      'the lowest-ranked fraction of each family (one layer or one coupled residual stream; the heads of one attention) removed, ' +
+      'a transformer residual stream and the model output kept; '
+    : 'Whole units (neurons / channels) removed per layer by the lowest unit scores, the last layer kept; ';
   return (
-    'Whole units (neurons / channels) removed per layer by the lowest unit scores, the last layer kept; params and MACs per example after removal ' +
+    how +
+    'params and MACs per example after removal ' +
     '(share of the unpruned network in brackets); latency = median predict time of the pruned model on a fixed batch. ' +
     `${protocol}\n\n` +
     table(
