@@ -95,7 +95,8 @@ function countRemoved(g: ReturnType<typeof groupScores>, masks: UnitMasks): Remo
  * Prunes `model` (not modified) at `sparsity` by `scores`, fine-tunes the smaller model, saves it
  * to `dir`, reloads it and measures the reloaded model (metrics with `measureModel`; latency timed
  * interleaved with `model`'s on the first `latencyBatch` test digits). Every tensor and model
- * created is disposed.
+ * created is disposed, except the in-memory pruned model with `keepModel` (returned as `model`;
+ * the caller disposes it).
  */
 export async function prunePoint(
   model: tf.LayersModel,
@@ -105,7 +106,8 @@ export async function prunePoint(
   s: Schedule,
   seed: number,
   dir: string,
-): Promise<PrunePoint> {
+  options: { keepModel?: boolean } = {},
+): Promise<PrunePoint & { model?: tf.LayersModel }> {
   const g = groupScores(model, scores);
   const masks = groupMasks(g, { sparsity });
   const check = tf.slice(data.xTest, 0, Math.min(256, data.xTest.shape[0]));
@@ -164,10 +166,11 @@ export async function prunePoint(
       savedTo,
       finetuneMs,
       saveLoadMs,
+      ...(options.keepModel ? { model: pruned } : {}),
     };
   } finally {
     check.dispose();
-    pruned?.dispose();
+    if (!options.keepModel) pruned?.dispose();
     reloaded?.dispose();
   }
 }
