@@ -5,6 +5,10 @@ import { fitLaplace, DiagLaplace } from '@spam/laplace';
 import { createPrior } from '@spam/priors';
 import { opdScores, globalMask } from '@spam/prune';
 import type {} from '@spam/structured';
+import { SpamError } from '@spam/core';
+import { PathEscapeError } from '@spam/core/node';
+import { fileSystem as laplaceFiles } from '@spam/laplace/node';
+import { fileSystem as modelFiles } from '@spam/structured/node';
 
 function check(cond: unknown, what: string): asserts cond {
   if (!cond) throw new Error(`consumer (cjs) check failed: ${what}`);
@@ -29,6 +33,19 @@ async function main(): Promise<void> {
   lap.dispose();
   tf.dispose([xs, ys]);
   model.dispose();
+  // One PathEscapeError class (@spam/core/node) whichever package raises it, and a SpamError.
+  for (const f of [
+    () => laplaceFiles('spam-consumer-dir', { name: '../out' }),
+    () => modelFiles('spam-consumer-dir', { modelFile: '../out.json' }),
+  ]) {
+    let shared = false;
+    try {
+      f();
+    } catch (e) {
+      shared = e instanceof PathEscapeError && e instanceof SpamError;
+    }
+    check(shared, 'cjs: a file name outside the directory raises the PathEscapeError of @spam/core/node (a SpamError)');
+  }
   console.log(JSON.stringify({ cjs: true, backend: tf.getBackend(), pruned: mask.numPruned }));
 }
 

@@ -7,6 +7,9 @@ import { createPrior, PRIOR_STRUCTURES, type Prior } from '@spam/priors';
 import { fitLaplace, KronLaplace, logMarginalLikelihoodTerms, marglikTraining, type LaplaceFor } from '@spam/laplace';
 import { applyMask, globalMask, opdScores, sparsityReport, type SparsityReport } from '@spam/prune';
 import { countParams, maskUnits, pruneUnits, unitMasks, unitScores } from '@spam/structured';
+import { PathEscapeError } from '@spam/core/node';
+import { fileSystem as laplaceFiles } from '@spam/laplace/node';
+import { fileSystem as modelFiles } from '@spam/structured/node';
 
 function check(cond: unknown, what: string): asserts cond {
   if (!cond) throw new Error(`consumer check failed: ${what}`);
@@ -100,6 +103,20 @@ try {
   tf.dispose([noXs, noYs]);
 }
 check(typed, 'empty data raises a SpamError');
+// The Node file handlers of both packages raise the one PathEscapeError of @spam/core/node.
+const escapes = [
+  () => laplaceFiles('spam-consumer-dir', { name: '../out' }),
+  () => modelFiles('spam-consumer-dir', { modelFile: '../out.json' }),
+];
+for (const f of escapes) {
+  let shared = false;
+  try {
+    f();
+  } catch (e) {
+    shared = e instanceof PathEscapeError && e instanceof SpamError;
+  }
+  check(shared, 'a file name outside the directory raises the PathEscapeError of @spam/core/node (a SpamError)');
+}
 
 opd.dispose();
 laplace.dispose();
