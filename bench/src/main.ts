@@ -39,7 +39,7 @@ async function main(): Promise<void> {
   for (const suite of selected) {
     console.log(`\n=== ${suite.name} ===`);
     const start = process.hrtime.bigint();
-    const out = await suite.run({ repeats: args.repeats, quick: args.quick, log: (line) => console.log(line) });
+    const out = await suite.run({ repeats: args.repeats, quick: args.quick, models: args.models, log: (line) => console.log(line) });
     const file = `${RESULTS_DIR}${suite.name}${args.quick ? '.quick' : ''}.json`;
     writeFileSync(file, `${JSON.stringify(out.rows, null, 2)}\n`);
     const minutes = Number(process.hrtime.bigint() - start) / 6e10;

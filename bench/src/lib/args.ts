@@ -6,13 +6,16 @@ export interface BenchArgs {
   repeats: number;
   /** Fewer examples and one timed run unless `--repeats` is given: a smoke test. */
   quick: boolean;
+  /** Nets to run in suites that have several (`structured`); null = all. */
+  models: string[] | null;
   /** Print usage and exit. */
   help: boolean;
 }
 
-export const USAGE = `Usage: npm run bench -- [--only <suite>[,<suite>...]] [--repeats N] [--quick]
+export const USAGE = `Usage: npm run bench -- [--only <suite>[,<suite>...]] [--models <net>[,<net>...]] [--repeats N] [--quick]
 
   --only <suite>   run only these suites (repeatable or comma-separated)
+  --models <net>   structured suite: run only these nets and keep the other nets' rows of the record
   --repeats N      timed runs per measurement, median reported (default 3; --quick: 1)
   --quick          smoke test: 1,000 examples, results to bench/results/<suite>.quick.json
   --help           this text`;
@@ -20,6 +23,7 @@ export const USAGE = `Usage: npm run bench -- [--only <suite>[,<suite>...]] [--r
 /** Parses `argv` (without node and the script); throws on unknown flags or bad values. */
 export function parseArgs(argv: string[]): BenchArgs {
   let only: string[] | null = null;
+  let models: string[] | null = null;
   let repeats: number | null = null;
   let quick = false;
   let help = false;
@@ -44,6 +48,15 @@ export function parseArgs(argv: string[]): BenchArgs {
             .filter(Boolean),
         ];
         break;
+      case '--models':
+        models = [
+          ...(models ?? []),
+          ...value()
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+        ];
+        break;
       case '--repeats': {
         const v = value();
         const n = Number(v);
@@ -62,5 +75,5 @@ export function parseArgs(argv: string[]): BenchArgs {
         throw new Error(`unknown argument '${raw}'\n\n${USAGE}`);
     }
   }
-  return { only, repeats: repeats ?? (quick ? 1 : 3), quick, help };
+  return { only, repeats: repeats ?? (quick ? 1 : 3), quick, models, help };
 }

@@ -6,7 +6,7 @@ import { linalgSuite } from './linalg.js';
 import { marglikSuite } from './marglik.js';
 import { parallelSuite } from './parallel.js';
 import { predictiveSuite } from './predictive.js';
-import { structuredSuite } from './structured.js';
+import { structuredSuite } from './structured/index.js';
 import type { Suite } from './types.js';
 
 /**

@@ -4,6 +4,8 @@ export interface SuiteContext {
   repeats: number;
   /** Smoke test: fewer examples; results are not the measurement record. */
   quick: boolean;
+  /** `--models`: the nets to run, for suites that have several (`structured`); null or absent = all. */
+  models?: readonly string[] | null;
   /** Prints one progress line. */
   log(line: string): void;
 }
