@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { cpus, loadavg } from 'node:os';
 import { registerWasmKernels, unregisterWasmKernels } from '@spam/tfjs-wasm-kernels';
+import { buildVit } from '@spam/harness';
 import { describeBackend, useBackend, type BackendName } from '../lib/backend.js';
 import { loadMnistDigits, shuffledSubset, type MnistData } from '../lib/mnist.js';
 import { median, round, secondsSince } from '../lib/stats.js';
@@ -9,8 +10,9 @@ import type { Suite, SuiteContext, SuiteOutput } from './types.js';
 
 /** One row of `bench/results/kernels.json` (issue 16). */
 export interface KernelsRow {
-  task: 'model-fit-epoch';
-  model: '784-500-300-10' | 'lenet';
+  /** `vit-predict`: one `model.predict` of the harness SimpleViT on `n` digits (its LayerNorms run `Tile`). */
+  task: 'model-fit-epoch' | 'vit-predict';
+  model: '784-500-300-10' | 'lenet' | 'vit';
   backend: BackendName;
   /** Always 1: tfjs-wasm is single-threaded in Node; the column matches `parallel.json`. */
   workers: 1;
@@ -93,6 +95,55 @@ async function fitEpoch(cfg: Config, data: MnistData, warm: boolean): Promise<nu
   return seconds;
 }
 
+/** Digits in one timed ViT `model.predict` (one batch): LayerNormalization tiles to [256, 16, 128]. */
+const VIT_PREDICT = 256;
+
+/** Seconds of one `model.predict` of `model` on `xs` (read back) on wasm, with or without the kernels. */
+function predictSeconds(model: tf.LayersModel, xs: tf.Tensor, kernels: boolean): number {
+  if (kernels) registerWasmKernels();
+  else unregisterWasmKernels();
+  const start = process.hrtime.bigint();
+  tf.tidy(() => (model.predict(xs, { batchSize: VIT_PREDICT }) as tf.Tensor).dataSync());
+  return secondsSince(start);
+}
+
+/** `vit-predict` rows, kernels off and on, interleaved. */
+async function vitPredictRows(data: MnistData, ctx: SuiteContext): Promise<KernelsRow[]> {
+  await useBackend('wasm');
+  const model = buildVit({ seed: 1 });
+  const xs = tf.tensor4d(data.images.subarray(0, VIT_PREDICT * 784), [VIT_PREDICT, 28, 28, 1]);
+  const rows: KernelsRow[] = [];
+  try {
+    for (const kernels of [false, true]) predictSeconds(model, xs, kernels);
+    const times: Record<string, number[]> = { false: [], true: [] };
+    const load0 = loadavg()[0];
+    for (let r = 0; r < Math.max(3, ctx.repeats); r++) for (const k of [false, true]) times[String(k)].push(predictSeconds(model, xs, k));
+    const load1 = loadavg()[0];
+    for (const kernels of [false, true]) {
+      const seconds = median(times[String(kernels)]);
+      ctx.log(`  vit predict ${VIT_PREDICT} wasm kernels=${kernels}: ${seconds.toFixed(3)} s (median of ${times[String(kernels)].length})`);
+      rows.push({
+        task: 'vit-predict',
+        model: 'vit',
+        backend: 'wasm',
+        workers: 1,
+        kernels,
+        n: VIT_PREDICT,
+        batchSize: VIT_PREDICT,
+        seconds: round(seconds, 4),
+        repeats: times[String(kernels)].length,
+        loadBefore: round(load0, 2),
+        loadAfter: round(load1, 2),
+      });
+    }
+  } finally {
+    registerWasmKernels();
+    xs.dispose();
+    model.dispose();
+  }
+  return rows;
+}
+
 const key = (c: Config) => `${c.model}/${c.backend}/${c.kernels}`;
 
 function report(rows: KernelsRow[], quick: boolean): string {
@@ -128,6 +179,12 @@ function report(rows: KernelsRow[], quick: boolean): string {
     find('784-500-300-10', 'wasm', true),
     2.5,
   );
+  const vit = (kernels: boolean) => rows.find((r) => r.task === 'vit-predict' && r.kernels === kernels);
+  const [vitOff, vitOn] = [vit(false), vit(true)];
+  if (vitOff && vitOn)
+    out.push(
+      `  ViT predict of ${vitOn.n} digits, wasm (Tile): kernels vs none ${(vitOff.seconds / vitOn.seconds).toFixed(2)}× (no target)`,
+    );
   judge('LeNet model.fit epoch: wasm + kernels vs cpu', find('lenet', 'cpu', false), find('lenet', 'wasm', true), 10);
   out.push('  (LeNet on wasm without the kernels cannot train: tfjs-backend-wasm 4.22 has no Conv2DBackpropFilter.)');
   return out.join('\n');
@@ -136,7 +193,7 @@ function report(rows: KernelsRow[], quick: boolean): string {
 export const kernelsSuite: Suite = {
   name: 'kernels',
   description:
-    'model.fit epochs with and without @spam/tfjs-wasm-kernels: 784-500-300-10 on 10k MNIST (wasm), LeNet on 1k MNIST (wasm + kernels vs cpu)',
+    'model.fit epochs with and without @spam/tfjs-wasm-kernels: 784-500-300-10 on 10k MNIST (wasm), LeNet on 1k MNIST (wasm + kernels vs cpu); ViT predict of 256 digits (Tile)',
   async run(ctx: SuiteContext): Promise<SuiteOutput<KernelsRow>> {
     const all = loadMnistDigits();
     const mlpData = shuffledSubset(all, ctx.quick ? QUICK_MLP : all.n);
@@ -172,7 +229,7 @@ export const kernelsSuite: Suite = {
       registerWasmKernels();
       await useBackend('wasm');
     }
-    const rows: KernelsRow[] = configs.map((c) => ({
+    const rows: KernelsRow[] = configs.map((c): KernelsRow => ({
       task: 'model-fit-epoch',
       model: c.model,
       backend: c.backend,
@@ -185,6 +242,7 @@ export const kernelsSuite: Suite = {
       loadBefore: round(loads.get(key(c))?.[0] ?? 0, 2),
       loadAfter: round(loads.get(key(c))?.[1] ?? 0, 2),
     }));
+    rows.push(...(await vitPredictRows(all, ctx)));
     return { rows, report: report(rows, ctx.quick) };
   },
 };

@@ -17,10 +17,11 @@ async function tileOn(backend: string, values: Float32Array | Int32Array, shape:
   const prev = tf.getBackend();
   await tf.setBackend(backend);
   try {
-    return tf.tidy(() => {
-      const y = tf.tile(tf.tensor(values, shape, values instanceof Int32Array ? 'int32' : 'float32'), reps);
-      return { shape: y.shape, bits: bits(y), dtype: y.dtype };
-    });
+    const x = tf.tensor(values, shape, values instanceof Int32Array ? 'int32' : 'float32');
+    const y = tf.tile(x, reps);
+    const result = { shape: y.shape, bits: bits(y), dtype: y.dtype };
+    tf.dispose([x, y]);
+    return result;
   } finally {
     await tf.setBackend(prev);
   }
