@@ -42,11 +42,19 @@ export function simplifyTile(shape: readonly number[], reps: readonly number[]):
   return out.length > 0 ? out : [{ d: 1, r: 1 }];
 }
 
+/** Below this many elements a block is copied by a loop instead of `set` / `copyWithin`. */
+const SHORT = 16;
+
 /** Copies `out[start, start + len)` `r − 1` more times right after itself (doubling `copyWithin`s). */
 function replicate(out: Int32Array, start: number, len: number, r: number): void {
   const total = len * r;
   if (len === 1) {
     out.fill(out[start], start + 1, start + total);
+    return;
+  }
+  if (len < SHORT) {
+    // Short blocks: a plain loop beats a call per copy.
+    for (let i = start + len; i < start + total; i++) out[i] = out[i - len];
     return;
   }
   for (let done = len; done < total;) {
@@ -90,7 +98,7 @@ export function tileInto(x: Int32Array, out: Int32Array, axes: readonly Axis[]):
   forEachBase(axes, rank - 1, block, (at) => {
     if (d === 1) out.fill(x[from], at, at + r);
     else {
-      if (d < 16) for (let j = 0; j < d; j++) out[at + j] = x[from + j];
+      if (d < SHORT) for (let j = 0; j < d; j++) out[at + j] = x[from + j];
       else out.set(x.subarray(from, from + d), at);
       if (r > 1) replicate(out, at, d, r);
     }
