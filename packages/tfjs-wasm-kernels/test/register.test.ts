@@ -34,7 +34,7 @@ describe('registerWasmKernels', () => {
     expect(unregisterWasmKernels()).toEqual([]);
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeUndefined();
     expect(tf.getKernel('DepthwiseConv2dNativeBackpropInput', 'wasm')).toBeUndefined();
-    for (const name of ['MaxPoolGrad', 'BatchMatMul', '_FusedMatMul']) {
+    for (const name of ['MaxPoolGrad', 'BatchMatMul', '_FusedMatMul', 'Tile']) {
       const original = tf.getKernel(name, 'wasm');
       expect(original, name).toBeDefined();
       expect(now[WASM_KERNEL_NAMES.indexOf(name as (typeof WASM_KERNEL_NAMES)[number])]).not.toBe(original);
