@@ -43,7 +43,7 @@ over criteria × sparsities → structured unit removal → report (report.json,
                        lenet for digits / fashion-mnist / cifar10, mlp-reg for diabetes)
                        resnet (ResNet-style CNN with BatchNormalization), vit (SimpleViT), mixer (residual
                        MLP-Mixer): graph models; unstructured sweep with every criterion (GraSP by a
-                       finite-difference Hg there), structured removal skipped,
+                       finite-difference Hg there), structured removal by dependency groups,
                        e.g. --model vit --epochs 4 --trainings map,diag+parameterwise
   --trainings LIST     map and/or <hessian>+<prior> (default ${DEFAULT_TRAININGS.map((t) => t.name.replace(/^spam-(\w+)-/, '$1+')).join(',')})
   --hessian H          shorthand: trainings = map + H+<prior>; H in ${HESSIANS.join(' | ')}

@@ -69,7 +69,7 @@ export async function runDataset(data: Dataset, cfg: RunConfig, sink: Experiment
   const probe = buildModel(modelName, data.inputShape, data.outputDim, cfg.seed);
   sink.log(`${data.name}: ${data.description}`);
   sink.log(
-    `  model ${modelName} (${probe.countParams()} parameters${isGraphModel(modelName) ? '' : `, ${countMacs(probe)} MACs`}), ${data.xTrain.shape[0]} train / ${data.xTest.shape[0]} test, ` +
+    `  model ${modelName} (${probe.countParams()} parameters, ${countMacs(probe)} MACs), ${data.xTrain.shape[0]} train / ${data.xTest.shape[0]} test, ` +
       `Adam ${s.lr}, batch ${s.batchSize}, ${s.epochs} epochs, SpaM: F = ${s.marglikEvery}, K = ${s.hyperSteps}, B = ${s.burnIn}, ${cfg.curvature.toUpperCase()}`,
   );
   probe.dispose();

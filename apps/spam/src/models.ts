@@ -87,8 +87,8 @@ export const AUTO_MODEL: Record<string, Exclude<ModelName, 'auto'>> = {
 export const wantsImages = (m: Exclude<ModelName, 'auto'>): boolean => m === 'lenet' || m === 'resnet' || m === 'vit';
 
 /**
- * Whether a model is a functional graph (residual adds, attention): the unstructured sweep runs on
- * it, structured unit removal and MAC counts do not yet (they take chains of Dense/Conv2D layers).
+ * Whether a model is a functional graph (residual adds, BatchNormalization, attention): structured
+ * removal runs on it by dependency groups (structured-graph.ts) rather than per layer.
  */
 export const isGraphModel = (m: Exclude<ModelName, 'auto'>): m is ArchitectureName => (ARCHITECTURE_NAMES as readonly string[]).includes(m);
 
