@@ -65,9 +65,13 @@ function labels(n: number, k: number, seed: number): tf.Tensor {
   return tf.oneHot(tf.tensor1d(randomLabels(n, k, seed), 'int32'), k);
 }
 
+// One pool for the whole file: each case below fits another model on the same warm threads.
 const two = nodeWorkers({ count: 2 });
 const created: tf.Tensor[] = [];
-afterAll(() => tf.dispose(created));
+afterAll(async () => {
+  tf.dispose(created);
+  await two.dispose();
+});
 
 describe('data-parallel curvature on worker threads', () => {
   const cases: Array<[string, () => tf.LayersModel, number[], number, CurvatureStructure, CurvatureType]> = [

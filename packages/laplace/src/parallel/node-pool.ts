@@ -103,7 +103,10 @@ class NodeWorkerPool implements NodeWorkers {
     return t;
   }
 
-  private async run(job: CurvatureJob, onProgress?: (shard: number, batches: number, examples: number) => void): Promise<CurvaturePartial[]> {
+  private async run(
+    job: CurvatureJob,
+    onProgress?: (shard: number, batches: number, examples: number) => void,
+  ): Promise<CurvaturePartial[]> {
     if (this.disposedBecause !== null) throw new WorkerPoolDisposedError(this.name, this.disposedBecause);
     const dead = [...this.threads.values()].find((t) => t.death !== null);
     if (dead) {
@@ -130,7 +133,9 @@ class NodeWorkerPool implements NodeWorkers {
       for (const t of this.threads.values()) t.idle();
       return partials;
     } catch (e) {
-      await this.shutdown(e instanceof WorkerShardError ? `shard ${e.shard} failed: ${e.message}` : `a fit failed: ${(e as Error).message}`);
+      await this.shutdown(
+        e instanceof WorkerShardError ? `shard ${e.shard} failed: ${e.message}` : `a fit failed: ${(e as Error).message}`,
+      );
       throw e;
     }
   }
