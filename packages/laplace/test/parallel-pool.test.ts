@@ -95,6 +95,23 @@ describe('a nodeWorkers pool reused across fits', () => {
     expect(starts()).toHaveLength(1);
   });
 
+  it('fits started at once on one pool run one after another, each right', async () => {
+    const { pool, starts } = countingPool();
+    const [a, b] = [mlp(11), mlp(12)];
+    const opts = { likelihood: 'classification' as const, structure: 'kron' as const };
+    const [pa, pb] = await Promise.all([fitLaplace(a, data, { ...opts, workers: pool }), fitLaplace(b, data, { ...opts, workers: pool })]);
+    for (const [model, pooled] of [
+      [a, pa],
+      [b, pb],
+    ] as const) {
+      const single = await fitLaplace(model, data, opts);
+      expect(relErr(contents(pooled), contents(single))).toBeLessThan(2e-6);
+      single.dispose();
+      pooled.dispose();
+    }
+    expect(starts()).toHaveLength(1);
+  });
+
   it('dispose() ends the pool: later use raises WorkerPoolDisposedError (a DisposedError), no leak; dispose is idempotent', async () => {
     const pool = nodeWorkers({ count: 2 });
     pools.push(pool);

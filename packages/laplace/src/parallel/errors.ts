@@ -1,8 +1,9 @@
 import { DisposedError, SpamError } from '@spam/core';
 
 /**
- * A shard of a data-parallel curvature fit failed: its worker threw, died or could not start. Every
- * other worker has been terminated and the caller's model is untouched.
+ * A shard of a data-parallel curvature fit failed: its worker threw, died (during the fit, or
+ * between two fits of a pool) or could not start. Every other worker has been terminated (a
+ * `nodeWorkers` pool is disposed) and the caller's model is untouched.
  */
 export class WorkerShardError extends SpamError {
   /** Index of the failed shard (0-based, in data order). */
