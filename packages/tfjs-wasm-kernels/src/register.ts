@@ -12,6 +12,8 @@ import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './d
 import { MissingWasmKernelError } from './errors.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
 import { tileConfig } from './tile.js';
+import { sliceConfig } from './slice.js';
+import { splitVConfig } from './split-v.js';
 
 /** The kernels this package registers for `wasm`, in registration order. */
 export const WASM_KERNEL_NAMES = [
@@ -22,6 +24,8 @@ export const WASM_KERNEL_NAMES = [
   'BatchMatMul',
   '_FusedMatMul',
   'Tile',
+  'Slice',
+  'SplitV',
 ] as const;
 
 /** One of {@link WASM_KERNEL_NAMES}. */
@@ -32,6 +36,8 @@ const WRAPPED: Partial<Record<WasmKernelName, (original: KernelConfig) => Kernel
   BatchMatMul: transposingMatMulConfig,
   _FusedMatMul: transposingMatMulConfig,
   Tile: tileConfig,
+  Slice: sliceConfig,
+  SplitV: splitVConfig,
 };
 
 /** Kernels that stand alone (added, or replacing a wrong wasm kernel). */
@@ -49,12 +55,13 @@ let saved: Map<WasmKernelName, KernelConfig | null> | null = null;
  * Registers this package's kernels for the `wasm` backend (the package's
  * side-effect import calls it): `Conv2DBackpropFilter`, `DepthwiseConv2dNativeBackpropFilter` / `…BackpropInput` (missing in
  * tfjs-backend-wasm 4.22), a correct `MaxPoolGrad`, and `BatchMatMul` / `_FusedMatMul` that
- * transpose flagged operands explicitly and run the wasm backend's fast path, and a `Tile` of
- * contiguous block copies (float32 / int32; other dtypes keep the wasm backend's own). Idempotent: a
- * second call changes nothing.
+ * transpose flagged operands explicitly and run the wasm backend's fast path, and copy kernels
+ * that read the wasm heap in place: `Tile` of contiguous block copies, `Slice` / `SplitV` without a
+ * copy of the whole input per call (float32 / int32; other dtypes keep the wasm backend's own).
+ * Idempotent: a second call changes nothing.
  * @returns the names of the kernels now registered by this package, {@link WASM_KERNEL_NAMES}.
  * @throws {@link MissingWasmKernelError} when tfjs-backend-wasm's own `BatchMatMul` / `_FusedMatMul` /
- *   `Tile` are not registered (the replacements call them).
+ *   `Tile` / `Slice` / `SplitV` are not registered (the replacements call them).
  */
 export function registerWasmKernels(): readonly WasmKernelName[] {
   if (saved) return WASM_KERNEL_NAMES;

@@ -13,8 +13,9 @@
  * kernel, saved before it was replaced.
  * @packageDocumentation
  */
-import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { int32View, SHORT } from './heap.js';
 import { input } from './util.js';
 
 /** One axis of a tile problem: the input's length `d` and the repetition count `r`. */
@@ -41,9 +42,6 @@ export function simplifyTile(shape: readonly number[], reps: readonly number[]):
   }
   return out.length > 0 ? out : [{ d: 1, r: 1 }];
 }
-
-/** Below this many elements a block is copied by a loop instead of `set` / `copyWithin`. */
-const SHORT = 16;
 
 /** Copies `out[start, start + len)` `r − 1` more times right after itself (doubling `copyWithin`s). */
 function replicate(out: Int32Array, start: number, len: number, r: number): void {
@@ -109,12 +107,6 @@ export function tileInto(x: Int32Array, out: Int32Array, axes: readonly Axis[]):
     const chunk = axes[k].d * block[k + 1];
     if (axes[k].r > 1) forEachBase(axes, k, block, (at) => replicate(out, at, chunk, axes[k].r));
   }
-}
-
-/** The 4-byte integer view of a wasm tensor's heap memory. */
-function int32View(backend: BackendWasm, info: TensorInfo): Int32Array {
-  const a = backend.typedArrayFromHeap(info);
-  return new Int32Array(a.buffer, a.byteOffset, a.length);
 }
 
 /**
