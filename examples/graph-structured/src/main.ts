@@ -17,7 +17,7 @@ import { cli } from './cli.js';
 
 export { parseCli, USAGE } from './cli.js';
 export { loadDigits, type DigitTensors } from './data.js';
-export { maxAbsDiff, pairedLatencyMs, prunePoint, type PrunePoint, type RemovedGroups } from './prune-point.js';
+export { maxAbsDiff, latenciesMs, prunePoint, type PrunePoint, type RemovedGroups } from './prune-point.js';
 export { formatModelTable, speedups, type ModelRow } from './report.js';
 export { MASKED_TOL, RELOAD_TOL, run, type RunOptions, type RunSummary } from './run.js';
 export {

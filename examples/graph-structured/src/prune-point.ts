@@ -30,7 +30,7 @@ export interface RemovedGroups {
   prunable: number;
 }
 
-/** One measured point: the reloaded pruned model after fine-tuning, plus the checks. */
+/** One measured point: the reloaded pruned model after fine-tuning (`latencyMs`: see {@link latenciesMs}), plus the checks. */
 export interface PrunePoint extends StructuredMeasurement {
   criterion: string;
   sparsity: number;
@@ -56,15 +56,16 @@ export function maxAbsDiff(a: tf.LayersModel, b: tf.LayersModel, x: tf.Tensor): 
 }
 
 /**
- * Median wall times (ms) of `predict(x)` + read-back of two models, timed alternately (a, b, a, b, …)
- * after 2 warm-up calls each, so that both see the same machine load.
+ * Median wall times (ms) of `predict(x)` as one batch (`batchSize` = all rows of `x`; tfjs's
+ * default of 32 would time 8 chunks of a 256 batch) + read-back, for each model, timed
+ * round-robin (a, b, a, b, …) after 2 warm-up calls each, so that all see the same machine load.
  */
-export function pairedLatencyMs(a: tf.LayersModel, b: tf.LayersModel, x: tf.Tensor, repeats: number): [number, number] {
-  const times: [number[], number[]] = [[], []];
+export function latenciesMs(models: readonly tf.LayersModel[], x: tf.Tensor, repeats: number): number[] {
+  const times: number[][] = models.map(() => []);
   for (let i = 0; i < repeats + 2; i++) {
-    [a, b].forEach((m, j) => {
+    models.forEach((m, j) => {
       const t0 = performance.now();
-      const y = m.predict(x) as tf.Tensor;
+      const y = m.predict(x, { batchSize: x.shape[0] }) as tf.Tensor;
       try {
         y.dataSync();
       } finally {
@@ -73,12 +74,11 @@ export function pairedLatencyMs(a: tf.LayersModel, b: tf.LayersModel, x: tf.Tens
       if (i >= 2) times[j].push(performance.now() - t0);
     });
   }
-  const median = (t: number[]) => {
+  return times.map((t) => {
     const v = [...t].sort((p, q) => p - q);
     const m = v.length >> 1;
     return v.length % 2 === 1 ? v[m] : (v[m - 1] + v[m]) / 2;
-  };
-  return [median(times[0]), median(times[1])];
+  });
 }
 
 /** Counts the removed prunable groups of each kind (a group is removed when its units are masked out). */
@@ -150,7 +150,7 @@ export async function prunePoint(
     const batch = tf.slice(data.xTest, 0, Math.min(s.latencyBatch, data.xTest.shape[0]));
     let denseLatencyMs: number;
     try {
-      [denseLatencyMs, m.latencyMs] = pairedLatencyMs(model, reloaded, batch, s.latencyRepeats);
+      [denseLatencyMs, m.latencyMs] = latenciesMs([model, reloaded], batch, s.latencyRepeats);
     } finally {
       batch.dispose();
     }

@@ -3,10 +3,11 @@ import '@spam/tfjs-wasm-kernels'; // faster wasm kernels, registered before the 
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { startRun, type RunContextOptions } from '@spam/harness';
 import { measureModel } from '@spam/structured';
 import { loadDigits } from './data.js';
-import { prunePoint } from './prune-point.js';
+import { latenciesMs, prunePoint } from './prune-point.js';
 import { formatModelTable, type ModelRow } from './report.js';
 import { resolveSchedule, UNIT_CRITERIA, type Schedule, type ScheduleName, type ScheduleOptions } from './schedule.js';
 import { trainAndScore } from './train.js';
@@ -68,11 +69,13 @@ export async function run(options: RunOptions = {}): Promise<RunSummary> {
         },
       });
       try {
-        const dense = measureModel(
-          trained.model,
-          { xs: data.xTest, ys: data.yTest },
-          { latencyRepeats: s.latencyRepeats, latencyExamples: s.latencyBatch },
-        );
+        const dense = measureModel(trained.model, { xs: data.xTest, ys: data.yTest }, { latencyRepeats: 0 });
+        const batch = tf.slice(data.xTest, 0, Math.min(s.latencyBatch, data.xTest.shape[0]));
+        try {
+          [dense.latencyMs] = latenciesMs([trained.model], batch, s.latencyRepeats);
+        } finally {
+          batch.dispose();
+        }
         log(
           `${m}: ${trained.training} trained in ${(trained.trainMs / 1000).toFixed(1)} s, test accuracy ${((dense.accuracy ?? NaN) * 100).toFixed(2)} %`,
         );
