@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import type { LayerLike } from '../../model-like.js';
 import type { OpLayer } from '../types.js';
-import { foldK, pair, requireChannelsLast, requireRank, tileK, unfoldK, windowOutputSize } from './util.js';
+import { foldK, pair, requireChannelsLast, requireRank, unfoldK, windowOutputSize } from './util.js';
 
 type PoolKind = 'max' | 'avg';
 
@@ -41,7 +41,8 @@ function pooling2d(kind: PoolKind, layer: LayerLike, inputShape: number[]): OpLa
         // tfjs's AvgPoolGrad divides by the full window ph·pw also where a 'same' window overlaps
         // the padding, while the forward averages over the valid entries only: rescale dy first.
         const g = scale ? tf.mul(foldK(dy), tf.tensor4d(scale, [1, outputShape[0], outputShape[1], 1])) : foldK(dy);
-        const dx = tf.engine().runKernel('AvgPoolGrad', { dy: g, input: tileK(x, k) }, attrs) as Tensor;
+        // AvgPoolGrad reads only the shape of its input: zeros of the folded shape, not K copies of x.
+        const dx = tf.engine().runKernel('AvgPoolGrad', { dy: g, input: tf.zeros([k * x.shape[0], ...x.shape.slice(1)]) }, attrs) as Tensor;
         return unfoldK(dx, k);
       }),
     // Pooling windows stay within one channel.
@@ -129,7 +130,9 @@ export function maxPoolVjp(
     const p = ph * pw;
     const mask = tf.oneHot(tf.argMax(tf.stack(windows, -1), -1), p); // [N, Ho, Wo, C, P]
     // Ops stay at rank ≤ 5: rank-6 broadcasting gives wrong results on tfjs 4.22's wasm backend.
-    const routed = tf.mul(tf.expandDims(foldK(dy), -1), tileK(tf.cast(mask, 'float32'), k)); // [K·N, Ho, Wo, C, P]
+    // One broadcast multiply at rank 3 ([K, M, 1] · [1, M, P], M = N·Ho·Wo·C) instead of K copies of the mask.
+    const m = n * ho * wo * c;
+    const routed = tf.reshape(tf.mul(tf.reshape(dy, [k, m, 1]), tf.reshape(tf.cast(mask, 'float32'), [1, m, p])), [k * n, ho, wo, c, p]);
     const filter = tf.reshape(tf.cast(tf.oneHot(tf.range(0, ph * pw * c, 1, 'int32'), ph * pw * c), 'float32'), [ph, pw, c, p * c]);
     // filter[i, j, c, q] = 1 iff q = (i·pw + j)·C + c; reorder routed to that channel order.
     const routedQ = tf.reshape(tf.transpose(routed, [0, 1, 2, 4, 3]), [k * n, ho, wo, p * c]);
