@@ -4,7 +4,9 @@
  * itself) before `tf.setBackend('wasm')`. See the README for a runnable example.
  *
  * Then `model.fit` / `optimizer.minimize` train `Conv2D`, `DepthwiseConv2D` and `MaxPooling2D`
- * models on wasm, with correct max-pool gradients, and Dense gradients stay on XNNPACK.
+ * models on wasm, with correct max-pool gradients, and Dense gradients stay on XNNPACK; `Tile`
+ * (tfjs-layers' `LayerNormalization`, `tf.broadcastTo`), `Slice` and `SplitV` copy memory in place
+ * instead of per-element index arithmetic or whole-input copies.
  * @packageDocumentation
  */
 // tfjs-core first: without the peer, Node's error names @tensorflow/tfjs-core.
