@@ -43,7 +43,7 @@ export interface Schedule extends MarglikSchedule {
 
 export type ScheduleName = 'default' | 'long';
 
-const base = { batchSize: 64, lr: 1e-3, burnIn: 0, hyperLr: 0.1, priorPrecision: 1, latencyRepeats: 7, latencyBatch: 256 };
+const base = { batchSize: 64, lr: 1e-3, burnIn: 0, hyperLr: 0.1, priorPrecision: 1, latencyRepeats: 15, latencyBatch: 256 };
 
 /** The named schedules: `default` fits a loaded 2-core machine in minutes; `long` is closer to the paper. */
 export const SCHEDULES: Readonly<Record<ScheduleName, Omit<Schedule, 'models'>>> = {
