@@ -151,6 +151,23 @@ describe('measureModel', () => {
     m.dispose();
     tf.dispose([xs, ys]);
   });
+
+  it('times predict on all latency examples as one batch (not tfjs chunks of 32)', () => {
+    const m = tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 2 })] });
+    const xs = tf.randomNormal([80, 3]);
+    const ys = tf.zeros([80], 'int32');
+    const seen: Array<number | undefined> = [];
+    const predict = m.predict.bind(m);
+    m.predict = (x, args) => {
+      seen.push(args?.batchSize);
+      return predict(x, args);
+    };
+    measureModel(m, { xs, ys }, { latencyRepeats: 2, latencyExamples: 64 });
+    // evaluate() predicts first; the 2 warm-up + 2 timed calls come last, each one batch of 64.
+    expect(seen.slice(-4)).toEqual([64, 64, 64, 64]);
+    m.dispose();
+    tf.dispose([xs, ys]);
+  });
 });
 
 describe('structuredProtocol', () => {

@@ -51,14 +51,15 @@ export function latencySettings(options: MeasureOptions): { repeats: number; exa
 }
 
 /**
- * Median wall time (ms) of `model.predict(x)` followed by a read-back, over `repeats` calls after
- * 2 warm-up calls. No tensor is left behind.
+ * Median wall time (ms) of `model.predict(x)` as one batch (`batchSize` = all rows of `x`; tfjs's
+ * default of 32 would time chunks and their fixed per-call cost) followed by a read-back, over
+ * `repeats` calls after 2 warm-up calls. No tensor is left behind.
  */
 export function medianLatencyMs(model: LayersModel, x: Tensor, repeats: number): number {
   const times: number[] = [];
   for (let i = 0; i < repeats + 2; i++) {
     const t0 = performance.now();
-    const y = model.predict(x) as Tensor;
+    const y = model.predict(x, { batchSize: Math.max(1, x.shape[0] ?? 1) }) as Tensor;
     try {
       y.dataSync();
     } finally {
