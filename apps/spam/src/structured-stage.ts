@@ -2,11 +2,11 @@
  * The structured stage of one training, the paper's protocol: for every unit criterion × unit
  * fraction, the lowest-scoring units are deleted, the smaller model is fine-tuned for
  * `--finetune-epochs` epochs (0 = one-shot) and measured: accuracy, NLL, ECE, Brier, params, MACs,
- * bytes, latency. Chains of Dense/Conv2D layers (MLPs, LeNet) go through `@spam/structured`'s
- * `structuredProtocol`: the lowest fraction of units in each layer (the last kept). Graph models
- * (ResNet, ViT, Mixer: residual Adds, BatchNormalization, attention) go through
- * {@link groupStructuredProtocol}: dependency groups ranked by the sum of their member unit
- * scores, the lowest fraction of each family removed (structured-graph.ts).
+ * bytes, latency, all by `@spam/structured`'s `structuredProtocol`. Chains of Dense/Conv2D layers
+ * (MLPs, LeNet) use its `'layer'` selection: the lowest fraction of units in each layer (the last
+ * kept). Graph models (ResNet, ViT, Mixer: residual Adds, BatchNormalization, attention) use its
+ * `'group'` selection: dependency groups ranked by the sum of their member unit scores, the lowest
+ * fraction of each family removed.
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { MarglikTrainingResult } from '@spam/laplace';
@@ -22,7 +22,6 @@ import {
 } from '@spam/structured';
 import { ProgressBar } from '@spam/harness';
 import { UNIT_CRITERIA, type RunConfig, type Schedule, type TrainingSpec } from './config.js';
-import { groupStructuredProtocol, type GroupProtocolProgress } from './structured-graph.js';
 import type { Dataset, StructuredRow } from './types.js';
 
 /** What the stage needs from its training. */
@@ -88,10 +87,7 @@ function criterionUnitScores(c: string, model: tf.LayersModel, result: MarglikTr
 }
 
 /** A protocol row (chain or group) as a report row. */
-function reportRow(
-  input: StructuredStageInput,
-  r: NonNullable<GroupProtocolProgress['row'] | StructuredProtocolProgress['row']>,
-): StructuredRow {
+function reportRow(input: StructuredStageInput, r: NonNullable<StructuredProtocolProgress['row']>): StructuredRow {
   const { data, spec, cfg } = input;
   return {
     dataset: data.name,
@@ -111,7 +107,7 @@ function reportRow(
     ...(r.oneShot
       ? { oneShotNll: r.oneShot.nll, ...(r.oneShot.accuracy !== undefined ? { oneShotAccuracy: r.oneShot.accuracy } : {}) }
       : {}),
-    ...('groupsTotal' in r ? { selection: 'group' as const, groupsRemoved: r.groupsRemoved, groupsTotal: r.groupsTotal } : {}),
+    ...(r.selection === 'group' ? { selection: 'group' as const, groupsRemoved: r.groupsRemoved, groupsTotal: r.groupsTotal } : {}),
   };
 }
 
@@ -136,12 +132,13 @@ export async function runStructuredStage(input: StructuredStageInput): Promise<S
   const options = {
     scores,
     fractions: cfg.unitFractions,
+    selection: chain ? ('layer' as const) : ('group' as const),
     test: { xs: data.xTest, ys: data.yTest },
     train: { xs: data.xTrain, ys: data.yTrain },
     likelihood: data.likelihood,
     sigma,
     fineTune: { epochs: cfg.finetuneEpochs, lr: s.lr, batchSize: s.batchSize, seed: cfg.seed + 2, priorPrecision: s.priorPrecision },
-    onProgress: async (p: StructuredProtocolProgress | GroupProtocolProgress) => {
+    onProgress: async (p: StructuredProtocolProgress) => {
       await turn();
       checkpoint();
       const what = `${p.criterion} ${(p.fraction * 100).toFixed(0)}%`;
@@ -152,7 +149,7 @@ export async function runStructuredStage(input: StructuredStageInput): Promise<S
     },
   };
   try {
-    await (chain ? structuredProtocol(model, options) : groupStructuredProtocol(model, options));
+    await structuredProtocol(model, options);
     bar?.finish(
       `${rows.length} models${chain ? '' : ' (by dependency groups)'}${cfg.finetuneEpochs > 0 ? `, fine-tuned ${cfg.finetuneEpochs} epochs each,` : ''} in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
     );

@@ -1,19 +1,25 @@
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { assertModelUsable, InvalidDataError, InvalidOptionError } from '@spam/core';
 import { countMacs, countParams } from '../cost.js';
-import { chainAdapter, resolveMasks, type UnitMasks } from '../masks-input.js';
 import { pruneUnits } from '../prune-units.js';
 import type { UnitScores } from '../unit-scores.js';
 import { fineTune, fineTuneSettings, isLabelledData, type FineTuneOptions, type LabelledData } from './fine-tune.js';
-import { checkFraction, layerFractionMasks } from './layer-masks.js';
+import { checkFraction } from './layer-masks.js';
 import { latencySettings, measureModel, type StructuredMeasurement } from './measure.js';
+import { resolveSelection, selectionPlan, type ProtocolSelection } from './selection.js';
 
 /** One pruned, fine-tuned and measured model of {@link structuredProtocol}. */
 export interface StructuredProtocolRow extends StructuredMeasurement {
   /** The key of the unit scores used (e.g. `'opd'`, `'magnitude'`, `'random'`). */
   criterion: string;
-  /** Fraction of units removed from every prunable layer. */
+  /** Fraction of units removed from every prunable layer (`'layer'`) or of groups from every family (`'group'`). */
   fraction: number;
+  /** How the units were chosen: per layer (chains) or by dependency groups (graphs). */
+  selection: ProtocolSelection;
+  /** With `'group'` selection: the prunable dependency groups removed (all families together). */
+  groupsRemoved?: number;
+  /** With `'group'` selection: the prunable dependency groups of the model. */
+  groupsTotal?: number;
   /** Fine-tune epochs run on the smaller model (0 = one-shot). */
   fineTuneEpochs: number;
   /** Units kept per Dense/Conv2D layer. */
@@ -47,8 +53,17 @@ export interface StructuredProtocolProgress {
 export interface StructuredProtocolOptions {
   /** Unit scores of the model per criterion name (`unitScores(opdScores(…))`, `magnitudeUnitScores`, `randomUnitScores`). */
   scores: Readonly<Record<string, UnitScores>>;
-  /** Fractions r ∈ [0, 1) of units removed per layer (the paper: 0.2 … 0.99). */
+  /** Fractions r ∈ [0, 1) of units removed per layer, or of groups per family (the paper: 0.2 … 0.99). */
   fractions: readonly number[];
+  /**
+   * `'layer'` (the default for chains of Dense/Conv2D layers): the lowest fraction of units of each
+   * layer. `'group'` (the default for graphs: residual `Add`s, BatchNormalization, attention): the
+   * lowest fraction of dependency groups of each family, a group scored by the sum of its member
+   * unit scores. `'layer'` on a model that merges branches throws `CoupledUnitsError`.
+   */
+  selection?: ProtocolSelection;
+  /** Allow removing a LayerNormalization-ed residual stream (a transformer's); passed to `groupScores` and `pruneUnits`. Default false. */
+  residualStream?: boolean;
   /** Test data every model is measured on. */
   test: LabelledData;
   /** Fine-tune data (required when `fineTune.epochs` > 0). */
@@ -76,15 +91,22 @@ function checkData(d: LabelledData | undefined, what: string): LabelledData {
 }
 
 /**
- * The paper's structured protocol on a trained model: for every criterion × fraction, take the
- * criterion's unit scores, remove the lowest-scoring fraction of units in each prunable layer
- * ({@link layerFractionMasks}; the output layer is never pruned, no layer is emptied), build the
- * smaller model (`pruneUnits`), fine-tune it ({@link fineTune}, a fresh Adam, the same shuffle
- * seed for every model), then measure accuracy, NLL, ECE, Brier, params, MACs, bytes and latency
- * ({@link measureModel}). All options and every mask are checked before any model is built:
- * `InvalidOptionError` for fractions outside [0, 1), epochs < 0, empty scores, scores for layers
- * the model does not have, …; `InvalidDataError` for missing data. The input model is not
- * modified; each smaller model is disposed after it is measured, also on error.
+ * The paper's structured protocol on a trained model, one entry point for chains and graphs: for
+ * every criterion × fraction, take the criterion's unit scores and select the units to remove —
+ * `selection: 'layer'` (default for chains) the lowest-scoring fraction of units in each
+ * prunable layer ({@link layerFractionMasks}; the output layer is never pruned, no layer is
+ * emptied); `'group'` (default for graphs with residual `Add`s, BatchNormalization, attention)
+ * the lowest fraction of dependency groups in each family, a group scored by the sum of its
+ * member unit scores (`groupScores` / `groupMasks`; the model input/output and, unless
+ * `residualStream`, a LayerNormalization-ed residual stream are never removed; rows carry
+ * `groupsRemoved` / `groupsTotal`) — then build the smaller model (`pruneUnits`), fine-tune it
+ * ({@link fineTune}, a fresh Adam, the same shuffle seed for every model), and measure accuracy,
+ * NLL, ECE, Brier, params, MACs, bytes and latency ({@link measureModel}). All options and every
+ * mask are checked before any model is built: `InvalidOptionError` for fractions outside [0, 1),
+ * an unknown `selection`, epochs < 0, empty scores, scores for layers the model does not have, …;
+ * `CoupledUnitsError` naming the merge for `'layer'` on a model that merges branches;
+ * `InvalidDataError` for missing data. The input model is not modified; each smaller model is
+ * disposed after it is measured, also on error.
  */
 export async function structuredProtocol(model: LayersModel, options: StructuredProtocolOptions): Promise<StructuredProtocolRow[]> {
   assertModelUsable(model);
@@ -103,28 +125,18 @@ export async function structuredProtocol(model: LayersModel, options: Structured
   if (!Array.isArray(fractions) || fractions.length === 0)
     throw new InvalidOptionError('fractions must be a non-empty array of numbers in [0, 1)');
   fractions.forEach((r, i) => checkFraction(r, `fractions[${i}]`));
-  const adapter = chainAdapter(model);
-  const plan: Array<{ criterion: string; fraction: number; masks: UnitMasks }> = [];
-  for (const [criterion, us] of Object.entries(scores)) {
-    for (const fraction of fractions) {
-      try {
-        const masks = layerFractionMasks(us, fraction);
-        resolveMasks(adapter, masks); // unknown layers, wrong lengths: before any model is built
-        plan.push({ criterion, fraction, masks });
-      } catch (e) {
-        if (e instanceof Error) e.message = `scores '${criterion}': ${e.message}`;
-        throw e;
-      }
-    }
-  }
+  const selection = resolveSelection(model, options.selection);
+  const residualStream = options.residualStream ?? false;
+  if (typeof residualStream !== 'boolean') throw new InvalidOptionError(`residualStream must be a boolean, got ${String(residualStream)}`);
+  const plan = selectionPlan(model, scores, fractions, selection, residualStream);
   const paramsBefore = countParams(model);
   const macsBefore = countMacs(model);
   const measure = { likelihood, sigma: options.sigma, latencyRepeats: repeats, latencyExamples: examples };
   const rows: StructuredProtocolRow[] = [];
   const report = async (p: Omit<StructuredProtocolProgress, 'done' | 'total'>) =>
     options.onProgress?.({ ...p, done: rows.length, total: plan.length });
-  for (const { criterion, fraction, masks } of plan) {
-    const small = pruneUnits(model, masks);
+  for (const { criterion, fraction, masks, groups } of plan) {
+    const small = pruneUnits(model, masks, { residualStream });
     try {
       await report({ stage: 'pruned', criterion, fraction });
       const oneShot = options.oneShot === false ? undefined : pickMetrics(measureModel(small, test, { ...measure, latencyRepeats: 0 }));
@@ -139,6 +151,8 @@ export async function structuredProtocol(model: LayersModel, options: Structured
       const row: StructuredProtocolRow = {
         criterion,
         fraction,
+        selection,
+        ...(groups ? { groupsRemoved: groups.removed, groupsTotal: groups.total } : {}),
         fineTuneEpochs: ft.epochs,
         units,
         paramsBefore,
