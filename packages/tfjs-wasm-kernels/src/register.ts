@@ -14,6 +14,7 @@ import { maxPoolGradConfig } from './max-pool-grad.js';
 import { tileConfig } from './tile.js';
 import { sliceConfig } from './slice.js';
 import { splitVConfig } from './split-v.js';
+import { fusedBatchNormConfig } from './fused-batch-norm.js';
 
 /** The kernels this package registers for `wasm`, in registration order. */
 export const WASM_KERNEL_NAMES = [
@@ -26,6 +27,7 @@ export const WASM_KERNEL_NAMES = [
   'Tile',
   'Slice',
   'SplitV',
+  'FusedBatchNorm',
 ] as const;
 
 /** One of {@link WASM_KERNEL_NAMES}. */
@@ -38,6 +40,7 @@ const WRAPPED: Partial<Record<WasmKernelName, (original: KernelConfig) => Kernel
   Tile: tileConfig,
   Slice: sliceConfig,
   SplitV: splitVConfig,
+  FusedBatchNorm: fusedBatchNormConfig,
 };
 
 /** Kernels that stand alone (added, or replacing a wrong wasm kernel). */
