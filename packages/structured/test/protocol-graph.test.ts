@@ -201,6 +201,36 @@ describe('structuredProtocol on graph models (selection by dependency groups)', 
     free(test);
   });
 
+  it("a chain with BatchNormalization: group selection by default (BN scores join their producer's), 'layer' selection removes units of the Dense layers only", async () => {
+    const m = tf.sequential({
+      layers: [
+        L.dense({ inputShape: [5], units: 8, name: 'h1' }),
+        L.batchNormalization({ name: 'bn' }),
+        L.activation({ activation: 'relu', name: 'act' }),
+        L.dense({ units: 3, name: 'out' }),
+      ],
+    });
+    randomizeWeights(m, 9);
+    const test = data([10, 5], 33);
+    const scores = magnitudeUnitScores(m);
+    expect(scores.layers).toContain('bn'); // BN channels are listed: the per-layer rule must not take 'bn' for the output layer
+    const before = tf.memory().numTensors;
+    const options = { scores: { magnitude: scores }, fractions: [0.5], test, fineTune: { epochs: 0 }, latencyRepeats: 0 };
+    const [byDefault] = await structuredProtocol(m, options);
+    const [byLayer] = await structuredProtocol(m, { ...options, selection: 'layer' });
+    expect(byDefault.selection).toBe('group');
+    expect(byDefault.groupsTotal).toBe(8);
+    expect(byDefault.groupsRemoved).toBe(4);
+    expect(byLayer.selection).toBe('layer');
+    for (const r of [byDefault, byLayer]) {
+      expect(r.units).toEqual({ h1: 4, out: 3 });
+      expect(r.macs).toBe(5 * 4 + 4 * 3);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    m.dispose();
+    free(test);
+  });
+
   it('typed errors before any model is built: bad selection, layer selection on a merge, bad residualStream, scores of another model; nothing leaks', async () => {
     const m = residualNet(6);
     const test = data([8, 6, 6, 2], 41);

@@ -1,4 +1,4 @@
-import { InvalidOptionError, ShapeMismatchError, type ModelLike } from '@spam/core';
+import { InvalidOptionError, ShapeMismatchError, type ModelAdapter, type ModelLike } from '@spam/core';
 import { CoupledUnitsError } from '../errors.js';
 import { groupMasks, groupScores, type GroupScores } from '../groups/group-scores.js';
 import { chainAdapter, resolveMasks, usesChainRemoval, type UnitMasks } from '../masks-input.js';
@@ -70,7 +70,7 @@ export function selectionPlan(
 ): SelectionPlanEntry[] {
   const plan: SelectionPlanEntry[] = [];
   if (selection === 'layer') {
-    let adapter;
+    let adapter: ModelAdapter;
     try {
       adapter = chainAdapter(model);
     } catch (e) {
@@ -78,9 +78,12 @@ export function selectionPlan(
         e.message += " Use selection: 'group' (the default for graph models) to remove dependency groups instead.";
       throw e;
     }
+    const parametric = new Set(adapter.parametric.map((l) => l.name));
+    const follows = new Set(model.layers.map((l) => l.name).filter((name) => !parametric.has(name)));
     for (const [criterion, us] of Object.entries(scores)) {
+      const own = unitLayersOnly(us, follows);
       for (const fraction of fractions) {
-        const masks = forCriterion(criterion, () => layerFractionMasks(us, fraction));
+        const masks = forCriterion(criterion, () => layerFractionMasks(own, fraction));
         forCriterion(criterion, () => resolveMasks(adapter, masks)); // unknown layers, wrong lengths
         plan.push({ criterion, fraction, masks });
       }
@@ -96,6 +99,19 @@ export function selectionPlan(
     }
   }
   return plan;
+}
+
+/**
+ * The unit scores without the layers in `drop` (BatchNormalization, depthwise: per-channel scores
+ * that only group selection adds to their producer's), so that the per-layer rule sees the
+ * Dense/Conv2D layers alone, the output last. Malformed scores are returned as they are (for
+ * `layerFractionMasks` to refuse).
+ */
+function unitLayersOnly(us: UnitScores, drop: ReadonlySet<string>): UnitScores {
+  if (!us || typeof us !== 'object' || !Array.isArray(us.layers) || !us.scores || typeof us.scores !== 'object') return us;
+  if (!us.layers.some((name) => drop.has(name))) return us;
+  const scores = Object.fromEntries(Object.entries(us.scores).filter(([name]) => !drop.has(name)));
+  return { ...us, layers: us.layers.filter((name) => !drop.has(name)), scores };
 }
 
 /**
