@@ -18,8 +18,9 @@ export class CoupledUnitsError extends UnsupportedTopologyError {
   constructor(mergeLayer: string, mergeClass: string, inputs: readonly string[], coupledLayers: readonly string[]) {
     super(
       `Layer '${mergeLayer}' (${mergeClass}) merges [${inputs.join(', ')}], coupling the units of ` +
-        `[${coupledLayers.join(', ')}]: @spam/structured removes units only in Sequential and ` +
-        'chain-shaped functional models (no Add/Concatenate/merge layers).',
+        `[${coupledLayers.join(', ')}]: per-layer unit selection needs a chain-shaped model. For models with ` +
+        'merges, remove dependency groups: groupScores → groupMasks → pruneUnits, or structuredProtocol with ' +
+        "selection: 'group'.",
     );
     this.mergeLayer = mergeLayer;
     this.mergeClass = mergeClass;
