@@ -2,8 +2,9 @@ import { InvalidOptionError, UnsupportedTopologyError } from '@spam/core';
 
 /**
  * The model merges branches (`Add`, `Concatenate`, …): the units of the layers feeding the merge
- * are coupled (a residual `Add` needs the same units removed on both sides), which
- * `@spam/structured` does not resolve; it refuses instead of building a wrong model. Also an
+ * are coupled (a residual `Add` needs the same units removed on both sides), which per-layer unit
+ * selection cannot express; it refuses instead of building a wrong model (dependency groups
+ * resolve the coupling: `groupScores` → `groupMasks`). Also an
  * `UnsupportedTopologyError` (code `'UNSUPPORTED_TOPOLOGY'`).
  */
 export class CoupledUnitsError extends UnsupportedTopologyError {
