@@ -60,11 +60,12 @@ let saved: Map<WasmKernelName, KernelConfig | null> | null = null;
  * tfjs-backend-wasm 4.22), a correct `MaxPoolGrad`, and `BatchMatMul` / `_FusedMatMul` that
  * transpose flagged operands explicitly and run the wasm backend's fast path, and copy kernels
  * that read the wasm heap in place: `Tile` of contiguous block copies, `Slice` / `SplitV` without a
- * copy of the whole input per call (float32 / int32; other dtypes keep the wasm backend's own).
+ * copy of the whole input per call (float32 / int32; other dtypes keep the wasm backend's own), and
+ * `FusedBatchNorm` as one multiply-add pass (float32 with per-channel parameters; the rest keeps the original).
  * Idempotent: a second call changes nothing.
  * @returns the names of the kernels now registered by this package, {@link WASM_KERNEL_NAMES}.
  * @throws {@link MissingWasmKernelError} when tfjs-backend-wasm's own `BatchMatMul` / `_FusedMatMul` /
- *   `Tile` / `Slice` / `SplitV` are not registered (the replacements call them).
+ *   `Tile` / `Slice` / `SplitV` / `FusedBatchNorm` are not registered (the replacements call them).
  */
 export function registerWasmKernels(): readonly WasmKernelName[] {
   if (saved) return WASM_KERNEL_NAMES;

@@ -119,18 +119,16 @@ describe('FusedBatchNorm (wasm, x·a + b)', () => {
       expect(rec.calls).toEqual(['float32 [3,5,8]', 'float32 [8]']);
       // Mean of 4 entries, scale of 2: tfjs's flat-modulo semantics, through the original.
       const mixed = () =>
-        tf
-          .engine()
-          .runKernel(
-            'FusedBatchNorm',
-            {
-              x: tf.tensor4d(randomArray(32, 3), [2, 2, 2, 4]),
-              mean: tf.tensor1d([0.1, 0.2, 0.3, 0.4]),
-              variance: tf.ones([4]),
-              scale: tf.tensor1d([2, 3]),
-            },
-            { varianceEpsilon: 1e-3 },
-          ) as tf.Tensor;
+        tf.engine().runKernel(
+          'FusedBatchNorm',
+          {
+            x: tf.tensor4d(randomArray(32, 3), [2, 2, 2, 4]),
+            mean: tf.tensor1d([0.1, 0.2, 0.3, 0.4]),
+            variance: tf.ones([4]),
+            scale: tf.tensor1d([2, 3]),
+          },
+          { varianceEpsilon: 1e-3 },
+        ) as tf.Tensor;
       expectClose(await onBackend('wasm', mixed), await onBackend('cpu', mixed), 1e-6, 'mixed lengths');
       expect(rec.calls.length).toBe(3);
       // Zero variance and ε: a = ∞, so x·a + b would be ∞ − ∞; the original gives ±∞ (and NaN at x = mean), like cpu.
