@@ -14,7 +14,7 @@
  * against `cpu`, which computes offset + (x − mean) · scale / √(variance + ε) in float64 and rounds
  * once: here a and b are rounded to float32 and x · a + b is rounded twice (float32 reassociation).
  * Handled: float32 operands whose parameters all have L entries with L dividing the input's size at
- * least {@link MIN_ROWS} times, with finite factors. Everything else goes to the wasm backend's own kernel, saved before
+ * least {@link MIN_ROWS} times, at least {@link MIN_SIZE} elements, with finite factors. Everything else goes to the wasm backend's own kernel, saved before
  * it was replaced: other dtypes, mixed parameter lengths, empty tensors, and parameters tiled to (or
  * nearly to) the input's full size, as tfjs-layers' `LayerNormalization` sends, where the factors
  * cost a square root per element anyway (measured: no faster than the original). The gradient of
@@ -29,6 +29,13 @@ import { input } from './util.js';
 /** Fewest rows (input size / parameter length) for which the factors are precomputed; fewer go to the original kernel. */
 export const MIN_ROWS = 4;
 
+/**
+ * Fewest input elements for the fast path: below it the fixed cost of a call (factors, filter and
+ * bias buffers, an XNNPACK operator; ~7 µs) exceeds the original's per-element work (measured:
+ * `[1, 4, 4, 64]` 6.4 µs original, 8.8 µs here; `[1, 14, 14, 16]` 16 → 9 µs).
+ */
+export const MIN_SIZE = 2048;
+
 /** The common parameter length L of a call handled here, or `null` to fall back to the original kernel. */
 function commonLength(x: TensorInfo, params: readonly (TensorInfo | undefined)[]): number | null {
   if (x.dtype !== 'float32') return null;
@@ -41,7 +48,7 @@ function commonLength(x: TensorInfo, params: readonly (TensorInfo | undefined)[]
     if (length >= 0 && l !== length) return null;
     length = l;
   }
-  return length > 0 && size % length === 0 && size / length >= MIN_ROWS ? length : null;
+  return length > 0 && size >= MIN_SIZE && size % length === 0 && size / length >= MIN_ROWS ? length : null;
 }
 
 /**
@@ -75,7 +82,7 @@ const DEPTHWISE_ATTRS = { strides: [1, 1], pad: 'valid', dilations: [1, 1], data
 /**
  * A `KernelConfig` for `FusedBatchNorm` on wasm: y = x · a + b as one 1×1 `FusedDepthwiseConv2D`
  * of the wasm backend for float32 inputs whose parameters share one length L (dividing the input's
- * size at least {@link MIN_ROWS} times); `original` (the wasm backend's own kernel) for everything else.
+ * size at least {@link MIN_ROWS} times, {@link MIN_SIZE} elements or more); `original` (the wasm backend's own kernel) for everything else.
  */
 export function fusedBatchNormConfig(original: KernelConfig): KernelConfig {
   const kernelFunc: KernelFunc = (args) => {

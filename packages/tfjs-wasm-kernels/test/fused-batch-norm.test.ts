@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { registerWasmKernels, unregisterWasmKernels, UnsupportedKernelOptionError } from '@spam/tfjs-wasm-kernels';
+import { MIN_SIZE } from '../src/fused-batch-norm.js';
 import { expectClose, expectNoLeak, onBackend, randomArray, seeded } from './helpers.js';
 
 /** One batchNorm problem as host arrays (parameters of `pshape`), so both backends see the same data. */
@@ -83,7 +84,8 @@ describe('FusedBatchNorm (wasm, x·a + b)', () => {
         const rank = 2 + (c % 3);
         const channels = c % 7 === 0 ? 1 : int(1, 64);
         const shape = [...Array.from({ length: rank - 1 }, () => int(1, 6)), channels];
-        shape[0] = Math.max(shape[0], 4); // at least MIN_ROWS rows
+        // At least MIN_ROWS rows and MIN_SIZE elements.
+        shape[0] = Math.max(shape[0], 4, Math.ceil(MIN_SIZE / shape.slice(1).reduce((a, b) => a * b, 1)));
         const eps = [undefined, 1e-3, 1e-5, 0.1, 0][c % 5];
         const p = problem(100 + c, shape, [channels], c % 2 === 0, c % 4 < 2, eps);
         const what = `[${shape.join(',')}] C ${channels} offset ${p.offset != null} scale ${p.scale != null} eps ${eps}`;
@@ -102,27 +104,28 @@ describe('FusedBatchNorm (wasm, x·a + b)', () => {
     }
   });
 
-  it('goes to the original kernel for full-size (LayerNormalization) and too few rows, mixed lengths, non-finite factors, int32; results match cpu', async () => {
+  it('goes to the original kernel for full-size (LayerNormalization) parameters, too few rows or elements, mixed lengths, non-finite factors, int32; results match cpu', async () => {
     const rec = recordOriginal();
     try {
-      // Parameters tiled to the input's shape (LayerNormalization) and 2 rows of [C]: the original.
+      // Parameters tiled to the input's shape (LayerNormalization), 2 rows of [C], 256 elements: the original.
       for (const [shape, pshape] of [
         [
-          [3, 5, 8],
-          [3, 5, 8],
+          [16, 16, 8],
+          [16, 16, 8],
         ],
-        [[2, 8], [8]],
+        [[2, 1024], [1024]],
+        [[4, 4, 4, 4], [4]],
       ]) {
         const p = problem(7, shape, pshape, true, true);
         expectClose(await onBackend('wasm', run(p)), await onBackend('cpu', run(p)), 1e-6, `[${shape.join(',')}] by [${pshape.join(',')}]`);
       }
-      expect(rec.calls).toEqual(['float32 [3,5,8]', 'float32 [8]']);
+      expect(rec.calls).toEqual(['float32 [16,16,8]', 'float32 [1024]', 'float32 [4]']);
       // Mean of 4 entries, scale of 2: tfjs's flat-modulo semantics, through the original.
       const mixed = () =>
         tf.engine().runKernel(
           'FusedBatchNorm',
           {
-            x: tf.tensor4d(randomArray(32, 3), [2, 2, 2, 4]),
+            x: tf.tensor4d(randomArray(2048, 3), [8, 16, 4, 4]),
             mean: tf.tensor1d([0.1, 0.2, 0.3, 0.4]),
             variance: tf.ones([4]),
             scale: tf.tensor1d([2, 3]),
@@ -130,11 +133,11 @@ describe('FusedBatchNorm (wasm, x·a + b)', () => {
           { varianceEpsilon: 1e-3 },
         ) as tf.Tensor;
       expectClose(await onBackend('wasm', mixed), await onBackend('cpu', mixed), 1e-6, 'mixed lengths');
-      expect(rec.calls.length).toBe(3);
+      expect(rec.calls.length).toBe(4);
       // Zero variance and ε: a = ∞, so x·a + b would be ∞ − ∞; the original gives ±∞ (and NaN at x = mean), like cpu.
       const zero = () =>
         tf.batchNorm(
-          tf.tensor2d([1, 0.5, -1, 0.5, 0, 2, 0.5, 0.5], [4, 2]),
+          tf.tile(tf.tensor2d([1, 0.5, -1, 0.5, 0, 2, 0.5, 0.5], [4, 2]), [512, 1]),
           tf.tensor1d([0.5, 0.5]),
           tf.zeros([2]),
           undefined,
@@ -143,10 +146,10 @@ describe('FusedBatchNorm (wasm, x·a + b)', () => {
         );
       const [z] = await onBackend('wasm', zero);
       expect(Array.from(z)).toEqual(Array.from((await onBackend('cpu', zero))[0]));
-      expect(Array.from(z)).toEqual([Infinity, NaN, -Infinity, NaN, -Infinity, Infinity, NaN, NaN]);
-      expect(rec.calls.length).toBe(4);
-      tf.tidy(() => tf.batchNorm(tf.ones([4, 2], 'int32'), tf.zeros([2], 'int32'), tf.ones([2], 'int32')).dataSync());
-      expect(rec.calls[4]).toBe('int32 [2]');
+      expect(Array.from(z.subarray(4088))).toEqual([Infinity, NaN, -Infinity, NaN, -Infinity, Infinity, NaN, NaN]);
+      expect(rec.calls.length).toBe(5);
+      tf.tidy(() => tf.batchNorm(tf.ones([1024, 2], 'int32'), tf.zeros([2], 'int32'), tf.ones([2], 'int32')).dataSync());
+      expect(rec.calls[5]).toBe('int32 [2]');
     } finally {
       rec.restore();
     }
@@ -162,8 +165,8 @@ describe('FusedBatchNorm (wasm, x·a + b)', () => {
   });
 
   it("batchNorm's gradients (x, mean, variance, offset, scale) match cpu and do not call FusedBatchNorm", async () => {
-    const p = problem(31, [6, 3, 3, 5], [5], true, true, 1e-3);
-    const dy = randomArray(6 * 3 * 3 * 5, 37);
+    const p = problem(31, [16, 8, 4, 5], [5], true, true, 1e-3);
+    const dy = randomArray(16 * 8 * 4 * 5, 37);
     const grads = () => {
       const t = (v: Float32Array | null, s: number[]) => tf.tensor(v!, s);
       const f = (x: tf.Tensor, m: tf.Tensor, v: tf.Tensor, o: tf.Tensor, s: tf.Tensor) =>
@@ -188,7 +191,7 @@ describe('FusedBatchNorm (wasm, x·a + b)', () => {
     expectClose(got, want, 1e-5, 'batchNorm gradients');
   });
 
-  it('a BatchNormalization layer: predict (moving statistics) and one training step match cpu', async () => {
+  it('a BatchNormalization layer: predict (moving statistics) and a training-mode forward (batch statistics) match cpu', async () => {
     const build = () => {
       const m = tf.sequential({
         layers: [
@@ -199,11 +202,11 @@ describe('FusedBatchNorm (wasm, x·a + b)', () => {
       m.setWeights(m.getWeights().map((w, i) => tf.tensor(randomArray(w.size, 50 + i), w.shape).add(i >= 3 ? 1.5 : 0)));
       return m;
     };
-    const x = randomArray(16 * 6, 60);
+    const x = randomArray(256 * 6, 60);
     const step = () => {
       const m = build();
-      const xs = tf.tensor2d(x, [16, 6]);
-      const predicted = m.predict(xs) as tf.Tensor;
+      const xs = tf.tensor2d(x, [256, 6]);
+      const predicted = m.predict(xs, { batchSize: 256 }) as tf.Tensor;
       const trained = m.apply(xs, { training: true }) as tf.Tensor;
       const out = [predicted, trained];
       m.dispose();
@@ -211,9 +214,15 @@ describe('FusedBatchNorm (wasm, x·a + b)', () => {
     };
     const want = await onBackend('cpu', step);
     let got: Float32Array[] = [];
-    await expectNoLeak(async () => {
-      got = await onBackend('wasm', step);
-    });
+    const rec = recordOriginal();
+    try {
+      await expectNoLeak(async () => {
+        got = await onBackend('wasm', step);
+      });
+    } finally {
+      rec.restore();
+    }
+    expect(rec.calls).toEqual([]); // both on the fast path ([256, 8] by [8])
     expectClose(got, want, 1e-5, 'BatchNormalization predict / training');
   });
 
