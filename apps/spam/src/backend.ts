@@ -1,10 +1,13 @@
 /**
  * Backend selection of the `spam` command: `wasm` (default when no native TensorFlow is present),
  * `cpu`, or `tensorflow` when the user has `@tensorflow/tfjs-node-gpu` or `@tensorflow/tfjs-node`
- * installed (detected at run time; SpaM never depends on them).
+ * installed (detected at run time; SpaM never depends on them). On wasm, `@spam/tfjs-wasm-kernels`
+ * replaces the kernels tfjs-backend-wasm 4.22 lacks or runs slowly (Conv2D filter gradients,
+ * MaxPoolGrad, transposed matMul, Tile, Slice, SplitV, FusedBatchNorm).
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import '@spam/tfjs-wasm-kernels';
 import type { BackendChoice } from './config.js';
 
 /** Which backend runs and why. */
@@ -47,7 +50,7 @@ export async function chooseBackend(choice: BackendChoice): Promise<BackendInfo>
   const note = provider
     ? `tensorflow (native, from ${provider})`
     : name === 'wasm'
-      ? `wasm (WebAssembly${choice === 'auto' ? '; no @tensorflow/tfjs-node found' : ''})`
+      ? `wasm (WebAssembly + @spam/tfjs-wasm-kernels${choice === 'auto' ? '; no @tensorflow/tfjs-node found' : ''})`
       : name;
   return { name, provider, note };
 }

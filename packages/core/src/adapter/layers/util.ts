@@ -53,9 +53,3 @@ export function foldK(t: Tensor): Tensor {
 export function unfoldK(t: Tensor, k: number): Tensor {
   return tf.reshape(t, [k, t.shape[0] / k, ...t.shape.slice(1)]);
 }
-
-/** Repeats x `[N, ...]` K times along a new leading axis and folds it: `[K·N, ...]`. */
-export function tileK(x: Tensor, k: number): Tensor {
-  if (k === 1) return x;
-  return tf.reshape(tf.tile(tf.expandDims(x, 0), [k, ...x.shape.map(() => 1)]), [k * x.shape[0], ...x.shape.slice(1)]);
-}
