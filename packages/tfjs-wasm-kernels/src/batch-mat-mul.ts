@@ -9,7 +9,7 @@
 import type { KernelConfig, KernelFunc, NamedAttrMap, Tensor, TensorInfo } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
 import { UnsupportedKernelOptionError } from './errors.js';
-import { asTensor, input } from './util.js';
+import { asTensor, input, replacingConfig } from './util.js';
 
 /** Swaps the last two axes (a copy in wasm's `Transpose`). */
 function swapLastTwo(t: Tensor): Tensor {
@@ -47,11 +47,5 @@ export function transposingMatMulConfig(original: KernelConfig): KernelConfig {
       for (const t of made) t.dispose();
     }
   };
-  return {
-    kernelName: original.kernelName,
-    backendName: 'wasm',
-    setupFunc: original.setupFunc,
-    disposeFunc: original.disposeFunc,
-    kernelFunc,
-  };
+  return replacingConfig(original, kernelFunc);
 }

@@ -24,7 +24,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { input } from './util.js';
+import { input, replacingConfig } from './util.js';
 
 /** Fewest rows (input size / parameter length) for which the factors are precomputed; fewer go to the original kernel. */
 export const MIN_ROWS = 4;
@@ -116,11 +116,5 @@ export function fusedBatchNormConfig(original: KernelConfig): KernelConfig {
       backend.disposeData(bias.dataId);
     }
   };
-  return {
-    kernelName: original.kernelName,
-    backendName: 'wasm',
-    setupFunc: original.setupFunc,
-    disposeFunc: original.disposeFunc,
-    kernelFunc,
-  };
+  return replacingConfig(original, kernelFunc);
 }

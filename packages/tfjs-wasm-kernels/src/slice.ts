@@ -12,7 +12,7 @@ import { slice_util } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { copyableDtype, int32View, SHORT } from './heap.js';
-import { input } from './util.js';
+import { input, replacingConfig } from './util.js';
 
 /**
  * Copies the box `begin` + `size` (all sizes > 0) of `src` (row-major `shape`) into `dst` from
@@ -74,11 +74,5 @@ export function sliceConfig(original: KernelConfig): KernelConfig {
     const [begin, size] = slice_util.parseSliceParams(x, attrs.begin, attrs.size);
     return wasmSlice(args.backend as BackendWasm, x, begin, size);
   };
-  return {
-    kernelName: original.kernelName,
-    backendName: 'wasm',
-    setupFunc: original.setupFunc,
-    disposeFunc: original.disposeFunc,
-    kernelFunc,
-  };
+  return replacingConfig(original, kernelFunc);
 }

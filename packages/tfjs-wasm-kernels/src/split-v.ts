@@ -10,7 +10,7 @@ import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { copyableDtype } from './heap.js';
 import { wasmSlice } from './slice.js';
-import { input } from './util.js';
+import { input, replacingConfig } from './util.js';
 
 /** A `KernelConfig` for `SplitV` on wasm: pieces by heap-view slices for float32 / int32, `original` for other dtypes. */
 export function splitVConfig(original: KernelConfig): KernelConfig {
@@ -29,11 +29,5 @@ export function splitVConfig(original: KernelConfig): KernelConfig {
       return piece;
     });
   };
-  return {
-    kernelName: original.kernelName,
-    backendName: 'wasm',
-    setupFunc: original.setupFunc,
-    disposeFunc: original.disposeFunc,
-    kernelFunc,
-  };
+  return replacingConfig(original, kernelFunc);
 }

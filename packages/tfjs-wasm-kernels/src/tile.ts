@@ -16,7 +16,7 @@
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { int32View, SHORT } from './heap.js';
-import { input } from './util.js';
+import { input, replacingConfig } from './util.js';
 
 /** One axis of a tile problem: the input's length `d` and the repetition count `r`. */
 interface Axis {
@@ -126,11 +126,5 @@ export function tileConfig(original: KernelConfig): KernelConfig {
     tileInto(int32View(backend, x), int32View(backend, out), simplifyTile(x.shape, reps));
     return out;
   };
-  return {
-    kernelName: original.kernelName,
-    backendName: 'wasm',
-    setupFunc: original.setupFunc,
-    disposeFunc: original.disposeFunc,
-    kernelFunc,
-  };
+  return replacingConfig(original, kernelFunc);
 }

@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { NamedTensorInfoMap, Tensor, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelConfig, KernelFunc, NamedTensorInfoMap, Tensor, TensorInfo } from '@tensorflow/tfjs-core';
 import { UnsupportedKernelOptionError } from './errors.js';
 
 /**
@@ -15,6 +15,20 @@ import { UnsupportedKernelOptionError } from './errors.js';
 export function asTensor(info: TensorInfo): Tensor {
   if ((info as Tensor).rank != null) return info as Tensor;
   return tf.engine().makeTensorFromTensorInfo(info);
+}
+
+/**
+ * The `KernelConfig` that replaces `original` (the wasm backend's own config for the same kernel)
+ * by `kernelFunc`, keeping its setup and dispose hooks (the wasm backend's memory management).
+ */
+export function replacingConfig(original: KernelConfig, kernelFunc: KernelFunc): KernelConfig {
+  return {
+    kernelName: original.kernelName,
+    backendName: 'wasm',
+    setupFunc: original.setupFunc,
+    disposeFunc: original.disposeFunc,
+    kernelFunc,
+  };
 }
 
 /** Input `name` of a kernel call; a missing one is an {@link UnsupportedKernelOptionError} naming the kernel and input. */
