@@ -1,5 +1,5 @@
 /** The command line of the digits structured example. */
-import { backendFlag, COMMON_FLAG_HELP, intFlag, parseFlags, runCli, scheduleFlags } from '@spam/harness';
+import { backendFlag, COMMON_FLAG_HELP, intFlag, listFlag, parseFlags, runCli, scheduleFlags } from '@spam/harness';
 import { run, type RunOptions, type RunSummary } from './run.js';
 import { CRITERIA, SCHEDULES, TRAINING_NAMES } from './schedule.js';
 
@@ -21,12 +21,6 @@ export const USAGE = `usage: tsx src/main.ts [--quick] [--only a,b] [--criteria 
 ${COMMON_FLAG_HELP.backend}
 ${COMMON_FLAG_HELP.seed}
 ${COMMON_FLAG_HELP.schedule}`;
-
-const list = (v: string | undefined) =>
-  v
-    ?.split(',')
-    .map((t) => t.trim())
-    .filter((t) => t.length > 0);
 
 /** Parses the CLI flags into run options. */
 export function parseCli(argv: string[]): RunOptions | 'help' {
@@ -51,11 +45,11 @@ export function parseCli(argv: string[]): RunOptions | 'help' {
   const repeats = intFlag(values['latency-repeats'], 'latency-repeats', 1);
   if (repeats !== undefined) out.latencyRepeats = repeats;
   Object.assign(out, scheduleFlags(values));
-  const trainings = list(values.only);
+  const trainings = listFlag(values.only);
   if (trainings) out.trainings = trainings;
-  const criteria = list(values.criteria);
+  const criteria = listFlag(values.criteria);
   if (criteria) out.criteria = criteria;
-  const fractions = list(values.fractions);
+  const fractions = listFlag(values.fractions);
   if (values.fractions !== undefined) {
     out.fractions = (fractions ?? []).map(Number);
     if (out.fractions.length === 0 || out.fractions.some((v) => !(v > 0 && v < 1)))

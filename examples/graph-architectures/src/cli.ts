@@ -1,6 +1,6 @@
 /** The command line of the graph-architectures example. */
 import { ARCHITECTURE_NAMES } from '@spam/harness';
-import { backendFlag, COMMON_FLAG_HELP, intFlag, parseFlags, runCli, scheduleFlags } from '@spam/harness';
+import { backendFlag, COMMON_FLAG_HELP, intFlag, listFlag, parseFlags, runCli, scheduleFlags } from '@spam/harness';
 import { run, type RunOptions, type RunSummary } from './run.js';
 import { CRITERIA, MODEL_TRAININGS, SCHEDULES, SPARSITIES, TRAININGS } from './schedule.js';
 
@@ -21,12 +21,6 @@ export const USAGE = `usage: tsx src/main.ts [--quick] [--models resnet,vit,mixe
 ${COMMON_FLAG_HELP.backend}
 ${COMMON_FLAG_HELP.seed}
 ${COMMON_FLAG_HELP.schedule}`;
-
-const list = (v: string | undefined) =>
-  v
-    ?.split(',')
-    .map((t) => t.trim())
-    .filter((t) => t.length > 0);
 
 /** Parses the CLI flags into run options. */
 export function parseCli(argv: string[]): RunOptions | 'help' {
@@ -50,10 +44,10 @@ export function parseCli(argv: string[]): RunOptions | 'help' {
   if (testSize !== undefined) out.testSize = testSize;
   Object.assign(out, scheduleFlags(values));
   for (const k of ['models', 'trainings', 'criteria'] as const) {
-    const v = list(values[k]);
+    const v = listFlag(values[k]);
     if (v) out[k] = v;
   }
-  const sparsities = list(values.sparsities);
+  const sparsities = listFlag(values.sparsities);
   if (sparsities) {
     out.sparsities = sparsities.map(Number);
     if (out.sparsities.some((v) => !(v >= 0 && v < 1)))

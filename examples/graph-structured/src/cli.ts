@@ -1,5 +1,5 @@
 /** The command line of the graph-structured example. */
-import { backendFlag, COMMON_FLAG_HELP, intFlag, parseFlags, runCli, scheduleFlags } from '@spam/harness';
+import { backendFlag, COMMON_FLAG_HELP, intFlag, listFlag, parseFlags, runCli, scheduleFlags } from '@spam/harness';
 import { run, type RunOptions, type RunSummary } from './run.js';
 import { GRAPH_MODELS, SCHEDULES } from './schedule.js';
 
@@ -21,12 +21,6 @@ export const USAGE = `usage: tsx src/main.ts [--long] [--models resnet,vit] [--s
 ${COMMON_FLAG_HELP.backend}
 ${COMMON_FLAG_HELP.seed}
 ${COMMON_FLAG_HELP.schedule}`;
-
-const list = (v: string | undefined) =>
-  v
-    ?.split(',')
-    .map((t) => t.trim())
-    .filter((t) => t.length > 0);
 
 /** Parses the CLI flags into run options (throws on a bad flag). */
 export function parseCli(argv: string[]): RunOptions | 'help' {
@@ -53,9 +47,9 @@ export function parseCli(argv: string[]): RunOptions | 'help' {
     latencyBatch: intFlag(values['latency-batch'], 'latency-batch', 1),
   };
   for (const [k, v] of Object.entries(ints)) if (v !== undefined) out[k as keyof typeof ints] = v;
-  const models = list(values.models);
+  const models = listFlag(values.models);
   if (models) out.models = models;
-  const sparsities = list(values.sparsities);
+  const sparsities = listFlag(values.sparsities);
   if (sparsities) {
     out.sparsities = sparsities.map(Number);
     if (out.sparsities.some((v) => !(v > 0 && v < 1)))

@@ -1,5 +1,5 @@
 /** The command line of the MNIST unstructured example. */
-import { backendFlag, COMMON_FLAG_HELP, intFlag, parseFlags, runCli, scheduleFlags } from '@spam/harness';
+import { backendFlag, COMMON_FLAG_HELP, intFlag, listFlag, parseFlags, runCli, scheduleFlags } from '@spam/harness';
 import { run, type RunOptions, type RunSummary } from './run.js';
 import { CRITERIA, SCHEDULES, TRAINING_NAMES } from './schedule.js';
 
@@ -20,12 +20,6 @@ export const USAGE = `usage: tsx src/main.ts [--quick | --paper] [--only a,b] [-
 ${COMMON_FLAG_HELP.backend}
 ${COMMON_FLAG_HELP.seed}
 ${COMMON_FLAG_HELP.schedule}`;
-
-const list = (v: string | undefined) =>
-  v
-    ?.split(',')
-    .map((t) => t.trim())
-    .filter((t) => t.length > 0);
 
 /** Parses the CLI flags into run options. */
 export function parseCli(argv: string[]): RunOptions | 'help' {
@@ -49,11 +43,11 @@ export function parseCli(argv: string[]): RunOptions | 'help' {
   const trainSize = intFlag(values['train-size'], 'train-size', 1);
   if (trainSize !== undefined) out.trainSize = trainSize;
   Object.assign(out, scheduleFlags(values));
-  const trainings = list(values.only);
+  const trainings = listFlag(values.only);
   if (trainings) out.trainings = trainings;
-  const criteria = list(values.criteria);
+  const criteria = listFlag(values.criteria);
   if (criteria) out.criteria = criteria;
-  const sparsities = list(values.sparsities);
+  const sparsities = listFlag(values.sparsities);
   if (sparsities) {
     out.sparsities = sparsities.map(Number);
     if (out.sparsities.some((v) => !(v >= 0 && v < 1)))

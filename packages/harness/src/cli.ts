@@ -44,6 +44,14 @@ export const COMMON_FLAG_HELP = {
   schedule: '  --epochs, --marglik-every, --hyper-steps   override the schedule',
 } as const;
 
+/** A comma-separated flag as its non-empty, trimmed items; `undefined` when absent. */
+export function listFlag(v: string | undefined): string[] | undefined {
+  return v
+    ?.split(',')
+    .map((t) => t.trim())
+    .filter((t) => t.length > 0);
+}
+
 /** An integer flag: `undefined` when absent; throws unless it is an integer ≥ `min`. */
 export function intFlag(v: string | undefined, name: string, min: number): number | undefined {
   if (v === undefined) return undefined;

@@ -8,6 +8,7 @@ export {
   COMMON_FLAG_HELP,
   COMMON_FLAGS,
   intFlag,
+  listFlag,
   isMain,
   parseFlags,
   runCli,
