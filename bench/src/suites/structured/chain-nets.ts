@@ -21,11 +21,19 @@ import {
   type UnitScores,
 } from '@spam/structured';
 import { MNIST_PIXELS } from '../../lib/mnist.js';
-import { round } from '../../lib/stats.js';
 import { buildMlp } from '../curvature.js';
 import type { SuiteContext } from '../types.js';
 import { accuracyOf, latencyBatch, pairedLatencyMs } from './latency.js';
-import { CRITERIA, FRACTIONS, SCAN_BATCHES, SCAN_FRACTIONS, type Criterion, type ScanRow, type StructuredRow } from './rows.js';
+import {
+  CRITERIA,
+  FRACTIONS,
+  SCAN_BATCHES,
+  SCAN_FRACTIONS,
+  structuredRow,
+  type Criterion,
+  type ScanRow,
+  type StructuredRow,
+} from './rows.js';
 
 interface NetConfig {
   model: string;
@@ -162,37 +170,31 @@ export async function measureChainNet(
         const pruned = pruneUnits(model, unitMasks(scores[criterion]!, { sparsity: unitFraction }));
         try {
           const [latencyBeforeMs, latencyAfterMs] = pairedLatencyMs(model, pruned, batch, repeats);
-          const macsAfter = countMacs(pruned);
-          const macReduction = macsBefore / macsAfter;
-          const speedup = latencyBeforeMs / latencyAfterMs;
-          const row: StructuredRow = {
+          const row = structuredRow({
             model: cfg.model,
             criterion,
             unitFraction,
             macsBefore,
-            macsAfter,
-            latencyBeforeMs: round(latencyBeforeMs, 3),
-            latencyAfterMs: round(latencyAfterMs, 3),
-            accuracy: round(accuracyOf(pruned, data.xTest, data.yTest), 4),
-            accuracyBefore: round(accuracyBefore, 4),
+            macsAfter: countMacs(pruned),
+            latencyBeforeMs,
+            latencyAfterMs,
+            accuracy: accuracyOf(pruned, data.xTest, data.yTest),
+            accuracyBefore,
             paramsBefore,
             paramsAfter: countParams(pruned),
             bytesBefore,
             bytesAfter: await modelBytes(pruned),
-            macReduction: round(macReduction, 3),
-            speedup: round(speedup, 3),
-            speedupPerMacReduction: round(speedup / macReduction, 3),
             batch: cfg.batch,
             repeats,
             backend: 'wasm',
             training,
-          };
+          });
           rows.push(row);
           ctx.log(
             `  ${criterion.padEnd(9)} ${String(unitFraction).padEnd(4)} units ${layerCosts(pruned)
               .map((l) => l.units)
-              .join('/')}: MACs ÷${macReduction.toFixed(2)}, ` +
-              `latency ${latencyBeforeMs.toFixed(2)} → ${latencyAfterMs.toFixed(2)} ms (${speedup.toFixed(2)}×, ratio ${(speedup / macReduction).toFixed(2)}), acc ${(row.accuracy * 100).toFixed(1)} %`,
+              .join('/')}: MACs ÷${row.macReduction.toFixed(2)}, ` +
+              `latency ${latencyBeforeMs.toFixed(2)} → ${latencyAfterMs.toFixed(2)} ms (${row.speedup.toFixed(2)}×, ratio ${row.speedupPerMacReduction.toFixed(2)}), acc ${(row.accuracy * 100).toFixed(1)} %`,
           );
         } finally {
           pruned.dispose();

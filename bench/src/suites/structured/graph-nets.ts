@@ -10,12 +10,11 @@ import { buildResnet, buildVit, calibrateBatchNorm, loadMnistSplit, selectRows, 
 import { marglikTraining } from '@spam/laplace';
 import { opdScores } from '@spam/prune';
 import { countMacs, countParams, groupMasks, groupScores, pruneUnits, unitScores, type GroupScores } from '@spam/structured';
-import { round } from '../../lib/stats.js';
 import type { SuiteContext } from '../types.js';
 import { activationCount } from './activations.js';
 import { kernelTimes, type KernelComparison } from './kernel-profile.js';
 import { accuracyOf, latencyBatch, pairedLatencyMs } from './latency.js';
-import { FLOOR_FRACTION, FRACTIONS, type ScanRow, type StructuredRow } from './rows.js';
+import { FLOOR_FRACTION, FRACTIONS, structuredRow, type ScanRow, type StructuredRow } from './rows.js';
 
 interface GraphNetConfig {
   model: 'resnet' | 'vit';
@@ -170,30 +169,29 @@ export async function measureGraphNet(
         );
         if (unitFraction === FLOOR_FRACTION) continue;
         calibrateBatchNorm(pruned, data.xTrain);
-        rows.push({
-          model: cfg.model,
-          criterion: 'opd',
-          unitFraction,
-          macsBefore,
-          macsAfter,
-          latencyBeforeMs: round(latencyBeforeMs, 3),
-          latencyAfterMs: round(latencyAfterMs, 3),
-          accuracy: round(accuracyOf(pruned, data.xTest, data.yTest), 4),
-          accuracyBefore: round(accuracyBefore, 4),
-          paramsBefore,
-          paramsAfter: countParams(pruned),
-          bytesBefore,
-          bytesAfter: await modelBytes(pruned),
-          macReduction: round(macReduction, 3),
-          speedup: round(speedup, 3),
-          speedupPerMacReduction: round(speedup / macReduction, 3),
-          activationsBefore,
-          activationsAfter,
-          batch: batchSize,
-          repeats,
-          backend: 'wasm',
-          training,
-        });
+        rows.push(
+          structuredRow({
+            model: cfg.model,
+            criterion: 'opd',
+            unitFraction,
+            macsBefore,
+            macsAfter,
+            latencyBeforeMs,
+            latencyAfterMs,
+            accuracy: accuracyOf(pruned, data.xTest, data.yTest),
+            accuracyBefore,
+            paramsBefore,
+            paramsAfter: countParams(pruned),
+            bytesBefore,
+            bytesAfter: await modelBytes(pruned),
+            activationsBefore,
+            activationsAfter,
+            batch: batchSize,
+            repeats,
+            backend: 'wasm',
+            training,
+          }),
+        );
       } finally {
         pruned.dispose();
       }

@@ -1,4 +1,5 @@
 /** The row schema of `bench/results/structured.json` and the suite's shared constants. */
+import { round } from '../../lib/stats.js';
 
 /** Unit-score criteria of the rows. */
 export type Criterion = 'opd' | 'magnitude' | 'random';
@@ -47,6 +48,25 @@ export interface StructuredRow {
   backend: 'wasm';
   /** How the net was trained (`spam-kron-<prior>, <epochs> epochs`, with the training set size where it is not the whole split). */
   training: string;
+}
+
+/** What a row is derived from: the measurements as taken (unrounded), without the ratios. */
+export type RowMeasurements = Omit<StructuredRow, 'macReduction' | 'speedup' | 'speedupPerMacReduction'>;
+
+/** A row from its measurements: latencies and accuracies rounded, the three ratios derived. */
+export function structuredRow(m: RowMeasurements): StructuredRow {
+  const macReduction = m.macsBefore / m.macsAfter;
+  const speedup = m.latencyBeforeMs / m.latencyAfterMs;
+  return {
+    ...m,
+    latencyBeforeMs: round(m.latencyBeforeMs, 3),
+    latencyAfterMs: round(m.latencyAfterMs, 3),
+    accuracy: round(m.accuracy, 4),
+    accuracyBefore: round(m.accuracyBefore, 4),
+    macReduction: round(macReduction, 3),
+    speedup: round(speedup, 3),
+    speedupPerMacReduction: round(speedup / macReduction, 3),
+  };
 }
 
 /** One latency measurement of the batch scan. */
