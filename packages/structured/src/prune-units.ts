@@ -1,17 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { LayersModel, Sequential } from '@tensorflow/tfjs-layers';
-import {
-  ShapeMismatchError,
-  UnsupportedLayerError,
-  type LayerLike,
-  type ModelAdapter,
-  type OpLayer,
-  type ParametricLayer,
-} from '@spam/core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { ShapeMismatchError, UnsupportedLayerError, type ModelAdapter, type OpLayer, type ParametricLayer } from '@spam/core';
 import { allKept, chainAdapter, keptIndices, resolveMasks, usesChainRemoval, type UnitMasks } from './masks-input.js';
 import type { DependencyGroupOptions } from './groups/dependency-groups.js';
 import { maskGraph, pruneGraph } from './groups/graph-removal.js';
+import { modelConfig, rebuildModel, type ConfigDict } from './rebuild.js';
 
 /** Relative tolerance for "the folded contribution is the same at every output location". */
 const CONSTANT_TOL = 1e-5;
@@ -57,7 +51,7 @@ export function pruneUnits(model: LayersModel, masks: UnitMasks, options: Depend
     entry[layer.unitSlicing?.unitsKey ?? 'units'] = keptIndices(change.keepUnits).length;
     if (!layer.bias && change.biasDelta) entry.useBias = true;
   }
-  return rebuild(model, config, (layer) => {
+  return rebuildModel(model, config, (layer) => {
     const p = adapter.parametric.find((l) => l.name === layer.name);
     if (!p) return null;
     return slicedWeights(p, changes.get(p.name)!);
@@ -74,7 +68,7 @@ export function maskUnits(model: LayersModel, masks: UnitMasks, options: Depende
   if (!usesChainRemoval(model)) return maskGraph(model, masks, options);
   const adapter = chainAdapter(model);
   const keep = resolveMasks(adapter, masks);
-  return rebuild(model, modelConfig(model), (layer) => {
+  return rebuildModel(model, modelConfig(model), (layer) => {
     const p = adapter.parametric.find((l) => l.name === layer.name);
     if (!p) return null;
     const k = keep.get(p.name)!;
@@ -221,45 +215,10 @@ function slicedWeights(p: ParametricLayer, change: LayerChange): Tensor[] {
   });
 }
 
-type ConfigDict = Record<string, unknown>;
-
-/** A deep copy of the model's config. */
-function modelConfig(model: LayersModel): ConfigDict {
-  return JSON.parse(JSON.stringify(model.getConfig())) as ConfigDict;
-}
-
 /** The config of the named layer inside a Sequential or functional model config. */
 function layerEntry(config: ConfigDict, name: string): ConfigDict {
   const entries = (config.layers ?? []) as Array<{ name?: string; config: ConfigDict }>;
   const entry = entries.find((e) => (e.config?.name ?? e.name) === name);
   if (!entry) throw new ShapeMismatchError(`layer '${name}' is missing from the model config`);
   return entry.config;
-}
-
-/**
- * A new model from `config` whose layers get the weights `weightsOf` returns (owned, disposed
- * here) or copies of the source model's layer weights. Leaves no tensors behind on failure.
- */
-function rebuild(model: LayersModel, config: ConfigDict, weightsOf: (layer: LayerLike) => Tensor[] | null): LayersModel {
-  const cls = model.getClassName() === 'Sequential' ? Sequential : LayersModel;
-  const created = cls.fromConfig(cls, config as never, {}, true) as LayersModel;
-  try {
-    for (const layer of model.layers) {
-      if (layer.weights.length === 0) continue;
-      const own = weightsOf(layer);
-      // Fresh copies through host memory: on tfjs 4.22's wasm backend a tensor sharing its data with a
-      // reshaped one (a gather result) keeps the old rank in the backend, which fused Conv2D rejects.
-      const weights = (own ?? layer.weights.map((w) => w.read())).map((t) => tf.tensor(t.dataSync(), t.shape, t.dtype));
-      if (own) tf.dispose(own);
-      try {
-        created.getLayer(layer.name).setWeights(weights);
-      } finally {
-        tf.dispose(weights);
-      }
-    }
-  } catch (e) {
-    created.dispose();
-    throw e;
-  }
-  return created;
 }

@@ -5,14 +5,14 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { LayersModel, Sequential } from '@tensorflow/tfjs-layers';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { ShapeMismatchError, type LayerVariableLike } from '@spam/core';
 import type { UnitMasks } from '../masks-input.js';
 import { channelFacts } from './channel-graph.js';
 import type { DependencyGroupOptions } from './dependency-groups.js';
 import { planGroupRemoval, type GroupRemovalPlan } from './group-plan.js';
+import { modelConfig, rebuildModel, type ConfigDict } from '../rebuild.js';
 
-type ConfigDict = Record<string, unknown>;
 /** `[layerName, nodeIndex, tensorIndex, kwargs]` of a functional config's inbound nodes / outputs. */
 type NodeRef = [string, number, number, ...unknown[]];
 /** A layer of a functional config (tfjs 4.22's getConfig uses camelCase keys; snake_case from model.json). */
@@ -27,21 +27,6 @@ const INBOUND = ['inboundNodes', 'inbound_nodes'] as const;
 const OUTPUTS = ['outputLayers', 'output_layers'] as const;
 
 const count = (keep: Uint8Array) => keep.reduce((a, v) => a + v, 0);
-
-/**
- * A deep copy of the model's config. tfjs 4.22's SeparableConv2D `getConfig` omits
- * `depthMultiplier` (fromConfig would rebuild it with multiplier 1): it is restored from the layer.
- */
-function modelConfig(model: LayersModel): ConfigDict {
-  const config = JSON.parse(JSON.stringify(model.getConfig())) as ConfigDict;
-  for (const e of (config.layers ?? []) as LayerEntry[]) {
-    if (!e.config || e.config.depthMultiplier !== undefined) continue;
-    const layer = model.layers.find((l) => l.name === (e.config.name ?? e.name));
-    const mult = (layer as unknown as { depthMultiplier?: unknown } | undefined)?.depthMultiplier;
-    if (typeof mult === 'number') e.config.depthMultiplier = mult;
-  }
-  return config;
-}
 
 /** The model config with new unit counts, resized Reshapes and removed heads (their branches deleted, the Concatenate narrowed or bypassed). */
 function prunedConfig(model: LayersModel, plan: GroupRemovalPlan): { config: ConfigDict; deleted: Set<string> } {
@@ -111,38 +96,14 @@ function zeroWeight(w: Tensor, cuts: Map<number, Set<number>> | undefined): Tens
   });
 }
 
-/** A new model from `config` whose layers (except deleted ones) get `transform` of the source weights. */
+/** A new model from `config` whose layers (except deleted ones) get `transform` of each source weight. */
 function rebuildWith(
   model: LayersModel,
   config: ConfigDict,
-  deleted: Set<string>,
+  deleted: ReadonlySet<string>,
   transform: (variable: LayerVariableLike, value: Tensor) => Tensor,
 ): LayersModel {
-  const cls = model.getClassName() === 'Sequential' ? Sequential : LayersModel;
-  const created = cls.fromConfig(cls, config as never, {}, true) as LayersModel;
-  try {
-    for (const layer of model.layers) {
-      if (layer.weights.length === 0 || deleted.has(layer.name)) continue;
-      // Host copies: on tfjs 4.22's wasm backend a gather result can keep a stale rank in the backend.
-      const weights = layer.weights.map((v) => {
-        const t = transform(v, v.read());
-        try {
-          return tf.tensor(t.dataSync(), t.shape, t.dtype);
-        } finally {
-          t.dispose();
-        }
-      });
-      try {
-        created.getLayer(layer.name).setWeights(weights);
-      } finally {
-        tf.dispose(weights);
-      }
-    }
-  } catch (e) {
-    created.dispose();
-    throw e;
-  }
-  return created;
+  return rebuildModel(model, config, (layer) => layer.weights.map((v) => transform(v, v.read())), deleted);
 }
 
 /** {@link pruneUnits} for graphs: removes every masked dependency group (see the README's section on graphs). */
