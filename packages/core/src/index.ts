@@ -58,6 +58,7 @@ export {
   type TensorData,
 } from './data.js';
 export { meanNllGradients, type LossAndGradients } from './train/loss-gradients.js';
+export { parameterGradients } from './train/parameter-gradients.js';
 export { trainEpoch, type EpochResult, type TrainEpochOptions } from './train/train-epoch.js';
 export { evaluate, type ClassificationMetrics, type EvaluateOptions, type RegressionMetrics } from './metrics.js';
 export { mulberry32 } from './random.js';

@@ -3,6 +3,7 @@ import type { Tensor } from '@tensorflow/tfjs-core';
 import type { ModelAdapter } from '../adapter/model-adapter.js';
 import { checkModelInput } from '../adapter/input-check.js';
 import { NonFiniteError } from '../errors.js';
+import { parameterGradients } from './parameter-gradients.js';
 import { checkLikelihood, checkSigma, denseTargets, type LikelihoodName } from '../likelihood.js';
 
 /** Loss and gradients of one batch, from {@link meanNllGradients}. */
@@ -66,20 +67,7 @@ export function meanNllGradientsUnchecked(
       loss = tf.div(tf.sum(tf.square(r)), 2 * n * sigma * sigma);
       dF = tf.div(r, n * sigma * sigma);
     }
-    const gz = adapter.backward(trace, tf.expandDims(dF, 0));
-    const grads: Tensor[] = [];
-    trace.captures.forEach((cap, i) => {
-      const layer = cap.layer;
-      if (layer.kind === 'weighted') {
-        // Σ over the batch of the per-example weight gradients (K = 1).
-        for (const g of layer.weightVjp(gz[i], cap.input, cap.preactivation)) grads.push(tf.sum(tf.squeeze(g, [0]), 0));
-        return;
-      }
-      const a = tf.reshape(layer.expandInput(cap.input), [-1, layer.fanIn]);
-      const g = tf.reshape(gz[i], [-1, layer.units]);
-      grads.push(tf.reshape(tf.matMul(tf.transpose(a) as tf.Tensor2D, g as tf.Tensor2D), layer.kernel.shape as number[]));
-      if (layer.bias) grads.push(tf.sum(g, 0));
-    });
+    const grads = parameterGradients(adapter, trace, adapter.backward(trace, tf.expandDims(dF, 0)));
     return [loss, ...grads];
   });
   return { loss: out[0], grads: out.slice(1) };

@@ -23,9 +23,17 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { denseTargets, InvalidDataError, type DataSource, type ForwardTrace, type LikelihoodName, type ModelAdapter } from '@spam/core';
+import {
+  denseTargets,
+  InvalidDataError,
+  parameterGradients,
+  type DataSource,
+  type ForwardTrace,
+  type LikelihoodName,
+  type ModelAdapter,
+} from '@spam/core';
 import { batchWeight, secondPassError, usedBatches, type ResolvedGradientOptions } from './gradients.js';
-import { parameterGradients, withParameters } from './graph-passes.js';
+import { withParameters } from './graph-passes.js';
 import { frozenForward } from './frozen-switches.js';
 
 /**
