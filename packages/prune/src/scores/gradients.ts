@@ -123,38 +123,68 @@ export interface MeanGradient {
 }
 
 /**
- * g = ∇θ L of the mean criterion over the used batches (see {@link GradientScoreOptions}): the
- * batches' gradients by the adapter's own backward, combined weighted by batch size.
- * `InvalidDataError` when no example is used.
+ * Σ over the used batches ({@link usedBatches}) of `perBatch(batch)` (tensors of the parameter
+ * shapes, made inside a `tf.tidy`), and the example count; the caller owns the sums. Typed errors:
+ * empty data (`'… to compute <what> on'`) and, with `expectedN` (the count of an earlier pass), a
+ * pass that yields another count ({@link secondPassError}). Nothing leaks on any path.
  */
-export async function meanCriterionGradient(adapter: ModelAdapter, data: DataSource, opts: ResolvedGradientOptions): Promise<MeanGradient> {
+export async function sumOverBatches(
+  adapter: ModelAdapter,
+  data: DataSource,
+  opts: ResolvedGradientOptions,
+  perBatch: (b: OwnedBatch) => Tensor[],
+  what: string,
+  expectedN?: number,
+): Promise<{ sums: Tensor[]; n: number }> {
   let acc: Tensor[] | null = null;
   let n = 0;
   try {
     for await (const b of usedBatches(adapter, data, opts)) {
       try {
-        const nb = b.xs.shape[0];
-        const w = batchWeight(opts.likelihood, nb, adapter.outputDim);
         const prev: Tensor[] | null = acc;
         const next: Tensor[] = tf.tidy(() => {
-          const { grads } = meanNllGradients(adapter, opts.likelihood, b.xs, b.ys, 1);
-          return grads.map((g, i) => (prev ? tf.add(prev[i], tf.mul(g, w)) : tf.mul(g, w)));
+          const terms = perBatch(b);
+          return prev ? terms.map((t, i) => tf.add(prev[i], t)) : terms;
         });
         if (prev) tf.dispose(prev);
         acc = next;
-        n += nb;
+        n += b.xs.shape[0];
       } finally {
         b.release();
       }
     }
   } catch (e) {
     if (acc) tf.dispose(acc);
+    // An exhausted one-shot iterable reads as empty data on the second pass.
+    if (e instanceof InvalidDataError && n === 0 && expectedN !== undefined) throw secondPassError(0, expectedN);
     throw e;
   }
-  if (!acc || n === 0) throw new InvalidDataError('the data set is empty: no examples to compute the gradient on');
-  const sum: Tensor[] = acc;
-  const grads = tf.tidy(() => sum.map((a) => tf.div(a, n)));
-  tf.dispose(sum);
+  if (!acc || n === 0) throw new InvalidDataError(`the data set is empty: no examples to compute ${what} on`);
+  if (expectedN !== undefined && n !== expectedN) {
+    tf.dispose(acc);
+    throw secondPassError(n, expectedN);
+  }
+  return { sums: acc, n };
+}
+
+/**
+ * g = ∇θ L of the mean criterion over the used batches (see {@link GradientScoreOptions}): the
+ * batches' gradients by the adapter's own backward, combined weighted by batch size.
+ * `InvalidDataError` when no example is used.
+ */
+export async function meanCriterionGradient(adapter: ModelAdapter, data: DataSource, opts: ResolvedGradientOptions): Promise<MeanGradient> {
+  const { sums, n } = await sumOverBatches(
+    adapter,
+    data,
+    opts,
+    (b) => {
+      const w = batchWeight(opts.likelihood, b.xs.shape[0], adapter.outputDim);
+      return meanNllGradients(adapter, opts.likelihood, b.xs, b.ys, 1).grads.map((g) => tf.mul(g, w));
+    },
+    'the gradient',
+  );
+  const grads = tf.tidy(() => sums.map((a) => tf.div(a, n)));
+  tf.dispose(sums);
   return { grads, n };
 }
 
@@ -171,41 +201,22 @@ export async function meanCriterionHvp(
   opts: ResolvedGradientOptions,
   expectedN?: number,
 ): Promise<Tensor[]> {
-  let acc: Tensor[] | null = null;
-  let n = 0;
-  try {
-    for await (const b of usedBatches(adapter, data, opts)) {
-      try {
-        const prev: Tensor[] | null = acc;
-        const next: Tensor[] = tf.tidy(() => {
-          const y = denseTargets(opts.likelihood, b.ys, b.xs.shape[0], adapter.outputDim);
-          // int32/bool inputs are accepted as by the adapter's own forward (cast for the float chain GraSP supports).
-          const xs = b.xs.dtype === 'float32' ? b.xs : tf.cast(b.xs, 'float32');
-          const hv = batchHessianVectorProduct(adapter, opts.likelihood, xs, y, v);
-          return prev ? hv.map((h, i) => tf.add(prev[i], h)) : hv;
-        });
-        if (prev) tf.dispose(prev);
-        acc = next;
-        n += b.xs.shape[0];
-      } finally {
-        b.release();
-      }
-    }
-  } catch (e) {
-    if (acc) tf.dispose(acc);
-    // An exhausted one-shot iterable reads as empty data on the second pass.
-    if (e instanceof InvalidDataError && n === 0 && expectedN !== undefined) throw secondPassError(0, expectedN);
-    throw e;
-  }
-  if (!acc || n === 0) throw new InvalidDataError('the data set is empty: no examples to compute the Hessian-vector product on');
-  const sum: Tensor[] = acc;
-  if (expectedN !== undefined && n !== expectedN) {
-    tf.dispose(sum);
-    throw secondPassError(n, expectedN);
-  }
+  const { sums, n } = await sumOverBatches(
+    adapter,
+    data,
+    opts,
+    (b) => {
+      const y = denseTargets(opts.likelihood, b.ys, b.xs.shape[0], adapter.outputDim);
+      // int32/bool inputs are accepted as by the adapter's own forward (cast for the float chain GraSP supports).
+      const xs = b.xs.dtype === 'float32' ? b.xs : tf.cast(b.xs, 'float32');
+      return batchHessianVectorProduct(adapter, opts.likelihood, xs, y, v);
+    },
+    'the Hessian-vector product',
+    expectedN,
+  );
   const scale = opts.likelihood === 'classification' ? 1 / n : 1 / (n * adapter.outputDim);
-  const out = tf.tidy(() => sum.map((a) => tf.mul(a, scale)));
-  tf.dispose(sum);
+  const out = tf.tidy(() => sums.map((a) => tf.mul(a, scale)));
+  tf.dispose(sums);
   return out;
 }
 

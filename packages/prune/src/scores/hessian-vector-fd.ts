@@ -25,14 +25,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import {
   denseTargets,
-  InvalidDataError,
   parameterGradients,
   type DataSource,
   type ForwardTrace,
   type LikelihoodName,
   type ModelAdapter,
 } from '@spam/core';
-import { batchWeight, secondPassError, usedBatches, type ResolvedGradientOptions } from './gradients.js';
+import { batchWeight, sumOverBatches, type ResolvedGradientOptions } from './gradients.js';
 import { withParameters } from './graph-passes.js';
 import { frozenForward } from './frozen-switches.js';
 
@@ -92,49 +91,31 @@ export async function finiteDifferenceHvp(
     const theta = adapter.params.map((p) => p.variable.read());
     return [eps, -eps, eps / 2, -eps / 2].map((h) => theta.map((t, i) => tf.add(t, tf.mul(v[i], h))));
   });
-  let acc: Tensor[] | null = null;
-  let n = 0;
   try {
-    for await (const b of usedBatches(adapter, data, opts)) {
-      try {
+    const { sums, n } = await sumOverBatches(
+      adapter,
+      data,
+      opts,
+      (b) => {
+        if (eps === 0) return adapter.params.map((p) => tf.zeros(p.shape));
         const nb = b.xs.shape[0];
-        const prev: Tensor[] | null = acc;
-        const next: Tensor[] = tf.tidy(() => {
-          if (eps === 0) return prev ?? adapter.params.map((p) => tf.zeros(p.shape));
-          const w = batchWeight(opts.likelihood, nb, adapter.outputDim);
-          const y = denseTargets(opts.likelihood, b.ys, nb, adapter.outputDim);
-          const base = adapter.forward(b.xs);
-          const [gp, gm, gph, gmh] = points.map((at) =>
-            withParameters(adapter, at, () => frozenGradient(adapter, opts.likelihood, b.xs, y, base)),
-          );
-          // 6ε·(Richardson estimate of H v) = 8(g(θ + εv/2) − g(θ − εv/2)) − (g(θ + εv) − g(θ − εv)).
-          return gp.map((g, i) => {
-            const d = tf.mul(tf.sub(tf.mul(tf.sub(gph[i], gmh[i]), 8), tf.sub(g, gm[i])), w);
-            return prev ? tf.add(prev[i], d) : d;
-          });
-        });
-        if (prev && prev !== next) tf.dispose(prev);
-        acc = next;
-        n += nb;
-      } finally {
-        b.release();
-      }
-    }
-  } catch (e) {
-    if (acc) tf.dispose(acc);
-    if (e instanceof InvalidDataError && n === 0 && expectedN !== undefined) throw secondPassError(0, expectedN);
-    throw e;
+        const w = batchWeight(opts.likelihood, nb, adapter.outputDim);
+        const y = denseTargets(opts.likelihood, b.ys, nb, adapter.outputDim);
+        const base = adapter.forward(b.xs);
+        const [gp, gm, gph, gmh] = points.map((at) =>
+          withParameters(adapter, at, () => frozenGradient(adapter, opts.likelihood, b.xs, y, base)),
+        );
+        // 6ε·(Richardson estimate of H v) = 8(g(θ + εv/2) − g(θ − εv/2)) − (g(θ + εv) − g(θ − εv)).
+        return gp.map((g, i) => tf.mul(tf.sub(tf.mul(tf.sub(gph[i], gmh[i]), 8), tf.sub(g, gm[i])), w));
+      },
+      'the Hessian-vector product',
+      expectedN,
+    );
+    const scale = eps === 0 ? 0 : 1 / (6 * eps * n);
+    const out = tf.tidy(() => sums.map((a) => tf.mul(a, scale)));
+    tf.dispose(sums);
+    return out;
   } finally {
     tf.dispose(points.flat());
   }
-  if (!acc || n === 0) throw new InvalidDataError('the data set is empty: no examples to compute the Hessian-vector product on');
-  const sum: Tensor[] = acc;
-  if (expectedN !== undefined && n !== expectedN) {
-    tf.dispose(sum);
-    throw secondPassError(n, expectedN);
-  }
-  const scale = eps === 0 ? 0 : 1 / (6 * eps * n);
-  const out = tf.tidy(() => sum.map((a) => tf.mul(a, scale)));
-  tf.dispose(sum);
-  return out;
 }
