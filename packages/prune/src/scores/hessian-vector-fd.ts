@@ -23,14 +23,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import {
-  denseTargets,
-  parameterGradients,
-  type DataSource,
-  type ForwardTrace,
-  type LikelihoodName,
-  type ModelAdapter,
-} from '@spam/core';
+import { denseTargets, parameterGradients, type DataSource, type ForwardTrace, type LikelihoodName, type ModelAdapter } from '@spam/core';
 import { batchWeight, sumOverBatches, type ResolvedGradientOptions } from './gradients.js';
 import { withParameters } from './graph-passes.js';
 import { frozenForward } from './frozen-switches.js';
