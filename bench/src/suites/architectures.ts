@@ -61,7 +61,7 @@ async function runTask(
       optimizer.dispose();
     }
   } else {
-    // Exact GGN: K = 10 output vectors per example through the graph; MC: one sampled vector (K = 1).
+    // Exact GGN: K = C − 1 = 9 output vectors per example through the graph; MC: one sampled vector (K = 1).
     const lap = await fitLaplace(
       model,
       { xs, ys, batchSize: BATCH_SIZE },

@@ -40,6 +40,7 @@ export {
   logLikelihoodFromLoss,
   nllGradient,
   outputHessianSqrt,
+  type OutputHessianSqrtOptions,
   sampledOutputHessianSqrt,
   type LikelihoodName,
 } from './likelihood.js';

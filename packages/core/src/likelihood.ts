@@ -151,21 +151,53 @@ export function logLikelihoodFromLoss(likelihood: LikelihoodName, loss: number, 
   return out;
 }
 
+/** Options of {@link outputHessianSqrt}. */
+export interface OutputHessianSqrtOptions {
+  /**
+   * Classification only: return C − 1 factors instead of C. The softmax cross-entropy Hessian
+   * Λ = diag(p) − ppᵀ has rank C − 1 (Λ1 = 0), so C − 1 vectors already give Σ v vᵀ = Λ exactly,
+   * and every back-propagation over them is one vector cheaper (10 % for C = 10). Default false.
+   */
+  reduced?: boolean;
+}
+
 /**
  * Square-root factors of the output Hessian Λ_n as `[K, N, outDim]` vectors with Σ_k v_k v_kᵀ = Λ_n:
  * classification √p_c (e_c − p) for c = 1..C; regression the unit vectors (Λ = I, σ applied later).
  * `f` is `[N, outDim]`.
+ *
+ * With `{ reduced: true }` and C ≥ 2 classes, classification gives K = C − 1 factors
+ * v_c = √p_c (e_c − q) for c = 1..C−1, with q_i = p_i / (1 + √p_C) for i < C and q_C = √p_C:
+ * writing Λ = B Λ̃ Bᵀ with B = [I; −1ᵀ] and Λ̃ = diag(p̃) − p̃p̃ᵀ over the first C − 1 classes,
+ * Λ̃ = R Rᵀ for the symmetric R = diag(√p̃)(I − u uᵀ / (1 + √p_C)), u = √p̃, and the v_c are the
+ * columns of B R.
+ *
+ * @example
+ * ```ts
+ * const f = tf.tensor2d([[2, 0, -1]]);
+ * const v = outputHessianSqrt('classification', f, { reduced: true }); // [2, 1, 3]
+ * ```
  */
-export function outputHessianSqrt(likelihood: LikelihoodName, f: Tensor): Tensor {
+export function outputHessianSqrt(likelihood: LikelihoodName, f: Tensor, options: OutputHessianSqrtOptions = {}): Tensor {
   const lik = checkLikelihood(likelihood);
   checkOutput(f, 'outputs f');
+  if (options === null || typeof options !== 'object')
+    throw new InvalidOptionError(`outputHessianSqrt options must be an object, got ${String(options)}`);
+  const { reduced = false } = options;
+  if (typeof reduced !== 'boolean') throw new InvalidOptionError(`reduced must be a boolean, got ${String(reduced)}`);
   return tf.tidy(() => {
     const [n, c] = f.shape;
     const eye = tf.reshape(tf.eye(c), [c, 1, c]);
     if (lik === 'regression') return tf.broadcastTo(eye, [c, n, c]);
     const p = tf.softmax(asFloat(f));
-    const sqrtP = tf.reshape(tf.transpose(tf.sqrt(p)), [c, n, 1]);
-    return tf.mul(sqrtP, tf.sub(eye, tf.expandDims(p, 0)));
+    const sqrtP = tf.sqrt(p);
+    if (!reduced || c < 2) return tf.mul(tf.reshape(tf.transpose(sqrtP), [c, n, 1]), tf.sub(eye, tf.expandDims(p, 0)));
+    // q = [p_1..p_{C−1}] / (1 + √p_C) and q_C = √p_C; v_c = √p_c (e_c − q) for c < C.
+    const [pHead, sqrtLast] = [tf.slice(p, [0, 0], [n, c - 1]), tf.slice(sqrtP, [0, c - 1], [n, 1])];
+    const q = tf.concat([tf.div(pHead, tf.add(1, sqrtLast)), sqrtLast], 1);
+    const firstEyes = tf.slice(eye, [0, 0, 0], [c - 1, 1, c]);
+    const sqrtHead = tf.reshape(tf.transpose(tf.slice(sqrtP, [0, 0], [n, c - 1])), [c - 1, n, 1]);
+    return tf.mul(sqrtHead, tf.sub(firstEyes, tf.expandDims(q, 0)));
   });
 }
 

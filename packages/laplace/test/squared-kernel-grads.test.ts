@@ -1,0 +1,62 @@
+// squaredKernelGradSums (the diag curvature of a layer with T > 1 locations) against a brute-force
+// float64 sum of squared per-example gradients, on both of its routes (location pairs t ≤ t′ for
+// few locations, one batched product per example otherwise).
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { squaredKernelGradSums } from '../src/curvature/base.js';
+
+/** Deterministic values in [−1, 1). */
+function values(size: number, seed: number): Float32Array {
+  const out = new Float32Array(size);
+  let s = seed >>> 0;
+  for (let i = 0; i < size; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s / 2 ** 31 - 1;
+  }
+  return out;
+}
+
+/** h_io = Σ_{k,n} (Σ_t a_nti g_knto)² in float64. */
+function bruteForce(a: Float32Array, g: Float32Array, k: number, n: number, t: number, fanIn: number, units: number): Float64Array {
+  const h = new Float64Array(fanIn * units);
+  for (let kk = 0; kk < k; kk++) {
+    for (let nn = 0; nn < n; nn++) {
+      for (let i = 0; i < fanIn; i++) {
+        for (let o = 0; o < units; o++) {
+          let s = 0;
+          for (let tt = 0; tt < t; tt++) s += a[(nn * t + tt) * fanIn + i] * g[((kk * n + nn) * t + tt) * units + o];
+          h[i * units + o] += s * s;
+        }
+      }
+    }
+  }
+  return h;
+}
+
+describe('squaredKernelGradSums', () => {
+  // [K, N, T, fanIn, units]: the pair route needs T ≤ min(2K, 32).
+  const cases: Array<[number, number, number, number, number, string]> = [
+    [3, 5, 4, 6, 7, 'pairs, T = 4 ≤ 2K'],
+    [9, 4, 16, 5, 3, 'pairs, T = 16 (the ViT: 16 tokens, K = C − 1 = 9)'],
+    [1, 6, 2, 4, 5, 'pairs, K = 1 (MC / EF), T = 2'],
+    [2, 3, 7, 4, 6, 'one product per example, T = 7 > 2K'],
+    [1, 4, 9, 3, 2, 'one product per example, K = 1'],
+  ];
+  for (const [k, n, t, fanIn, units, label] of cases) {
+    it(`${label}: equals the brute-force float64 sum, no tensors left`, () => {
+      const av = values(n * t * fanIn, 11 + t);
+      const gv = values(k * n * t * units, 97 + k);
+      const a = tf.tensor3d(av, [n, t, fanIn]);
+      const g = tf.tensor4d(gv, [k, n, t, units]);
+      const before = tf.memory().numTensors;
+      const h = squaredKernelGradSums(a, g);
+      expect(tf.memory().numTensors).toBe(before + 1);
+      expect(h.shape).toEqual([fanIn, units]);
+      const got = h.dataSync();
+      const want = bruteForce(av, gv, k, n, t, fanIn, units);
+      const scale = Math.max(...want);
+      for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i])).toBeLessThanOrEqual(2e-6 * scale);
+      tf.dispose([a, g, h]);
+    });
+  }
+});
