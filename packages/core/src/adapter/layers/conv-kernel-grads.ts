@@ -54,9 +54,12 @@ export function convKernelGradSquares(
       let out: Tensor = tf.depthwiseConv2d(xt, filter, 1, 'valid', 'NHWC', strides); // [in, ≥kh, ≥kw, N·c·units]
       // 'valid' windows that leave trailing rows/columns unread give extra lags: keep the kernel's.
       if (out.shape[1] !== kh || out.shape[2] !== kw) out = tf.slice(out, [0, 0, 0, 0], [cin, kh, kw, n * c * units]);
-      const sq = tf.sum(tf.square(tf.reshape(out, [cin, kh, kw, n * c, units])), 3);
+      // Squares summed over the cotangents first, over the examples once at the end: a sum over
+      // the middle (example) axis costs a transpose on wasm, one call instead of K.
+      let sq = tf.square(out);
+      if (c > 1) sq = tf.sum(tf.reshape(sq, [cin, kh, kw, n, c, units]), 4);
       sum = sum ? tf.add(sum, sq) : sq;
     }
-    return tf.transpose(sum as Tensor, [1, 2, 0, 3]);
+    return tf.transpose(tf.sum(tf.reshape(sum as Tensor, [cin, kh, kw, n, units]), 3), [1, 2, 0, 3]);
   });
 }
