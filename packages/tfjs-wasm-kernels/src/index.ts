@@ -6,7 +6,7 @@
  * Then `model.fit` / `optimizer.minimize` train `Conv2D`, `DepthwiseConv2D` and `MaxPooling2D`
  * models on wasm, with correct max-pool gradients, and Dense gradients stay on XNNPACK; `Tile`
  * (tfjs-layers' `LayerNormalization`, `tf.broadcastTo`), `Slice` and `SplitV` copy memory in place
- * instead of per-element index arithmetic or whole-input copies.
+ * instead of per-element index arithmetic or whole-input copies, and matrix `Transpose`s copy in strips.
  * @packageDocumentation
  */
 // tfjs-core first: without the peer, Node's error names @tensorflow/tfjs-core.

@@ -15,6 +15,7 @@ import { tileConfig } from './tile.js';
 import { sliceConfig } from './slice.js';
 import { splitVConfig } from './split-v.js';
 import { fusedBatchNormConfig } from './fused-batch-norm.js';
+import { transposeConfig } from './transpose.js';
 
 /** The kernels this package registers for `wasm`, in registration order. */
 export const WASM_KERNEL_NAMES = [
@@ -28,6 +29,7 @@ export const WASM_KERNEL_NAMES = [
   'Slice',
   'SplitV',
   'FusedBatchNorm',
+  'Transpose',
 ] as const;
 
 /** One of {@link WASM_KERNEL_NAMES}. */
@@ -41,6 +43,7 @@ const WRAPPED: Partial<Record<WasmKernelName, (original: KernelConfig) => Kernel
   Slice: sliceConfig,
   SplitV: splitVConfig,
   FusedBatchNorm: fusedBatchNormConfig,
+  Transpose: transposeConfig,
 };
 
 /** Kernels that stand alone (added, or replacing a wrong wasm kernel). */
@@ -61,11 +64,12 @@ let saved: Map<WasmKernelName, KernelConfig | null> | null = null;
  * transpose flagged operands explicitly and run the wasm backend's fast path, and copy kernels
  * that read the wasm heap in place: `Tile` of contiguous block copies, `Slice` / `SplitV` without a
  * copy of the whole input per call (float32 / int32; other dtypes keep the wasm backend's own), and
- * `FusedBatchNorm` as one multiply-add pass (float32 with per-channel parameters; the rest keeps the original).
+ * `FusedBatchNorm` as one multiply-add pass (float32 with per-channel parameters; the rest keeps the original),
+ * and `Transpose` of (batched) matrices in strips through heap views (other permutations keep the original).
  * Idempotent: a second call changes nothing.
  * @returns the names of the kernels now registered by this package, {@link WASM_KERNEL_NAMES}.
  * @throws {@link MissingWasmKernelError} when tfjs-backend-wasm's own `BatchMatMul` / `_FusedMatMul` /
- *   `Tile` / `Slice` / `SplitV` / `FusedBatchNorm` are not registered (the replacements call them).
+ *   `Tile` / `Slice` / `SplitV` / `FusedBatchNorm` / `Transpose` are not registered (the replacements call them).
  */
 export function registerWasmKernels(): readonly WasmKernelName[] {
   if (saved) return WASM_KERNEL_NAMES;
