@@ -59,4 +59,25 @@ describe('squaredKernelGradSums', () => {
       tf.dispose([a, g, h]);
     });
   }
+
+  it('pairs with K taken in chunks (a small bound on the pair products) give the same sums', () => {
+    const [k, n, t, fanIn, units] = [7, 3, 5, 4, 6];
+    const av = values(n * t * fanIn, 5);
+    const gv = values(k * n * t * units, 6);
+    const a = tf.tensor3d(av, [n, t, fanIn]);
+    const g = tf.tensor4d(gv, [k, n, t, units]);
+    const want = bruteForce(av, gv, k, n, t, fanIn, units);
+    const scale = Math.max(...want);
+    const m = (t * (t + 1)) / 2;
+    // Chunks of 1, 2 (with a remainder of 1) and 3 cotangents.
+    for (const per of [1, 2, 3]) {
+      const before = tf.memory().numTensors;
+      const h = squaredKernelGradSums(a, g, n * m * units * per);
+      expect(tf.memory().numTensors).toBe(before + 1);
+      const got = h.dataSync();
+      for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i])).toBeLessThanOrEqual(2e-6 * scale);
+      h.dispose();
+    }
+    tf.dispose([a, g]);
+  });
 });

@@ -112,6 +112,9 @@ export function perExampleKernelGrads(a: Tensor, g: Tensor): Tensor {
   });
 }
 
+/** Largest pair-product tensor {@link squaredKernelGradSums} forms at once (2²⁴ values, 64 MB). */
+const PAIR_ELEMENTS = 2 ** 24;
+
 /**
  * The products of an `[N, T, C]` tensor's location pairs t ≤ t′, `[N, T(T+1)/2, C]`: offset
  * d = t′ − t runs 0..T−1 and, within it, t = 0..T−1−d (rows x_t ⊙ x_{t+d}). Slices, not a gather
@@ -135,20 +138,29 @@ function locationPairs(x: Tensor): Tensor {
  *   layers, and the half of the pairs another 1.4–1.7×);
  * - otherwise one batched product per example, `[fanIn, T] · [T, K·units]`, the K cotangents along
  *   the units axis (no `[K·N, fanIn, T]` tile of the inputs).
+ * `pairElements` bounds the pair products of the cotangents formed at once (K is taken in chunks).
  */
-export function squaredKernelGradSums(a: Tensor, g: Tensor): Tensor {
+export function squaredKernelGradSums(a: Tensor, g: Tensor, pairElements = PAIR_ELEMENTS): Tensor {
   return tf.tidy(() => {
     const [k, n, t, units] = g.shape as number[];
     const fanIn = a.shape[2] as number;
     if (t <= Math.min(2 * k, 32)) {
       const m = (t * (t + 1)) / 2;
       const p = tf.transpose(tf.reshape(locationPairs(a), [n * m, fanIn])); // [fanIn, N·m], transposed explicitly (wasm)
-      // The K cotangents side by side on the last axis: pairs formed once, then summed over K.
-      const gAll = k === 1 ? tf.reshape(g, [n, t, units]) : tf.reshape(tf.transpose(g, [1, 2, 0, 3]), [n, t, k * units]);
-      const q = tf.sum(tf.reshape(locationPairs(gAll), [n, m, k, units]), 2);
+      // Cotangents side by side on the last axis, pairs formed once per chunk and summed over it;
+      // chunks of K keep the pair products under `pairElements` values (memory, not speed).
+      const chunk = Math.max(1, Math.min(k, Math.floor(pairElements / (n * m * units))));
+      let q: Tensor | null = null;
+      for (let k0 = 0; k0 < k; k0 += chunk) {
+        const c = Math.min(chunk, k - k0);
+        const part = c === k ? g : tf.slice(g, [k0, 0, 0, 0], [c, n, t, units]);
+        const side = c === 1 ? tf.reshape(part, [n, t, units]) : tf.reshape(tf.transpose(part, [1, 2, 0, 3]), [n, t, c * units]);
+        const qc = c === 1 ? locationPairs(side) : tf.sum(tf.reshape(locationPairs(side), [n, m, c, units]), 2);
+        q = q ? tf.add(q, qc) : qc;
+      }
       const weights = new Float32Array(m).fill(2);
       weights.fill(1, 0, t); // offset 0 (t = t′) comes first
-      const qw = tf.mul(q, tf.tensor3d(weights, [1, m, 1]));
+      const qw = tf.mul(q as Tensor, tf.tensor3d(weights, [1, m, 1]));
       return tf.matMul(p as tf.Tensor2D, tf.reshape(qw, [n * m, units]) as tf.Tensor2D);
     }
     const aT = tf.transpose(a, [0, 2, 1]); // [N, fanIn, T]
