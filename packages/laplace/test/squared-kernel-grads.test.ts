@@ -1,6 +1,6 @@
 // squaredKernelGradSums (the diag curvature of a layer with T > 1 locations) against a brute-force
-// float64 sum of squared per-example gradients, on both of its routes (location pairs t ≤ t′ for
-// few locations, one batched product per example otherwise).
+// float64 sum of squared per-example gradients, on both of its routes (location pairs t ≤ t′, and
+// a depthwise convolution with the examples as channels) and on the cost model's choice.
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { squaredKernelGradSums } from '../src/curvature/base.js';
@@ -34,30 +34,33 @@ function bruteForce(a: Float32Array, g: Float32Array, k: number, n: number, t: n
 }
 
 describe('squaredKernelGradSums', () => {
-  // [K, N, T, fanIn, units]: the pair route needs T ≤ min(2K, 32).
+  // [K, N, T, fanIn, units]: each on both routes and on the cost model's choice.
   const cases: Array<[number, number, number, number, number, string]> = [
-    [3, 5, 4, 6, 7, 'pairs, T = 4 ≤ 2K'],
-    [9, 4, 16, 5, 3, 'pairs, T = 16 (the ViT: 16 tokens, K = C − 1 = 9)'],
-    [1, 6, 2, 4, 5, 'pairs, K = 1 (MC / EF), T = 2'],
-    [2, 3, 7, 4, 6, 'one product per example, T = 7 > 2K'],
-    [1, 4, 9, 3, 2, 'one product per example, K = 1'],
+    [3, 5, 4, 6, 7, 'T = 4, K = 3'],
+    [9, 4, 16, 5, 3, 'T = 16, K = C − 1 = 9 (the ViT: 16 tokens)'],
+    [1, 6, 2, 4, 5, 'K = 1 (MC / EF), T = 2'],
+    [2, 3, 7, 4, 6, 'T = 7, K = 2'],
+    [1, 4, 9, 3, 2, 'T = 9, K = 1'],
+    [2, 2, 40, 3, 2, 'T = 40 (more than 32 locations)'],
   ];
   for (const [k, n, t, fanIn, units, label] of cases) {
-    it(`${label}: equals the brute-force float64 sum, no tensors left`, () => {
-      const av = values(n * t * fanIn, 11 + t);
-      const gv = values(k * n * t * units, 97 + k);
-      const a = tf.tensor3d(av, [n, t, fanIn]);
-      const g = tf.tensor4d(gv, [k, n, t, units]);
-      const before = tf.memory().numTensors;
-      const h = squaredKernelGradSums(a, g);
-      expect(tf.memory().numTensors).toBe(before + 1);
-      expect(h.shape).toEqual([fanIn, units]);
-      const got = h.dataSync();
-      const want = bruteForce(av, gv, k, n, t, fanIn, units);
-      const scale = Math.max(...want);
-      for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i])).toBeLessThanOrEqual(2e-6 * scale);
-      tf.dispose([a, g, h]);
-    });
+    for (const route of ['pairs', 'depthwise', undefined] as const) {
+      it(`${label}, route ${route ?? 'chosen'}: equals the brute-force float64 sum, no tensors left`, () => {
+        const av = values(n * t * fanIn, 11 + t);
+        const gv = values(k * n * t * units, 97 + k);
+        const a = tf.tensor3d(av, [n, t, fanIn]);
+        const g = tf.tensor4d(gv, [k, n, t, units]);
+        const before = tf.memory().numTensors;
+        const h = squaredKernelGradSums(a, g, { route });
+        expect(tf.memory().numTensors).toBe(before + 1);
+        expect(h.shape).toEqual([fanIn, units]);
+        const got = h.dataSync();
+        const want = bruteForce(av, gv, k, n, t, fanIn, units);
+        const scale = Math.max(...want);
+        for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i])).toBeLessThanOrEqual(2e-6 * scale);
+        tf.dispose([a, g, h]);
+      });
+    }
   }
 
   it('pairs with K taken in chunks (a small bound on the pair products) give the same sums', () => {
@@ -72,7 +75,7 @@ describe('squaredKernelGradSums', () => {
     // Chunks of 1, 2 (with a remainder of 1) and 3 cotangents.
     for (const per of [1, 2, 3]) {
       const before = tf.memory().numTensors;
-      const h = squaredKernelGradSums(a, g, n * m * units * per);
+      const h = squaredKernelGradSums(a, g, { route: 'pairs', pairElements: n * m * units * per });
       expect(tf.memory().numTensors).toBe(before + 1);
       const got = h.dataSync();
       for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i])).toBeLessThanOrEqual(2e-6 * scale);

@@ -127,29 +127,52 @@ function locationPairs(x: Tensor): Tensor {
   return pieces.length === 1 ? pieces[0] : tf.concat(pieces, 1);
 }
 
+/** Options of {@link squaredKernelGradSums} (for tests and benchmarks; the defaults are the tuned ones). */
+export interface SquaredKernelGradOptions {
+  /** Force a route instead of the cost model's choice. */
+  route?: 'pairs' | 'depthwise';
+  /** Largest pair-product tensor the pair route forms at once (K is taken in chunks). Default 2²⁴. */
+  pairElements?: number;
+}
+
+/**
+ * Whether the location-pair route is cheaper than the depthwise one for K cotangents, T ≤ 32
+ * locations, fan-in and units. Costs fitted on wasm (XNNPACK, one thread) for the ViT's layers:
+ * depthwise ≈ 3.5e-5 · T·K·fanIn·units, pairs ≈ 2.5e-4 · m·units·(fanIn/10 + K) ms per 128
+ * examples, m = T(T+1)/2; e.g. K = 9, T = 16: pairs for fan-in 256 → 128 units, depthwise for
+ * 128 → 384, 128 → 256 and 49 → 128; K = 1: depthwise.
+ */
+function pairsCheaper(k: number, t: number, fanIn: number): boolean {
+  const m = (t * (t + 1)) / 2;
+  return t <= 32 && 0.14 * t * k * fanIn > m * (fanIn / 10 + k);
+}
+
 /**
  * Σ over K and N of the squared per-example kernel gradients `[fanIn, units]` (the diagonal of a
- * layer with T > 1 locations), h_io = Σ_{k,n} (Σ_t a_nti g_knto)². Two exact routes, picked by cost:
- * - few locations (T ≤ min(2K, 32): token-wise Dense, small feature maps): expanded over location
- *   pairs, h = Σ_n Σ_{t,t′} (a_nti a_nt′i)(Σ_k g_knto g_knt′o); both factors are symmetric in
- *   (t, t′), so only the pairs t ≤ t′ are formed and the others count twice: h = Pᵀ (w ⊙ Q) with
- *   P[(n,t,t′), i] = a_nti a_nt′i, Q[(n,t,t′), o] = Σ_k g_knto g_knt′o and w = 1 on t = t′, 2 off
- *   it — one large product instead of N small ones (on wasm 2–4× faster than those for the ViT's
- *   layers, and the half of the pairs another 1.4–1.7×);
- * - otherwise one batched product per example, `[fanIn, T] · [T, K·units]`, the K cotangents along
- *   the units axis (no `[K·N, fanIn, T]` tile of the inputs).
- * `pairElements` bounds the pair products of the cotangents formed at once (K is taken in chunks).
+ * layer with T > 1 locations), h_io = Σ_{k,n} (Σ_t a_nti g_knto)². Two exact routes, picked by a
+ * cost model (both are far faster on wasm than N per-example products, whose batched matMul
+ * tfjs-wasm runs as a scalar loop):
+ * - location pairs (few locations, many cotangents): h = Σ_n Σ_{t,t′} (a_nti a_nt′i)(Σ_k g_knto g_knt′o);
+ *   both factors are symmetric in (t, t′), so only the pairs t ≤ t′ are formed and the others
+ *   count twice: h = Pᵀ (w ⊙ Q) with P[(n,t,t′), i] = a_nti a_nt′i, Q[(n,t,t′), o] = Σ_k g_knto g_knt′o
+ *   and w = 1 on t = t′, 2 off it — one large matMul;
+ * - depthwise: every example's kernel gradient Σ_t a_ntᵀ g_knt is a correlation over the
+ *   locations, so all of them come out of one depthwise convolution with the examples as channels
+ *   (input `[fanIn, T, 1, N]`, a cotangent as the `[T, 1, N, units]` filter), one call per
+ *   cotangent, squared and summed (as convolutions do it, `convKernelGradSquares` in `@spam/core`);
+ *   2.5–4× faster than the per-example matMuls for K = 1 on the ViT's layers.
  */
-export function squaredKernelGradSums(a: Tensor, g: Tensor, pairElements = PAIR_ELEMENTS): Tensor {
+export function squaredKernelGradSums(a: Tensor, g: Tensor, options: SquaredKernelGradOptions = {}): Tensor {
   return tf.tidy(() => {
     const [k, n, t, units] = g.shape as number[];
     const fanIn = a.shape[2] as number;
-    if (t <= Math.min(2 * k, 32)) {
+    const route = options.route ?? (pairsCheaper(k, t, fanIn) ? 'pairs' : 'depthwise');
+    if (route === 'pairs') {
       const m = (t * (t + 1)) / 2;
       const p = tf.transpose(tf.reshape(locationPairs(a), [n * m, fanIn])); // [fanIn, N·m], transposed explicitly (wasm)
       // Cotangents side by side on the last axis, pairs formed once per chunk and summed over it;
       // chunks of K keep the pair products under `pairElements` values (memory, not speed).
-      const chunk = Math.max(1, Math.min(k, Math.floor(pairElements / (n * m * units))));
+      const chunk = Math.max(1, Math.min(k, Math.floor((options.pairElements ?? PAIR_ELEMENTS) / (n * m * units))));
       let q: Tensor | null = null;
       for (let k0 = 0; k0 < k; k0 += chunk) {
         const c = Math.min(chunk, k - k0);
@@ -163,10 +186,15 @@ export function squaredKernelGradSums(a: Tensor, g: Tensor, pairElements = PAIR_
       const qw = tf.mul(q as Tensor, tf.tensor3d(weights, [1, m, 1]));
       return tf.matMul(p as tf.Tensor2D, tf.reshape(qw, [n * m, units]) as tf.Tensor2D);
     }
-    const aT = tf.transpose(a, [0, 2, 1]); // [N, fanIn, T]
-    const gT = k === 1 ? tf.reshape(g, [n, t, units]) : tf.reshape(tf.transpose(g, [1, 2, 0, 3]), [n, t, k * units]); // [N, T, K·units]
-    const perExample = tf.matMul(aT, gT); // [N, fanIn, K·units]
-    return tf.sum(tf.square(tf.reshape(perExample, [n, fanIn, k, units])), [0, 2]);
+    const x = tf.reshape(tf.transpose(a, [2, 1, 0]), [fanIn, t, 1, n]) as tf.Tensor4D; // examples as channels
+    let sum: Tensor | null = null;
+    for (let j = 0; j < k; j++) {
+      const gk = k === 1 ? g : tf.slice(g, [j, 0, 0, 0], [1, n, t, units]);
+      const filter = tf.reshape(tf.transpose(gk, [2, 0, 1, 3]), [t, 1, n, units]) as tf.Tensor4D;
+      const sq = tf.square(tf.depthwiseConv2d(x, filter, 1, 'valid')); // [fanIn, 1, 1, N·units]
+      sum = sum ? tf.add(sum, sq) : sq;
+    }
+    return tf.sum(tf.reshape(sum as Tensor, [fanIn, n, units]), 1);
   });
 }
 
