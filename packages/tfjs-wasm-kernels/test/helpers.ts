@@ -1,5 +1,5 @@
 // Shared helpers of the kernel tests: seeded host data, the same computation on two backends,
-// relative comparison, tensor-count checks.
+// relative comparison, bit-for-bit comparison with cpu (the copy kernels), tensor-count checks.
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'vitest';
 
@@ -62,4 +62,43 @@ export async function expectNoLeak(fn: () => unknown): Promise<void> {
   const before = tf.memory().numTensors;
   await fn();
   expect(tf.memory().numTensors).toBe(before);
+}
+
+/** Dtypes the copy-kernel tests cover (`bool` goes to the wasm backend's own kernels). */
+export type DType = 'float32' | 'int32' | 'bool';
+
+/** Host values for `size` elements of `dtype`, from seed `seed`. */
+export function values(size: number, dtype: DType, seed: number): Float32Array | Int32Array | Uint8Array {
+  const r = randomArray(size, seed);
+  if (dtype === 'float32') return r;
+  if (dtype === 'int32') return Int32Array.from(r, (v) => Math.round(v * 2 ** 31));
+  return Uint8Array.from(r, (v) => (v > 0 ? 1 : 0));
+}
+
+/** Raw bit patterns of every output of `fn` run on `backend` (tensors disposed). */
+export async function bitsOn(backend: string, fn: () => tf.Tensor[]): Promise<Array<{ shape: number[]; bits: number[] }>> {
+  const prev = tf.getBackend();
+  await tf.setBackend(backend);
+  try {
+    const outs = tf.tidy(fn);
+    const host = outs.map((t) => {
+      const v = t.dataSync<'float32' | 'int32' | 'bool'>();
+      const bits = v instanceof Uint8Array ? Array.from(v) : Array.from(new Uint32Array(v.buffer, v.byteOffset, v.length));
+      return { shape: t.shape, bits };
+    });
+    tf.dispose(outs);
+    return host;
+  } finally {
+    await tf.setBackend(prev);
+  }
+}
+
+/** Expects `fn` to give the same shapes and bits on wasm as on cpu, and to leave no tensor on wasm. */
+export async function expectSameBits(fn: () => tf.Tensor[], what: string): Promise<void> {
+  const want = await bitsOn('cpu', fn);
+  let got = want;
+  await expectNoLeak(async () => {
+    got = await bitsOn('wasm', fn);
+  });
+  expect(got, what).toEqual(want);
 }

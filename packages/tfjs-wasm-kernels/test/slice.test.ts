@@ -3,47 +3,9 @@
 // along every axis, slice gradients,
 // no leaks.
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, it } from 'vitest';
 import { registerWasmKernels } from '@spam/tfjs-wasm-kernels';
-import { expectClose, expectNoLeak, onBackend, randomArray, seeded } from './helpers.js';
-
-type DType = 'float32' | 'int32' | 'bool';
-
-/** Host values for `size` elements of `dtype`, from seed `seed`. */
-function values(size: number, dtype: DType, seed: number): Float32Array | Int32Array | Uint8Array {
-  const r = randomArray(size, seed);
-  if (dtype === 'float32') return r;
-  if (dtype === 'int32') return Int32Array.from(r, (v) => Math.round(v * 2 ** 31));
-  return Uint8Array.from(r, (v) => (v > 0 ? 1 : 0));
-}
-
-/** Raw bit patterns of every output of `fn` run on `backend` (tensors disposed). */
-async function bitsOn(backend: string, fn: () => tf.Tensor[]): Promise<Array<{ shape: number[]; bits: number[] }>> {
-  const prev = tf.getBackend();
-  await tf.setBackend(backend);
-  try {
-    const outs = tf.tidy(fn);
-    const host = outs.map((t) => {
-      const v = t.dataSync<'float32' | 'int32' | 'bool'>();
-      const bits = v instanceof Uint8Array ? Array.from(v) : Array.from(new Uint32Array(v.buffer, v.byteOffset, v.length));
-      return { shape: t.shape, bits };
-    });
-    tf.dispose(outs);
-    return host;
-  } finally {
-    await tf.setBackend(prev);
-  }
-}
-
-/** Expects `fn` to give the same shapes and bits on wasm as on cpu, and to leave no tensor on wasm. */
-async function expectSameBits(fn: () => tf.Tensor[], what: string): Promise<void> {
-  const want = await bitsOn('cpu', fn);
-  let got = want;
-  await expectNoLeak(async () => {
-    got = await bitsOn('wasm', fn);
-  });
-  expect(got, what).toEqual(want);
-}
+import { expectClose, expectNoLeak, expectSameBits, onBackend, randomArray, seeded, values } from './helpers.js';
 
 describe('Slice and SplitV (wasm, heap-view runs)', () => {
   beforeAll(async () => {
