@@ -3,7 +3,7 @@
 // a depthwise convolution with the examples as channels) and on the cost model's choice.
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { squaredKernelGradSums } from '../src/curvature/base.js';
+import { squaredKernelGradSums } from '../src/curvature/kernel-grad-squares.js';
 
 /** Deterministic values in [−1, 1). */
 function values(size: number, seed: number): Float32Array {

@@ -1,17 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import type { CurvatureAccumulator, KronLayerInput, LayerInput } from './base.js';
+import { squaredKernelGradSums } from './kernel-grad-squares.js';
 import { diagCovariance, type CovarianceSpec } from '../predictive/covariance-build.js';
 import type { PosteriorCovariance } from '../predictive/covariance.js';
-import {
-  BaseLaplace,
-  expansionKey,
-  squaredGradSums,
-  squaredKernelGradSums,
-  perExampleBiasGrads,
-  type LaplaceInfo,
-  type StructureSpec,
-} from './base.js';
+import { BaseLaplace, expansionKey, squaredGradSums, perExampleBiasGrads, type LaplaceInfo, type StructureSpec } from './base.js';
 
 /**
  * Diagonal curvature: h_i = Σ_n Σ_k (J_nᵀ v_{n,k})_i², per-example gradients summed over
